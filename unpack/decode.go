@@ -1,0 +1,588 @@
+package unpack
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/bzip2"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// resolved is decoded data taken through every layer that could be recognised.
+type resolved struct {
+	data  []byte
+	chain []string
+	kind  string
+	text  string
+	err   error
+}
+
+// meaningful reports whether r is worth a blob when found in text: text, or a recognised
+// format, or anything at all when the context vouches for the encoding.
+func (r resolved) meaningful(force bool) bool {
+	switch r.kind {
+	case "empty":
+		return false
+	case "binary":
+		return force
+	case "text":
+		return strings.TrimSpace(r.text) != "" || force
+	}
+	return true
+}
+
+// appendChain appends an encoding to chain without sharing the backing array.
+func appendChain(chain []string, enc string) []string {
+	return append(chain[:len(chain):len(chain)], enc)
+}
+
+// resolve decodes data through compression layers and classifies the result.
+func (w *walker) resolve(data []byte, chain []string, h hints) resolved {
+	r := resolved{chain: chain}
+	layers := 0
+	triedDeflate := false
+	for {
+		r.data = data
+		if len(data) == 0 {
+			r.kind = "empty"
+			return r
+		}
+		kind := sniff(data)
+		switch kind {
+		case "gzip", "zlib", "bzip2":
+			if layers >= w.opts.MaxDepth {
+				r.kind = kind
+				r.err = errors.Join(r.err, fmt.Errorf("%s layer %d: %w", kind, layers+1, ErrTooDeep))
+				return r
+			}
+			out, err := w.decompress(kind, data)
+			if len(out) == 0 && err != nil {
+				if kind == "zlib" {
+					break // 'x' starts text too: classify the bytes themselves
+				}
+				r.kind = kind
+				r.err = errors.Join(r.err, err)
+				return r
+			}
+			layers++
+			r.chain = appendChain(r.chain, kind)
+			r.err = errors.Join(r.err, err)
+			data = out
+			continue
+		case "":
+		default:
+			r.kind = kind
+			return r
+		}
+		if t, enc, ok := textOf(data, h.utf16le); ok {
+			r.kind = "text"
+			r.text = t
+			if enc != "" {
+				r.chain = appendChain(r.chain, enc)
+			}
+			return r
+		}
+		if h.deflate && !triedDeflate && layers < w.opts.MaxDepth {
+			triedDeflate = true
+			out, err := w.decompress("deflate", data)
+			if len(out) > 0 && (err == nil || errors.Is(err, ErrRatio) || errors.Is(err, ErrTooLarge)) {
+				layers++
+				r.chain = appendChain(r.chain, "deflate")
+				r.err = errors.Join(r.err, err)
+				data = out
+				continue
+			}
+		}
+		r.kind = "binary"
+		return r
+	}
+}
+
+// decompress inflates data of the given kind within the limits.
+func (w *walker) decompress(kind string, data []byte) ([]byte, error) {
+	var rd io.Reader
+	br := bytes.NewReader(data)
+	switch kind {
+	case "gzip":
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip header: %w: %w", ErrCorrupt, err)
+		}
+		rd = zr
+	case "zlib":
+		zr, err := zlib.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("zlib header: %w: %w", ErrCorrupt, err)
+		}
+		rd = zr
+	case "bzip2":
+		rd = bzip2.NewReader(br)
+	default:
+		rd = flate.NewReader(br)
+	}
+	return w.readLimited(kind, rd, int64(len(data)), true)
+}
+
+// readLimited reads r to the end within the remaining budget and, when ratio is set, within
+// MaxRatio times compressed (at least ratioAllowance). It returns what it read and the
+// reason it stopped early, if any.
+func (w *walker) readLimited(what string, r io.Reader, compressed int64, ratio bool) ([]byte, error) {
+	lim := w.remaining
+	limErr := ErrTooLarge
+	if ratio {
+		f := w.opts.MaxRatio * float64(compressed)
+		rl := int64(ratioAllowance)
+		if f > 1<<62 {
+			rl = 1 << 62
+		} else if int64(f) > rl {
+			rl = int64(f)
+		}
+		if rl < lim {
+			lim, limErr = rl, ErrRatio
+		}
+	}
+	out, err := io.ReadAll(io.LimitReader(r, lim+1))
+	if int64(len(out)) > lim {
+		out = out[:lim]
+		err = fmt.Errorf("%s: output passed %d bytes: %w", what, lim, limErr)
+	} else if err != nil {
+		err = fmt.Errorf("%s: %w: %w", what, ErrCorrupt, err)
+	}
+	w.remaining -= int64(len(out))
+	if errors.Is(err, ErrTooLarge) {
+		w.stop(err)
+	}
+	return out, err
+}
+
+// sniff names the format of data from its magic bytes, "" when none is recognised.
+func sniff(b []byte) string {
+	n := len(b)
+	switch {
+	case n >= 3 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8:
+		return "gzip"
+	case n >= 2 && b[0] == 0x78 && (uint16(b[0])<<8|uint16(b[1]))%31 == 0 && b[1]&0x20 == 0:
+		return "zlib"
+	case n >= 4 && b[0] == 'P' && b[1] == 'K' && (b[2] == 3 && b[3] == 4 || b[2] == 5 && b[3] == 6 || b[2] == 7 && b[3] == 8):
+		return "zip"
+	case n >= 10 && string(b[:3]) == "BZh" && b[3] >= '1' && b[3] <= '9' && string(b[4:10]) == "1AY&SY":
+		return "bzip2"
+	case n >= 0x40 && b[0] == 'M' && b[1] == 'Z':
+		off := int64(binary.LittleEndian.Uint32(b[0x3c:]))
+		if off+4 <= int64(n) && string(b[off:off+4]) == "PE\x00\x00" {
+			return "pe"
+		}
+	case n >= 4 && string(b[:4]) == "\x7fELF":
+		return "elf"
+	case n >= 4 && (string(b[:4]) == "\xfe\xed\xfa\xce" || string(b[:4]) == "\xce\xfa\xed\xfe" ||
+		string(b[:4]) == "\xfe\xed\xfa\xcf" || string(b[:4]) == "\xcf\xfa\xed\xfe" || string(b[:4]) == "\xca\xfe\xba\xbf"):
+		return "macho"
+	case n >= 8 && string(b[:4]) == "\xca\xfe\xba\xbe":
+		// Fat Mach-O has a small architecture count where a Java class has its version.
+		if nfat := binary.BigEndian.Uint32(b[4:]); nfat > 0 && nfat < 45 {
+			return "macho"
+		}
+		return "javaclass"
+	case n >= 5 && string(b[:5]) == "%PDF-":
+		return "pdf"
+	case n >= 6 && string(b[:6]) == "7z\xbc\xaf\x27\x1c":
+		return "7z"
+	case n >= 6 && string(b[:6]) == "Rar!\x1a\x07":
+		return "rar"
+	case n >= 8 && string(b[:8]) == "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+		return "ole"
+	case n >= 6 && string(b[:6]) == "\xfd7zXZ\x00":
+		return "xz"
+	}
+	if n >= 262 && string(b[257:262]) == "ustar" {
+		return "tar"
+	}
+	return ""
+}
+
+// plausibleStart reports whether six decoded bytes can begin a blob: a known magic, the
+// start of UTF-16 text, or text-like bytes.
+func plausibleStart(b []byte) bool {
+	switch {
+	case b[0] == 0x1f && b[1] == 0x8b,
+		b[0] == 0x78 && (b[1] == 0x01 || b[1] == 0x5e || b[1] == 0x9c || b[1] == 0xda),
+		b[0] == 'P' && b[1] == 'K' && b[2] < 9,
+		b[0] == 'M' && b[1] == 'Z',
+		string(b[:4]) == "\x7fELF",
+		b[0] == 0xfe && b[1] == 0xed && b[2] == 0xfa,
+		b[1] == 0xfa && b[2] == 0xed && b[3] == 0xfe,
+		b[0] == 0xca && b[1] == 0xfe && b[2] == 0xba,
+		string(b[:4]) == "7z\xbc\xaf",
+		string(b[:4]) == "\xd0\xcf\x11\xe0",
+		string(b[:4]) == "\xfd7zX",
+		b[0] == 0xff && b[1] == 0xfe,
+		b[0] == 0xfe && b[1] == 0xff,
+		b[0] != 0 && b[1] == 0 && b[2] != 0 && b[3] == 0 && b[5] == 0,
+		b[0] == 0 && b[1] != 0 && b[2] == 0 && b[3] != 0 && b[4] == 0:
+		return true
+	}
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f || c > 0xf4 {
+			return false
+		}
+	}
+	return true
+}
+
+// textOf decodes data as text: UTF-8 (BOM optional), UTF-16 with a BOM or the NUL pattern
+// of mostly-ASCII text, or UTF-16LE when preferred (PowerShell -EncodedCommand) and the
+// bytes are not UTF-8 text. It returns the text without NULs and the encoding to add to
+// the chain ("" for UTF-8).
+func textOf(data []byte, preferUTF16LE bool) (string, string, bool) {
+	switch {
+	case len(data) >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf:
+		if isText(data[3:]) {
+			return stripNUL(string(data[3:])), "", true
+		}
+		return "", "", false
+	case len(data) >= 2 && data[0] == 0xff && data[1] == 0xfe:
+		return utf16Text(data[2:], false, "utf16le")
+	case len(data) >= 2 && data[0] == 0xfe && data[1] == 0xff:
+		return utf16Text(data[2:], true, "utf16be")
+	}
+	le, be := utf16Pattern(data)
+	switch {
+	case le:
+		return utf16Text(data, false, "utf16le")
+	case be:
+		return utf16Text(data, true, "utf16be")
+	}
+	if isText(data) {
+		return stripNUL(string(data)), "", true
+	}
+	if preferUTF16LE && len(data) >= 2 {
+		return utf16Text(data, false, "utf16le")
+	}
+	return "", "", false
+}
+
+// utf16Text decodes b as UTF-16 and checks that the result is text.
+func utf16Text(b []byte, bigEndian bool, enc string) (string, string, bool) {
+	s, bad := decodeUTF16(b, bigEndian)
+	if bad > 0 && bad*64 > len(b)/2 || !isText([]byte(s)) {
+		return "", "", false
+	}
+	return s, enc, true
+}
+
+// utf16Pattern reports whether the first bytes of b look like mostly-ASCII UTF-16LE or
+// UTF-16BE: at least 70% of the first 128 code units have one NUL and one non-NUL byte in
+// the expected order.
+func utf16Pattern(b []byte) (le, be bool) {
+	n := len(b) &^ 1
+	if n > 256 {
+		n = 256
+	}
+	if n < 4 {
+		return false, false
+	}
+	var lez, bez int
+	for i := 0; i < n; i += 2 {
+		if b[i+1] == 0 && b[i] != 0 {
+			lez++
+		} else if b[i] == 0 && b[i+1] != 0 {
+			bez++
+		}
+	}
+	pairs := n / 2
+	return lez*10 >= pairs*7, bez*10 >= pairs*7
+}
+
+// decodeUTF16 converts UTF-16 to a string without NULs, ignoring a trailing odd byte. bad
+// counts unpaired surrogates (written as U+FFFD).
+func decodeUTF16(b []byte, bigEndian bool) (string, int) {
+	n := len(b) / 2
+	var sb strings.Builder
+	sb.Grow(n)
+	bad := 0
+	unit := func(i int) rune {
+		if bigEndian {
+			return rune(b[2*i])<<8 | rune(b[2*i+1])
+		}
+		return rune(b[2*i+1])<<8 | rune(b[2*i])
+	}
+	for i := 0; i < n; i++ {
+		r := unit(i)
+		switch {
+		case r == 0:
+			continue
+		case r < utf8.RuneSelf:
+			sb.WriteByte(byte(r))
+			continue
+		case utf16.IsSurrogate(r):
+			if i+1 < n {
+				if d := utf16.DecodeRune(r, unit(i+1)); d != utf8.RuneError {
+					sb.WriteRune(d)
+					i++
+					continue
+				}
+			}
+			bad++
+			r = utf8.RuneError
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String(), bad
+}
+
+// stripNUL removes NUL bytes.
+func stripNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "")
+}
+
+// isText reports whether b is printable UTF-8 text: letters or digits present, and no
+// control characters or invalid sequences, except one in 64 characters in texts of 64 or
+// more characters. A sequence cut at the very end is allowed.
+func isText(b []byte) bool {
+	bad, good, alnum := 0, 0, 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c >= 0x20 && c < 0x7f:
+				good++
+				if c|0x20 >= 'a' && c|0x20 <= 'z' || c >= '0' && c <= '9' {
+					alnum++
+				}
+			case c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0x1b:
+				good++
+			default:
+				bad++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			if !utf8.FullRune(b[i:]) {
+				i = len(b)
+				continue
+			}
+			bad++
+		case unicode.IsPrint(r) || unicode.IsSpace(r):
+			good++
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				alnum++
+			}
+		default:
+			bad++
+		}
+		i += size
+	}
+	if alnum == 0 {
+		return false
+	}
+	total := good + bad
+	if total < 64 {
+		return bad == 0
+	}
+	return bad*64 <= total
+}
+
+// add appends a blob for r and then its children: blobs in its text, or archive members.
+func (w *walker) add(r resolved, parent, depth, start, end int, member string) int {
+	b := Blob{
+		Index: len(w.blobs), Parent: parent, Depth: depth, Start: start, End: end,
+		Chain: r.chain, Member: member, Kind: r.kind, Size: len(r.data), Err: r.err,
+	}
+	if r.data != nil {
+		m, s1, s2 := md5.Sum(r.data), sha1.Sum(r.data), sha256.Sum256(r.data)
+		b.MD5, b.SHA1, b.SHA256 = hex.EncodeToString(m[:]), hex.EncodeToString(s1[:]), hex.EncodeToString(s2[:])
+	}
+	if r.kind == "text" {
+		b.Text = r.text
+	} else {
+		b.Preview = hex.EncodeToString(r.data[:min(len(r.data), 32)])
+	}
+	w.blobs = append(w.blobs, b)
+	idx := b.Index
+	switch {
+	case r.data == nil:
+	case r.kind == "text":
+		if depth < w.opts.MaxDepth {
+			w.scanText(r.text, idx, depth+1, false)
+		} else if w.scanText(r.text, idx, depth+1, true) {
+			w.blobErr(idx, fmt.Errorf("blob in text at depth %d: %w", depth+1, ErrTooDeep))
+		}
+	case r.kind == "zip":
+		w.zipMembers(idx, r.data, depth)
+	case r.kind == "tar":
+		w.tarMembers(idx, r.data, depth)
+	}
+	return idx
+}
+
+// blobErr adds err to the blob at idx.
+func (w *walker) blobErr(idx int, err error) {
+	w.blobs[idx].Err = errors.Join(w.blobs[idx].Err, err)
+}
+
+// zipMembers adds the members of the zip archive blob idx.
+func (w *walker) zipMembers(idx int, data []byte, depth int) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		w.blobErr(idx, fmt.Errorf("zip: %w: %w", ErrCorrupt, err))
+		return
+	}
+	files := zr.File
+	if len(files) > w.opts.MaxMembers {
+		w.blobErr(idx, fmt.Errorf("zip has %d members, reading %d: %w", len(files), w.opts.MaxMembers, ErrTooManyMembers))
+		files = files[:w.opts.MaxMembers]
+	}
+	chain := []string{"zip"}
+	for _, f := range files {
+		if w.stopErr != nil {
+			return
+		}
+		if strings.HasSuffix(f.Name, "/") {
+			continue
+		}
+		if depth >= w.opts.MaxDepth {
+			w.blobErr(idx, fmt.Errorf("zip member at depth %d: %w", depth+1, ErrTooDeep))
+			return
+		}
+		if f.Flags&1 != 0 {
+			w.add(resolved{chain: chain, kind: "binary", err: fmt.Errorf("zip member %q is encrypted: %w", f.Name, ErrUnsupported)}, idx, depth+1, 0, 0, f.Name)
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			sentinel := ErrCorrupt
+			if errors.Is(err, zip.ErrAlgorithm) {
+				sentinel = ErrUnsupported
+			}
+			w.add(resolved{chain: chain, kind: "binary", err: fmt.Errorf("zip member %q: %w: %w", f.Name, sentinel, err)}, idx, depth+1, 0, 0, f.Name)
+			continue
+		}
+		out, rerr := w.readLimited("zip member", rc, int64(f.CompressedSize64), f.Method != zip.Store)
+		rc.Close()
+		r := w.resolve(out, chain, hints{})
+		r.err = errors.Join(rerr, r.err)
+		w.add(r, idx, depth+1, 0, 0, f.Name)
+	}
+}
+
+// tarMembers adds the regular-file members of the tar archive blob idx.
+func (w *walker) tarMembers(idx int, data []byte, depth int) {
+	tr := tar.NewReader(bytes.NewReader(data))
+	chain := []string{"tar"}
+	for count := 0; ; count++ {
+		if w.stopErr != nil {
+			return
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			w.blobErr(idx, fmt.Errorf("tar: %w: %w", ErrCorrupt, err))
+			return
+		}
+		if count >= w.opts.MaxMembers {
+			w.blobErr(idx, fmt.Errorf("tar has more than %d members: %w", w.opts.MaxMembers, ErrTooManyMembers))
+			return
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			continue
+		}
+		if depth >= w.opts.MaxDepth {
+			w.blobErr(idx, fmt.Errorf("tar member at depth %d: %w", depth+1, ErrTooDeep))
+			return
+		}
+		out, rerr := w.readLimited("tar member", tr, hdr.Size, false)
+		r := w.resolve(out, chain, hints{})
+		r.err = errors.Join(rerr, r.err)
+		w.add(r, idx, depth+1, 0, 0, hdr.Name)
+	}
+}
+
+// fulls holds each blob's fully decoded text, for FullDecoded.
+type fulls struct {
+	text []string
+	has  []bool
+	kids [][]int // children of each blob; kids[len] holds the top-level blobs
+}
+
+// fullTexts computes every blob's decoded text with its own children replaced, bottom up.
+func (w *walker) fullTexts() *fulls {
+	n := len(w.blobs)
+	f := &fulls{text: make([]string, n), has: make([]bool, n), kids: make([][]int, n+1)}
+	for i, b := range w.blobs {
+		p := b.Parent
+		if p < 0 {
+			p = n
+		}
+		f.kids[p] = append(f.kids[p], i)
+	}
+	for i := n - 1; i >= 0; i-- {
+		b := w.blobs[i]
+		switch b.Kind {
+		case "text":
+			if b.Size > 0 {
+				f.text[i], f.has[i] = w.replaceSpans(b.Text, i, f), true
+			}
+		case "zip", "tar":
+			var parts []string
+			for _, k := range f.kids[i] {
+				if f.has[k] && f.text[k] != "" {
+					parts = append(parts, f.text[k])
+				}
+			}
+			if len(parts) > 0 {
+				f.text[i], f.has[i] = strings.Join(parts, "\n"), true
+			}
+		}
+	}
+	return f
+}
+
+// replaceSpans returns text with the spans of parent's children (parent -1: the top-level
+// blobs) replaced by their full texts; children without text keep their encoded form.
+func (w *walker) replaceSpans(text string, parent int, f *fulls) string {
+	p := parent
+	if p < 0 {
+		p = len(w.blobs)
+	}
+	var sb strings.Builder
+	last := 0
+	for _, k := range f.kids[p] {
+		b := w.blobs[k]
+		if !f.has[k] || b.Start >= b.End || b.Start < last || b.End > len(text) {
+			continue
+		}
+		if sb.Len() == 0 {
+			sb.Grow(len(text))
+		}
+		sb.WriteString(text[last:b.Start])
+		sb.WriteString(f.text[k])
+		last = b.End
+	}
+	if last == 0 {
+		return text
+	}
+	sb.WriteString(text[last:])
+	return sb.String()
+}

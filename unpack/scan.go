@@ -1,0 +1,407 @@
+package unpack
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
+// Byte classes of the candidate scanner.
+const (
+	cStd     = 1 << iota // standard base64 alphabet: A-Z a-z 0-9 + /
+	cURL                 // URL-safe base64 alphabet: A-Z a-z 0-9 - _
+	cHex                 // 0-9 a-f A-F
+	cStdOnly             // + /
+	cURLOnly             // - _
+	cAny     = cStd | cURL
+)
+
+// byteClass maps every byte to its classes. It is computed once and never written.
+var byteClass = func() (t [256]uint8) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = cStd | cURL
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = cStd | cURL
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = cStd | cURL | cHex
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] |= cHex
+		t[c-'a'+'A'] |= cHex
+	}
+	t['+'] = cStd | cStdOnly
+	t['/'] = cStd | cStdOnly
+	t['-'] = cURL | cURLOnly
+	t['_'] = cURL | cURLOnly
+	return t
+}()
+
+// ctxMinLen is the minimum length of a candidate vouched for by PowerShell context.
+const ctxMinLen = 8
+
+// context kinds of a candidate, from the text around it.
+type context uint8
+
+const (
+	ctxNone       context = iota
+	ctxEncCommand         // argument of -EncodedCommand or an abbreviation
+	ctxFromBase64         // literal argument of FromBase64String
+)
+
+// hints steer the decoding of one candidate.
+type hints struct {
+	utf16le bool // prefer UTF-16LE text (PowerShell -EncodedCommand)
+	deflate bool // try raw deflate on unrecognised bytes (DeflateStream nearby)
+	force   bool // the bytes are a blob even when unrecognised
+}
+
+// walker holds the state of one Unpack call.
+type walker struct {
+	opts      Options
+	blobs     []Blob
+	remaining int64
+	stopErr   error
+}
+
+// textScan is the per-text state of a scan.
+type textScan struct {
+	text      string
+	parent    int
+	depth     int
+	probe     bool // only report whether a blob exists
+	found     bool
+	deflate   int8 // 0 unknown, 1 yes, -1 no: text mentions DeflateStream
+	lastEnd   int  // end of the last blob, so spans never overlap
+	stdMinLen int
+}
+
+// scanText finds blobs in text and adds them (and their descendants) at depth. In probe
+// mode it adds nothing and reports whether text holds at least one blob.
+func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
+	ts := &textScan{text: text, parent: parent, depth: depth, probe: probe}
+	minRun := ctxMinLen
+	if w.opts.MinLen < minRun {
+		minRun = w.opts.MinLen
+	}
+	n := len(text)
+	i := 0
+	for i < n {
+		for i < n && byteClass[text[i]]&cAny == 0 {
+			i++
+		}
+		s := i
+		for i < n && byteClass[text[i]]&cAny != 0 {
+			i++
+		}
+		if i-s < minRun {
+			continue
+		}
+		if w.stopErr != nil {
+			return ts.found
+		}
+		w.run(ts, s, i)
+		if ts.found && probe {
+			return true
+		}
+	}
+	return ts.found
+}
+
+// run examines one maximal run text[s:e] of base64-alphabet bytes.
+func (w *walker) run(ts *textScan, s, e int) {
+	text := ts.text
+	var or uint8
+	and := uint8(0xff)
+	for j := s; j < e; j++ {
+		c := byteClass[text[j]]
+		or |= c
+		and &= c
+	}
+	n := e - s
+	if and&cHex != 0 {
+		// Only hex digits: a hex candidate or nothing (hashes, numbers).
+		if !w.opts.NoHex && n >= w.opts.MinLen && n%2 == 0 && !hashLen(n) {
+			w.hexCandidate(ts, s, e)
+		}
+		return
+	}
+	if isGUIDAt(text, s, e) {
+		return
+	}
+	if or&cStdOnly != 0 && or&cURLOnly != 0 {
+		// Mixed alphabets: split at the URL-safe characters.
+		j := s
+		for k := s; k <= e; k++ {
+			if k == e || byteClass[text[k]]&cURLOnly != 0 {
+				if k-j >= ctxMinLen {
+					w.b64Run(ts, j, k, base64.RawStdEncoding, or&^cURLOnly)
+				}
+				j = k + 1
+			}
+		}
+		return
+	}
+	enc := base64.RawStdEncoding
+	if or&cURLOnly != 0 {
+		enc = base64.RawURLEncoding
+	}
+	w.b64Run(ts, s, e, enc, or)
+}
+
+// b64Run tries text[s:e] as base64, then, when it has '/' and did not decode, each
+// '/'-separated segment.
+func (w *walker) b64Run(ts *textScan, s, e int, enc *base64.Encoding, or uint8) {
+	if w.b64Candidate(ts, s, e, enc) || or&cStdOnly == 0 {
+		return
+	}
+	text := ts.text
+	if strings.IndexByte(text[s:e], '/') < 0 {
+		return
+	}
+	j := s
+	for k := s; k <= e; k++ {
+		if k == e || text[k] == '/' {
+			if k-j >= w.opts.MinLen && (j != s || k != e) {
+				w.b64Candidate(ts, j, k, enc)
+			}
+			j = k + 1
+		}
+	}
+}
+
+// hashLen reports whether n is the length of a hex MD5, SHA-1, SHA-224, SHA-256,
+// SHA-384 or SHA-512 digest.
+func hashLen(n int) bool {
+	switch n {
+	case 32, 40, 56, 64, 96, 128:
+		return true
+	}
+	return false
+}
+
+// isGUIDAt reports whether text[s:e] is a GUID (8-4-4-4-12 hex digits).
+func isGUIDAt(text string, s, e int) bool {
+	if e-s != 36 {
+		return false
+	}
+	g := text[s:e]
+	for i := 0; i < 36; i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if g[i] != '-' {
+				return false
+			}
+		default:
+			if byteClass[g[i]]&cHex == 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// b64Candidate decodes text[s:e] (plus any '=' padding after it) as base64 and adds a
+// blob when the result means something. It reports whether a blob was found.
+func (w *walker) b64Candidate(ts *textScan, s, e int, enc *base64.Encoding) bool {
+	text := ts.text
+	if s < ts.lastEnd {
+		return false
+	}
+	ctx := contextAt(text, s)
+	n := e - s
+	if ctx == ctxNone && n < w.opts.MinLen {
+		return false
+	}
+	if n < ctxMinLen {
+		return false
+	}
+	h := hints{}
+	switch ctx {
+	case ctxEncCommand:
+		h.utf16le = true
+	case ctxFromBase64:
+		h.force = true
+	}
+	if ts.mentionsDeflate() {
+		h.deflate = true
+	}
+	// Cheap check on the first six decoded bytes.
+	if !h.force && !h.deflate {
+		var head [6]byte
+		if _, err := enc.Decode(head[:], []byte(text[s:s+8])); err != nil || !plausibleStart(head[:]) {
+			return false
+		}
+	}
+	end := e
+	for k := 0; k < 2 && end < len(text) && text[end] == '='; k++ {
+		end++
+	}
+	src := text[s:e]
+	if len(src)%4 == 1 {
+		src = src[:len(src)-1]
+	}
+	data, err := enc.DecodeString(src)
+	if err != nil || len(data) == 0 {
+		return false
+	}
+	return w.accept(ts, data, []string{"base64"}, h, s, end)
+}
+
+// hexCandidate decodes text[s:e] as hex and adds a blob when it means something.
+func (w *walker) hexCandidate(ts *textScan, s, e int) bool {
+	if s < ts.lastEnd {
+		return false
+	}
+	var head [6]byte
+	if _, err := hex.Decode(head[:], []byte(ts.text[s:s+12])); err != nil || !plausibleStart(head[:]) {
+		return false
+	}
+	data, err := hex.DecodeString(ts.text[s:e])
+	if err != nil {
+		return false
+	}
+	h := hints{deflate: ts.mentionsDeflate()}
+	return w.accept(ts, data, []string{"hex"}, h, s, e)
+}
+
+// accept resolves decoded data from text[s:end] and, when it is a blob, adds it.
+func (w *walker) accept(ts *textScan, data []byte, chain []string, h hints, s, end int) bool {
+	r := w.resolve(data, chain, h)
+	if !r.meaningful(h.force) {
+		return false
+	}
+	ts.found = true
+	if ts.probe {
+		return true
+	}
+	ts.lastEnd = end
+	if int64(len(data)) > w.remaining {
+		w.stop(fmt.Errorf("decoding %d bytes at offset %d: %w", len(data), s, ErrTooLarge))
+		r = resolved{chain: chain, kind: r.kind, err: w.stopErr}
+	} else {
+		w.remaining -= int64(len(data))
+	}
+	w.add(r, ts.parent, ts.depth, s, end, "")
+	return true
+}
+
+// stop records that the budget ran out: no further candidate is decoded.
+func (w *walker) stop(err error) {
+	if w.stopErr == nil {
+		w.stopErr = err
+	}
+	w.remaining = 0
+}
+
+// mentionsDeflate reports (once per text) whether the text names DeflateStream.
+func (ts *textScan) mentionsDeflate() bool {
+	if ts.deflate == 0 {
+		ts.deflate = -1
+		if indexFold(ts.text, "deflatestream") >= 0 {
+			ts.deflate = 1
+		}
+	}
+	return ts.deflate > 0
+}
+
+// indexFold returns the index of the lower-case ASCII needle in s, ignoring ASCII case,
+// or -1.
+func indexFold(s, needle string) int {
+	if len(needle) == 0 {
+		return 0
+	}
+	first := needle[0]
+	upper := first - 'a' + 'A'
+	for i := 0; i+len(needle) <= len(s); i++ {
+		c := s[i]
+		if c != first && c != upper {
+			continue
+		}
+		if hasFoldAt(s, i, needle) {
+			return i
+		}
+	}
+	return -1
+}
+
+// hasFoldAt reports whether s[i:] starts with the lower-case ASCII needle, ignoring case.
+func hasFoldAt(s string, i int, needle string) bool {
+	if i < 0 || i+len(needle) > len(s) {
+		return false
+	}
+	for k := 0; k < len(needle); k++ {
+		c := s[i+k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != needle[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// contextAt looks at the text before a candidate starting at s for PowerShell context.
+func contextAt(text string, s int) context {
+	i := s
+	// Skip quotes, spaces and an opening parenthesis (at most a few).
+	for k := 0; k < 8 && i > 0; k++ {
+		c := text[i-1]
+		if c == ' ' || c == '\t' || c == '\'' || c == '"' || c == '(' || c == '`' {
+			i--
+			continue
+		}
+		break
+	}
+	if i == s && s > 0 {
+		return ctxNone // glued to something else
+	}
+	const fb = "frombase64string"
+	if hasFoldAt(text, i-len(fb), fb) {
+		return ctxFromBase64
+	}
+	// A parameter name: letters preceded by a dash or slash.
+	j := i
+	for j > 0 && i-j < 15 && isLetter(text[j-1]) {
+		j--
+	}
+	if j == i || !isEncParam(text[j:i]) {
+		return ctxNone
+	}
+	if j == 0 {
+		return ctxNone
+	}
+	k := j - 1
+	switch {
+	case text[k] == '-' || text[k] == '/':
+	case k >= 2 && text[k-2] == 0xe2 && text[k-1] == 0x80 && (text[k] == 0x93 || text[k] == 0x94 || text[k] == 0x95):
+		k -= 2 // en dash, em dash, horizontal bar
+	default:
+		return ctxNone
+	}
+	if k > 0 {
+		c := text[k-1]
+		if !(c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '\n' || c == '\r') {
+			return ctxNone
+		}
+	}
+	return ctxEncCommand
+}
+
+func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+// isEncParam reports whether p (letters) names PowerShell's -EncodedCommand: any prefix
+// of "encodedcommand" or the alias "ec", in any case.
+func isEncParam(p string) bool {
+	const full = "encodedcommand"
+	if len(p) == 2 && (p[0]|0x20) == 'e' && (p[1]|0x20) == 'c' {
+		return true
+	}
+	if len(p) > len(full) {
+		return false
+	}
+	return strings.EqualFold(p, full[:len(p)])
+}
