@@ -1,7 +1,6 @@
 package record
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -146,8 +145,7 @@ func (v Value) Text() string {
 		}
 		return strings.Join(parts, "\n")
 	case KindObject:
-		b, _ := json.Marshal(v)
-		return string(b)
+		return string(v.AppendJSON(nil))
 	}
 	return ""
 }
@@ -295,9 +293,4 @@ func (v Value) AppendJSON(dst []byte) []byte {
 		return v.obj.AppendJSON(dst)
 	}
 	return append(dst, "null"...)
-}
-
-func appendJSONString(dst []byte, s string) []byte {
-	b, _ := json.Marshal(s) // escapes <, >, & and invalid UTF-8 the standard way
-	return append(dst, b...)
 }
