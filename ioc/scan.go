@@ -1,0 +1,649 @@
+package ioc
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// Byte classes.
+const (
+	cAlpha     = 1 << iota // A-Z a-z
+	cDigit                 // 0-9
+	cHex                   // 0-9 A-F a-f
+	cLabel                 // alnum, '-', '_': bytes of a domain label (and of a token)
+	cStart                 // bytes the skip loop stops at
+	cLxSeg                 // bytes of a Linux path segment
+	cWinSeg                // bytes of a Windows path segment
+	cURL                   // bytes of a URL path, query or fragment
+	cLocal                 // bytes of an e-mail local part
+	cRegSeg                // bytes of a registry key segment
+	cSpaceWord             // bytes allowed in the words of a directory name with spaces
+
+	cAlnum = cAlpha | cDigit
+)
+
+var class = func() (t [256]uint16) {
+	for c := 0; c < 256; c++ {
+		var f uint16
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			f |= cAlpha | cLabel | cStart
+			if c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' {
+				f |= cHex
+			}
+		case c >= '0' && c <= '9':
+			f |= cDigit | cHex | cLabel | cStart
+		case c == '-' || c == '_':
+			f |= cLabel
+		}
+		if f&cAlnum != 0 || strings.IndexByte("._-+~@%", byte(c)) >= 0 || c >= 0x80 {
+			f |= cLxSeg
+		}
+		if c > ' ' && c != 0x7f && strings.IndexByte(`\/:*?"<>|',;=[]`, byte(c)) < 0 {
+			f |= cWinSeg
+		}
+		if c > ' ' && c != 0x7f && strings.IndexByte("\"<>\\^`{|}", byte(c)) < 0 {
+			f |= cURL
+		}
+		if f&cAlnum != 0 || strings.IndexByte("._%+-", byte(c)) >= 0 {
+			f |= cLocal
+		}
+		if c > ' ' && c != 0x7f && strings.IndexByte(`\"'<>|`, byte(c)) < 0 {
+			f |= cRegSeg
+		}
+		if f&cAlnum != 0 || strings.IndexByte(" ._-()&+~", byte(c)) >= 0 || c >= 0x80 {
+			f |= cSpaceWord
+		}
+		if strings.IndexByte(`/\%:`, byte(c)) >= 0 {
+			f |= cStart
+		}
+		t[c] = f
+	}
+	return t
+}()
+
+func is(c byte, f uint16) bool { return class[c]&f != 0 }
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+const maxLabels = 127
+
+// token is a run of labels joined by (possibly defanged) dots.
+type token struct {
+	start, end int
+	n          int
+	lab        [maxLabels][2]int
+	defanged   bool
+	digits     bool // every label is all digits
+	plainDots  bool // every separator is a plain '.'
+}
+
+type scanner struct {
+	e       *Extractor
+	t       []byte
+	str     string
+	isStr   bool
+	out     []Match
+	lastEnd int
+	tok     token
+	tok2    token
+	buf     []byte
+	lbuf    [64]byte
+}
+
+func (s *scanner) raw(a, b int) string {
+	if s.isStr {
+		return s.str[a:b]
+	}
+	return string(s.t[a:b])
+}
+
+func (s *scanner) emit(ti int, value string, a, b int, def bool, reg string, fl IPFlags, within Type) {
+	if !s.e.want[ti] {
+		return
+	}
+	s.out = append(s.out, Match{Type: builtinTypes[ti], Value: value, Raw: s.raw(a, b), Start: a, End: b,
+		Defanged: def, Registrable: reg, IPFlags: fl, Within: within})
+}
+
+func (s *scanner) run() {
+	t := s.t
+	n := len(t)
+	i := 0
+	for i < n {
+		// Skip loop: bytes that cannot start an indicator.
+		for i < n && class[t[i]]&cStart == 0 {
+			i++
+		}
+		if i >= n {
+			break
+		}
+		c := t[i]
+		var prev byte = ' '
+		if i > 0 {
+			prev = t[i-1]
+		}
+		if class[c]&cAlnum != 0 {
+			if class[prev]&cLabel != 0 {
+				// Inside a word that was already looked at (after a match end): skip it.
+				for i < n && class[t[i]]&cLabel != 0 {
+					i++
+				}
+				continue
+			}
+			i = s.atToken(i)
+			continue
+		}
+		switch c {
+		case '/':
+			if end := s.linuxPath(i); end > i {
+				i = end
+				continue
+			}
+		case '\\':
+			if end := s.uncPath(i); end > i {
+				i = end
+				continue
+			}
+		case '%':
+			if end := s.envPath(i); end > i {
+				i = end
+				continue
+			}
+		case ':':
+			if i+1 < n && t[i+1] == ':' && !is(prev, cLabel) && prev != ':' && prev != ']' {
+				if end := s.ipv6At(i, i); end > i {
+					i = end
+					continue
+				}
+			}
+		}
+		i++
+	}
+}
+
+// readToken reads labels joined by dots from i (t[i] is alphanumeric) into tk.
+func (s *scanner) readToken(tk *token, i int) {
+	t := s.t
+	n := len(t)
+	tk.start = i
+	tk.n = 0
+	tk.defanged = false
+	tk.digits = true
+	tk.plainDots = true
+	p := i
+	for {
+		q := p
+		for q < n && class[t[q]]&cLabel != 0 {
+			if class[t[q]]&cDigit == 0 {
+				tk.digits = false
+			}
+			q++
+		}
+		tk.lab[tk.n] = [2]int{p, q}
+		tk.n++
+		tk.end = q
+		if q >= n || tk.n == maxLabels {
+			return
+		}
+		sl, def := dotSep(t, q)
+		if sl == 0 || q+sl >= n || class[t[q+sl]]&cAlnum == 0 {
+			return
+		}
+		if def {
+			tk.defanged = true
+			tk.plainDots = false
+		} else if sl != 1 {
+			tk.plainDots = false
+		}
+		p = q + sl
+	}
+}
+
+// dotSep returns the length of a dot separator at p (0 when there is none) and whether it
+// is a defanged form.
+func dotSep(t []byte, p int) (int, bool) {
+	switch t[p] {
+	case '.':
+		return 1, false
+	case '\\':
+		if p+1 < len(t) && t[p+1] == '.' {
+			return 2, true
+		}
+	case '[', '(', '{':
+		if n := bracketed(t, p, '.', "dot"); n > 0 {
+			return n, true
+		}
+	case ' ':
+		// " [.] " and " [dot] ": a bracketed dot with spaces around it.
+		q := p
+		for q < len(t) && q-p < 3 && t[q] == ' ' {
+			q++
+		}
+		if q < len(t) && t[q] == '[' {
+			if n := bracketed(t, q, '.', "dot"); n > 0 {
+				r := q + n
+				for r < len(t) && r-(q+n) < 3 && t[r] == ' ' {
+					r++
+				}
+				if r > q+n {
+					return r - p, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// bracketed matches "[c]", "(c)", "{c}", "[word]" (case-insensitive) and "[ c ]" at p and
+// returns its length.
+func bracketed(t []byte, p int, c byte, word string) int {
+	var cl byte
+	switch t[p] {
+	case '[':
+		cl = ']'
+	case '(':
+		cl = ')'
+	case '{':
+		cl = '}'
+	default:
+		return 0
+	}
+	n := len(t)
+	q := p + 1
+	for q < n && q-p < 4 && t[q] == ' ' {
+		q++
+	}
+	if q >= n {
+		return 0
+	}
+	if t[q] == c {
+		q++
+	} else if q+len(word) <= n && equalFold(t[q:q+len(word)], word) {
+		q += len(word)
+	} else {
+		return 0
+	}
+	for q < n && t[q] == ' ' && q-p < 10 {
+		q++
+	}
+	if q < n && t[q] == cl {
+		return q + 1 - p
+	}
+	return 0
+}
+
+// equalFold reports whether b equals the lower-case ASCII word w, ignoring case.
+func equalFold(b []byte, w string) bool {
+	if len(b) != len(w) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		if lower(b[i]) != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// atSep returns the length of an at-sign at p: "@", "[@]", "[at]", "(at)", "{at}", and the
+// bracketed forms with spaces around them.
+func atSep(t []byte, p int) (int, bool) {
+	if p >= len(t) {
+		return 0, false
+	}
+	switch t[p] {
+	case '@':
+		return 1, false
+	case '[', '(', '{':
+		if n := bracketed(t, p, '@', "at"); n > 0 {
+			return n, true
+		}
+	case ' ':
+		q := p
+		for q < len(t) && q-p < 3 && t[q] == ' ' {
+			q++
+		}
+		if q < len(t) && (t[q] == '[' || t[q] == '(' || t[q] == '{') {
+			if n := bracketed(t, q, '@', "at"); n > 0 {
+				r := q + n
+				for r < len(t) && r-(q+n) < 3 && t[r] == ' ' {
+					r++
+				}
+				if r > q+n {
+					return r - p, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// atToken handles a token starting at i and returns where scanning resumes.
+func (s *scanner) atToken(i int) int {
+	t := s.t
+	n := len(t)
+	tk := &s.tok
+	s.readToken(tk, i)
+	end := tk.end
+	var next byte
+	if end < n {
+		next = t[end]
+	}
+	if tk.n == 1 {
+		// scheme://
+		if next == ':' || next == '[' || next == '(' {
+			if e := s.url(tk.start, end); e > 0 {
+				return e
+			}
+		}
+		lab := t[tk.start:end]
+		// C:\ drive paths.
+		if len(lab) == 1 && next == ':' && is(lab[0], cAlpha) && end+1 < n && t[end+1] == '\\' {
+			if e := s.winPath(tk.start, end+1); e > 0 {
+				return e
+			}
+		}
+		// Registry keys.
+		if (lab[0] == 'H' || lab[0] == 'h' || lab[0] == 'R' || lab[0] == 'r') && (next == '\\' || next == ':') {
+			if e := s.registry(tk.start, end); e > 0 {
+				return e
+			}
+		}
+		// IPv6 starting with a hex group.
+		if next == ':' && len(lab) <= 4 && allHex(lab) {
+			var pp byte = ' '
+			if i > 0 {
+				pp = t[i-1]
+			}
+			var ppp byte = ' '
+			if i > 1 {
+				ppp = t[i-2]
+			}
+			if !(pp == ':' && (is(ppp, cHex) || ppp == ':')) && pp != '.' {
+				if e := s.ipv6At(i, i); e > i {
+					return e
+				}
+			}
+		}
+	}
+	// E-mail: token followed by an at-sign.
+	if next == '@' || next == '[' || next == '(' || next == '{' || next == ' ' {
+		if al, adef := atSep(t, end); al > 0 {
+			if e := s.email(i, end, al, adef); e > 0 {
+				return e
+			}
+		}
+	}
+	if tk.digits {
+		if tk.n == 4 {
+			if v, ok := s.ipv4Token(tk); ok && !s.versionContext(i) {
+				s.emitIPv4(v, tk.start, tk.end, tk.defanged, "")
+				s.lastEnd = tk.end
+			}
+		}
+		return end
+	}
+	if tk.n >= 2 {
+		if val, reg, ok := s.domainToken(tk, true); ok {
+			s.emit(tDomain, val, tk.start, tk.end, tk.defanged, reg, 0, "")
+			s.lastEnd = tk.end
+			return end
+		}
+	}
+	s.words(tk)
+	return end
+}
+
+func allHex(b []byte) bool {
+	for _, c := range b {
+		if class[c]&cHex == 0 {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// words looks for CVE identifiers, ATT&CK techniques and hashes in a token that is
+// nothing else.
+func (s *scanner) words(tk *token) {
+	t := s.t
+	first := t[tk.lab[0][0]:tk.lab[0][1]]
+	if tk.n <= 2 && len(first) == 5 && first[0] == 'T' && allDigits(first[1:]) {
+		if tk.n == 1 {
+			s.emit(tAttackTechnique, string(first), tk.start, tk.end, false, "", 0, "")
+			s.lastEnd = tk.end
+			return
+		}
+		second := t[tk.lab[1][0]:tk.lab[1][1]]
+		if tk.plainDots && len(second) == 3 && allDigits(second) {
+			s.emit(tAttackTechnique, string(t[tk.start:tk.end]), tk.start, tk.end, false, "", 0, "")
+			s.lastEnd = tk.end
+			return
+		}
+	}
+	if tk.n == 1 && len(first) >= 13 && (first[0] == 'C' || first[0] == 'c') && isCVE(first) {
+		s.emit(tCVE, strings.ToUpper(string(first)), tk.start, tk.end, false, "", 0, "")
+		s.lastEnd = tk.end
+		return
+	}
+	for k := 0; k < tk.n; k++ {
+		a, b := tk.lab[k][0], tk.lab[k][1]
+		if b-a < 32 {
+			continue
+		}
+		for p := a; p < b; {
+			if class[t[p]]&cHex == 0 {
+				p++
+				continue
+			}
+			q := p
+			for q < b && class[t[q]]&cHex != 0 {
+				q++
+			}
+			// A hex run inside a label is bounded by a non-hex byte of the label or by the
+			// label's end (a separator, which is never hex).
+			var ti int
+			switch q - p {
+			case 32:
+				ti = tMD5
+			case 40:
+				ti = tSHA1
+			case 64:
+				ti = tSHA256
+			case 128:
+				ti = tSHA512
+			default:
+				p = q
+				continue
+			}
+			s.emit(ti, lowerString(t[p:q]), p, q, false, "", 0, "")
+			s.lastEnd = q
+			p = q
+		}
+	}
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// isCVE matches CVE-YYYY-NNNN+ (case-insensitive).
+func isCVE(b []byte) bool {
+	if len(b) < 13 || !equalFold(b[:4], "cve-") || !allDigits(b[4:8]) || b[8] != '-' {
+		return false
+	}
+	return len(b)-9 >= 4 && len(b)-9 <= 7 && allDigits(b[9:])
+}
+
+func lowerString(b []byte) string {
+	for _, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			out := make([]byte, len(b))
+			for i, c := range b {
+				out[i] = lower(c)
+			}
+			return string(out)
+		}
+	}
+	return string(b)
+}
+
+// ipv4Token parses a four-label all-digit token as an IPv4 address.
+func (s *scanner) ipv4Token(tk *token) (netip.Addr, bool) {
+	var a [4]byte
+	for k := 0; k < 4; k++ {
+		l := s.t[tk.lab[k][0]:tk.lab[k][1]]
+		if len(l) > 3 {
+			return netip.Addr{}, false
+		}
+		v := 0
+		for _, c := range l {
+			v = v*10 + int(c-'0')
+		}
+		if v > 255 {
+			return netip.Addr{}, false
+		}
+		a[k] = byte(v)
+	}
+	return netip.AddrFrom4(a), true
+}
+
+// versionContext reports whether the dotted quad at i follows a User-Agent product token
+// such as "Chrome/".
+func (s *scanner) versionContext(i int) bool {
+	t := s.t
+	if i == 0 || t[i-1] != '/' {
+		return false
+	}
+	j := i - 2
+	for j >= 0 && (is(t[j], cAlnum) || t[j] == '-') {
+		j--
+	}
+	if j == i-2 || !is(t[j+1], cAlpha) {
+		return false
+	}
+	return j < 0 || strings.IndexByte(" \t(\"';,[", t[j]) >= 0
+}
+
+func (s *scanner) emitIPv4(a netip.Addr, start, end int, def bool, within Type) {
+	if !s.e.want[tIPv4] {
+		return
+	}
+	s.emit(tIPv4, a.String(), start, end, def, "", ipFlags(a), within)
+}
+
+// fileExtTLDs are TLDs that are far more often file extensions in logs.
+var fileExtTLDs = [...]string{"zip", "mov", "py", "sh", "so", "pl", "rs", "md", "ps", "pm", "run", "rar"}
+
+func isFileExt(l []byte) bool {
+	for _, x := range fileExtTLDs {
+		if string(l) == x {
+			return true
+		}
+	}
+	return false
+}
+
+// domainToken validates tk as a domain and returns its canonical value and registrable
+// domain. bare is true for a token found on its own (not a URL host or e-mail domain),
+// where file-name rules apply.
+func (s *scanner) domainToken(tk *token, bare bool) (string, string, bool) {
+	t := s.t
+	last := tk.lab[tk.n-1]
+	ll := last[1] - last[0]
+	if ll < 2 || ll > 63 || ll > len(s.lbuf) {
+		return "", "", false
+	}
+	tld := t[last[0]:last[1]]
+	upper, lowerc := 0, 0
+	if tld[0] == 'x' || tld[0] == 'X' {
+		if !(ll > 4 && equalFold(tld[:4], "xn--")) {
+			goto letters
+		}
+	} else {
+		goto letters
+	}
+	goto checked
+letters:
+	for _, c := range tld {
+		if class[c]&cAlpha == 0 {
+			return "", "", false
+		}
+	}
+checked:
+	for k, c := range tld {
+		s.lbuf[k] = lower(c)
+		if c >= 'A' && c <= 'Z' {
+			upper++
+		} else if c >= 'a' && c <= 'z' {
+			lowerc++
+		}
+	}
+	lt := s.lbuf[:ll]
+	total := 0
+	for k := 0; k < tk.n; k++ {
+		a, b := tk.lab[k][0], tk.lab[k][1]
+		l := b - a
+		if l == 0 || l > 63 || t[a] == '-' || t[b-1] == '-' {
+			return "", "", false
+		}
+		if k >= tk.n-2 {
+			for p := a; p < b; p++ {
+				if t[p] == '_' {
+					return "", "", false
+				}
+			}
+		}
+		total += l + 1
+	}
+	if total-1 > 253 {
+		return "", "", false
+	}
+	if bare && !s.e.fileNameTLDs {
+		if upper > 0 && lowerc > 0 {
+			return "", "", false // s.Read, $wc.Download
+		}
+		if upper > 0 && lowerc == 0 {
+			// System.IO: an upper-case TLD after a label with lower-case letters.
+			for k := 0; k < tk.n-1; k++ {
+				for p := tk.lab[k][0]; p < tk.lab[k][1]; p++ {
+					if t[p] >= 'a' && t[p] <= 'z' {
+						return "", "", false
+					}
+				}
+			}
+		}
+		if tk.n == 2 && isFileExt(lt) {
+			return "", "", false
+		}
+	}
+	if !s.e.isTLD(lt) {
+		return "", "", false
+	}
+	s.buf = s.buf[:0]
+	for k := 0; k < tk.n; k++ {
+		if k > 0 {
+			s.buf = append(s.buf, '.')
+		}
+		for p := tk.lab[k][0]; p < tk.lab[k][1]; p++ {
+			s.buf = append(s.buf, lower(t[p]))
+		}
+	}
+	val := string(s.buf)
+	reg := s.e.registrable(val)
+	if reg == "" {
+		return "", "", false
+	}
+	return val, reg, true
+}

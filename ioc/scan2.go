@@ -1,0 +1,649 @@
+package ioc
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// schemes maps lower-case scheme spellings to their canonical form. Defanged spellings
+// map to the scheme they stand for.
+var schemes = map[string]string{
+	"http": "http", "https": "https", "ftp": "ftp", "ftps": "ftps", "sftp": "sftp",
+	"tcp": "tcp", "udp": "udp", "ws": "ws", "wss": "wss", "smb": "smb", "rdp": "rdp",
+	"ldap": "ldap", "ldaps": "ldaps", "telnet": "telnet", "ssh": "ssh", "irc": "irc",
+	"ircs": "ircs", "rtsp": "rtsp", "rtmp": "rtmp", "git": "git", "svn": "svn",
+	"nntp": "nntp", "gopher": "gopher", "socks": "socks", "socks4": "socks4",
+	"socks5": "socks5", "vnc": "vnc", "mms": "mms", "redis": "redis", "mongodb": "mongodb",
+	"mysql": "mysql", "postgres": "postgres", "postgresql": "postgresql", "amqp": "amqp",
+	"mqtt": "mqtt", "dns": "dns", "tftp": "tftp", "imap": "imap", "imaps": "imaps",
+	"pop3": "pop3", "smtp": "smtp", "smtps": "smtps", "nfs": "nfs", "webdav": "webdav",
+	"hxxp": "http", "hxxps": "https", "hxtp": "http", "hxtps": "https", "fxp": "ftp",
+	"fxps": "ftps", "ftx": "ftp", "sfxp": "sftp", "wxs": "ws", "wxss": "wss",
+}
+
+// schemeSep returns the length of "://" or a defanged form of it at p.
+func schemeSep(t []byte, p int) (int, bool) {
+	rest := t[p:]
+	switch {
+	case hasPrefix(rest, "://"):
+		return 3, false
+	case hasPrefix(rest, "[://]"), hasPrefix(rest, "[:]//"), hasPrefix(rest, "(:)//"), hasPrefix(rest, "{:}//"):
+		return 5, true
+	case hasPrefix(rest, "[:/]/"):
+		return 5, true
+	case hasPrefix(rest, ":\\\\"):
+		return 3, true
+	}
+	return 0, false
+}
+
+func hasPrefix(b []byte, p string) bool { return len(b) >= len(p) && string(b[:len(p)]) == p }
+
+// url parses a URL whose scheme is t[start:schemeEnd]; it returns the end of the URL, or 0.
+func (s *scanner) url(start, schemeEnd int) int {
+	t := s.t
+	n := len(t)
+	if schemeEnd-start > 10 {
+		return 0
+	}
+	var lb [10]byte
+	for k := start; k < schemeEnd; k++ {
+		lb[k-start] = lower(t[k])
+	}
+	canon, ok := schemes[string(lb[:schemeEnd-start])]
+	if !ok {
+		return 0
+	}
+	def := canon != string(lb[:schemeEnd-start])
+	sl, sdef := schemeSep(t, schemeEnd)
+	if sl == 0 {
+		return 0
+	}
+	def = def || sdef
+	quoted := start > 0 && (t[start-1] == '\'' || t[start-1] == '"')
+	a := schemeEnd + sl
+	// Authority: up to '/', '?', '#', or a byte that cannot be in one.
+	ae := a
+	at := -1
+	for ae < n {
+		c := t[ae]
+		if c == '/' || c == '?' || c == '#' || class[c]&cURL == 0 || (c == '\'' && quoted) {
+			break
+		}
+		if c == '@' {
+			at = ae
+		}
+		ae++
+	}
+	h := a
+	if at >= 0 {
+		h = at + 1
+	}
+	if h >= n {
+		return 0
+	}
+	var hostVal, reg string
+	var hostType int
+	var hostDef bool
+	var hs, he int // host span for the Within match
+	var flags IPFlags
+	p := h
+	if t[h] == '[' && h+1 < n && (is(t[h+1], cHex) || t[h+1] == ':') {
+		e, ok := parseIPv6(t, h+1)
+		if !ok || e >= n || t[e] != ']' {
+			return 0
+		}
+		addr, err := netip.ParseAddr(string(t[h+1 : e]))
+		if err != nil {
+			return 0
+		}
+		hostVal, hostType, hs, he = addr.String(), tIPv6, h+1, e
+		flags = ipFlags(addr.WithZone(""))
+		p = e + 1
+	} else if is(t[h], cAlnum) {
+		tk := &s.tok2
+		s.readToken(tk, h)
+		hs, he, hostDef = tk.start, tk.end, tk.defanged
+		if tk.digits {
+			if tk.n != 4 {
+				return 0
+			}
+			addr, ok := s.ipv4Token(tk)
+			if !ok {
+				return 0
+			}
+			hostVal, hostType, flags = addr.String(), tIPv4, ipFlags(addr)
+		} else {
+			if tk.n < 2 {
+				return 0
+			}
+			v, r, ok := s.domainToken(tk, false)
+			if !ok {
+				return 0
+			}
+			hostVal, reg, hostType = v, r, tDomain
+		}
+		p = tk.end
+	} else {
+		return 0
+	}
+	def = def || hostDef
+	// Port.
+	portStart, portEnd := -1, -1
+	if p < n && t[p] == ':' && p+1 < n && is(t[p+1], cDigit) {
+		q := p + 1
+		for q < n && is(t[q], cDigit) && q-p <= 5 {
+			q++
+		}
+		portStart, portEnd, p = p+1, q, q
+	} else if hasPrefix(t[p:], "[:]") && p+3 < n && is(t[p+3], cDigit) {
+		q := p + 3
+		for q < n && is(t[q], cDigit) && q-p <= 7 {
+			q++
+		}
+		portStart, portEnd, p = p+3, q, q
+		def = true
+	}
+	if p < n && is(t[p], cAlnum) {
+		return 0 // "http://a.bc1": the host does not end here
+	}
+	restStart := p
+	if p < n && (t[p] == '/' || t[p] == '?' || t[p] == '#') {
+		for p < n && class[t[p]]&cURL != 0 && !(quoted && t[p] == '\'') {
+			p++
+		}
+		p = trimURL(t, restStart, p)
+	}
+	end := p
+	// Build the value.
+	b := s.buf[:0]
+	b = append(b, canon...)
+	b = append(b, "://"...)
+	if at >= 0 {
+		b = append(b, t[a:at+1]...)
+	}
+	if hostType == tIPv6 {
+		b = append(b, '[')
+		b = append(b, hostVal...)
+		b = append(b, ']')
+	} else {
+		b = append(b, hostVal...)
+	}
+	if portStart >= 0 {
+		b = append(b, ':')
+		b = append(b, t[portStart:portEnd]...)
+	}
+	b, rdef := appendRefangRest(b, t[restStart:end])
+	s.buf = b
+	s.emit(tURL, string(b), start, end, def || rdef, reg, 0, "")
+	switch hostType {
+	case tDomain:
+		s.emit(tDomain, hostVal, hs, he, hostDef, reg, 0, URL)
+	case tIPv4:
+		s.emit(tIPv4, hostVal, hs, he, hostDef, "", flags, URL)
+	case tIPv6:
+		s.emit(tIPv6, hostVal, hs, he, false, "", flags, URL)
+	}
+	s.lastEnd = end
+	return end
+}
+
+// trimURL drops trailing punctuation, quotes and unbalanced closing brackets from the URL
+// rest t[a:b] and returns the new end.
+func trimURL(t []byte, a, b int) int {
+	for b > a+1 {
+		switch t[b-1] {
+		case '.', ',', ';', ':', '!', '?', '\'', '*':
+			b--
+			continue
+		case ')', ']', '}':
+			op := map[byte]byte{')': '(', ']': '[', '}': '{'}[t[b-1]]
+			opens, closes := 0, 0
+			for k := a; k < b; k++ {
+				switch t[k] {
+				case op:
+					opens++
+				case t[b-1]:
+					closes++
+				}
+			}
+			if closes > opens {
+				b--
+				continue
+			}
+		}
+		break
+	}
+	return b
+}
+
+// appendRefangRest appends a URL path, query and fragment with defanged dots and colons
+// restored.
+func appendRefangRest(b, rest []byte) ([]byte, bool) {
+	def := false
+	for k := 0; k < len(rest); k++ {
+		c := rest[k]
+		if c == '[' || c == '(' || c == '{' {
+			if l := bracketed(rest, k, '.', "dot"); l > 0 {
+				b = append(b, '.')
+				k += l - 1
+				def = true
+				continue
+			}
+			if l := bracketed(rest, k, ':', "colon"); l > 0 {
+				b = append(b, ':')
+				k += l - 1
+				def = true
+				continue
+			}
+		}
+		b = append(b, c)
+	}
+	return b, def
+}
+
+// email handles a token t[i:end] followed by an at-sign of length al.
+func (s *scanner) email(i, end, al int, adef bool) int {
+	t := s.t
+	n := len(t)
+	ls := i
+	for ls > s.lastEnd && ls > i-64 && class[t[ls-1]]&cLocal != 0 {
+		ls--
+	}
+	for ls < end && t[ls] == '.' {
+		ls++
+	}
+	if end-ls > 64 || end <= ls || t[end-1] == '.' {
+		return 0
+	}
+	d := end + al
+	if d >= n || !is(t[d], cAlnum) {
+		return 0
+	}
+	tk := &s.tok2
+	s.readToken(tk, d)
+	if tk.n < 2 || tk.digits {
+		return 0
+	}
+	dv, reg, ok := s.domainToken(tk, false)
+	if !ok {
+		return 0
+	}
+	b := s.buf[:0]
+	ltok := &s.tok
+	def := adef || tk.defanged
+	if ltok.defanged {
+		// A defanged dot inside the local part: rebuild it.
+		b = append(b, t[ls:ltok.start]...)
+		for k := 0; k < ltok.n; k++ {
+			if k > 0 {
+				b = append(b, '.')
+			}
+			b = append(b, t[ltok.lab[k][0]:ltok.lab[k][1]]...)
+		}
+		def = true
+	} else {
+		b = append(b, t[ls:end]...)
+	}
+	b = append(b, '@')
+	b = append(b, dv...)
+	s.buf = b
+	s.emit(tEmail, string(b), ls, tk.end, def, reg, 0, "")
+	s.emit(tDomain, dv, tk.start, tk.end, tk.defanged, reg, 0, Email)
+	s.lastEnd = tk.end
+	return tk.end
+}
+
+// parseIPv6 parses an IPv6 address (with an optional zone) at p and returns its end.
+func parseIPv6(t []byte, p int) (int, bool) {
+	n := len(t)
+	q := p
+	groups := 0
+	dbl := false
+	if q+1 < n && t[q] == ':' && t[q+1] == ':' {
+		dbl = true
+		q += 2
+	}
+	for q < n && is(t[q], cHex) {
+		r := q
+		for r < n && is(t[r], cHex) && r-q < 5 {
+			r++
+		}
+		if r-q > 4 {
+			return 0, false
+		}
+		if r < n && t[r] == '.' {
+			e, ok := dottedQuadAt(t, q)
+			if !ok {
+				return 0, false
+			}
+			groups += 2
+			q = e
+			break
+		}
+		groups++
+		q = r
+		if q+1 < n && t[q] == ':' && t[q+1] == ':' {
+			if dbl {
+				return 0, false
+			}
+			dbl = true
+			q += 2
+			continue
+		}
+		if q+1 < n && t[q] == ':' && is(t[q+1], cHex) {
+			q++
+			continue
+		}
+		break
+	}
+	if dbl {
+		if groups > 7 || (groups == 0 && q == p+2) {
+			return 0, false
+		}
+	} else if groups != 8 {
+		return 0, false
+	}
+	if q < n && t[q] == '%' {
+		r := q + 1
+		for r < n && r-q < 32 && (is(t[r], cLabel) || t[r] == '.') {
+			r++
+		}
+		if r > q+1 {
+			q = r
+		}
+	}
+	if q < n && (is(t[q], cLabel) || t[q] == ':') {
+		return 0, false
+	}
+	if q+1 < n && t[q] == '.' && is(t[q+1], cDigit) {
+		return 0, false
+	}
+	return q, true
+}
+
+// dottedQuadAt parses a plain dotted-quad IPv4 address at p.
+func dottedQuadAt(t []byte, p int) (int, bool) {
+	q := p
+	for k := 0; k < 4; k++ {
+		if k > 0 {
+			if q >= len(t) || t[q] != '.' {
+				return 0, false
+			}
+			q++
+		}
+		r := q
+		v := 0
+		for r < len(t) && is(t[r], cDigit) && r-q < 4 {
+			v = v*10 + int(t[r]-'0')
+			r++
+		}
+		if r == q || r-q > 3 || v > 255 {
+			return 0, false
+		}
+		q = r
+	}
+	return q, true
+}
+
+// ipv6At parses and emits an IPv6 address at p; it returns its end or 0.
+func (s *scanner) ipv6At(start, p int) int {
+	e, ok := parseIPv6(s.t, p)
+	if !ok {
+		return 0
+	}
+	addr, err := netip.ParseAddr(string(s.t[p:e]))
+	if err != nil {
+		return 0
+	}
+	s.emit(tIPv6, addr.String(), p, e, false, "", ipFlags(addr.WithZone("")), "")
+	s.lastEnd = e
+	return e
+}
+
+// pathBody reads backslash-separated segments starting at the backslash at p. With dbl,
+// separators are JSON-escaped double backslashes. It returns the end of the path and the
+// number of segments.
+func (s *scanner) pathBody(p int, dbl bool, seg uint16) (int, int) {
+	t := s.t
+	n := len(t)
+	end := p
+	q := p
+	segs := 0
+	for q < n && t[q] == '\\' {
+		r := q + 1
+		if dbl {
+			if r >= n || t[r] != '\\' {
+				break
+			}
+			r++
+		}
+		ss := r
+		for r < n && class[t[r]]&seg != 0 {
+			r++
+		}
+		if r < n && t[r] == ' ' && r > ss {
+			// A space belongs to a directory name: more words, then a backslash.
+			k := r
+			for k < n && k-r < 64 && class[t[k]]&cSpaceWord != 0 {
+				k++
+			}
+			if k < n && t[k] == '\\' && t[k-1] != ' ' {
+				r = k
+			}
+		}
+		if r == ss {
+			// A trailing separator (a directory) ends the path when a delimiter follows.
+			if segs > 0 && (r >= n || t[r] == '"' || t[r] == '\'' || t[r] == ' ' || t[r] == '\t' || t[r] == '\r' || t[r] == '\n') {
+				end = r
+			}
+			break
+		}
+		segs++
+		end = r
+		q = r
+	}
+	// Trim trailing dots and unbalanced parentheses.
+	for end > p {
+		c := t[end-1]
+		if c == '.' {
+			end--
+			continue
+		}
+		if c == ')' {
+			o, cl := 0, 0
+			for k := p; k < end; k++ {
+				if t[k] == '(' {
+					o++
+				} else if t[k] == ')' {
+					cl++
+				}
+			}
+			if cl > o {
+				end--
+				continue
+			}
+		}
+		break
+	}
+	return end, segs
+}
+
+func (s *scanner) emitPath(ti, start, end int, dbl bool) {
+	if !s.e.want[ti] {
+		return
+	}
+	v := s.raw(start, end)
+	if dbl {
+		v = strings.ReplaceAll(v, `\\`, `\`)
+	}
+	s.emit(ti, v, start, end, false, "", 0, "")
+}
+
+// winPath parses a drive path; t[start] is the drive letter and t[bs] the first backslash.
+func (s *scanner) winPath(start, bs int) int {
+	dbl := bs+1 < len(s.t) && s.t[bs+1] == '\\'
+	end, segs := s.pathBody(bs, dbl, cWinSeg)
+	if segs == 0 {
+		return 0
+	}
+	s.emitPath(tWindowsPath, start, end, dbl)
+	s.lastEnd = end
+	return end
+}
+
+// uncPath parses \\host\share\… at i.
+func (s *scanner) uncPath(i int) int {
+	t := s.t
+	n := len(t)
+	if i+2 >= n || t[i+1] != '\\' || (i > 0 && (t[i-1] == '\\' || is(t[i-1], cAlnum))) {
+		return 0
+	}
+	dbl := false
+	h := i + 2
+	if t[h] == '\\' {
+		if h+1 >= n || t[h+1] != '\\' {
+			return 0
+		}
+		dbl = true
+		h += 2
+	}
+	if h >= n || !is(t[h], cAlnum) {
+		return 0
+	}
+	tk := &s.tok2
+	s.readToken(tk, h)
+	if tk.defanged {
+		return 0
+	}
+	end, segs := s.pathBody(tk.end, dbl, cWinSeg)
+	if segs == 0 {
+		return 0
+	}
+	s.emitPath(tWindowsPath, i, end, dbl)
+	s.lastEnd = end
+	return end
+}
+
+// envPath parses %VAR%\… at i.
+func (s *scanner) envPath(i int) int {
+	t := s.t
+	n := len(t)
+	if i > 0 && is(t[i-1], cAlnum) {
+		return 0
+	}
+	q := i + 1
+	for q < n && q-i < 40 && (is(t[q], cLabel) || t[q] == '(' || t[q] == ')') {
+		q++
+	}
+	if q == i+1 || q+1 >= n || t[q] != '%' || t[q+1] != '\\' {
+		return 0
+	}
+	dbl := q+2 < n && t[q+2] == '\\'
+	end, segs := s.pathBody(q+1, dbl, cWinSeg)
+	if segs == 0 {
+		return 0
+	}
+	s.emitPath(tWindowsPath, i, end, dbl)
+	s.lastEnd = end
+	return end
+}
+
+var hives = [...]string{"hklm", "hkcu", "hku", "hkcr", "hkcc", "hkey_local_machine", "hkey_current_user",
+	"hkey_users", "hkey_classes_root", "hkey_current_config", "hkey_performance_data"}
+
+func isHive(b []byte) bool {
+	for _, h := range hives {
+		if equalFold(b, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// registry parses a registry key whose first label is t[start:end].
+func (s *scanner) registry(start, end int) int {
+	t := s.t
+	n := len(t)
+	hs, he := start, end
+	if equalFold(t[start:end], "registry") {
+		if end+2 >= n || t[end] != ':' || t[end+1] != ':' || !is(t[end+2], cAlpha) {
+			return 0
+		}
+		hs = end + 2
+		he = hs
+		for he < n && is(t[he], cLabel) {
+			he++
+		}
+	}
+	if !isHive(t[hs:he]) {
+		return 0
+	}
+	p := he
+	if p < n && t[p] == ':' {
+		p++
+	}
+	if p >= n || t[p] != '\\' {
+		return 0
+	}
+	dbl := p+1 < n && t[p+1] == '\\'
+	e, segs := s.pathBody(p, dbl, cRegSeg)
+	if segs == 0 {
+		return 0
+	}
+	s.emitPath(tRegistryKey, start, e, dbl)
+	s.lastEnd = e
+	return e
+}
+
+var httpMethods = [...]string{"GET", "POST", "HEAD", "PUT", "DELETE", "CONNECT", "OPTIONS", "PATCH", "TRACE", "PROPFIND"}
+
+// linuxPath parses an absolute Linux path at i; it returns its end, or 0 when there is
+// none (or i+1.. when a URL path is skipped).
+func (s *scanner) linuxPath(i int) int {
+	t := s.t
+	n := len(t)
+	if i > 0 && strings.IndexByte(" \t\r\n\"'=(<>|;,`[{", t[i-1]) < 0 {
+		return 0
+	}
+	q := i
+	segs := 0
+	firstDigits := false
+	for q < n && t[q] == '/' {
+		r := q + 1
+		for r < n && class[t[r]]&cLxSeg != 0 {
+			r++
+		}
+		if r == q+1 {
+			break
+		}
+		if segs == 0 {
+			firstDigits = allDigits(t[q+1 : r])
+		}
+		segs++
+		q = r
+	}
+	end := q
+	for end > i && t[end-1] == '.' {
+		end--
+	}
+	if segs < 2 || firstDigits {
+		return 0
+	}
+	// "GET /a/b HTTP/1.1": a URL path, not a file.
+	if i >= 2 && t[i-1] == ' ' {
+		j := i - 2
+		for j >= 0 && t[j] >= 'A' && t[j] <= 'Z' {
+			j--
+		}
+		w := string(t[j+1 : i-1])
+		for _, m := range httpMethods {
+			if w == m {
+				return end
+			}
+		}
+	}
+	s.emit(tLinuxPath, s.raw(i, end), i, end, false, "", 0, "")
+	s.lastEnd = end
+	return end
+}
