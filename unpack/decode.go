@@ -307,8 +307,9 @@ func utf16Pattern(b []byte) (le, be bool) {
 	return lez*10 >= pairs*7, bez*10 >= pairs*7
 }
 
-// decodeUTF16 converts UTF-16 to a string without NULs, ignoring a trailing odd byte. bad
-// counts unpaired surrogates (written as U+FFFD).
+// decodeUTF16 converts UTF-16 to a string without NULs. A trailing odd byte is kept when
+// it is printable ASCII in UTF-16LE (the high byte of its unit was cut off), else dropped.
+// bad counts unpaired surrogates (written as U+FFFD).
 func decodeUTF16(b []byte, bigEndian bool) (string, int) {
 	n := len(b) / 2
 	var sb strings.Builder
@@ -340,6 +341,12 @@ func decodeUTF16(b []byte, bigEndian bool) (string, int) {
 			r = utf8.RuneError
 		}
 		sb.WriteRune(r)
+	}
+	if len(b)%2 == 1 && !bigEndian {
+		// A command line cut after the low byte of a last ASCII character keeps it.
+		if c := b[len(b)-1]; c >= 0x20 && c < 0x7f {
+			sb.WriteByte(c)
+		}
 	}
 	return sb.String(), bad
 }
