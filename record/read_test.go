@@ -56,7 +56,7 @@ func rec(kv ...string) Record {
 }
 
 func ok(line int, r Record) item { return item{rec: r, line: line} }
-func bad(msg string) item       { return item{err: msg} }
+func bad(msg string) item        { return item{err: msg} }
 
 func checkItems(t *testing.T, got, want []item) {
 	t.Helper()

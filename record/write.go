@@ -73,9 +73,12 @@ const window = 1000
 //     (Splunk's multi-value rendering), objects as compact JSON, null as an empty cell.
 //   - table: for terminals. The first 1000 rows are buffered to size the columns to fit
 //     Width, then later rows stream with the same widths (their fields beyond those columns
-//     are not shown). Long cells end in "…"; line breaks show as "⏎" and other control
-//     characters as "�", so the table stays one line per record and data cannot send
-//     escape sequences to the terminal. List elements are joined with ", ".
+//     are not shown). When the columns do not fit even at a few characters each, only the
+//     first ones are shown, followed by a "…" column marking the rows that hold more. Long
+//     cells end in "…"; columns of numbers are right-aligned; line breaks show as "⏎" and
+//     other control characters and bidirectional overrides as "�", so the table stays one
+//     line per record and data cannot send escape sequences to the terminal. List elements
+//     are joined with ", ".
 func NewWriter(w io.Writer, f OutFormat, opts WriteOptions) (Writer, error) {
 	if opts.Width <= 0 {
 		opts.Width = 120

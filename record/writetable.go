@@ -14,6 +14,8 @@ type tableWriter struct {
 	cols    []string
 	index   map[string]int
 	widths  []int
+	right   []bool // numeric columns are right-aligned
+	more    bool   // some columns did not fit and are not shown
 	pending []Record
 	started bool
 	buf     []byte
@@ -25,7 +27,6 @@ type tableCell struct {
 	text    string
 	width   int
 	clipped bool // text was cut short of the value
-	right   bool // numbers are right-aligned
 }
 
 // minColWidth is the narrowest a column is squeezed to when the table does not fit.
@@ -70,34 +71,52 @@ func (t *tableWriter) start() error {
 			}
 		}
 	}
+	natural := make([]int, len(t.cols))
+	numeric := make([]bool, len(t.cols))
+	index := make(map[string]int, len(t.cols))
+	for i, c := range t.cols {
+		if _, dup := index[c]; !dup {
+			index[c] = i
+		}
+		natural[i] = t.cell(String(c)).width
+		numeric[i] = true
+	}
+	for _, r := range t.pending {
+		for _, f := range r.fields {
+			if i, ok := index[f.Name]; ok {
+				natural[i] = max(natural[i], t.cell(f.Value).width)
+				if _, isNum := f.Value.Float(); !isNum && !f.Value.IsNull() {
+					numeric[i] = false
+				}
+			}
+		}
+	}
+	// Too many columns for the width even at their narrowest: show the first ones that fit
+	// and a last "…" column marking rows that hold more.
+	avail := t.width
+	if keep := fitCount(natural, t.width); keep < len(t.cols) {
+		t.cols, natural, numeric = t.cols[:keep], natural[:keep], numeric[:keep]
+		t.more = true
+		avail -= 3
+	}
 	t.index = make(map[string]int, len(t.cols))
 	for i, c := range t.cols {
 		if _, dup := t.index[c]; !dup {
 			t.index[c] = i
 		}
 	}
-	natural := make([]int, len(t.cols))
+	t.right = numeric
+	t.widths = fitWidths(natural, avail)
 	header := make([]tableCell, len(t.cols))
+	rule := make([]tableCell, len(t.cols))
 	for i, c := range t.cols {
 		header[i] = t.cell(String(c))
-		natural[i] = header[i].width
+		rule[i] = tableCell{text: strings.Repeat("-", t.widths[i]), width: t.widths[i]}
 	}
-	for _, r := range t.pending {
-		for _, f := range r.fields {
-			if i, ok := t.index[f.Name]; ok {
-				natural[i] = max(natural[i], t.cell(f.Value).width)
-			}
-		}
-	}
-	t.widths = fitWidths(natural, t.width)
-	if err := t.line(header); err != nil {
+	if err := t.line(header, "…"); err != nil {
 		return err
 	}
-	rule := make([]tableCell, len(t.cols))
-	for i, w := range t.widths {
-		rule[i] = tableCell{text: strings.Repeat("-", w), width: w}
-	}
-	if err := t.line(rule); err != nil {
+	if err := t.line(rule, "-"); err != nil {
 		return err
 	}
 	for _, r := range t.pending {
@@ -109,22 +128,46 @@ func (t *tableWriter) start() error {
 	return nil
 }
 
+// fitCount is how many leading columns fit in total at their narrowest, leaving room for
+// the "…" column when not all fit (always at least one).
+func fitCount(natural []int, total int) int {
+	used := -2
+	for _, w := range natural {
+		used += 2 + min(w, minColWidth)
+	}
+	if used <= total {
+		return len(natural)
+	}
+	used = -2
+	for k, w := range natural {
+		if used+2+min(w, minColWidth)+3 > total {
+			return max(k, 1)
+		}
+		used += 2 + min(w, minColWidth)
+	}
+	return len(natural)
+}
+
 func (t *tableWriter) row(r Record) error {
 	cells := t.cells[:0]
 	for range t.cols {
 		cells = append(cells, tableCell{})
 	}
+	marker := ""
 	for _, f := range r.fields {
 		if i, ok := t.index[f.Name]; ok {
 			cells[i] = t.cell(f.Value)
+		} else if !f.Value.IsNull() {
+			marker = "…"
 		}
 	}
 	t.cells = cells
-	return t.line(cells)
+	return t.line(cells, marker)
 }
 
-// line writes cells padded to the column widths, two spaces apart, trailing space trimmed.
-func (t *tableWriter) line(cells []tableCell) error {
+// line writes cells padded to the column widths, two spaces apart, trailing space trimmed;
+// marker fills the "…" column when some columns are not shown.
+func (t *tableWriter) line(cells []tableCell, marker string) error {
 	b := t.buf[:0]
 	for i, c := range cells {
 		if i > 0 {
@@ -138,13 +181,17 @@ func (t *tableWriter) line(cells []tableCell) error {
 			width++
 		}
 		pad := w - width
-		if c.right {
+		if t.right[i] {
 			b = appendSpaces(b, pad)
 			b = append(b, text...)
 		} else {
 			b = append(b, text...)
 			b = appendSpaces(b, pad)
 		}
+	}
+	if t.more {
+		b = append(b, ' ', ' ')
+		b = append(b, marker...)
 	}
 	b = append(bytes.TrimRight(b, " "), '\n')
 	t.buf = b
@@ -178,9 +225,7 @@ func (t *tableWriter) cell(v Value) tableCell {
 		s = v.Text()
 	}
 	text, width, clipped := displayText(s, t.width+1)
-	_, isInt := v.Int()
-	_, isNum := v.Float()
-	return tableCell{text: text, width: width, clipped: clipped, right: isInt || isNum}
+	return tableCell{text: text, width: width, clipped: clipped}
 }
 
 // displayText makes s safe for a terminal on one line (line breaks as ⏎, tabs as a space, other
