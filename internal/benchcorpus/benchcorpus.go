@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/bits"
 	"math/rand/v2"
+	"net/netip"
 )
 
 // Truth is one indicator planted in a generated line, as in gen_corpus.py's truth.jsonl.
@@ -23,7 +24,7 @@ type Truth struct {
 	// Type is hunch's indicator type name: ipv4, ipv6, domain, url, email, md5, sha1, sha256,
 	// windows_path or linux_path.
 	Type string `json:"type"`
-	// Value is the canonical value: refanged, and lower-case for hashes.
+	// Value is the canonical value: refanged, lower-case for hashes, RFC 5952 form for IPv6.
 	Value string `json:"value"`
 	// Raw is the text exactly as planted (the defanged or upper-case form; Value otherwise).
 	Raw string `json:"raw"`
@@ -260,6 +261,20 @@ func (g *Generator) plantHash(typ string, v span) {
 		low[i] = c
 	}
 	g.truth = append(g.truth, Truth{Line: g.lineNo, Type: typ, Value: string(low), Raw: string(raw)})
+}
+
+// plantIPv6 records an IPv6 address: the value in RFC 5952 form, the raw text as planted
+// (which may be fully padded or uncompressed).
+func (g *Generator) plantIPv6(v span) {
+	if !g.record {
+		return
+	}
+	raw := string(g.bytes(v))
+	a, err := netip.ParseAddr(raw)
+	if err != nil {
+		panic("benchcorpus: generated an invalid IPv6 address " + raw) // a bug in ipv6()
+	}
+	g.truth = append(g.truth, Truth{Line: g.lineNo, Type: "ipv6", Value: a.String(), Raw: raw})
 }
 
 // plantURL records a URL and its host (ipv4 or domain, via url_host).

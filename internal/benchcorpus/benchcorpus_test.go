@@ -246,6 +246,7 @@ func TestTruth(t *testing.T) {
 	g := New(5)
 	seen := map[string]int{}
 	encodedByKind := map[kind]int{}
+	canonicalised := 0 // IPv6 addresses planted in a non-RFC 5952 form
 	for n := 1; n <= 20000; n++ {
 		line, truth := g.Line()
 		k, _ := lineKind(line)
@@ -281,6 +282,11 @@ func TestTruth(t *testing.T) {
 				if len(tr.Value) != l || tr.Value != strings.ToLower(tr.Raw) || strings.Trim(tr.Value, "0123456789abcdef") != "" {
 					t.Fatalf("line %d: bad %s %+v", n, tr.Type, tr)
 				}
+			} else if tr.Type == "ipv6" {
+				if tr.Raw != tr.Value {
+					canonicalised++
+				}
+				continue // checked by checkShapes
 			} else if refang(tr.Raw) != tr.Value {
 				t.Fatalf("line %d: raw %q does not refang to value %q", n, tr.Raw, tr.Value)
 			}
@@ -291,6 +297,9 @@ func TestTruth(t *testing.T) {
 		if seen[typ] == 0 {
 			t.Errorf("no %s planted in 20000 lines", typ)
 		}
+	}
+	if canonicalised == 0 {
+		t.Error("no IPv6 address planted in a padded or uncompressed form")
 	}
 	if encodedByKind[kindPowerShellEnc] < 1000 || encodedByKind[kindLinuxB64] < 300 {
 		t.Errorf("too few encoded indicators checked: %v", encodedByKind)
@@ -307,8 +316,9 @@ func checkShapes(t *testing.T, n int, truth []Truth) {
 				t.Fatalf("line %d: ipv4 %q: %v", n, tr.Value, err)
 			}
 		case "ipv6":
-			if a, err := netip.ParseAddr(tr.Value); err != nil || !a.Is6() {
-				t.Fatalf("line %d: ipv6 %q: %v", n, tr.Value, err)
+			a, err := netip.ParseAddr(tr.Raw)
+			if err != nil || !a.Is6() || a.String() != tr.Value {
+				t.Fatalf("line %d: ipv6 %+v: %v", n, tr, err)
 			}
 		case "url":
 			u, err := url.Parse(tr.Value)

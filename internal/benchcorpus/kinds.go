@@ -219,7 +219,7 @@ func (g *Generator) syslog(dst []byte) []byte {
 		return append(dst, " ssh2"...)
 	case 1:
 		ip6 := g.ipv6()
-		g.plant("ipv6", ip6, false, "")
+		g.plantIPv6(ip6)
 		dst = append(dst, "sshd["...)
 		dst = appendInt(dst, pid)
 		dst = append(dst, "]: Accepted publickey for "...)
@@ -310,8 +310,8 @@ func (g *Generator) syslog(dst []byte) []byte {
 		return append(dst, " WINDOW=29200 RES=0x00 SYN URGP=0"...)
 	default:
 		src6, dst6 := g.ipv6(), g.ipv6()
-		g.plant("ipv6", src6, false, "")
-		g.plant("ipv6", dst6, false, "")
+		g.plantIPv6(src6)
+		g.plantIPv6(dst6)
 		dst = append(dst, "kernel: IPv6 DROP IN=eth0 SRC="...)
 		dst = append(dst, g.bytes(src6)...)
 		dst = append(dst, " DST="...)
@@ -614,8 +614,8 @@ func (g *Generator) linuxB64(dst []byte) []byte {
 // flow6 appends a firewall flow line between two IPv6 addresses.
 func (g *Generator) flow6(dst []byte) []byte {
 	a, b := g.ipv6(), g.ipv6()
-	g.plant("ipv6", a, false, "")
-	g.plant("ipv6", b, false, "")
+	g.plantIPv6(a)
+	g.plantIPv6(b)
 	dst = g.tsISO(dst)
 	dst = append(dst, " fw-edge flow proto=tcp src=["...)
 	dst = append(dst, g.bytes(a)...)
