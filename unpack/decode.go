@@ -235,10 +235,19 @@ func plausibleStart(b []byte) bool {
 		b[0] == 0 && b[1] != 0 && b[2] == 0 && b[3] != 0 && b[4] == 0:
 		return true
 	}
-	for _, c := range b {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f || c > 0xf4 {
-			return false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+				return false
+			}
+			continue
 		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return !utf8.FullRune(b[i:]) // only a sequence cut by the end may be invalid
+		}
+		i += size - 1
 	}
 	return true
 }

@@ -81,34 +81,48 @@ type textScan struct {
 // scanText finds blobs in text and adds them (and their descendants) at depth. In probe
 // mode it adds nothing and reports whether text holds at least one blob.
 func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
-	ts := &textScan{text: text, parent: parent, depth: depth, probe: probe}
-	minRun := ctxMinLen
-	if w.opts.MinLen < minRun {
-		minRun = w.opts.MinLen
-	}
+	ts := textScan{text: text, parent: parent, depth: depth, probe: probe}
+	minLen := w.opts.MinLen
+	// Only runs of at least ctxMinLen bytes matter, so look at every ctxMinLen-th byte:
+	// when it is outside the alphabet, no such run can cover it and the bytes before it.
+	// Invariant: i == 0 or text[i-1] is outside the alphabet.
+	const L = ctxMinLen
 	n := len(text)
 	i := 0
-	for i < n {
-		for i < n && byteClass[text[i]]&cAny == 0 {
-			i++
-		}
-		s := i
-		for i < n && byteClass[text[i]]&cAny != 0 {
-			i++
-		}
-		if i-s < minRun {
+	for i+L <= n {
+		p := i + L - 1
+		if byteClass[text[p]]&cAny == 0 {
+			i = p + 1
 			continue
+		}
+		s := p
+		for s > i && byteClass[text[s-1]]&cAny != 0 {
+			s--
+		}
+		e := p + 1
+		for e < n && byteClass[text[e]]&cAny != 0 {
+			e++
+		}
+		i = e + 1
+		if l := e - s; l < minLen {
+			// Shorter runs count only as PowerShell arguments.
+			if l < L || s == 0 || ctxSkip[text[s-1]] == 0 || contextAt(text, s) == ctxNone {
+				continue
+			}
 		}
 		if w.stopErr != nil {
 			return ts.found
 		}
-		w.run(ts, s, i)
+		w.run(&ts, s, e)
 		if ts.found && probe {
 			return true
 		}
 	}
 	return ts.found
 }
+
+// ctxSkip marks the bytes contextAt skips between a parameter and its argument.
+var ctxSkip = [256]uint8{' ': 1, '\t': 1, '\'': 1, '"': 1, '(': 1, '`': 1}
 
 // run examines one maximal run text[s:e] of base64-alphabet bytes.
 func (w *walker) run(ts *textScan, s, e int) {
@@ -225,16 +239,19 @@ func (w *walker) b64Candidate(ts *textScan, s, e int, enc *base64.Encoding) bool
 	case ctxFromBase64:
 		h.force = true
 	}
-	if ts.mentionsDeflate() {
-		h.deflate = true
-	}
-	// Cheap check on the first six decoded bytes.
-	if !h.force && !h.deflate {
+	// Cheap check on the first six decoded bytes; only DeflateStream context or a
+	// FromBase64String argument go on without it.
+	if !h.force {
 		var head [6]byte
-		if _, err := enc.Decode(head[:], []byte(text[s:s+8])); err != nil || !plausibleStart(head[:]) {
-			return false
+		var src [8]byte
+		copy(src[:], text[s:s+8])
+		if _, err := enc.Decode(head[:], src[:]); err != nil || !plausibleStart(head[:]) {
+			if !ts.mentionsDeflate() {
+				return false
+			}
 		}
 	}
+	h.deflate = ts.mentionsDeflate()
 	end := e
 	for k := 0; k < 2 && end < len(text) && text[end] == '='; k++ {
 		end++
@@ -256,7 +273,9 @@ func (w *walker) hexCandidate(ts *textScan, s, e int) bool {
 		return false
 	}
 	var head [6]byte
-	if _, err := hex.Decode(head[:], []byte(ts.text[s:s+12])); err != nil || !plausibleStart(head[:]) {
+	var src [12]byte
+	copy(src[:], ts.text[s:s+12])
+	if _, err := hex.Decode(head[:], src[:]); err != nil || !plausibleStart(head[:]) {
 		return false
 	}
 	data, err := hex.DecodeString(ts.text[s:e])
@@ -307,22 +326,24 @@ func (ts *textScan) mentionsDeflate() bool {
 	return ts.deflate > 0
 }
 
-// indexFold returns the index of the lower-case ASCII needle in s, ignoring ASCII case,
-// or -1.
+// indexFold returns the index of "deflatestream"-like lower-case ASCII needle in s,
+// ignoring ASCII case, or -1. It looks for needle's third byte with strings.IndexByte, so
+// needle must be at least three bytes long and its third byte a letter.
 func indexFold(s, needle string) int {
-	if len(needle) == 0 {
-		return 0
-	}
-	first := needle[0]
-	upper := first - 'a' + 'A'
-	for i := 0; i+len(needle) <= len(s); i++ {
-		c := s[i]
-		if c != first && c != upper {
-			continue
+	lo, up := needle[2], needle[2]-'a'+'A'
+	for i := 2; i < len(s); {
+		k := strings.IndexByte(s[i:], lo)
+		if ku := strings.IndexByte(s[i:], up); ku >= 0 && (k < 0 || ku < k) {
+			k = ku
 		}
-		if hasFoldAt(s, i, needle) {
-			return i
+		if k < 0 {
+			return -1
 		}
+		i += k
+		if hasFoldAt(s, i-2, needle) {
+			return i - 2
+		}
+		i++
 	}
 	return -1
 }
@@ -368,10 +389,7 @@ func contextAt(text string, s int) context {
 	for j > 0 && i-j < 15 && isLetter(text[j-1]) {
 		j--
 	}
-	if j == i || !isEncParam(text[j:i]) {
-		return ctxNone
-	}
-	if j == 0 {
+	if j == i || j == 0 {
 		return ctxNone
 	}
 	k := j - 1
@@ -380,6 +398,9 @@ func contextAt(text string, s int) context {
 	case k >= 2 && text[k-2] == 0xe2 && text[k-1] == 0x80 && (text[k] == 0x93 || text[k] == 0x94 || text[k] == 0x95):
 		k -= 2 // en dash, em dash, horizontal bar
 	default:
+		return ctxNone
+	}
+	if !isEncParam(text[j:i]) {
 		return ctxNone
 	}
 	if k > 0 {
@@ -397,6 +418,9 @@ func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
 // of "encodedcommand" or the alias "ec", in any case.
 func isEncParam(p string) bool {
 	const full = "encodedcommand"
+	if p[0]|0x20 != 'e' {
+		return false
+	}
 	if len(p) == 2 && (p[0]|0x20) == 'e' && (p[1]|0x20) == 'c' {
 		return true
 	}

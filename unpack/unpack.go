@@ -170,8 +170,11 @@ func (u *Unpacker) Options() Options { return u.opts }
 
 // Unpack finds and decodes every blob in text.
 func (u *Unpacker) Unpack(text string) Result {
-	w := &walker{opts: u.opts, remaining: u.opts.MaxBytes}
+	w := walker{opts: u.opts, remaining: u.opts.MaxBytes}
 	w.scanText(text, -1, 1, false)
+	if len(w.blobs) == 0 {
+		return Result{FullDecoded: text, Err: w.stopErr}
+	}
 	return Result{Blobs: w.blobs, FullDecoded: w.replaceSpans(text, -1, w.fullTexts()), Err: w.stopErr}
 }
 
