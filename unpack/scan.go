@@ -3,6 +3,7 @@ package unpack
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -286,22 +287,33 @@ func (w *walker) hexCandidate(ts *textScan, s, e int) bool {
 	return w.accept(ts, data, []string{"hex"}, h, s, e)
 }
 
-// accept resolves decoded data from text[s:end] and, when it is a blob, adds it.
+// accept resolves decoded data from text[s:end] and, when it is a blob, adds it. The
+// decoded bytes are charged to the budget first (and refunded when they are no blob); data
+// beyond the budget is cut, and the blob records ErrTooLarge.
 func (w *walker) accept(ts *textScan, data []byte, chain []string, h hints, s, end int) bool {
+	var limitErr error
+	if int64(len(data)) > w.remaining {
+		limitErr = fmt.Errorf("decoding %d bytes at offset %d with %d left: %w", len(data), s, w.remaining, ErrTooLarge)
+		data = data[:w.remaining]
+	}
+	w.remaining -= int64(len(data))
 	r := w.resolve(data, chain, h)
 	if !r.meaningful(h.force) {
+		w.remaining += int64(len(data))
+		if limitErr != nil {
+			w.stop(limitErr) // undecidable within the budget: decode nothing more
+		}
 		return false
 	}
 	ts.found = true
 	if ts.probe {
+		w.remaining += int64(len(data))
 		return true
 	}
 	ts.lastEnd = end
-	if int64(len(data)) > w.remaining {
-		w.stop(fmt.Errorf("decoding %d bytes at offset %d: %w", len(data), s, ErrTooLarge))
-		r = resolved{chain: chain, kind: r.kind, err: w.stopErr}
-	} else {
-		w.remaining -= int64(len(data))
+	if limitErr != nil {
+		r.err = errors.Join(limitErr, r.err)
+		w.stop(limitErr)
 	}
 	w.add(r, ts.parent, ts.depth, s, end, "")
 	return true
