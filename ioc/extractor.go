@@ -1,7 +1,6 @@
 package ioc
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -130,14 +129,12 @@ func (e *Extractor) appendMatches(dst []Match, text []byte, str string, isStr bo
 	return dst
 }
 
-var errNoDefault = errors.New("ioc: default extractor")
-
 // defaultExtractor holds the extractor behind the package-level Extract. Its only mutable
 // part is the TLD memo, which never changes a result.
 var defaultExtractor = sync.OnceValue(func() *Extractor {
 	e, err := NewExtractor(Options{})
 	if err != nil {
-		panic(fmt.Errorf("%w: %w", errNoDefault, err))
+		panic(fmt.Errorf("building the default extractor: %w", err))
 	}
 	return e
 })
@@ -174,14 +171,13 @@ func (e *Extractor) isTLD(label []byte) bool {
 // registrable returns the eTLD+1 of the lower-case domain d, or "" when d is itself a
 // public suffix.
 func (e *Extractor) registrable(d string) string {
-	if !e.icannOnly {
-		r, err := publicsuffix.EffectiveTLDPlusOne(d)
-		if err != nil {
-			return ""
-		}
-		return r
-	}
 	suf, icann := publicsuffix.PublicSuffix(d)
+	if !e.icannOnly && len(suf) < len(d) {
+		// The longest suffix, private ones included (evil.blogspot.com).
+		return labelBefore(d, suf)
+	}
+	// ICANN suffixes only, and the fallback for names that are themselves private
+	// suffixes (s3.amazonaws.com belongs to amazonaws.com).
 	for !icann {
 		i := indexByte(suf, '.')
 		if i < 0 {
@@ -189,6 +185,12 @@ func (e *Extractor) registrable(d string) string {
 		}
 		suf, icann = publicsuffix.PublicSuffix(suf[i+1:])
 	}
+	return labelBefore(d, suf)
+}
+
+// labelBefore returns the suffix suf of d with the label before it, or "" when d has no
+// label before suf.
+func labelBefore(d, suf string) string {
 	if len(suf) >= len(d) {
 		return ""
 	}

@@ -32,6 +32,16 @@ var specialRanges = func() []prefixFlag {
 // their IPv4 address.
 func ipFlags(a netip.Addr) IPFlags {
 	a = a.Unmap()
+	if a.Is4() {
+		// Most addresses are in no special range: decide on the first octet first.
+		switch a.As4()[0] {
+		case 0, 10, 100, 127, 169, 172, 192, 198, 203:
+		default:
+			if a.As4()[0] < 224 {
+				return 0
+			}
+		}
+	}
 	var f IPFlags
 	if a.IsUnspecified() {
 		f |= Unspecified

@@ -3,6 +3,7 @@ package ioc
 import (
 	"net/netip"
 	"strings"
+	"unsafe"
 )
 
 // Byte classes.
@@ -18,6 +19,8 @@ const (
 	cLocal                 // bytes of an e-mail local part
 	cRegSeg                // bytes of a registry key segment
 	cSpaceWord             // bytes allowed in the words of a directory name with spaces
+	cNonDigit              // label bytes that are not digits
+	cDotStart              // bytes that can begin a (defanged) dot
 
 	cAlnum = cAlpha | cDigit
 )
@@ -27,14 +30,14 @@ var class = func() (t [256]uint16) {
 		var f uint16
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-			f |= cAlpha | cLabel | cStart
+			f |= cAlpha | cLabel | cStart | cNonDigit
 			if c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' {
 				f |= cHex
 			}
 		case c >= '0' && c <= '9':
 			f |= cDigit | cHex | cLabel | cStart
 		case c == '-' || c == '_':
-			f |= cLabel
+			f |= cLabel | cNonDigit
 		}
 		if f&cAlnum != 0 || strings.IndexByte("._-+~@%", byte(c)) >= 0 || c >= 0x80 {
 			f |= cLxSeg
@@ -53,6 +56,9 @@ var class = func() (t [256]uint16) {
 		}
 		if f&cAlnum != 0 || strings.IndexByte(" ._-()&+~", byte(c)) >= 0 || c >= 0x80 {
 			f |= cSpaceWord
+		}
+		if strings.IndexByte(".\\[({ ", byte(c)) >= 0 {
+			f |= cDotStart
 		}
 		if strings.IndexByte(`/\%:`, byte(c)) >= 0 {
 			f |= cStart
@@ -94,20 +100,56 @@ type scanner struct {
 	tok2    token
 	buf     []byte
 	lbuf    [64]byte
+	arena   []byte
 }
 
 func (s *scanner) raw(a, b int) string {
 	if s.isStr {
 		return s.str[a:b]
 	}
-	return string(s.t[a:b])
+	return s.save(s.t[a:b])
+}
+
+// save copies b into the scanner's arena and returns it as a string. Strings share
+// arena blocks, which are never written again, so there is one allocation per block
+// rather than per match.
+func (s *scanner) save(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(s.arena)-len(s.arena) < len(b) {
+		size := min(max(len(s.t)/4, 256), 64<<10)
+		s.arena = make([]byte, 0, max(size, len(b)))
+	}
+	off := len(s.arena)
+	s.arena = append(s.arena, b...)
+	return unsafe.String(&s.arena[off], len(b))
+}
+
+// emitB emits a match whose value is v; when v equals the raw text, Value and Raw share
+// one string.
+func (s *scanner) emitB(ti int, v []byte, a, b int, def bool, reg string, fl IPFlags, within Type) {
+	if !s.e.want[ti] {
+		return
+	}
+	raw := s.raw(a, b)
+	val := raw
+	if string(v) != raw {
+		val = s.save(v)
+	}
+	s.out = append(s.out, Match{Type: builtinTypes[ti], Value: val, Raw: raw, Start: a, End: b,
+		Defanged: def, Registrable: reg, IPFlags: fl, Within: within})
 }
 
 func (s *scanner) emit(ti int, value string, a, b int, def bool, reg string, fl IPFlags, within Type) {
 	if !s.e.want[ti] {
 		return
 	}
-	s.out = append(s.out, Match{Type: builtinTypes[ti], Value: value, Raw: s.raw(a, b), Start: a, End: b,
+	raw := s.raw(a, b)
+	if value == raw {
+		value = raw
+	}
+	s.out = append(s.out, Match{Type: builtinTypes[ti], Value: value, Raw: raw, Start: a, End: b,
 		Defanged: def, Registrable: reg, IPFlags: fl, Within: within})
 }
 
@@ -172,37 +214,55 @@ func (s *scanner) readToken(tk *token, i int) {
 	t := s.t
 	n := len(t)
 	tk.start = i
-	tk.n = 0
-	tk.defanged = false
-	tk.digits = true
-	tk.plainDots = true
+	nl := 0
+	def, plain := false, true
+	var acc uint16
 	p := i
 	for {
 		q := p
-		for q < n && class[t[q]]&cLabel != 0 {
-			if class[t[q]]&cDigit == 0 {
-				tk.digits = false
+		for q+4 <= n {
+			f0, f1, f2, f3 := class[t[q]], class[t[q+1]], class[t[q+2]], class[t[q+3]]
+			if f0&f1&f2&f3&cLabel == 0 {
+				break
 			}
+			acc |= f0 | f1 | f2 | f3
+			q += 4
+		}
+		for q < n {
+			f := class[t[q]]
+			if f&cLabel == 0 {
+				break
+			}
+			acc |= f
 			q++
 		}
-		tk.lab[tk.n] = [2]int{p, q}
-		tk.n++
-		tk.end = q
-		if q >= n || tk.n == maxLabels {
-			return
+		tk.lab[nl] = [2]int{p, q}
+		nl++
+		if q >= n || nl == maxLabels {
+			p = q
+			break
 		}
-		sl, def := dotSep(t, q)
+		if class[t[q]]&cDotStart == 0 {
+			p = q
+			break
+		}
+		sl, d := dotSep(t, q)
 		if sl == 0 || q+sl >= n || class[t[q+sl]]&cAlnum == 0 {
-			return
+			p = q
+			break
 		}
-		if def {
-			tk.defanged = true
-			tk.plainDots = false
+		if d {
+			def, plain = true, false
 		} else if sl != 1 {
-			tk.plainDots = false
+			plain = false
 		}
 		p = q + sl
 	}
+	tk.end = p
+	tk.n = nl
+	tk.defanged = def
+	tk.plainDots = plain
+	tk.digits = acc&cNonDigit == 0
 }
 
 // dotSep returns the length of a dot separator at p (0 when there is none) and whether it
@@ -221,6 +281,9 @@ func dotSep(t []byte, p int) (int, bool) {
 		}
 	case ' ':
 		// " [.] " and " [dot] ": a bracketed dot with spaces around it.
+		if p+1 >= len(t) || (t[p+1] != '[' && t[p+1] != ' ') {
+			return 0, false
+		}
 		q := p
 		for q < len(t) && q-p < 3 && t[q] == ' ' {
 			q++
@@ -373,7 +436,7 @@ func (s *scanner) atToken(i int) int {
 		}
 	}
 	// E-mail: token followed by an at-sign.
-	if next == '@' || next == '[' || next == '(' || next == '{' || next == ' ' {
+	if next == '@' || next == '[' || next == '(' || next == '{' || (next == ' ' && end+1 < n && (t[end+1] == ' ' || t[end+1] == '[' || t[end+1] == '(' || t[end+1] == '{')) {
 		if al, adef := atSep(t, end); al > 0 {
 			if e := s.email(i, end, al, adef); e > 0 {
 				return e
@@ -416,56 +479,69 @@ func (s *scanner) words(tk *token) {
 	first := t[tk.lab[0][0]:tk.lab[0][1]]
 	if tk.n <= 2 && len(first) == 5 && first[0] == 'T' && allDigits(first[1:]) {
 		if tk.n == 1 {
-			s.emit(tAttackTechnique, string(first), tk.start, tk.end, false, "", 0, "")
+			s.emitB(tAttackTechnique, first, tk.start, tk.end, false, "", 0, "")
 			s.lastEnd = tk.end
 			return
 		}
 		second := t[tk.lab[1][0]:tk.lab[1][1]]
 		if tk.plainDots && len(second) == 3 && allDigits(second) {
-			s.emit(tAttackTechnique, string(t[tk.start:tk.end]), tk.start, tk.end, false, "", 0, "")
+			s.emitB(tAttackTechnique, t[tk.start:tk.end], tk.start, tk.end, false, "", 0, "")
 			s.lastEnd = tk.end
 			return
 		}
 	}
 	if tk.n == 1 && len(first) >= 13 && (first[0] == 'C' || first[0] == 'c') && isCVE(first) {
-		s.emit(tCVE, strings.ToUpper(string(first)), tk.start, tk.end, false, "", 0, "")
+		s.buf = appendUpper(s.buf[:0], first)
+		s.emitB(tCVE, s.buf, tk.start, tk.end, false, "", 0, "")
 		s.lastEnd = tk.end
 		return
 	}
 	for k := 0; k < tk.n; k++ {
 		a, b := tk.lab[k][0], tk.lab[k][1]
-		if b-a < 32 {
+		if b-a >= 32 {
+			s.hashes(a, b)
+		}
+	}
+}
+
+// hashes emits the hex runs of hash length in the label t[a:b]. A run inside a label is
+// bounded by a non-hex byte of the label or by the label's end (a separator, never hex).
+// The search looks at every 32nd byte first: a run of 32 or more hex digits must cover it.
+func (s *scanner) hashes(a, b int) {
+	t := s.t
+	p := a
+	for p+32 <= b {
+		j := p + 31
+		if class[t[j]]&cHex == 0 {
+			p = j + 1
 			continue
 		}
-		for p := a; p < b; {
-			if class[t[p]]&cHex == 0 {
-				p++
-				continue
-			}
-			q := p
-			for q < b && class[t[q]]&cHex != 0 {
-				q++
-			}
-			// A hex run inside a label is bounded by a non-hex byte of the label or by the
-			// label's end (a separator, which is never hex).
-			var ti int
-			switch q - p {
-			case 32:
-				ti = tMD5
-			case 40:
-				ti = tSHA1
-			case 64:
-				ti = tSHA256
-			case 128:
-				ti = tSHA512
-			default:
-				p = q
-				continue
-			}
-			s.emit(ti, lowerString(t[p:q]), p, q, false, "", 0, "")
-			s.lastEnd = q
-			p = q
+		st := j
+		for st > p && class[t[st-1]]&cHex != 0 {
+			st--
 		}
+		q := j + 1
+		for q < b && class[t[q]]&cHex != 0 {
+			q++
+		}
+		var ti int
+		switch q - st {
+		case 32:
+			ti = tMD5
+		case 40:
+			ti = tSHA1
+		case 64:
+			ti = tSHA256
+		case 128:
+			ti = tSHA512
+		default:
+			p = q
+			continue
+		}
+		s.buf = appendLower(s.buf[:0], t[st:q])
+		s.emitB(ti, s.buf, st, q, false, "", 0, "")
+		s.lastEnd = q
+		p = q
 	}
 }
 
@@ -486,17 +562,25 @@ func isCVE(b []byte) bool {
 	return len(b)-9 >= 4 && len(b)-9 <= 7 && allDigits(b[9:])
 }
 
-func lowerString(b []byte) string {
-	for _, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			out := make([]byte, len(b))
-			for i, c := range b {
-				out[i] = lower(c)
-			}
-			return string(out)
+func appendLower(dst, b []byte) []byte {
+	n := len(dst)
+	dst = append(dst, b...)
+	for i := n; i < len(dst); i++ {
+		if c := dst[i]; c >= 'A' && c <= 'Z' {
+			dst[i] = c + 'a' - 'A'
 		}
 	}
-	return string(b)
+	return dst
+}
+
+func appendUpper(dst, b []byte) []byte {
+	for _, c := range b {
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 // ipv4Token parses a four-label all-digit token as an IPv4 address.
@@ -540,7 +624,8 @@ func (s *scanner) emitIPv4(a netip.Addr, start, end int, def bool, within Type) 
 	if !s.e.want[tIPv4] {
 		return
 	}
-	s.emit(tIPv4, a.String(), start, end, def, "", ipFlags(a), within)
+	s.buf = a.AppendTo(s.buf[:0])
+	s.emitB(tIPv4, s.buf, start, end, def, "", ipFlags(a), within)
 }
 
 // fileExtTLDs are TLDs that are far more often file extensions in logs.
@@ -640,7 +725,7 @@ checked:
 			s.buf = append(s.buf, lower(t[p]))
 		}
 	}
-	val := string(s.buf)
+	val := s.save(s.buf)
 	reg := s.e.registrable(val)
 	if reg == "" {
 		return "", "", false

@@ -97,7 +97,7 @@ func (s *scanner) url(start, schemeEnd int) int {
 		if err != nil {
 			return 0
 		}
-		hostVal, hostType, hs, he = addr.String(), tIPv6, h+1, e
+		hostVal, hostType, hs, he = s.save(addr.AppendTo(s.buf[:0])), tIPv6, h+1, e
 		flags = ipFlags(addr.WithZone(""))
 		p = e + 1
 	} else if is(t[h], cAlnum) {
@@ -112,7 +112,7 @@ func (s *scanner) url(start, schemeEnd int) int {
 			if !ok {
 				return 0
 			}
-			hostVal, hostType, flags = addr.String(), tIPv4, ipFlags(addr)
+			hostVal, hostType, flags = s.save(addr.AppendTo(s.buf[:0])), tIPv4, ipFlags(addr)
 		} else {
 			if tk.n < 2 {
 				return 0
@@ -175,7 +175,7 @@ func (s *scanner) url(start, schemeEnd int) int {
 	}
 	b, rdef := appendRefangRest(b, t[restStart:end])
 	s.buf = b
-	s.emit(tURL, string(b), start, end, def || rdef, reg, 0, "")
+	s.emitB(tURL, b, start, end, def || rdef, reg, 0, "")
 	switch hostType {
 	case tDomain:
 		s.emit(tDomain, hostVal, hs, he, hostDef, reg, 0, URL)
@@ -288,7 +288,7 @@ func (s *scanner) email(i, end, al int, adef bool) int {
 	b = append(b, '@')
 	b = append(b, dv...)
 	s.buf = b
-	s.emit(tEmail, string(b), ls, tk.end, def, reg, 0, "")
+	s.emitB(tEmail, b, ls, tk.end, def, reg, 0, "")
 	s.emit(tDomain, dv, tk.start, tk.end, tk.defanged, reg, 0, Email)
 	s.lastEnd = tk.end
 	return tk.end
@@ -396,7 +396,8 @@ func (s *scanner) ipv6At(start, p int) int {
 	if err != nil {
 		return 0
 	}
-	s.emit(tIPv6, addr.String(), p, e, false, "", ipFlags(addr.WithZone("")), "")
+	s.buf = addr.AppendTo(s.buf[:0])
+	s.emitB(tIPv6, s.buf, p, e, false, "", ipFlags(addr.WithZone("")), "")
 	s.lastEnd = e
 	return e
 }
@@ -473,11 +474,19 @@ func (s *scanner) emitPath(ti, start, end int, dbl bool) {
 	if !s.e.want[ti] {
 		return
 	}
-	v := s.raw(start, end)
+	v := s.t[start:end]
 	if dbl {
-		v = strings.ReplaceAll(v, `\\`, `\`)
+		b := s.buf[:0]
+		for k := 0; k < len(v); k++ {
+			b = append(b, v[k])
+			if v[k] == '\\' && k+1 < len(v) && v[k+1] == '\\' {
+				k++
+			}
+		}
+		s.buf = b
+		v = b
 	}
-	s.emit(ti, v, start, end, false, "", 0, "")
+	s.emitB(ti, v, start, end, false, "", 0, "")
 }
 
 // winPath parses a drive path; t[start] is the drive letter and t[bs] the first backslash.
@@ -516,11 +525,32 @@ func (s *scanner) uncPath(i int) int {
 	if tk.defanged {
 		return 0
 	}
+	var addr netip.Addr
+	var dv, reg string
+	host := -1
+	if tk.digits {
+		a, ok := s.ipv4Token(tk)
+		if tk.n != 4 || !ok {
+			return 0
+		}
+		addr, host = a, tIPv4
+	} else if tk.n >= 2 {
+		if v, r, ok := s.domainToken(tk, false); ok {
+			dv, reg, host = v, r, tDomain
+		}
+	}
 	end, segs := s.pathBody(tk.end, dbl, cWinSeg)
 	if segs == 0 {
 		return 0
 	}
 	s.emitPath(tWindowsPath, i, end, dbl)
+	// The host of a UNC path is a host like a URL's: report it for enrichment.
+	switch host {
+	case tIPv4:
+		s.emitIPv4(addr, tk.start, tk.end, false, WindowsPath)
+	case tDomain:
+		s.emit(tDomain, dv, tk.start, tk.end, false, reg, 0, WindowsPath)
+	}
 	s.lastEnd = end
 	return end
 }
@@ -643,7 +673,7 @@ func (s *scanner) linuxPath(i int) int {
 			}
 		}
 	}
-	s.emit(tLinuxPath, s.raw(i, end), i, end, false, "", 0, "")
+	s.emitB(tLinuxPath, t[i:end], i, end, false, "", 0, "")
 	s.lastEnd = end
 	return end
 }
