@@ -127,3 +127,21 @@ func TestRunCancelled(t *testing.T) {
 		t.Fatalf("run with a cancelled context: %v", err)
 	}
 }
+
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"1GiB", "500MB", "1.5k", "0", "", "-1", "NaN", "1e400", "9e30GB", " 7 b "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseSize(s)
+		if err != nil {
+			if n != 0 {
+				t.Fatalf("parseSize(%q) = %d with error %v", s, n, err)
+			}
+			return
+		}
+		if n < 0 {
+			t.Fatalf("parseSize(%q) = %d, negative", s, n)
+		}
+	})
+}
