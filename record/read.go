@@ -77,6 +77,10 @@ const readBufSize = 64 << 10
 // after its ParseError. A read error ends the stream with a wrapped error, as does ctx being
 // cancelled (checked before each record; a blocked Read of r is not interrupted). Read starts
 // no goroutines: stopping the iteration early leaks nothing, and r is not closed.
+//
+// A UTF-8 byte order mark at the start is dropped. Text and CSV values keep their bytes as
+// they are, invalid UTF-8 included (JSON output writes each invalid byte as U+FFFD); JSON
+// strings are decoded as encoding/json does, invalid UTF-8 becoming U+FFFD.
 func Read(ctx context.Context, r io.Reader, name string, opts ReadOptions) Stream {
 	return func(yield func(Record, error) bool) {
 		if opts.MaxLineBytes <= 0 {

@@ -123,6 +123,9 @@ func (c *csvWriter) row(r Record) error {
 
 func (c *csvWriter) line(cells []string) error {
 	b := c.buf[:0]
+	if len(cells) == 1 && cells[0] == "" {
+		b = append(b, `""`...) // a blank line would be skipped by readers
+	}
 	for i, s := range cells {
 		if i > 0 {
 			b = append(b, ',')
@@ -135,9 +138,9 @@ func (c *csvWriter) line(cells []string) error {
 }
 
 // appendCSVField quotes a field when it holds a delimiter, quote or line break, or starts with
-// white space (as encoding/csv does), doubling quotes inside.
+// white space (as encoding/csv does) or a byte order mark, doubling quotes inside.
 func appendCSVField(b []byte, s string) []byte {
-	need := s == `\.` || strings.ContainsAny(s, ",\"\r\n")
+	need := s == `\.` || strings.ContainsAny(s, ",\"\r\n") || strings.HasPrefix(s, "\ufeff")
 	if !need && s != "" {
 		r, _ := utf8.DecodeRuneInString(s)
 		need = unicode.IsSpace(r)
