@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"errors"
+
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hunchsec/hunch/ioc"
+	"github.com/hunchsec/hunch/pipeline"
+)
+
+func newExtractCmd(e *env) *cobra.Command {
+	var (
+		in        inputFlags
+		up        unpackFlags
+		fields    []string
+		types     string
+		unique    string
+		maxUnique int
+		doUnpack  bool
+		fileTLDs  bool
+		custom    []string
+		jobs      int
+	)
+	cmd := &cobra.Command{
+		Use:   "extract [FILE...]",
+		Short: "Extract indicators (IPs, domains, URLs, hashes, …) from files or standard input",
+		Long: `extract finds indicators of compromise in text, CSV, JSON or NDJSON input and writes one
+record per indicator: its type, canonical value (refanged, normalised), the raw text, byte
+offsets, and the record and field it came from.
+
+Types: ` + typeNames() + `, plus custom types from the config file (ioc.custom) or --custom.
+
+Defanged indicators (hxxp://, [.], (dot), [at], …) are found and refanged; defanged=true marks
+them. With --unpack, base64/hex/compressed blobs are decoded first (as 'hunch unpack' does) and
+indicators seen only in decoded text are marked via=decoded.`,
+		Example: `  hunch extract notes.txt
+  hunch extract -f CommandLine --unpack events.ndjson
+  hunch unpack -f CommandLine events.ndjson | hunch extract -f full_decoded
+  cat proxy.log | hunch extract --types url,domain --unique global -o csv`,
+		RunE: func(cmd *cobra.Command, files []string) error {
+			opts := ioc.Options{FileNameTLDs: fileTLDs}
+			if types != "" {
+				for _, t := range strings.Split(types, ",") {
+					t = strings.TrimSpace(t)
+					if t == "" {
+						continue
+					}
+					if isCustom(t, e, custom) {
+						opts.Types = append(opts.Types, ioc.Type(t))
+						continue
+					}
+					pt, err := ioc.ParseType(t)
+					if err != nil {
+						return usageError{err}
+					}
+					opts.Types = append(opts.Types, pt)
+				}
+			}
+			for _, c := range e.cfg.IOC.Custom {
+				opts.Custom = append(opts.Custom, ioc.Custom{Name: c.Name, Pattern: c.Pattern})
+			}
+			for _, c := range custom {
+				name, pattern, ok := strings.Cut(c, "=")
+				if !ok || name == "" || pattern == "" {
+					return usagef("--custom wants NAME=REGEX, got %q", c)
+				}
+				opts.Custom = append(opts.Custom, ioc.Custom{Name: name, Pattern: pattern})
+			}
+			ex, err := ioc.NewExtractor(opts)
+			if err != nil {
+				return usageError{err}
+			}
+			uq, err := pipeline.ParseUnique(unique)
+			if err != nil {
+				return usageError{err}
+			}
+			if jobs < 1 {
+				return usagef("--jobs must be at least 1")
+			}
+			po := pipeline.ExtractOptions{
+				Extractor: ex, Fields: fields, Keep: len(fields) > 0,
+				Unique: uq, MaxUnique: maxUnique, Workers: jobs,
+			}
+			if doUnpack {
+				if po.Unpacker, err = up.unpacker(); err != nil {
+					return err
+				}
+			}
+			src, t, err := e.inputs(&in, files)
+			if err != nil {
+				return err
+			}
+			w, err := e.writer()
+			if err != nil {
+				return err
+			}
+			warn := func(err error) bool {
+				if errors.Is(err, pipeline.ErrUniqueLimit) {
+					t.skipped++ // duplicates may follow: the output is partial in that sense
+					return true
+				}
+				return false
+			}
+			if err := e.emit(w, pipeline.Extract(e.ctx, src, po), warn); err != nil {
+				return err
+			}
+			return t.done()
+		},
+	}
+	in.register(cmd)
+	up.register(cmd)
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&fields, "field", "f", nil, "field to scan (repeatable; dotted names reach into nested objects); default: every string field. The record's other fields are kept alongside")
+	fl.StringVarP(&types, "types", "t", "", "comma-separated indicator types to report (default: all)")
+	fl.StringVar(&unique, "unique", "none", "drop repeats: none, record (once per input record) or global (--unique alone)")
+	fl.Lookup("unique").NoOptDefVal = "global"
+	fl.IntVar(&maxUnique, "max-unique", pipeline.DefaultMaxUnique, "distinct values remembered by --unique global (bounds memory)")
+	fl.BoolVar(&doUnpack, "unpack", false, "also decode base64/hex/compressed blobs and scan the decoded text (via=decoded)")
+	fl.BoolVar(&fileTLDs, "file-tlds", false, "report file names whose extension is a TLD (invoice.zip, run.py) as domains")
+	fl.StringArrayVar(&custom, "custom", nil, "custom indicator type NAME=REGEX (repeatable; a group named ioc selects the value)")
+	fl.IntVarP(&jobs, "jobs", "j", runtime.GOMAXPROCS(0), "records scanned in parallel on this many goroutines (output order is kept)")
+	return cmd
+}
+
+func typeNames() string {
+	var names []string
+	for _, t := range ioc.Types() {
+		names = append(names, string(t))
+	}
+	return strings.Join(names, ", ")
+}
+
+// isCustom reports whether name is a custom type from the config or --custom flags.
+func isCustom(name string, e *env, flags []string) bool {
+	for _, c := range e.cfg.IOC.Custom {
+		if c.Name == name {
+			return true
+		}
+	}
+	for _, c := range flags {
+		if n, _, _ := strings.Cut(c, "="); n == name {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/hunchsec/hunch/record"
+)
+
+// inputFlags are the flags of every verb that reads records.
+type inputFlags struct {
+	format  string
+	strict  bool
+	maxLine int
+}
+
+func (f *inputFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.format, "format", "", "input format: text, csv, json, ndjson (default: from the file extension or first bytes)")
+	fl.BoolVar(&f.strict, "strict", false, "stop at the first malformed line or row instead of skipping it")
+	fl.IntVar(&f.maxLine, "max-line-bytes", 64<<20, "longest line, row or JSON document accepted; longer ones are reported and skipped")
+}
+
+// inputs returns the records of the named files in order ("-" or none: standard input), with
+// malformed records reported on stderr and counted by the returned tally.
+func (e *env) inputs(f *inputFlags, files []string) (record.Stream, *tally, error) {
+	format, err := record.ParseFormat(f.format)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	if f.maxLine <= 0 {
+		return nil, nil, usagef("--max-line-bytes must be positive")
+	}
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	// Fail before any output when a file cannot be opened.
+	for _, name := range files {
+		if name == "-" {
+			continue
+		}
+		fi, err := os.Stat(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("opening input: %w", err)
+		}
+		if fi.IsDir() {
+			return nil, nil, fmt.Errorf("opening input: %s is a directory", name)
+		}
+	}
+	opts := record.ReadOptions{Format: format, MaxLineBytes: f.maxLine}
+	t := &tally{stderr: e.stderr, strict: f.strict}
+	ctx := e.ctx
+	stream := func(yield func(record.Record, error) bool) {
+		for _, name := range files {
+			if !e.readOne(ctx, name, opts, yield) {
+				return
+			}
+		}
+	}
+	return t.wrap(stream), t, nil
+}
+
+func (e *env) readOne(ctx context.Context, name string, opts record.ReadOptions, yield func(record.Record, error) bool) bool {
+	var r io.Reader = e.stdin
+	if name != "-" {
+		fh, err := os.Open(name)
+		if err != nil {
+			return yield(record.Record{}, fmt.Errorf("opening input: %w", err))
+		}
+		defer fh.Close()
+		r = fh
+	}
+	for rec, err := range record.Read(ctx, r, name, opts) {
+		if !yield(rec, err) {
+			return false
+		}
+	}
+	return true
+}
+
+// tally reports malformed records on stderr as they pass and counts them; with strict, the
+// first one ends the stream as an error.
+type tally struct {
+	stderr  io.Writer
+	strict  bool
+	skipped int
+}
+
+func (t *tally) wrap(in record.Stream) record.Stream {
+	return func(yield func(record.Record, error) bool) {
+		for rec, err := range in {
+			if err != nil && record.IsParseError(err) {
+				if t.strict {
+					yield(record.Record{}, err)
+					return
+				}
+				t.skipped++
+				fmt.Fprintf(t.stderr, "hunch: skipped: %v\n", err)
+				continue
+			}
+			if !yield(rec, err) {
+				return
+			}
+		}
+	}
+}
+
+// done turns the count of skipped records into the command's result.
+func (t *tally) done() error {
+	if t.skipped == 0 {
+		return nil
+	}
+	fmt.Fprintf(t.stderr, "hunch: %d malformed record(s) skipped\n", t.skipped)
+	return errPartial
+}
+
+// writer opens the output writer chosen by -o, or table on a terminal and ndjson otherwise.
+func (e *env) writer() (record.Writer, error) {
+	name := e.output
+	width := 0
+	if fd, ok := terminalFD(e.stdout); ok {
+		if name == "" {
+			name = "table"
+		}
+		if w, _, err := term.GetSize(fd); err == nil && w > 0 {
+			width = w
+		}
+	}
+	if name == "" {
+		name = "ndjson"
+	}
+	if width == 0 {
+		if c, err := strconv.Atoi(e.getenv("COLUMNS")); err == nil && c > 0 {
+			width = c
+		}
+	}
+	f, err := record.ParseOutFormat(name)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return record.NewWriter(e.stdout, f, record.WriteOptions{Width: width})
+}
+
+func terminalFD(w io.Writer) (int, bool) {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0, false
+	}
+	fd := int(f.Fd())
+	return fd, term.IsTerminal(fd)
+}
+
+// emit writes every record of s and closes the writer. Non-parse errors in s stop it; a
+// pipeline.ErrUniqueLimit-style warning (any error the caller marks as a warning) is printed
+// and counted by warn.
+func (e *env) emit(w record.Writer, s record.Stream, warn func(error) bool) error {
+	var first error
+	for rec, err := range s {
+		if err != nil {
+			if warn != nil && warn(err) {
+				fmt.Fprintf(e.stderr, "hunch: warning: %v\n", err)
+				continue
+			}
+			first = err
+			break
+		}
+		if err := w.Write(rec); err != nil {
+			first = fmt.Errorf("writing output: %w", err)
+			break
+		}
+	}
+	if err := w.Close(); err != nil && first == nil {
+		first = fmt.Errorf("writing output: %w", err)
+	}
+	return first
+}

@@ -1,0 +1,122 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/hunchsec/hunch/internal/benchcorpus"
+	"github.com/hunchsec/hunch/ioc"
+	"github.com/hunchsec/hunch/record"
+	"github.com/hunchsec/hunch/unpack"
+)
+
+// The headline benchmarks (BENCHMARKS.md) run over hunch's deterministic synthetic corpus: mixed
+// Windows process events, encoded PowerShell, syslog, proxy logs, defanged notes, mail logs and
+// auditd, generated in Go by internal/benchcorpus.
+
+const benchSize = 32 << 20
+
+var corpusOnce = sync.OnceValue(func() []byte { return benchcorpus.Bytes(benchSize, 1) })
+
+// forLines calls fn for each line of data.
+func forLines(data []byte, fn func([]byte)) {
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			fn(data)
+			return
+		}
+		fn(data[:i])
+		data = data[i+1:]
+	}
+}
+
+// BenchmarkExtractAll: all built-in indicator types, one goroutine, line by line.
+func BenchmarkExtractAll(b *testing.B) {
+	data := corpusOnce()
+	ex, err := ioc.NewExtractor(ioc.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ms []ioc.Match
+	n := 0
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for range b.N {
+		n = 0
+		forLines(data, func(line []byte) {
+			ms = ex.AppendMatches(ms[:0], line)
+			n += len(ms)
+		})
+	}
+	b.ReportMetric(float64(n), "matches")
+}
+
+// BenchmarkUnpackExtract: decode every blob in each line and extract from the line and from
+// every decoded text — what extract --unpack does per field — on one goroutine.
+func BenchmarkUnpackExtract(b *testing.B) {
+	data := corpusOnce()
+	ex, err := ioc.NewExtractor(ioc.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	up, err := unpack.New(unpack.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ms []ioc.Match
+	n, blobs := 0, 0
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for range b.N {
+		n, blobs = 0, 0
+		forLines(data, func(line []byte) {
+			ms = ex.AppendMatches(ms[:0], line)
+			n += len(ms)
+			res := up.Unpack(string(line))
+			for _, bl := range res.Blobs {
+				blobs++
+				if bl.Text != "" {
+					ms = ex.AppendMatches(ms[:0], []byte(bl.Text))
+					n += len(ms)
+				}
+			}
+		})
+	}
+	b.ReportMetric(float64(n), "matches")
+	b.ReportMetric(float64(blobs), "blobs")
+}
+
+// BenchmarkExtractStream measures the record pipeline (text records in, match records out) with
+// 1 and 2 workers; the ratio of the two is -j's scaling.
+func BenchmarkExtractStream(b *testing.B) {
+	data := corpusOnce()
+	var recs []record.Record
+	forLines(data, func(line []byte) {
+		r := record.New(record.Field{Name: "_raw", Value: record.String(string(line))})
+		r.Meta.N = len(recs) + 1
+		recs = append(recs, r)
+	})
+	for _, w := range []struct {
+		name    string
+		workers int
+	}{{"workers=1", 1}, {"workers=2", 2}} {
+		b.Run(w.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for range b.N {
+				n := 0
+				for _, err := range Extract(context.Background(), seq(recs...), ExtractOptions{Workers: w.workers}) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+				if n == 0 {
+					b.Fatal("no matches")
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,210 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hunchsec/hunch/ioc"
+	"github.com/hunchsec/hunch/record"
+	"github.com/hunchsec/hunch/unpack"
+)
+
+// Unique says which repeated indicators Extract drops.
+type Unique int
+
+// Uniqueness modes.
+const (
+	UniqueNone   Unique = iota // every occurrence
+	UniqueRecord               // each (type, value) once per input record
+	UniqueGlobal               // each (type, value) once per stream
+)
+
+// ParseUnique parses "none", "record" or "global".
+func ParseUnique(s string) (Unique, error) {
+	switch s {
+	case "", "none":
+		return UniqueNone, nil
+	case "record":
+		return UniqueRecord, nil
+	case "global":
+		return UniqueGlobal, nil
+	}
+	return 0, fmt.Errorf("unknown uniqueness %q: use none, record or global", s)
+}
+
+// DefaultMaxUnique bounds the memory of UniqueGlobal: the number of distinct (type, value) pairs remembered.
+const DefaultMaxUnique = 1_000_000
+
+// ErrUniqueLimit is reported (once, in place of a record) when UniqueGlobal has remembered
+// MaxUnique values; from then on new values are still emitted but repeats of them are not dropped.
+var ErrUniqueLimit = errors.New("unique-value limit reached")
+
+// ExtractOptions configures Extract.
+type ExtractOptions struct {
+	// Extractor finds the indicators; nil means ioc's default extractor.
+	Extractor *ioc.Extractor
+	// Fields names the fields to scan (dotted names reach into nested objects). Empty means
+	// every string in the record (for plain text input, that is _raw).
+	Fields []string
+	// Keep appends the input record's fields that were not scanned to every match record.
+	Keep bool
+	// Unique drops repeated indicators; MaxUnique bounds UniqueGlobal's memory (0 = DefaultMaxUnique).
+	Unique    Unique
+	MaxUnique int
+	// Unpacker, when set, also decodes every blob in the scanned text and scans the decoded
+	// text. Indicators seen only after decoding carry via=decoded and the blob's encoding chain;
+	// an indicator already visible in the plain text of the same record is not repeated.
+	Unpacker *unpack.Unpacker
+	// Workers is the number of goroutines scanning records (≤ 1: the caller's goroutine). Output order
+	// is input order either way.
+	Workers int
+}
+
+// Match record fields, in output order.
+const (
+	FieldSource      = "source"      // input name (file, "-" for stdin)
+	FieldRecord      = "record"      // 1-based input record number
+	FieldField       = "field"       // field the indicator was found in
+	FieldType        = "type"        // indicator type
+	FieldValue       = "value"       // canonical (refanged, normalised) value
+	FieldRaw         = "raw"         // text as found
+	FieldStart       = "start"       // byte offset of raw in the field (in the decoded text when via=decoded)
+	FieldEnd         = "end"         // byte offset after raw
+	FieldDefanged    = "defanged"    // raw was defanged
+	FieldRegistrable = "registrable" // eTLD+1 for domains, URL hosts and e-mail domains
+	FieldFlags       = "ip_flags"    // private, loopback, documentation, …
+	FieldWithin      = "within"      // "url" or "email" when the match is the host/domain part of one
+	FieldVia         = "via"         // "decoded" when seen only after decoding
+	FieldEncoding    = "encoding"    // the decoding chain, e.g. base64>gzip>utf16le
+)
+
+// Extract scans the records of in for indicators and yields one record per indicator found.
+// Errors in the input stream are passed through in their place.
+func Extract(ctx context.Context, in record.Stream, opts ExtractOptions) record.Stream {
+	ex := opts.Extractor
+	if ex == nil {
+		var err error
+		if ex, err = ioc.NewExtractor(ioc.Options{}); err != nil {
+			return failed(err)
+		}
+	}
+	perRecord := func(rec record.Record, out []record.Record) []record.Record {
+		return extractRecord(ex, opts, rec, out)
+	}
+	s := mapOrdered(ctx, in, opts.Workers, perRecord)
+	if opts.Unique != UniqueGlobal {
+		return s
+	}
+	max := opts.MaxUnique
+	if max <= 0 {
+		max = DefaultMaxUnique
+	}
+	return func(yield func(record.Record, error) bool) {
+		seen := make(map[typeValue]struct{})
+		warned := false
+		for rec, err := range s {
+			if err != nil {
+				if !yield(rec, err) {
+					return
+				}
+				continue
+			}
+			k := keyOf(rec)
+			if _, dup := seen[k]; dup {
+				continue
+			}
+			if len(seen) < max {
+				seen[k] = struct{}{}
+			} else if !warned {
+				warned = true
+				if !yield(record.Record{}, fmt.Errorf("%w: %d distinct values remembered; later repeats are not dropped (raise --max-unique)", ErrUniqueLimit, max)) {
+					return
+				}
+			}
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+}
+
+type typeValue struct{ t, v string }
+
+func keyOf(r record.Record) typeValue {
+	t, _ := r.Get(FieldType)
+	v, _ := r.Get(FieldValue)
+	ts, _ := t.Str()
+	vs, _ := v.Str()
+	return typeValue{ts, vs}
+}
+
+func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, out []record.Record) []record.Record {
+	fields := texts(rec, opts.Fields, nil)
+	var plain map[typeValue]struct{}
+	if opts.Unique == UniqueRecord || opts.Unpacker != nil {
+		plain = make(map[typeValue]struct{})
+	}
+	var matches []ioc.Match
+	for _, tf := range fields {
+		matches = ex.AppendMatches(matches[:0], []byte(tf.text))
+		for _, m := range matches {
+			if plain != nil {
+				k := typeValue{string(m.Type), m.Value}
+				if _, dup := plain[k]; dup && opts.Unique == UniqueRecord {
+					continue
+				}
+				plain[k] = struct{}{}
+			}
+			out = append(out, matchRecord(opts, rec, tf.name, m, "", ""))
+		}
+	}
+	if opts.Unpacker == nil {
+		return out
+	}
+	decoded := make(map[typeValue]struct{})
+	for _, tf := range fields {
+		res := opts.Unpacker.Unpack(tf.text)
+		for _, b := range res.Blobs {
+			if b.Text == "" {
+				continue
+			}
+			matches = ex.AppendMatches(matches[:0], []byte(b.Text))
+			for _, m := range matches {
+				k := typeValue{string(m.Type), m.Value}
+				if _, inPlain := plain[k]; inPlain {
+					continue
+				}
+				if _, dup := decoded[k]; dup && opts.Unique == UniqueRecord {
+					continue
+				}
+				decoded[k] = struct{}{}
+				out = append(out, matchRecord(opts, rec, tf.name, m, "decoded", b.Encoding()))
+			}
+		}
+	}
+	return out
+}
+
+func matchRecord(opts ExtractOptions, src record.Record, field string, m ioc.Match, via, encoding string) record.Record {
+	var r record.Record
+	r.Meta = src.Meta
+	r.Set(FieldSource, record.String(src.Meta.Source))
+	r.Set(FieldRecord, record.Int(int64(src.Meta.N)))
+	r.Set(FieldField, record.String(field))
+	r.Set(FieldType, record.String(string(m.Type)))
+	r.Set(FieldValue, record.String(m.Value))
+	r.Set(FieldRaw, record.String(m.Raw))
+	r.Set(FieldStart, record.Int(int64(m.Start)))
+	r.Set(FieldEnd, record.Int(int64(m.End)))
+	r.Set(FieldDefanged, record.Bool(m.Defanged))
+	r.Set(FieldRegistrable, record.String(m.Registrable))
+	r.Set(FieldFlags, record.Strings(m.IPFlags.Strings()...))
+	r.Set(FieldWithin, record.String(string(m.Within)))
+	r.Set(FieldVia, record.String(via))
+	r.Set(FieldEncoding, record.String(encoding))
+	if opts.Keep {
+		appendSource(&r, src, opts.Fields)
+	}
+	return r
+}
