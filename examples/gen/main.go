@@ -192,6 +192,8 @@ func encodedCommand(script text) text {
 }
 
 // gzipped returns the base64 of script compressed with gzip (no name, no time: deterministic).
+// Writes to a bytes.Buffer cannot fail and the level is valid, so errors are not checked here
+// or in deflated; TestEncodingsDecode decompresses both.
 func gzipped(script text) text {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
