@@ -27,6 +27,8 @@ type jsonParser struct {
 	depth int
 	names map[string]string
 	buf   []byte
+	text  string // data as a string
+	width int // number of fields of the last top-level object
 }
 
 // maxInterned bounds the name cache so that input with ever-new keys keeps bounded memory.
@@ -49,6 +51,9 @@ func (p *jsonParser) name(b []byte) string {
 // parse decodes data as a single JSON value surrounded by optional white space.
 func (p *jsonParser) parse(data []byte) (Value, error) {
 	p.data, p.pos, p.depth = data, 0, 0
+	// One string for the whole text: plain strings in it become slices of it rather than
+	// an allocation each.
+	p.text = string(data)
 	p.skipSpace()
 	v, err := p.value()
 	if err != nil {
@@ -58,7 +63,7 @@ func (p *jsonParser) parse(data []byte) (Value, error) {
 	if p.pos != len(p.data) {
 		return Value{}, errJSONSyntax
 	}
-	p.data = nil
+	p.data, p.text = nil, ""
 	return v, nil
 }
 
@@ -127,6 +132,10 @@ func (p *jsonParser) object() (Value, error) {
 // members parses the inside of an object after its '{', through its '}'.
 func (p *jsonParser) members() ([]Field, error) {
 	var fields []Field
+	if p.depth == 1 && p.width > 0 {
+		// Records in a stream tend to have the same width: allocate once, not by doubling.
+		fields = make([]Field, 0, p.width)
+	}
 	var index map[string]int // built only for wide objects, to keep duplicate checks linear
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
@@ -187,6 +196,9 @@ func (p *jsonParser) members() ([]Field, error) {
 			p.pos++
 		case '}':
 			p.pos++
+			if p.depth == 1 {
+				p.width = len(fields)
+			}
 			return fields, nil
 		default:
 			return nil, errJSONSyntax
@@ -338,7 +350,7 @@ func (p *jsonParser) str(isName bool) (string, error) {
 			if isName {
 				return p.name(d[start:i]), nil
 			}
-			return string(d[start:i]), nil
+			return p.text[start:i], nil
 		case c == '\\' || c >= utf8.RuneSelf:
 			return p.strSlow(start, i, isName)
 		case c < 0x20:
