@@ -28,7 +28,7 @@ type jsonParser struct {
 	names map[string]string
 	buf   []byte
 	text  string // data as a string
-	width int // number of fields of the last top-level object
+	width int    // number of fields of the last top-level object
 }
 
 // maxInterned bounds the name cache so that input with ever-new keys keeps bounded memory.

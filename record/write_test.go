@@ -383,3 +383,26 @@ func TestParseOutFormat(t *testing.T) {
 		t.Error("NewWriter accepted an unknown format")
 	}
 }
+
+// TestWritersAnyKind: every kind, including a malformed value no constructor makes, writes
+// without panicking in every format.
+func TestWritersAnyKind(t *testing.T) {
+	var values []Value
+	for k := range Kind(12) {
+		values = append(values, Value{kind: k})
+	}
+	values = append(values, List(Value{kind: KindObject}, List(), Null()), Object(Record{}), Time(time.Time{}), Float(math.Inf(-1)))
+	var r Record
+	for i, v := range values {
+		r.Set(string(rune('a'+i)), v)
+	}
+	for _, f := range []OutFormat{OutNDJSON, OutJSON, OutCSV, OutTable} {
+		out := writeAll(t, f, WriteOptions{}, []Record{r, {}, r})
+		if len(out) == 0 {
+			t.Errorf("%s wrote nothing", f)
+		}
+		if f == OutJSON && !json.Valid(out) {
+			t.Errorf("json output not valid: %s", out)
+		}
+	}
+}
