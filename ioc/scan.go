@@ -266,35 +266,75 @@ func (s *scanner) readToken(tk *token, i int) {
 }
 
 // dotSep returns the length of a dot separator at p (0 when there is none) and whether it
-// is a defanged form.
+// is a defanged form. Besides ".", it accepts a dot or the word "dot" with up to four
+// opening brackets before it and up to four closing brackets after it ("[.]", "(.)",
+// "{.}", "[dot]", "[ . ]", and the lopsided "[.", ".]" and "((.]]" that hand-defanged
+// text is full of), up to four backslashes before a dot ("\."), and a bracketed dot with
+// spaces around it (" [.] ").
 func dotSep(t []byte, p int) (int, bool) {
+	n := len(t)
 	switch t[p] {
 	case '.':
-		return 1, false
+		q := p + 1
+		for q < n && q-p <= 4 && isCloser(t[q]) {
+			q++
+		}
+		return q - p, q > p+1
 	case '\\':
-		if p+1 < len(t) && t[p+1] == '.' {
-			return 2, true
+		q := p
+		for q < n && q-p < 8 && t[q] == '\\' {
+			q++
+		}
+		if q < n && t[q] == '.' {
+			return q + 1 - p, true
 		}
 	case '[', '(', '{':
-		if n := bracketed(t, p, '.', "dot"); n > 0 {
-			return n, true
+		q := p
+		for q < n && q-p < 4 && isOpener(t[q]) {
+			q++
 		}
+		for q < n && q-p < 8 && t[q] == ' ' {
+			q++
+		}
+		if q < n && t[q] == '.' {
+			q++
+		} else if q+3 <= n && equalFold(t[q:q+3], "dot") && isOpener(t[q-1]) {
+			q += 3
+			if q < n && !isCloser(t[q]) {
+				return 0, false // "[dotnet" is not a dot
+			}
+		} else {
+			return 0, false
+		}
+		r := q
+		for r < n && r-q < 8 && t[r] == ' ' {
+			r++
+		}
+		if r < n && isCloser(t[r]) {
+			q = r
+			for q < n && q-r < 4 && isCloser(t[q]) {
+				q++
+			}
+		} else if r > q {
+			return 0, false // "[. " without a closing bracket
+		}
+		return q - p, true
 	case ' ':
 		// " [.] " and " [dot] ": a bracketed dot with spaces around it.
-		if p+1 >= len(t) || (t[p+1] != '[' && t[p+1] != ' ') {
+		if p+1 >= n || (t[p+1] != '[' && t[p+1] != ' ') {
 			return 0, false
 		}
 		q := p
-		for q < len(t) && q-p < 3 && t[q] == ' ' {
+		for q < n && q-p < 3 && t[q] == ' ' {
 			q++
 		}
-		if q < len(t) && t[q] == '[' {
-			if n := bracketed(t, q, '.', "dot"); n > 0 {
-				r := q + n
-				for r < len(t) && r-(q+n) < 3 && t[r] == ' ' {
+		if q < n && t[q] == '[' {
+			if l := bracketed(t, q, '.', "dot"); l > 0 {
+				r := q + l
+				for r < n && r-(q+l) < 3 && t[r] == ' ' {
 					r++
 				}
-				if r > q+n {
+				if r > q+l {
 					return r - p, true
 				}
 			}
@@ -302,6 +342,9 @@ func dotSep(t []byte, p int) (int, bool) {
 	}
 	return 0, false
 }
+
+func isOpener(c byte) bool { return c == '[' || c == '(' || c == '{' }
+func isCloser(c byte) bool { return c == ']' || c == ')' || c == '}' }
 
 // bracketed matches "[c]", "(c)", "{c}", "[word]" (case-insensitive) and "[ c ]" at p and
 // returns its length.
@@ -398,6 +441,18 @@ func (s *scanner) atToken(i int) int {
 	if end < n {
 		next = t[end]
 	}
+	// "http__host" and "https__host": the peer's underscore-defanged scheme separator,
+	// inside the first label.
+	if l0 := tk.lab[0][1] - tk.start; l0 > 5 && isSchemeStart(t[i]) {
+		for k := i + 2; k < i+8 && k+2 < tk.lab[0][1]; k++ {
+			if t[k] == '_' && t[k+1] == '_' {
+				if e := s.url(i, k); e > 0 {
+					return e
+				}
+				break
+			}
+		}
+	}
 	if tk.n == 1 {
 		// scheme://
 		if next == ':' || next == '[' || next == '(' {
@@ -428,7 +483,7 @@ func (s *scanner) atToken(i int) int {
 			if i > 1 {
 				ppp = t[i-2]
 			}
-			if !(pp == ':' && (is(ppp, cHex) || ppp == ':')) && pp != '.' {
+			if !(pp == ':' && (is(ppp, cHex) || ppp == ':')) && !(pp == '.' && is(ppp, cAlnum)) {
 				if e := s.ipv6At(i, i); e > i {
 					return e
 				}
@@ -452,6 +507,15 @@ func (s *scanner) atToken(i int) int {
 		}
 		return end
 	}
+	if tk.n == 4 {
+		if a, b, ok := s.gluedIPv4(tk); ok {
+			if addr, ok := parseQuad(t, tk, a, b); ok {
+				s.emitIPv4(addr, a, b, tk.defanged, "")
+				s.lastEnd = b
+				return end
+			}
+		}
+	}
 	if tk.n >= 2 {
 		if val, reg, ok := s.domainToken(tk, true); ok {
 			s.emit(tDomain, val, tk.start, tk.end, tk.defanged, reg, 0, "")
@@ -461,6 +525,69 @@ func (s *scanner) atToken(i int) int {
 	}
 	s.words(tk)
 	return end
+}
+
+func isSchemeStart(c byte) bool {
+	switch c | 0x20 {
+	case 'h', 'f', 's', 't', 'u', 'w':
+		return true
+	}
+	return false
+}
+
+// gluedIPv4 finds a dotted quad whose outer labels carry letters ("words1.1.1.1words"):
+// the address is the digits at the end of the first label, the two middle labels and the
+// digits at the start of the last label. A letter is not a digit, so the digit boundary
+// holds.
+func (s *scanner) gluedIPv4(tk *token) (int, int, bool) {
+	t := s.t
+	for k := 1; k <= 2; k++ {
+		l := t[tk.lab[k][0]:tk.lab[k][1]]
+		if len(l) > 3 || !allDigits(l) {
+			return 0, 0, false
+		}
+	}
+	a0, b0 := tk.lab[0][0], tk.lab[0][1]
+	a := b0
+	for a > a0 && b0-a < 4 && is(t[a-1], cDigit) {
+		a--
+	}
+	if a == b0 || b0-a > 3 || (a > a0 && is(t[a-1], cDigit)) {
+		return 0, 0, false
+	}
+	a3, b3 := tk.lab[3][0], tk.lab[3][1]
+	b := a3
+	for b < b3 && b-a3 < 4 && is(t[b], cDigit) {
+		b++
+	}
+	if b == a3 || b-a3 > 3 || (b < b3 && is(t[b], cDigit)) {
+		return 0, 0, false
+	}
+	return a, b, true
+}
+
+// parseQuad reads the four numbers of a dotted quad spanning t[a:b] whose labels are those
+// of tk (the first and last possibly trimmed to a and b).
+func parseQuad(t []byte, tk *token, a, b int) (netip.Addr, bool) {
+	var q [4]byte
+	for k := 0; k < 4; k++ {
+		x, y := tk.lab[k][0], tk.lab[k][1]
+		if k == 0 {
+			x = a
+		}
+		if k == 3 {
+			y = b
+		}
+		v := 0
+		for _, c := range t[x:y] {
+			v = v*10 + int(c-'0')
+		}
+		if y-x > 3 || v > 255 {
+			return netip.Addr{}, false
+		}
+		q[k] = byte(v)
+	}
+	return netip.AddrFrom4(q), true
 }
 
 func allHex(b []byte) bool {

@@ -18,7 +18,7 @@ var schemes = map[string]string{
 	"mqtt": "mqtt", "dns": "dns", "tftp": "tftp", "imap": "imap", "imaps": "imaps",
 	"pop3": "pop3", "smtp": "smtp", "smtps": "smtps", "nfs": "nfs", "webdav": "webdav",
 	"hxxp": "http", "hxxps": "https", "hxtp": "http", "hxtps": "https", "fxp": "ftp",
-	"fxps": "ftps", "ftx": "ftp", "sfxp": "sftp", "wxs": "ws", "wxss": "wss",
+	"fxps": "ftps", "ftx": "ftp", "h00p": "http", "h00ps": "https", "sfxp": "sftp", "wxs": "ws", "wxss": "wss",
 }
 
 // schemeSep returns the length of "://" or a defanged form of it at p.
@@ -33,9 +33,16 @@ func schemeSep(t []byte, p int) (int, bool) {
 		return 5, true
 	case hasPrefix(rest, ":\\\\"):
 		return 3, true
+	case hasPrefix(rest, ":__"):
+		return 3, true
+	case hasPrefix(rest, "__"):
+		return 2, true
 	}
 	return 0, false
 }
+
+// isNBSP reports whether a UTF-8 no-break space (U+00A0) starts at p.
+func isNBSP(t []byte, p int) bool { return t[p] == 0xC2 && p+1 < len(t) && t[p+1] == 0xA0 }
 
 func hasPrefix(b []byte, p string) bool { return len(b) >= len(p) && string(b[:len(p)]) == p }
 
@@ -67,7 +74,7 @@ func (s *scanner) url(start, schemeEnd int) int {
 	at := -1
 	for ae < n {
 		c := t[ae]
-		if c == '/' || c == '?' || c == '#' || class[c]&cURL == 0 || (c == '\'' && quoted) {
+		if c == '/' || c == '?' || c == '#' || class[c]&cURL == 0 || (c == '\'' && quoted) || isNBSP(t, ae) {
 			break
 		}
 		if c == '@' {
@@ -148,8 +155,8 @@ func (s *scanner) url(start, schemeEnd int) int {
 		return 0 // "http://a.bc1": the host does not end here
 	}
 	restStart := p
-	if p < n && (t[p] == '/' || t[p] == '?' || t[p] == '#') {
-		for p < n && class[t[p]]&cURL != 0 && !(quoted && t[p] == '\'') {
+	if p < n && (t[p] == '/' || t[p] == '?' || t[p] == '#' || (isOpener(t[p]) && bracketed(t, p, '/', "slash") > 0)) {
+		for p < n && class[t[p]]&cURL != 0 && !(quoted && t[p] == '\'') && !isNBSP(t, p) {
 			p++
 		}
 		p = trimURL(t, restStart, p)
@@ -191,7 +198,7 @@ func (s *scanner) url(start, schemeEnd int) int {
 // trimURL drops trailing punctuation, quotes and unbalanced closing brackets from the URL
 // rest t[a:b] and returns the new end.
 func trimURL(t []byte, a, b int) int {
-	for b > a+1 {
+	for b > a {
 		switch t[b-1] {
 		case '.', ',', ';', ':', '!', '?', '\'', '*':
 			b--
@@ -226,6 +233,12 @@ func appendRefangRest(b, rest []byte) ([]byte, bool) {
 		if c == '[' || c == '(' || c == '{' {
 			if l := bracketed(rest, k, '.', "dot"); l > 0 {
 				b = append(b, '.')
+				k += l - 1
+				def = true
+				continue
+			}
+			if l := bracketed(rest, k, '/', "slash"); l > 0 {
+				b = append(b, '/')
 				k += l - 1
 				def = true
 				continue
