@@ -29,6 +29,9 @@ type resolved struct {
 	kind  string
 	text  string
 	err   error
+	// layers counts the decompression layers decoded: a recognised stream is a blob even
+	// when what it holds is not.
+	layers int
 }
 
 // meaningful reports whether r is worth a blob when found in text: text, or a recognised
@@ -38,7 +41,7 @@ func (r resolved) meaningful(force bool) bool {
 	case "empty":
 		return false
 	case "binary":
-		return force
+		return force || r.layers > 0
 	case "text":
 		return strings.TrimSpace(r.text) != "" || force
 	}
@@ -53,9 +56,9 @@ func appendChain(chain []string, enc string) []string {
 // resolve decodes data through compression layers and classifies the result.
 func (w *walker) resolve(data []byte, chain []string, h hints) resolved {
 	r := resolved{chain: chain}
-	layers := 0
 	triedDeflate := false
 	for {
+		layers := r.layers
 		r.data = data
 		if len(data) == 0 {
 			r.kind = "empty"
@@ -78,7 +81,7 @@ func (w *walker) resolve(data []byte, chain []string, h hints) resolved {
 				r.err = errors.Join(r.err, err)
 				return r
 			}
-			layers++
+			r.layers++
 			r.chain = appendChain(r.chain, kind)
 			r.err = errors.Join(r.err, err)
 			data = out
@@ -100,7 +103,7 @@ func (w *walker) resolve(data []byte, chain []string, h hints) resolved {
 			triedDeflate = true
 			out, err := w.decompress("deflate", data)
 			if len(out) > 0 && (err == nil || errors.Is(err, ErrRatio) || errors.Is(err, ErrTooLarge)) {
-				layers++
+				r.layers++
 				r.chain = appendChain(r.chain, "deflate")
 				r.err = errors.Join(r.err, err)
 				data = out
@@ -239,7 +242,8 @@ func plausibleStart(b []byte) bool {
 		c := b[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
-				return false
+				// A tar header starts with a NUL-padded member name.
+				return c == 0 && i > 0 && tarNamePad(b[i:])
 			}
 			continue
 		}
@@ -248,6 +252,16 @@ func plausibleStart(b []byte) bool {
 			return !utf8.FullRune(b[i:]) // only a sequence cut by the end may be invalid
 		}
 		i += size - 1
+	}
+	return true
+}
+
+// tarNamePad reports whether b is all NULs (the padding of a tar member name).
+func tarNamePad(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
 	}
 	return true
 }

@@ -343,15 +343,27 @@ func (ts *textScan) mentionsDeflate() bool {
 // needle must be at least three bytes long and its third byte a letter.
 func indexFold(s, needle string) int {
 	lo, up := needle[2], needle[2]-'a'+'A'
+	// Next positions of either case of the third byte at or after i (-1: none left).
+	nextLo, nextUp := -2, -2
 	for i := 2; i < len(s); {
-		k := strings.IndexByte(s[i:], lo)
-		if ku := strings.IndexByte(s[i:], up); ku >= 0 && (k < 0 || ku < k) {
-			k = ku
+		if nextLo != -1 && nextLo < i {
+			if nextLo = strings.IndexByte(s[i:], lo); nextLo >= 0 {
+				nextLo += i
+			}
 		}
-		if k < 0 {
+		if nextUp != -1 && nextUp < i {
+			if nextUp = strings.IndexByte(s[i:], up); nextUp >= 0 {
+				nextUp += i
+			}
+		}
+		switch {
+		case nextLo < 0 && nextUp < 0:
 			return -1
+		case nextUp < 0 || nextLo >= 0 && nextLo < nextUp:
+			i = nextLo
+		default:
+			i = nextUp
 		}
-		i += k
 		if hasFoldAt(s, i-2, needle) {
 			return i - 2
 		}
