@@ -2,90 +2,167 @@ package ioc
 
 import "strings"
 
-// Refang restores a defanged indicator: defanged schemes (hxxp, hxxps, hXXp, fxp, fxps,
-// ftx) at the start of s or of a word, bracketed or escaped dots ("[.]", "(.)", "{.}",
-// "[dot]", "(dot)", "[ . ]", "\."), bracketed colons and scheme separators ("[:]",
-// "[://]") and at-signs ("[@]", "[at]", "(at)"). Spaces around a bracketed form go with
-// it. Anything else is kept as written, so refanging an already live value is a no-op.
+// Refang restores one defanged indicator: defanged schemes (hxxp, hxxps, hXXp, fxp, fxps,
+// ftx, h00p) and scheme separators ("[://]", "[:]//", ":\\\\", "__"); dots written
+// "[.]", "(.)", "{.}", "[dot]", "[ . ]", with lopsided or repeated brackets ("[.", ".]",
+// "((.]]") or escaped ("\\."); at-signs "[@]", "[at]", "(at)"; colons "[:]" and slashes
+// "[/]". Because s is a single indicator, whitespace next to a separator is dropped
+// ("http:// example .com /x"), the words " dot " and " at " between names become "." and
+// "@", and unbalanced closing brackets at the end go. Everything else is kept as written,
+// so refanging a live value returns it unchanged.
 func Refang(s string) string {
-	if !strings.ContainsAny(s, "[](){}\\xXtT") {
-		return s
-	}
-	t := []byte(s)
-	b := make([]byte, 0, len(s))
+	t := []byte(strings.TrimSpace(s))
 	n := len(t)
+	b := make([]byte, 0, n)
 	for i := 0; i < n; i++ {
 		c := t[i]
+		if is(c, cAlpha) && (i == 0 || !is(t[i-1], cAlnum)) {
+			if j, canon, l := refangScheme(t, i); l > 0 {
+				b = append(b, canon...)
+				b = append(b, "://"...)
+				i = j + l - 1
+				continue
+			}
+		}
 		switch c {
-		case '[', '(', '{', ' ':
-			if l, _ := dotSep(t, i); l > 0 && c != '.' {
-				b = trimSpaceRight(b, c)
+		case ' ', '\t', '\r', '\n':
+			j := i
+			for j < n && isSpace(t[j]) {
+				j++
+			}
+			if w, ch := spacedWord(t, j); w > 0 && len(b) > 0 && is(b[len(b)-1], cAlnum) {
+				b = append(b, ch)
+				i = w - 1
+				continue
+			}
+			prevSep := len(b) > 0 && strings.IndexByte(".@/:", b[len(b)-1]) >= 0
+			if prevSep || startsSep(t, j) {
+				i = j - 1
+				continue
+			}
+			b = append(b, t[i:j]...)
+			i = j - 1
+			continue
+		case '.', '\\', '[', '(', '{':
+			if l, _ := dotSep(t, i); l > 0 && t[i+l-1] != ' ' {
 				b = append(b, '.')
 				i += l - 1
 				continue
 			}
+			if c == '\\' {
+				break
+			}
 			if l, _ := atSep(t, i); l > 0 {
-				b = trimSpaceRight(b, c)
 				b = append(b, '@')
 				i += l - 1
 				continue
-			}
-			if c == ' ' {
-				break
 			}
 			if hasPrefix(t[i:], "[://]") {
 				b = append(b, "://"...)
 				i += 4
 				continue
 			}
-			if l := bracketed(t, i, ':', "colon"); l > 0 {
+			if l := bracketSep(t, i, ':', "colon"); l > 0 {
 				b = append(b, ':')
 				i += l - 1
 				continue
 			}
-			if l := bracketed(t, i, '/', "slash"); l > 0 {
+			if l := bracketSep(t, i, '/', "slash"); l > 0 {
 				b = append(b, '/')
 				i += l - 1
 				continue
 			}
-		case '\\':
-			if i+1 < n && t[i+1] == '.' {
-				b = append(b, '.')
-				i++
-				continue
-			}
-		default:
-			if (i == 0 || !is(t[i-1], cAlnum)) && is(c, cAlpha) {
-				j := i
-				for j < n && j-i <= 10 && is(t[j], cAlpha|cDigit) {
-					j++
-				}
-				if l, _ := schemeSep(t, j); l > 0 && j-i <= 10 {
-					var lb [10]byte
-					for k := i; k < j; k++ {
-						lb[k-i] = lower(t[k])
-					}
-					if canon, ok := schemes[string(lb[:j-i])]; ok {
-						b = append(b, canon...)
-						b = append(b, "://"...)
-						i = j + l - 1
-						continue
-					}
-				}
-			}
 		}
 		b = append(b, c)
+	}
+	// Unbalanced closing brackets at the end ("hxxp__test]").
+	for len(b) > 0 && isCloser(b[len(b)-1]) {
+		o := map[byte]byte{')': '(', ']': '[', '}': '{'}[b[len(b)-1]]
+		opens, closes := 0, 0
+		for _, x := range b {
+			if x == o {
+				opens++
+			} else if x == b[len(b)-1] {
+				closes++
+			}
+		}
+		if closes <= opens {
+			break
+		}
+		b = b[:len(b)-1]
 	}
 	return string(b)
 }
 
-// trimSpaceRight removes the spaces that belong to a spaced defanged form (" [.] ") when
-// the form started at a space.
-func trimSpaceRight(b []byte, c byte) []byte {
-	if c != ' ' {
-		return b
+// refangScheme matches a scheme (defanged or not) and a scheme separator at i; it returns
+// the separator's offset, the canonical scheme and the separator's length.
+func refangScheme(t []byte, i int) (int, string, int) {
+	j := i
+	for j < len(t) && j-i <= 10 && is(t[j], cAlnum) {
+		j++
 	}
-	return b
+	if j-i > 10 || j == i {
+		return 0, "", 0
+	}
+	l, _ := schemeSep(t, j)
+	if l == 0 {
+		return 0, "", 0
+	}
+	var lb [10]byte
+	for k := i; k < j; k++ {
+		lb[k-i] = lower(t[k])
+	}
+	canon, ok := schemes[string(lb[:j-i])]
+	if !ok {
+		return 0, "", 0
+	}
+	return j, canon, l
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// spacedWord matches "dot" or "at" (any case) at j followed by whitespace and a name, and
+// returns where the name starts and the separator it stands for.
+func spacedWord(t []byte, j int) (int, byte) {
+	for _, w := range [...]struct {
+		word string
+		ch   byte
+	}{{"dot", '.'}, {"at", '@'}} {
+		e := j + len(w.word)
+		if e < len(t) && equalFold(t[j:e], w.word) && isSpace(t[e]) {
+			k := e
+			for k < len(t) && isSpace(t[k]) {
+				k++
+			}
+			if k < len(t) && is(t[k], cAlnum) {
+				return k, w.ch
+			}
+		}
+	}
+	return 0, 0
+}
+
+// startsSep reports whether a separator (plain or defanged) starts at j.
+func startsSep(t []byte, j int) bool {
+	if j >= len(t) {
+		return true
+	}
+	switch t[j] {
+	case '.', '@', '/', ':':
+		return true
+	case '\\':
+		l, _ := dotSep(t, j)
+		return l > 0
+	case '[', '(', '{':
+		if l, _ := dotSep(t, j); l > 0 {
+			return true
+		}
+		if l, _ := atSep(t, j); l > 0 {
+			return true
+		}
+		return bracketSep(t, j, '/', "slash") > 0 || bracketSep(t, j, ':', "colon") > 0
+	}
+	return false
 }
 
 // Defang makes an indicator safe to paste: schemes become hxxp, hxxps, fxp (and so on),

@@ -288,37 +288,16 @@ func dotSep(t []byte, p int) (int, bool) {
 		if q < n && t[q] == '.' {
 			return q + 1 - p, true
 		}
+		if q < n && isOpener(t[q]) {
+			// Escaped brackets: "\(.\)".
+			if l := bracketSep(t, q, '.', "dot"); l > 0 {
+				return q - p + l, true
+			}
+		}
 	case '[', '(', '{':
-		q := p
-		for q < n && q-p < 4 && isOpener(t[q]) {
-			q++
+		if l := bracketSep(t, p, '.', "dot"); l > 0 {
+			return l, true
 		}
-		for q < n && q-p < 8 && t[q] == ' ' {
-			q++
-		}
-		if q < n && t[q] == '.' {
-			q++
-		} else if q+3 <= n && equalFold(t[q:q+3], "dot") && isOpener(t[q-1]) {
-			q += 3
-			if q < n && !isCloser(t[q]) {
-				return 0, false // "[dotnet" is not a dot
-			}
-		} else {
-			return 0, false
-		}
-		r := q
-		for r < n && r-q < 8 && t[r] == ' ' {
-			r++
-		}
-		if r < n && isCloser(t[r]) {
-			q = r
-			for q < n && q-r < 4 && isCloser(t[q]) {
-				q++
-			}
-		} else if r > q {
-			return 0, false // "[. " without a closing bracket
-		}
-		return q - p, true
 	case ' ':
 		// " [.] " and " [dot] ": a bracketed dot with spaces around it.
 		if p+1 >= n || (t[p+1] != '[' && t[p+1] != ' ') {
@@ -341,6 +320,48 @@ func dotSep(t []byte, p int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// bracketSep matches ch or word (case-insensitive) with up to four opening brackets
+// before it and up to four closing brackets after it, spaces allowed inside ("[.]",
+// "( dot )", "[.", "{ @ )"), at p, and returns its length. A word must not run on into
+// a letter ("[dotnet" is not a dot).
+func bracketSep(t []byte, p int, ch byte, word string) int {
+	n := len(t)
+	q := p
+	for q < n && q-p < 4 && isOpener(t[q]) {
+		q++
+	}
+	if q == p {
+		return 0
+	}
+	for q < n && q-p < 8 && t[q] == ' ' {
+		q++
+	}
+	if q < n && t[q] == ch {
+		q++
+	} else if q+len(word) <= n && equalFold(t[q:q+len(word)], word) {
+		q += len(word)
+		if q < n && is(t[q], cAlpha) {
+			return 0
+		}
+	} else {
+		return 0
+	}
+	r := q
+	for r < n && r-q < 8 && t[r] == ' ' {
+		r++
+	}
+	if r+1 < n && t[r] == '\\' && isCloser(t[r+1]) {
+		r++ // an escaped closing bracket
+	}
+	if r < n && isCloser(t[r]) {
+		q = r
+		for q < n && q-r < 4 && isCloser(t[q]) {
+			q++
+		}
+	}
+	return q - p
 }
 
 func isOpener(c byte) bool { return c == '[' || c == '(' || c == '{' }
@@ -407,7 +428,7 @@ func atSep(t []byte, p int) (int, bool) {
 	case '@':
 		return 1, false
 	case '[', '(', '{':
-		if n := bracketed(t, p, '@', "at"); n > 0 {
+		if n := bracketSep(t, p, '@', "at"); n > 0 {
 			return n, true
 		}
 	case ' ':
