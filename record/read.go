@@ -91,9 +91,13 @@ func Read(ctx context.Context, r io.Reader, name string, opts ReadOptions) Strea
 			return
 		}
 		br := bufio.NewReaderSize(r, readBufSize)
-		if b, err := br.Peek(3); bytes.Equal(b, utf8BOM) {
+		b, err := br.Peek(1)
+		if len(b) == 1 && b[0] == utf8BOM[0] {
+			b, err = br.Peek(3)
+		}
+		if bytes.Equal(b, utf8BOM) {
 			_, _ = br.Discard(3)
-		} else if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		} else if err != nil && !errors.Is(err, io.EOF) {
 			yield(Record{}, fmt.Errorf("read %s: %w", name, err))
 			return
 		}
@@ -165,15 +169,27 @@ func formatFromName(name string) Format {
 // detectFromReader looks at as few bytes as decide the format, so that detection on a live
 // stream (a pipe from tail -f) does not wait for a full buffer unless the first line is long.
 func detectFromReader(br *bufio.Reader) (Format, error) {
+	var f Format
+	err := peekUntil(br, func(head []byte, complete bool) bool {
+		var sure bool
+		f, sure = detectContent(head, complete)
+		return sure
+	})
+	return f, err
+}
+
+// peekUntil shows done the buffered input, reading one more chunk at a time, until done
+// returns true or no more input will come (end of input, or a full buffer: complete).
+func peekUntil(br *bufio.Reader, done func(head []byte, complete bool) bool) error {
 	n := max(br.Buffered(), 1)
 	for {
 		head, err := br.Peek(n)
-		complete := err != nil || len(head) >= readBufSize
 		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-			return "", err
+			return err
 		}
-		if f, sure := detectContent(head, complete); sure || complete {
-			return f, nil
+		complete := err != nil || len(head) >= readBufSize
+		if done(head, complete) || complete {
+			return nil
 		}
 		n = len(head) + 1
 	}

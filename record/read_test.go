@@ -323,31 +323,39 @@ func TestReadAutoDetect(t *testing.T) {
 	}
 }
 
-// TestReadDetectsWithoutWaiting: detection on a live stream decides from the bytes that have
-// come, without waiting for a full buffer.
-func TestReadDetectsWithoutWaiting(t *testing.T) {
-	pr, pw := io.Pipe()
-	defer pr.Close()
-	go func() {
-		_, _ = pw.Write([]byte("hello\n"))
-		// keep the pipe open: nothing more comes until the reader has seen the record
-	}()
-	done := make(chan Record, 1)
-	go func() {
-		for r := range Read(context.Background(), pr, "-", ReadOptions{}) {
-			done <- r
-			return
-		}
-	}()
-	select {
-	case r := <-done:
-		if v, _ := r.Get("_raw"); v.Text() != "hello" {
-			t.Fatalf("got %v", r.Fields())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("reader waited for more input before yielding the first line")
+// TestReadDoesNotWaitForMore: on a live stream (a pipe left open), detection, the byte order
+// mark check and the CSV delimiter choice decide from the bytes that have come, and the first
+// record is yielded without waiting for more input.
+func TestReadDoesNotWaitForMore(t *testing.T) {
+	tests := []struct{ name, input, field, want string }{
+		{"-", "hi\n", "_raw", "hi"},
+		{"-", "{\"a\":\"x\"}\n{\"a\":\"y\"}\n", "a", "x"},
+		{"live.csv", "\n\na;b\n1;2\n", "b", "2"},
 	}
-	pw.Close()
+	for _, tc := range tests {
+		pr, pw := io.Pipe()
+		go func() {
+			_, _ = pw.Write([]byte(tc.input)) // and keep the pipe open
+		}()
+		got := make(chan string, 1)
+		go func() {
+			for r := range Read(context.Background(), pr, tc.name, ReadOptions{}) {
+				v, _ := r.Get(tc.field)
+				got <- v.Text()
+				return
+			}
+			got <- "(no record)"
+		}()
+		select {
+		case s := <-got:
+			if s != tc.want {
+				t.Errorf("%q: first record has %s=%q, want %q", tc.input, tc.field, s, tc.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("%q: reader waited for more input before yielding the first record", tc.input)
+		}
+		pw.Close()
+	}
 }
 
 func TestReadCancel(t *testing.T) {

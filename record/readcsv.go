@@ -157,15 +157,25 @@ func (rd *reader) csv(lr *lineReader) {
 		return
 	}
 	if comma == 0 {
-		// Peek at the header line (within the read buffer) to choose the delimiter.
-		head, _ := lr.br.Peek(lr.br.Buffered())
-		if len(head) == 0 {
-			head, _ = lr.br.Peek(readBufSize)
+		// Peek at the header line (as far as the read buffer holds it) to choose the delimiter.
+		var header []byte
+		err := peekUntil(lr.br, func(head []byte, complete bool) bool {
+			head = bytes.TrimLeft(head, "\r\n") // blank lines before the header
+			nl := bytes.IndexByte(head, '\n')
+			if nl < 0 && !complete {
+				return false
+			}
+			header = head
+			if nl >= 0 {
+				header = head[:nl]
+			}
+			return true
+		})
+		if err != nil {
+			rd.ioErr(err)
+			return
 		}
-		if nl := bytes.IndexByte(head, '\n'); nl >= 0 {
-			head = head[:nl]
-		}
-		comma = rune(csvComma(head))
+		comma = rune(csvComma(header))
 	}
 	c := &csvReader{lr: lr, comma: byte(comma), strict: rd.opts.StrictQuotes, max: rd.opts.MaxLineBytes}
 	var header []string
