@@ -274,7 +274,7 @@ func textOf(data []byte, preferUTF16LE bool) (string, string, bool) {
 	switch {
 	case len(data) >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf:
 		if isText(data[3:]) {
-			return stripNUL(string(data[3:])), "", true
+			return validText(string(data[3:])), "", true
 		}
 		return "", "", false
 	case len(data) >= 2 && data[0] == 0xff && data[1] == 0xfe:
@@ -290,7 +290,7 @@ func textOf(data []byte, preferUTF16LE bool) (string, string, bool) {
 		return utf16Text(data, true, "utf16be")
 	}
 	if isText(data) {
-		return stripNUL(string(data)), "", true
+		return validText(string(data)), "", true
 	}
 	if preferUTF16LE && len(data) >= 2 {
 		return utf16Text(data, false, "utf16le")
@@ -374,12 +374,16 @@ func decodeUTF16(b []byte, bigEndian bool) (string, int) {
 	return sb.String(), bad
 }
 
-// stripNUL removes NUL bytes.
-func stripNUL(s string) string {
-	if strings.IndexByte(s, 0) < 0 {
-		return s
+// validText removes NUL bytes and replaces the few invalid UTF-8 sequences isText lets
+// through with U+FFFD.
+func validText(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
 	}
-	return strings.ReplaceAll(s, "\x00", "")
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return s
 }
 
 // isText reports whether b is printable UTF-8 text: letters or digits present, and no
