@@ -98,6 +98,17 @@ func TestReadBoundedMemory(t *testing.T) {
 		{"text", FormatText, func() (io.Reader, int) {
 			return &genReader{gen: syslogLine, size: size}, genLines(syslogLine, size)
 		}, ReadOptions{}},
+		// An array streamed element by element (the generator cuts the last one: a syntax
+		// error, one ParseError, ends the stream).
+		{"json array", FormatJSON, func() (io.Reader, int) {
+			gen := func(i int) string {
+				if i == 0 {
+					return "[" + eventLine(i)
+				}
+				return "," + eventLine(i)
+			}
+			return io.MultiReader(&genReader{gen: gen, size: 64 << 20}, strings.NewReader("]")), genLines(gen, 64<<20)
+		}, ReadOptions{}},
 		// A 100 MB line between short ones, over a 1 MiB limit: drained, never held.
 		{"text with a huge line", FormatText, func() (io.Reader, int) {
 			var head int64

@@ -149,7 +149,7 @@ func (rd *reader) decodeErr(lc *lineCounter, err error) {
 	case errors.As(err, &se):
 		rd.bad(lc.lineAt(se.Offset), err, "invalid json: %s", se.Error())
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		rd.bad(lc.lineAt(lc.off), err, "invalid json: unexpected end of input")
+		rd.bad(lc.lineAt(max(lc.off-1, 0)), err, "invalid json: unexpected end of input")
 	default:
 		rd.bad(0, err, "invalid json: %s", err.Error())
 	}
