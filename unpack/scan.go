@@ -273,10 +273,11 @@ func (w *walker) hexCandidate(ts *textScan, s, e int) bool {
 	if s < ts.lastEnd {
 		return false
 	}
-	var head [6]byte
+	// Up to six leading bytes; a shorter run (MinLen below 12) is padded with spaces.
+	head := [6]byte{' ', ' ', ' ', ' ', ' ', ' '}
 	var src [12]byte
-	copy(src[:], ts.text[s:s+12])
-	if _, err := hex.Decode(head[:], src[:]); err != nil || !plausibleStart(head[:]) {
+	k := copy(src[:], ts.text[s:e])
+	if _, err := hex.Decode(head[:k/2], src[:k&^1]); err != nil || !plausibleStart(head[:]) {
 		return false
 	}
 	data, err := hex.DecodeString(ts.text[s:e])
