@@ -20,7 +20,7 @@ func adversarial(t testing.TB, n int) map[string]string {
 		"slash segments":        rep("QUJDREVGR0hJSktMTU5PUFFS/"),
 		"mixed alphabets":       rep("QUJDREVGR0hJSktMTU5P+_-/"),
 		"deflate context":       "DeflateStream " + rep("SGVsbG8gV29ybGQhIQ== "),
-		"nested base64 text":    rep(b64([]byte("echo " + b64([]byte("echo "+b64([]byte("innermost text here")))))) + " "),
+		"nested base64 text":    rep(b64([]byte("echo "+b64([]byte("echo "+b64([]byte("innermost text here")))))) + " "),
 		"zip members":           rep(b64(zipOf(t, file{"a", []byte("member one text")}, file{"b", []byte("member two text")})) + " "),
 	}
 }
