@@ -99,6 +99,11 @@ func TestWritersEmpty(t *testing.T) {
 			t.Errorf("%s with no records: %q, want %q", f, got, want)
 		}
 	}
+	for f, want := range map[OutFormat]string{OutNDJSON: "{}\n{}\n", OutJSON: "[\n{},\n{}\n]\n", OutCSV: "", OutTable: ""} {
+		if got := string(writeAll(t, f, WriteOptions{}, []Record{{}, {}})); got != want {
+			t.Errorf("%s with records without fields: %q, want %q", f, got, want)
+		}
+	}
 	if got := string(writeAll(t, OutCSV, WriteOptions{Columns: []string{"a", "b"}}, nil)); got != "a,b\n" {
 		t.Errorf("csv with columns and no records: %q", got)
 	}

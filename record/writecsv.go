@@ -122,6 +122,9 @@ func (c *csvWriter) row(r Record) error {
 }
 
 func (c *csvWriter) line(cells []string) error {
+	if len(cells) == 0 {
+		return nil // records without fields: no columns, no rows
+	}
 	b := c.buf[:0]
 	if len(cells) == 1 && cells[0] == "" {
 		b = append(b, `""`...) // a blank line would be skipped by readers

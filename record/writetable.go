@@ -168,6 +168,9 @@ func (t *tableWriter) row(r Record) error {
 // line writes cells padded to the column widths, two spaces apart, trailing space trimmed;
 // marker fills the "…" column when some columns are not shown.
 func (t *tableWriter) line(cells []tableCell, marker string) error {
+	if len(cells) == 0 && !t.more {
+		return nil // records without fields: nothing to show
+	}
 	b := t.buf[:0]
 	for i, c := range cells {
 		if i > 0 {
