@@ -189,6 +189,10 @@ func sniff(b []byte) string {
 		if off+4 <= int64(n) && string(b[off:off+4]) == "PE\x00\x00" {
 			return "pe"
 		}
+		// Cut before its PE header, a PE still shows the DOS stub's message.
+		if off+4 > int64(n) && off < 1<<16 && bytes.Contains(b[0x40:min(n, 0x100)], []byte("This program cannot be run in DOS mode")) {
+			return "pe"
+		}
 	case n >= 4 && string(b[:4]) == "\x7fELF":
 		return "elf"
 	case n >= 4 && (string(b[:4]) == "\xfe\xed\xfa\xce" || string(b[:4]) == "\xce\xfa\xed\xfe" ||

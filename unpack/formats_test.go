@@ -77,7 +77,11 @@ func TestBinaries(t *testing.T) {
 			}
 		})
 	}
-	// A PE only counts with its PE signature: MZ alone decodes to nothing meaningful.
+	// A PE cut before its PE header is still known by its DOS stub.
+	if r := unpack.Unpack("x " + b64(fakePE()[:0x70])); len(r.Blobs) != 1 || r.Blobs[0].Kind != "pe" {
+		t.Errorf("truncated PE: %+v", r.Blobs)
+	}
+	// Otherwise a PE only counts with its PE signature: MZ alone decodes to nothing.
 	mz := fakePE()
 	copy(mz[0x80:], "XX")
 	if r := unpack.Unpack("x " + b64(mz)); len(r.Blobs) != 0 {
