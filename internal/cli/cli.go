@@ -45,6 +45,7 @@ type env struct {
 
 	configPath string
 	output     string
+	columns    []string
 	verbose    int
 
 	log *slog.Logger
@@ -113,6 +114,7 @@ enriches indicators, and hands the results back — one static binary, no servic
 	pf := root.PersistentFlags()
 	pf.StringVar(&e.configPath, "config", "", "configuration file (default $XDG_CONFIG_HOME/hunch/hunch.yaml)")
 	pf.StringVarP(&e.output, "output", "o", "", "output format: table, json, ndjson, csv (default table on a terminal, ndjson otherwise)")
+	pf.StringSliceVar(&e.columns, "columns", nil, "comma-separated fields to write, in this order (default: all fields)")
 	pf.CountVarP(&e.verbose, "verbose", "v", "more log output on stderr (-v info, -vv debug)")
 
 	root.AddCommand(newVersionCmd(e), newExtractCmd(e), newUnpackCmd(e))

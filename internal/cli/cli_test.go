@@ -43,7 +43,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "usage unknown flag", args: []string{"extract", "--bogus"}, code: ExitUsage, stderr: "unknown flag"},
 		{name: "usage bad output", args: []string{"extract", "-o", "xml"}, stdin: "x", code: ExitUsage, stderr: "xml"},
 		{name: "usage bad type", args: []string{"extract", "--types", "ipv5"}, code: ExitUsage, stderr: "ipv5"},
-		{name: "usage bad unique", args: []string{"extract", "--unique=sometimes"}, code: ExitUsage, stderr: "sometimes"},
+		{name: "usage bad unique", args: []string{"extract", "--unique", "sometimes"}, code: ExitUsage, stderr: "sometimes"},
 		{name: "usage bad custom", args: []string{"extract", "--custom", "x=("}, code: ExitUsage},
 		{name: "usage bad size", args: []string{"unpack", "--max-decoded", "lots"}, code: ExitUsage, stderr: "invalid size"},
 		{name: "missing file", args: []string{"extract", filepath.Join(dir, "nope.txt")}, code: ExitFailure, stderr: "no such file"},

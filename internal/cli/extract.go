@@ -116,8 +116,7 @@ indicators seen only in decoded text are marked via=decoded.`,
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&fields, "field", "f", nil, "field to scan (repeatable; dotted names reach into nested objects); default: every string field. The record's other fields are kept alongside")
 	fl.StringVarP(&types, "types", "t", "", "comma-separated indicator types to report (default: all)")
-	fl.StringVar(&unique, "unique", "none", "drop repeats: none, record (once per input record) or global (--unique alone)")
-	fl.Lookup("unique").NoOptDefVal = "global"
+	fl.StringVar(&unique, "unique", "none", "drop repeats: none, record (once per input record) or global (once per run)")
 	fl.IntVar(&maxUnique, "max-unique", pipeline.DefaultMaxUnique, "distinct values remembered by --unique global (bounds memory)")
 	fl.BoolVar(&doUnpack, "unpack", false, "also decode base64/hex/compressed blobs and scan the decoded text (via=decoded)")
 	fl.BoolVar(&fileTLDs, "file-tlds", false, "report file names whose extension is a TLD (invoice.zip, run.py) as domains")

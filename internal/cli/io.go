@@ -144,7 +144,7 @@ func (e *env) writer() (record.Writer, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return record.NewWriter(e.stdout, f, record.WriteOptions{Width: width})
+	return record.NewWriter(e.stdout, f, record.WriteOptions{Width: width, Columns: e.columns})
 }
 
 func terminalFD(w io.Writer) (int, bool) {
