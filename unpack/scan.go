@@ -43,6 +43,9 @@ var byteClass = func() (t [256]uint8) {
 // ctxMinLen is the minimum length of a candidate vouched for by PowerShell context.
 const ctxMinLen = 8
 
+// minDeflateLen is the minimum length of a candidate tried as raw deflate.
+const minDeflateLen = 16
+
 // context kinds of a candidate, from the text around it.
 type context uint8
 
@@ -96,12 +99,24 @@ func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
 			i = p + 1
 			continue
 		}
+		// Collect the union and intersection of the run's classes on the way.
+		or, and := byteClass[text[p]], byteClass[text[p]]
 		s := p
-		for s > i && byteClass[text[s-1]]&cAny != 0 {
+		for s > i {
+			c := byteClass[text[s-1]]
+			if c&cAny == 0 {
+				break
+			}
+			or, and = or|c, and&c
 			s--
 		}
 		e := p + 1
-		for e < n && byteClass[text[e]]&cAny != 0 {
+		for e < n {
+			c := byteClass[text[e]]
+			if c&cAny == 0 {
+				break
+			}
+			or, and = or|c, and&c
 			e++
 		}
 		i = e + 1
@@ -114,7 +129,7 @@ func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
 		if w.stopErr != nil {
 			return ts.found
 		}
-		w.run(&ts, s, e)
+		w.run(&ts, s, e, or, and)
 		if ts.found && probe {
 			return true
 		}
@@ -128,16 +143,10 @@ func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
 // ctxSkip marks the bytes contextAt skips between a parameter and its argument.
 var ctxSkip = [256]uint8{' ': 1, '\t': 1, '\'': 1, '"': 1, '(': 1, '`': 1}
 
-// run examines one maximal run text[s:e] of base64-alphabet bytes.
-func (w *walker) run(ts *textScan, s, e int) {
+// run examines one maximal run text[s:e] of base64-alphabet bytes; or and and are the
+// union and intersection of its bytes' classes.
+func (w *walker) run(ts *textScan, s, e int, or, and uint8) {
 	text := ts.text
-	var or uint8
-	and := uint8(0xff)
-	for j := s; j < e; j++ {
-		c := byteClass[text[j]]
-		or |= c
-		and &= c
-	}
 	n := e - s
 	if and&cHex != 0 {
 		// Only hex digits: a hex candidate or nothing (hashes, numbers).
@@ -250,12 +259,13 @@ func (w *walker) b64Candidate(ts *textScan, s, e int, enc *base64.Encoding) bool
 		var src [8]byte
 		copy(src[:], text[s:s+8])
 		if _, err := enc.Decode(head[:], src[:]); err != nil || !plausibleStart(head[:]) {
-			if !ts.mentionsDeflate() {
+			// Raw deflate has no magic: only DeflateStream context lets it through.
+			if n < minDeflateLen || !ts.mentionsDeflate() {
 				return false
 			}
 		}
 	}
-	h.deflate = ts.mentionsDeflate()
+	h.deflate = n >= minDeflateLen && ts.mentionsDeflate()
 	src := text[s:e]
 	if enc == base64.RawStdEncoding {
 		if we := wrappedEnd(text, s, e); we > e {
