@@ -31,7 +31,7 @@ func refValue(dec *json.Decoder) (Value, error) {
 			_, err := dec.Token()
 			return List(list...), err
 		}
-		var fields []Field
+		var fs fieldSet
 		for dec.More() {
 			k, err := dec.Token()
 			if err != nil {
@@ -41,10 +41,10 @@ func refValue(dec *json.Decoder) (Value, error) {
 			if err != nil {
 				return Value{}, err
 			}
-			fields = setField(fields, k.(string), v)
+			fs.set(k.(string), v)
 		}
 		_, err := dec.Token()
-		return Value{kind: KindObject, obj: &Record{fields: fields}}, err
+		return Value{kind: KindObject, obj: &Record{fields: fs.fields}}, err
 	case string:
 		return String(t), nil
 	case json.Number:
@@ -58,12 +58,12 @@ func refValue(dec *json.Decoder) (Value, error) {
 // fixUTF8 returns r with every invalid UTF-8 byte in names and strings replaced by U+FFFD,
 // which is what JSON output does with it (text and CSV readers keep bytes as they are).
 func fixUTF8(r Record) Record {
-	c := Record{Meta: r.Meta}
+	var fs fieldSet
 	for _, f := range r.fields {
 		// Names that differ only in invalid bytes become one name: the last value wins.
-		c.fields = setField(c.fields, fixString(f.Name), fixValue(f.Value))
+		fs.set(fixString(f.Name), fixValue(f.Value))
 	}
-	return c
+	return Record{Meta: r.Meta, fields: fs.fields}
 }
 
 func fixValue(v Value) Value {

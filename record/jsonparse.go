@@ -131,16 +131,15 @@ func (p *jsonParser) object() (Value, error) {
 
 // members parses the inside of an object after its '{', through its '}'.
 func (p *jsonParser) members() ([]Field, error) {
-	var fields []Field
+	var fs fieldSet
 	if p.depth == 1 && p.width > 0 {
 		// Records in a stream tend to have the same width: allocate once, not by doubling.
-		fields = make([]Field, 0, p.width)
+		fs.fields = make([]Field, 0, p.width)
 	}
-	var index map[string]int // built only for wide objects, to keep duplicate checks linear
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
-		return fields, nil
+		return fs.fields, nil
 	}
 	for {
 		p.skipSpace()
@@ -161,32 +160,7 @@ func (p *jsonParser) members() ([]Field, error) {
 		if err != nil {
 			return nil, err
 		}
-		dup := -1
-		if index != nil {
-			if i, ok := index[key]; ok {
-				dup = i
-			}
-		} else {
-			for i := range fields {
-				if fields[i].Name == key {
-					dup = i
-					break
-				}
-			}
-		}
-		if dup >= 0 {
-			fields[dup].Value = v
-		} else {
-			fields = append(fields, Field{Name: key, Value: v})
-			if index != nil {
-				index[key] = len(fields) - 1
-			} else if len(fields) > 32 {
-				index = make(map[string]int, 2*len(fields))
-				for i, f := range fields {
-					index[f.Name] = i
-				}
-			}
-		}
+		fs.set(key, v)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return nil, errJSONSyntax
@@ -197,13 +171,46 @@ func (p *jsonParser) members() ([]Field, error) {
 		case '}':
 			p.pos++
 			if p.depth == 1 {
-				p.width = len(fields)
+				p.width = len(fs.fields)
 			}
-			return fields, nil
+			return fs.fields, nil
 		default:
 			return nil, errJSONSyntax
 		}
 	}
+}
+
+// fieldSet collects the fields of an object: a repeated name keeps its first position and
+// takes the last value, as in encoding/json. Wide objects get an index, so that building one
+// stays linear in its number of fields.
+type fieldSet struct {
+	fields []Field
+	index  map[string]int
+}
+
+func (s *fieldSet) set(name string, v Value) {
+	if s.index == nil {
+		for i := range s.fields {
+			if s.fields[i].Name == name {
+				s.fields[i].Value = v
+				return
+			}
+		}
+		s.fields = append(s.fields, Field{Name: name, Value: v})
+		if len(s.fields) > 32 {
+			s.index = make(map[string]int, 2*len(s.fields))
+			for i, f := range s.fields {
+				s.index[f.Name] = i
+			}
+		}
+		return
+	}
+	if i, ok := s.index[name]; ok {
+		s.fields[i].Value = v
+		return
+	}
+	s.index[name] = len(s.fields)
+	s.fields = append(s.fields, Field{Name: name, Value: v})
 }
 
 func (p *jsonParser) array() (Value, error) {

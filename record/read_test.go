@@ -3,6 +3,7 @@ package record
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -480,6 +481,36 @@ func TestReadCorpusJSONLogs(t *testing.T) {
 			if n != lines {
 				t.Errorf("%s (%q): %d records, want %d", filepath.Base(file), f, n, lines)
 			}
+		}
+	}
+}
+
+// TestReadWideInputs: very wide headers and objects are handled in linear time (a quadratic
+// step would make this test run for minutes) and keep their names right.
+func TestReadWideInputs(t *testing.T) {
+	const n = 100000
+	header := strings.TrimSuffix(strings.Repeat("a,", n), ",")
+	row := strings.TrimSuffix(strings.Repeat("1,", n), ",")
+	got := readAll(t, header+"\n"+row+"\n", "wide.csv", ReadOptions{})
+	if len(got) != 1 || got[0].err != "" || got[0].rec.Len() != n {
+		t.Fatalf("wide csv: %d items", len(got))
+	}
+	if f := got[0].rec.Field(n - 1); f.Name != fmt.Sprintf("a_%d", n) {
+		t.Errorf("last column %q", f.Name)
+	}
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		fmt.Fprintf(&b, `"k%d":%d,`, i, i)
+	}
+	b.WriteString(`"k0":"last"}`)
+	for _, f := range []Format{FormatJSON, FormatNDJSON} {
+		got = readAll(t, b.String(), "wide", ReadOptions{Format: f})
+		if len(got) != 1 || got[0].err != "" || got[0].rec.Len() != n {
+			t.Fatalf("wide %s object: %d items", f, len(got))
+		}
+		if v, _ := got[0].rec.Get("k0"); v.Text() != "last" || got[0].rec.Index("k0") != 0 {
+			t.Errorf("%s: repeated key k0 = %q at %d", f, v.Text(), got[0].rec.Index("k0"))
 		}
 	}
 }

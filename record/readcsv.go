@@ -232,10 +232,19 @@ func uniqueNames(names []string) []string {
 		taken[n] = true
 	}
 	used := make(map[string]bool, len(names))
+	next := make(map[string]int) // next suffix to try for a repeated name: linear, not quadratic
 	for k, n := range names {
 		name := n
-		for i := 2; used[name] || (name != n && taken[name]); i++ {
-			name = n + "_" + strconv.Itoa(i)
+		if used[name] {
+			i := max(next[n], 2)
+			for {
+				name = n + "_" + strconv.Itoa(i)
+				i++
+				if !used[name] && !taken[name] {
+					break
+				}
+			}
+			next[n] = i
 		}
 		used[name] = true
 		out[k] = name

@@ -90,7 +90,7 @@ func (rd *reader) jsonArray(dec *json.Decoder, lc *lineCounter, p *jsonParser) b
 func (rd *reader) jsonObject(dec *json.Decoder, lc *lineCounter, p *jsonParser) bool {
 	start := dec.InputOffset() - 1
 	line := lc.lineAt(start)
-	var fields []Field
+	var fs fieldSet
 	tooLong := false
 	for dec.More() {
 		tok, err := dec.Token()
@@ -105,7 +105,7 @@ func (rd *reader) jsonObject(dec *json.Decoder, lc *lineCounter, p *jsonParser) 
 			return false
 		}
 		if tooLong || dec.InputOffset()-start > int64(rd.opts.MaxLineBytes) {
-			tooLong, fields = true, nil // keep reading to the end of the object, keep nothing
+			tooLong, fs = true, fieldSet{} // keep reading to the end of the object, keep nothing
 			continue
 		}
 		v, err := p.parse(raw)
@@ -113,7 +113,7 @@ func (rd *reader) jsonObject(dec *json.Decoder, lc *lineCounter, p *jsonParser) 
 			rd.bad(line, err, "invalid json") // unreachable: the decoder validated raw
 			return false
 		}
-		fields = setField(fields, key, v)
+		fs.set(key, v)
 	}
 	if _, err := dec.Token(); err != nil { // '}'
 		rd.decodeErr(lc, err)
@@ -122,19 +122,7 @@ func (rd *reader) jsonObject(dec *json.Decoder, lc *lineCounter, p *jsonParser) 
 	if tooLong {
 		return rd.tooLong(line, "object")
 	}
-	return rd.record(line, fields)
-}
-
-// setField sets name to v, keeping the position of an earlier field of that name (last value
-// wins, as in encoding/json).
-func setField(fields []Field, name string, v Value) []Field {
-	for i := range fields {
-		if fields[i].Name == name {
-			fields[i].Value = v
-			return fields
-		}
-	}
-	return append(fields, Field{Name: name, Value: v})
+	return rd.record(line, fs.fields)
 }
 
 // decodeErr reports a decoder error: a read error as such, malformed JSON as a ParseError
