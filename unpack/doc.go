@@ -16,12 +16,15 @@
 //     split at the URL-safe characters; a run with '/' whose whole does not decode is
 //     retried segment by segment (base64 at the end of a URL path).
 //   - GUIDs are never candidates.
+//   - Lines of base64 of one length (a multiple of 4, at least 40) followed by a shorter or
+//     equal last line are joined into one candidate across LF or CRLF (MIME, PEM, certutil).
 //
 // A candidate becomes a Blob only when its decoding means something: printable text
 // (UTF-8, or UTF-16LE/BE recognised by a byte-order mark or by the pattern of NUL bytes),
 // or a recognised format (gzip, zlib, bzip2, zip, tar, PE, ELF, Mach-O, PDF, 7z, RAR, OLE,
 // Java class, xz). Before the full decode the first six decoded bytes must look like the
-// start of one of these, so most non-blobs cost a few nanoseconds. Random identifiers,
+// start of one of these, so most non-blobs cost a few nanoseconds. Text means valid UTF-8
+// with letters or digits and no control characters (one in 64 tolerated in longer texts). Random identifiers,
 // paths, GUIDs, runs of one character and JWT signatures decode to binary noise and are
 // dropped; the JWT header and payload decode to JSON text and are reported.
 //
