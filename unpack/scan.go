@@ -140,7 +140,8 @@ func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
 	return ts.found
 }
 
-// ctxSkip marks the bytes contextAt skips between a parameter and its argument.
+// ctxSkip marks the bytes contextAt skips between a parameter and its argument. It is never
+// written.
 var ctxSkip = [256]uint8{' ': 1, '\t': 1, '\'': 1, '"': 1, '(': 1, '`': 1}
 
 // run examines one maximal run text[s:e] of base64-alphabet bytes; or and and are the
