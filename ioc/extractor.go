@@ -2,6 +2,7 @@ package ioc
 
 import (
 	"fmt"
+	"hash/maphash"
 	"regexp"
 	"slices"
 	"sync"
@@ -23,6 +24,37 @@ type Extractor struct {
 	// the map without locking; writers copy it under mu (it stays small).
 	tlds atomic.Pointer[map[string]bool]
 	mu   sync.Mutex
+
+	// domains caches validated domains with their registrable domain in a direct-mapped
+	// table of immutable entries: lock-free, bounded, and a hit allocates nothing.
+	seed    maphash.Seed
+	domains [domainCacheSize]atomic.Pointer[domainEntry]
+}
+
+const domainCacheSize = 4096
+
+type domainEntry struct{ name, reg string }
+
+// cachedDomain returns the cache entry for the lower-case domain d, if there is one.
+func (e *Extractor) cachedDomain(d []byte) (name, reg string, ok bool) {
+	ent := e.domains[maphash.Bytes(e.seed, d)&(domainCacheSize-1)].Load()
+	if ent != nil && ent.name == string(d) {
+		return ent.name, ent.reg, true
+	}
+	return "", "", false
+}
+
+// lookupDomain returns the cached (lower-case) domain d and its registrable domain,
+// computing and caching them on a miss. ok is false when d is itself a public suffix.
+func (e *Extractor) lookupDomain(d []byte) (name, reg string, ok bool) {
+	slot := &e.domains[maphash.Bytes(e.seed, d)&(domainCacheSize-1)]
+	if ent := slot.Load(); ent != nil && ent.name == string(d) {
+		return ent.name, ent.reg, ent.reg != ""
+	}
+	name = string(d)
+	reg = e.registrable(name)
+	slot.Store(&domainEntry{name, reg})
+	return name, reg, reg != ""
 }
 
 type customType struct {
@@ -35,7 +67,7 @@ const maxTLDCache = 2048
 
 // NewExtractor validates opts and returns an Extractor.
 func NewExtractor(opts Options) (*Extractor, error) {
-	e := &Extractor{fileNameTLDs: opts.FileNameTLDs, icannOnly: opts.ICANNOnly}
+	e := &Extractor{fileNameTLDs: opts.FileNameTLDs, icannOnly: opts.ICANNOnly, seed: maphash.MakeSeed()}
 	m := map[string]bool{}
 	e.tlds.Store(&m)
 	customNames := map[Type]bool{}

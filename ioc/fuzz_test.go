@@ -1,6 +1,7 @@
 package ioc
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -41,6 +42,13 @@ func FuzzExtract(f *testing.F) {
 			}
 			if m.Value == "" {
 				t.Fatalf("match %d %+v: empty value", i, m)
+			}
+			if m.Type == IPv6 {
+				// The scanner converts addresses itself; net/netip is the reference.
+				a, err := netip.ParseAddr(m.Raw)
+				if err != nil || a.String() != m.Value {
+					t.Fatalf("ipv6 %q: value %q, netip says %v (%v)", m.Raw, m.Value, a, err)
+				}
 			}
 			if i > 0 && ms[i-1].Start > m.Start {
 				t.Fatalf("matches not sorted: %d starts at %d after %d", i, m.Start, ms[i-1].Start)

@@ -112,7 +112,7 @@ func refangScheme(t []byte, i int) (int, string, int) {
 	for k := i; k < j; k++ {
 		lb[k-i] = lower(t[k])
 	}
-	canon, ok := schemes[string(lb[:j-i])]
+	canon, ok := canonScheme(string(lb[:j-i]))
 	if !ok {
 		return 0, "", 0
 	}

@@ -8,19 +8,20 @@ import (
 
 // Byte classes.
 const (
-	cAlpha     = 1 << iota // A-Z a-z
-	cDigit                 // 0-9
-	cHex                   // 0-9 A-F a-f
-	cLabel                 // alnum, '-', '_': bytes of a domain label (and of a token)
-	cStart                 // bytes the skip loop stops at
-	cLxSeg                 // bytes of a Linux path segment
-	cWinSeg                // bytes of a Windows path segment
-	cURL                   // bytes of a URL path, query or fragment
-	cLocal                 // bytes of an e-mail local part
-	cRegSeg                // bytes of a registry key segment
-	cSpaceWord             // bytes allowed in the words of a directory name with spaces
-	cNonDigit              // label bytes that are not digits
-	cDotStart              // bytes that can begin a (defanged) dot
+	cAlpha      = 1 << iota // A-Z a-z
+	cDigit                  // 0-9
+	cHex                    // 0-9 A-F a-f
+	cLabel                  // alnum, '-', '_': bytes of a domain label (and of a token)
+	cStart                  // bytes the skip loop stops at
+	cLxSeg                  // bytes of a Linux path segment
+	cWinSeg                 // bytes of a Windows path segment
+	cURL                    // bytes of a URL path, query or fragment
+	cLocal                  // bytes of an e-mail local part
+	cRegSeg                 // bytes of a registry key segment
+	cSpaceWord              // bytes allowed in the words of a directory name with spaces
+	cNonDigit               // label bytes that are not digits
+	cDotStart               // bytes that can begin a (defanged) dot
+	cUnderscore             // '_'
 
 	cAlnum = cAlpha | cDigit
 )
@@ -38,6 +39,9 @@ var class = func() (t [256]uint16) {
 			f |= cDigit | cHex | cLabel | cStart
 		case c == '-' || c == '_':
 			f |= cLabel | cNonDigit
+			if c == '_' {
+				f |= cUnderscore
+			}
 		}
 		if f&cAlnum != 0 || strings.IndexByte("._-+~@%", byte(c)) >= 0 || c >= 0x80 {
 			f |= cLxSeg
@@ -87,6 +91,7 @@ type token struct {
 	defanged   bool
 	digits     bool // every label is all digits
 	plainDots  bool // every separator is a plain '.'
+	underscore bool // some label has a '_'
 }
 
 type scanner struct {
@@ -263,6 +268,7 @@ func (s *scanner) readToken(tk *token, i int) {
 	tk.defanged = def
 	tk.plainDots = plain
 	tk.digits = acc&cNonDigit == 0
+	tk.underscore = acc&cUnderscore != 0
 }
 
 // dotSep returns the length of a dot separator at p (0 when there is none) and whether it
@@ -464,7 +470,7 @@ func (s *scanner) atToken(i int) int {
 	}
 	// "http__host" and "https__host": the peer's underscore-defanged scheme separator,
 	// inside the first label.
-	if l0 := tk.lab[0][1] - tk.start; l0 > 5 && isSchemeStart(t[i]) {
+	if l0 := tk.lab[0][1] - tk.start; l0 > 5 && tk.underscore && isSchemeStart(t[i]) {
 		for k := i + 2; k < i+8 && k+2 < tk.lab[0][1]; k++ {
 			if t[k] == '_' && t[k+1] == '_' {
 				if e := s.url(i, k); e > 0 {
@@ -686,7 +692,7 @@ func (s *scanner) hashes(a, b int) {
 			p = q
 			continue
 		}
-		s.buf = appendLower(s.buf[:0], t[st:q])
+		s.buf = appendLowerHex(s.buf[:0], t[st:q])
 		s.emitB(ti, s.buf, st, q, false, "", 0, "")
 		s.lastEnd = q
 		p = q
@@ -717,6 +723,17 @@ func appendLower(dst, b []byte) []byte {
 		if c := dst[i]; c >= 'A' && c <= 'Z' {
 			dst[i] = c + 'a' - 'A'
 		}
+	}
+	return dst
+}
+
+// appendLowerHex appends the hex digits b in lower case: for hex digits that is setting
+// bit 0x20, which the digits already have.
+func appendLowerHex(dst, b []byte) []byte {
+	n := len(dst)
+	dst = append(dst, b...)
+	for i := n; i < len(dst); i++ {
+		dst[i] |= 0x20
 	}
 	return dst
 }
@@ -861,22 +878,18 @@ checked:
 			return "", "", false
 		}
 	}
-	if !s.e.isTLD(lt) {
-		return "", "", false
-	}
 	s.buf = s.buf[:0]
 	for k := 0; k < tk.n; k++ {
 		if k > 0 {
 			s.buf = append(s.buf, '.')
 		}
-		for p := tk.lab[k][0]; p < tk.lab[k][1]; p++ {
-			s.buf = append(s.buf, lower(t[p]))
-		}
+		s.buf = appendLower(s.buf, t[tk.lab[k][0]:tk.lab[k][1]])
 	}
-	val := s.save(s.buf)
-	reg := s.e.registrable(val)
-	if reg == "" {
+	if name, reg, ok := s.e.cachedDomain(s.buf); ok {
+		return name, reg, reg != ""
+	}
+	if !s.e.isTLD(lt) {
 		return "", "", false
 	}
-	return val, reg, true
+	return s.e.lookupDomain(s.buf)
 }

@@ -5,20 +5,32 @@ import (
 	"strings"
 )
 
-// schemes maps lower-case scheme spellings to their canonical form. Defanged spellings
-// map to the scheme they stand for.
-var schemes = map[string]string{
-	"http": "http", "https": "https", "ftp": "ftp", "ftps": "ftps", "sftp": "sftp",
-	"tcp": "tcp", "udp": "udp", "ws": "ws", "wss": "wss", "smb": "smb", "rdp": "rdp",
-	"ldap": "ldap", "ldaps": "ldaps", "telnet": "telnet", "ssh": "ssh", "irc": "irc",
-	"ircs": "ircs", "rtsp": "rtsp", "rtmp": "rtmp", "git": "git", "svn": "svn",
-	"nntp": "nntp", "gopher": "gopher", "socks": "socks", "socks4": "socks4",
-	"socks5": "socks5", "vnc": "vnc", "mms": "mms", "redis": "redis", "mongodb": "mongodb",
-	"mysql": "mysql", "postgres": "postgres", "postgresql": "postgresql", "amqp": "amqp",
-	"mqtt": "mqtt", "dns": "dns", "tftp": "tftp", "imap": "imap", "imaps": "imaps",
-	"pop3": "pop3", "smtp": "smtp", "smtps": "smtps", "nfs": "nfs", "webdav": "webdav",
-	"hxxp": "http", "hxxps": "https", "hxtp": "http", "hxtps": "https", "fxp": "ftp",
-	"fxps": "ftps", "ftx": "ftp", "h00p": "http", "h00ps": "https", "sfxp": "sftp", "wxs": "ws", "wxss": "wss",
+// canonScheme maps a lower-case scheme spelling to its canonical form: schemes that carry
+// a host, and defanged spellings mapped to the scheme they stand for.
+func canonScheme(s string) (string, bool) {
+	switch s {
+	case "http", "https", "ftp", "ftps", "sftp", "tcp", "udp", "ws", "wss", "smb", "rdp",
+		"ldap", "ldaps", "telnet", "ssh", "irc", "ircs", "rtsp", "rtmp", "git", "svn", "nntp",
+		"gopher", "socks", "socks4", "socks5", "vnc", "mms", "redis", "mongodb", "mysql",
+		"postgres", "postgresql", "amqp", "mqtt", "dns", "tftp", "imap", "imaps", "pop3",
+		"smtp", "smtps", "nfs", "webdav":
+		return s, true
+	case "hxxp", "hxtp", "h00p":
+		return "http", true
+	case "hxxps", "hxtps", "h00ps":
+		return "https", true
+	case "fxp", "ftx":
+		return "ftp", true
+	case "fxps":
+		return "ftps", true
+	case "sfxp":
+		return "sftp", true
+	case "wxs":
+		return "ws", true
+	case "wxss":
+		return "wss", true
+	}
+	return "", false
 }
 
 // schemeSep returns the length of "://" or a defanged form of it at p.
@@ -57,7 +69,7 @@ func (s *scanner) url(start, schemeEnd int) int {
 	for k := start; k < schemeEnd; k++ {
 		lb[k-start] = lower(t[k])
 	}
-	canon, ok := schemes[string(lb[:schemeEnd-start])]
+	canon, ok := canonScheme(string(lb[:schemeEnd-start]))
 	if !ok {
 		return 0
 	}
@@ -100,8 +112,8 @@ func (s *scanner) url(start, schemeEnd int) int {
 		if !ok || e >= n || t[e] != ']' {
 			return 0
 		}
-		addr, err := netip.ParseAddr(string(t[h+1 : e]))
-		if err != nil {
+		addr, ok := ipv6Addr(t, h+1, e)
+		if !ok {
 			return 0
 		}
 		hostVal, hostType, hs, he = s.save(addr.AppendTo(s.buf[:0])), tIPv6, h+1, e
@@ -228,31 +240,39 @@ func trimURL(t []byte, a, b int) int {
 // restored.
 func appendRefangRest(b, rest []byte) ([]byte, bool) {
 	def := false
+	from := 0
 	for k := 0; k < len(rest); k++ {
 		c := rest[k]
-		if c == '[' || c == '(' || c == '{' {
+		if c != '[' && c != '(' && c != '{' {
+			continue
+		}
+		b = append(b, rest[from:k]...)
+		from = k
+		{
 			if l := bracketed(rest, k, '.', "dot"); l > 0 {
 				b = append(b, '.')
 				k += l - 1
+				from = k + 1
 				def = true
 				continue
 			}
 			if l := bracketed(rest, k, '/', "slash"); l > 0 {
 				b = append(b, '/')
 				k += l - 1
+				from = k + 1
 				def = true
 				continue
 			}
 			if l := bracketed(rest, k, ':', "colon"); l > 0 {
 				b = append(b, ':')
 				k += l - 1
+				from = k + 1
 				def = true
 				continue
 			}
 		}
-		b = append(b, c)
 	}
-	return b, def
+	return append(b, rest[from:]...), def
 }
 
 // email handles a token t[i:end] followed by an at-sign of length al.
@@ -375,6 +395,125 @@ func parseIPv6(t []byte, p int) (int, bool) {
 	return q, true
 }
 
+// ipv6Addr converts the IPv6 address t[p:e] that parseIPv6 accepted (with an optional
+// zone) into a netip.Addr without going through a string.
+func ipv6Addr(t []byte, p, e int) (netip.Addr, bool) {
+	zone := -1
+	for k := p; k < e; k++ {
+		if t[k] == '%' {
+			zone = k
+			break
+		}
+	}
+	end := e
+	if zone >= 0 {
+		end = zone
+	}
+	var words [8]uint16
+	var head, tail [8]uint16
+	nh, nt := 0, 0
+	dbl := false
+	var v4 [4]byte
+	hasV4 := false
+	q := p
+	for q < end {
+		if t[q] == ':' {
+			if q+1 < end && t[q+1] == ':' {
+				dbl = true
+				q += 2
+				continue
+			}
+			q++
+			continue
+		}
+		r := q
+		var w uint16
+		for r < end && is(t[r], cHex) {
+			w = w<<4 | uint16(hexVal(t[r]))
+			r++
+		}
+		if r < end && t[r] == '.' {
+			qe, ok := dottedQuadAt(t, q)
+			if !ok || qe != end {
+				return netip.Addr{}, false
+			}
+			parseDotted(t, q, &v4)
+			hasV4 = true
+			break
+		}
+		if r == q || r-q > 4 {
+			return netip.Addr{}, false
+		}
+		if dbl {
+			tail[nt] = w
+			nt++
+		} else {
+			head[nh] = w
+			nh++
+		}
+		q = r
+		if nh+nt > 8 {
+			return netip.Addr{}, false
+		}
+	}
+	total := nh + nt
+	if hasV4 {
+		total += 2
+	}
+	if total > 8 || (!dbl && total != 8) || (dbl && total > 7) {
+		return netip.Addr{}, false
+	}
+	copy(words[:], head[:nh])
+	tl := nt
+	if hasV4 {
+		tl += 2
+	}
+	copy(words[8-tl:], tail[:nt])
+	if hasV4 {
+		words[6] = uint16(v4[0])<<8 | uint16(v4[1])
+		words[7] = uint16(v4[2])<<8 | uint16(v4[3])
+	}
+	var b [16]byte
+	for k, w := range words {
+		b[2*k], b[2*k+1] = byte(w>>8), byte(w)
+	}
+	a := netip.AddrFrom16(b)
+	if zone >= 0 && zone+1 < e {
+		a = a.WithZone(string(t[zone+1 : e]))
+	}
+	return a, true
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// parseDotted reads the dotted quad that dottedQuadAt accepted at p.
+func parseDotted(t []byte, p int, out *[4]byte) {
+	k, v := 0, 0
+	for q := p; k < 4 && q < len(t); q++ {
+		c := t[q]
+		if c == '.' {
+			out[k] = byte(v)
+			k, v = k+1, 0
+			continue
+		}
+		if c < '0' || c > '9' {
+			break
+		}
+		v = v*10 + int(c-'0')
+	}
+	if k < 4 {
+		out[k] = byte(v)
+	}
+}
+
 // dottedQuadAt parses a plain dotted-quad IPv4 address at p.
 func dottedQuadAt(t []byte, p int) (int, bool) {
 	q := p
@@ -405,8 +544,8 @@ func (s *scanner) ipv6At(start, p int) int {
 	if !ok {
 		return 0
 	}
-	addr, err := netip.ParseAddr(string(s.t[p:e]))
-	if err != nil {
+	addr, ok := ipv6Addr(s.t, p, e)
+	if !ok {
 		return 0
 	}
 	s.buf = addr.AppendTo(s.buf[:0])
