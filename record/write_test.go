@@ -411,3 +411,13 @@ func TestWritersAnyKind(t *testing.T) {
 		}
 	}
 }
+
+// TestTableHeadersGiveWay: in a squeezed table a long header is cut before the values are.
+func TestTableHeadersGiveWay(t *testing.T) {
+	recs := []Record{obj("registrable_domain", String("a.com"), "value", String(strings.Repeat("v", 30)))}
+	out := string(writeAll(t, OutTable, WriteOptions{Width: 30}, recs))
+	want := "regis…  value\n" + "------  " + strings.Repeat("-", 22) + "\n" + "a.com   " + strings.Repeat("v", 21) + "…\n"
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+}

@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -31,6 +32,9 @@ type tableCell struct {
 
 // minColWidth is the narrowest a column is squeezed to when the table does not fit.
 const minColWidth = 4
+
+// minHeaderWidth is the narrowest a header is cut to, in a squeezed table, before values are.
+const minHeaderWidth = 6
 
 func (t *tableWriter) Write(r Record) error {
 	if t.out.err != nil || t.out.closed {
@@ -71,7 +75,8 @@ func (t *tableWriter) start() error {
 			}
 		}
 	}
-	natural := make([]int, len(t.cols))
+	natural := make([]int, len(t.cols)) // widest of header and values
+	values := make([]int, len(t.cols))  // widest value
 	numeric := make([]bool, len(t.cols))
 	index := make(map[string]int, len(t.cols))
 	for i, c := range t.cols {
@@ -84,18 +89,21 @@ func (t *tableWriter) start() error {
 	for _, r := range t.pending {
 		for _, f := range r.fields {
 			if i, ok := index[f.Name]; ok {
-				natural[i] = max(natural[i], t.cell(f.Value).width)
+				values[i] = max(values[i], t.cell(f.Value).width)
 				if _, isNum := f.Value.Float(); !isNum && !f.Value.IsNull() {
 					numeric[i] = false
 				}
 			}
 		}
 	}
+	for i := range natural {
+		natural[i] = max(natural[i], values[i])
+	}
 	// Too many columns for the width even at their narrowest: show the first ones that fit
 	// and a last "…" column marking rows that hold more.
 	avail := t.width
 	if keep := fitCount(natural, t.width); keep < len(t.cols) {
-		t.cols, natural, numeric = t.cols[:keep], natural[:keep], numeric[:keep]
+		t.cols, natural, values, numeric = t.cols[:keep], natural[:keep], values[:keep], numeric[:keep]
 		t.more = true
 		avail -= 3
 	}
@@ -107,6 +115,14 @@ func (t *tableWriter) start() error {
 	}
 	t.right = numeric
 	t.widths = fitWidths(natural, avail)
+	if slices.Compare(t.widths, natural) != 0 {
+		// Squeezed: headers give way before values do (a header is cut to no less than
+		// minHeaderWidth when its values are narrower).
+		for i := range natural {
+			natural[i] = max(values[i], min(natural[i], minHeaderWidth))
+		}
+		t.widths = fitWidths(natural, avail)
+	}
 	header := make([]tableCell, len(t.cols))
 	rule := make([]tableCell, len(t.cols))
 	for i, c := range t.cols {
