@@ -110,9 +110,39 @@ func (w *walker) resolve(data []byte, chain []string, h hints) resolved {
 				continue
 			}
 		}
+		if h.utf16le {
+			if t, n := utf16LEPrefix(data); n > 0 {
+				r.kind = "text"
+				r.text = t
+				r.chain = appendChain(r.chain, "utf16le")
+				r.err = errors.Join(r.err, fmt.Errorf("utf-16le text breaks off after %d of %d bytes: %w", 2*n, len(data), ErrCorrupt))
+				return r
+			}
+		}
 		r.kind = "binary"
 		return r
 	}
+}
+
+// utf16LEPrefix returns the text of the longest prefix of b that reads as UTF-16LE text of
+// printable ASCII, tabs and line breaks, and its length in code units, when that prefix is
+// at least 16 units with letters in it (a damaged PowerShell -EncodedCommand); else 0.
+func utf16LEPrefix(b []byte) (string, int) {
+	n, alnum := 0, 0
+	for ; 2*n+1 < len(b); n++ {
+		lo, hi := b[2*n], b[2*n+1]
+		if hi != 0 || lo < 0x20 && lo != '\t' && lo != '\n' && lo != '\r' || lo >= 0x7f {
+			break
+		}
+		if lo|0x20 >= 'a' && lo|0x20 <= 'z' || lo >= '0' && lo <= '9' {
+			alnum++
+		}
+	}
+	if n < 16 || alnum < 8 {
+		return "", 0
+	}
+	s, _ := decodeUTF16(b[:2*n], false)
+	return s, n
 }
 
 // decompress inflates data of the given kind within the limits.

@@ -1,6 +1,7 @@
 package unpack_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -121,5 +122,24 @@ func TestPowerShellNested(t *testing.T) {
 		strings.Replace(stager, b64(gz(t, []byte(inner))), strings.Replace(inner, b64([]byte("http://198.51.100.23:8080/stage2")), "http://198.51.100.23:8080/stage2", 1), 1)
 	if r.FullDecoded != want {
 		t.Errorf("FullDecoded =\n%q\nwant\n%q", r.FullDecoded, want)
+	}
+}
+
+// A damaged -EncodedCommand argument (a character lost in transit) still shows the script
+// up to the damage, marked corrupt.
+func TestPowerShellDamagedArgument(t *testing.T) {
+	enc := b64(utf16le(script))
+	damaged := enc[:100] + enc[101:]
+	r := unpack.Unpack("powershell -nop -enc " + damaged)
+	if len(r.Blobs) != 1 {
+		t.Fatalf("got %d blobs", len(r.Blobs))
+	}
+	b := r.Blobs[0]
+	if b.Kind != "text" || !errors.Is(b.Err, unpack.ErrCorrupt) || len(b.Text) < 16 || !strings.HasPrefix(script, b.Text) || b.Encoding() != "base64>utf16le" {
+		t.Errorf("blob %s %s %q %v", b.Encoding(), b.Kind, b.Text, b.Err)
+	}
+	// Without PowerShell context the same bytes are no blob.
+	if r := unpack.Unpack("data " + damaged); len(r.Blobs) != 0 {
+		t.Errorf("without context: %+v", r.Blobs)
 	}
 }
