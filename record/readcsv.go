@@ -19,6 +19,7 @@ type csvReader struct {
 	max    int
 	buf    []byte // the bytes of the current row's fields, back to back
 	ends   []int  // end offset in buf of each field
+	cells  []string
 }
 
 // csvRowError is a malformed row; reading goes on with the next line.
@@ -29,7 +30,8 @@ type csvRowError struct {
 
 func (e *csvRowError) Error() string { return e.reason }
 
-// row returns the next non-blank row's fields and the line it starts on. At the end it
+// row returns the next non-blank row's fields (valid until the next call) and the line it
+// starts on. At the end it
 // returns io.EOF; a read error is returned as is; a malformed row as *csvRowError.
 func (c *csvReader) row() ([]string, int, error) {
 	var line []byte
@@ -108,12 +110,13 @@ func (c *csvReader) row() ([]string, int, error) {
 	}
 	// One string for the whole row; the fields are slices of it (one allocation per row).
 	all := string(c.buf)
-	fields := make([]string, len(c.ends))
+	fields := c.cells[:0]
 	prev := 0
-	for k, end := range c.ends {
-		fields[k] = all[prev:end]
+	for _, end := range c.ends {
+		fields = append(fields, all[prev:end])
 		prev = end
 	}
+	c.cells = fields
 	return fields, start, nil
 }
 
