@@ -25,9 +25,9 @@ func adversarial(t testing.TB, n int) map[string]string {
 	}
 }
 
-// TestLinearTime checks that eight times the input takes at most half the 64 times as long, as a
-// quadratic step would: per-run CPU times are averaged over at least 50 ms of runs, to ride
-// out a busy machine.
+// TestLinearTime checks that eight times the input takes at most 32 times as long (a
+// quadratic step would take 64 times): per-run CPU times are averaged over at least 50 ms of
+// runs, so a busy machine does not skew them.
 func TestLinearTime(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping timing test in -short mode")
