@@ -15,16 +15,19 @@
 // runs. "/" at a word boundary starts a Linux path, "\\" a UNC path, "%VAR%\" an
 // environment-rooted path and "::" an IPv6 address. The scanner never backtracks over
 // consumed input: once an indicator is found, scanning resumes after it, so nothing is
-// reported twice — except that a URL's host and an e-mail address's domain are reported
-// again as their own domain/ipv4/ipv6 match with Within set, so that enrichment sees every
-// host. Allocation happens only per match (the Value string, and Raw when scanning []byte).
-// Public-suffix look-ups happen only for real domain candidates and are memoised per
-// Extractor by top-level label.
+// reported twice — except that a URL's host, an e-mail address's domain and a UNC path's
+// host are reported again as their own domain/ipv4/ipv6 match with Within set (URL, Email,
+// WindowsPath), so that enrichment sees every host. Allocation happens only per match: the
+// strings of a call share arena blocks, and Raw is a substring of the input for Extract.
+// Public-suffix look-ups happen only for real domain candidates; each Extractor memoises
+// top-level labels and keeps a lock-free direct-mapped cache of validated domains with
+// their registrable domains.
 //
 // # Rules
 //
 //   - IPv4: four dot-separated decimal octets 0–255 (at most three digits each) with digit
-//     boundaries on both sides: "1234.5.6.7", "999.1.1.1" and "11.22.33.4444" are nothing.
+//     boundaries on both sides: "1234.5.6.7", "999.1.1.1" and "11.22.33.4444" are nothing,
+//     while a letter is not a digit, so "ip1.2.3.4x" holds 1.2.3.4.
 //     A run of five or more dotted numbers ("5.1.19041.3803", OIDs) is a version, never an
 //     address, and so is a dotted quad written straight after a User-Agent product token
 //     ("Chrome/120.0.0.0": a name of letters, digits and '-' at a word start, then "/").
@@ -34,7 +37,8 @@
 //     File names are not domains unless Options.FileNameTLDs is set: a two-label name
 //     whose extension is a common file extension that is also a TLD (invoice.zip, run.py,
 //     start.sh, lib.so, …), and code-like names whose top-level label is written in mixed
-//     case (s.Read, $wc.Download) or in upper case after a lower-case label (System.IO).
+//     case (s.Read, $wc.Download) or in upper case after a lower-case label (System.IO), and
+//     a name right after a backslash (CORP\report.pdf, Downloads\tool.com).
 //     Registrable reports the eTLD+1, honouring private suffixes (evil.blogspot.com is its
 //     own registrable domain) unless Options.ICANNOnly is set.
 //   - IPv6: all RFC 4291 forms, with an embedded IPv4 tail and a zone; values are in RFC 5952
@@ -48,7 +52,8 @@
 //     values are lower-case.
 //   - E-mail addresses: a local part of letters, digits and "._%+-", "@", and a domain that
 //     passes the domain rules (file-name rules aside).
-//   - Windows paths: "C:\…", "\\host\share\…" and "%VAR%\…"; registry keys: HKLM, HKCU, HKU,
+//   - Windows paths: "C:\…", "\\host\share\…" and "%VAR%\…" (also with JSON-escaped "\\"
+//     separators, reported with single backslashes); registry keys: HKLM, HKCU, HKU,
 //     HKCR, HKCC and their HKEY_ spellings, optionally after "Registry::". A space belongs to
 //     a path only inside a directory name (followed by more name and a backslash).
 //   - Linux paths: "/" at a word boundary followed by at least two non-empty segments

@@ -877,6 +877,9 @@ checked:
 		if tk.n == 2 && isFileExt(lt) {
 			return "", "", false
 		}
+		if tk.start > 0 && t[tk.start-1] == '\\' {
+			return "", "", false // the last part of a Windows path: CORP\report.pdf, Downloads\x.com
+		}
 	}
 	s.buf = s.buf[:0]
 	for k := 0; k < tk.n; k++ {

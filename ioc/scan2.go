@@ -530,8 +530,8 @@ func dottedQuadAt(t []byte, p int) (int, bool) {
 			v = v*10 + int(t[r]-'0')
 			r++
 		}
-		if r == q || r-q > 3 || v > 255 {
-			return 0, false
+		if r == q || r-q > 3 || v > 255 || (r-q > 1 && t[q] == '0') {
+			return 0, false // leading zeros are ambiguous (octal) and refused, as net/netip does
 		}
 		q = r
 	}
