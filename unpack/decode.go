@@ -369,6 +369,11 @@ func utf16Pattern(b []byte) (le, be bool) {
 // bad counts unpaired surrogates (written as U+FFFD).
 func decodeUTF16(b []byte, bigEndian bool) (string, int) {
 	n := len(b) / 2
+	if !bigEndian {
+		if s, ok := asciiUTF16LE(b); ok {
+			return s, 0
+		}
+	}
 	var sb strings.Builder
 	sb.Grow(n)
 	bad := 0
@@ -406,6 +411,29 @@ func decodeUTF16(b []byte, bigEndian bool) (string, int) {
 		}
 	}
 	return sb.String(), bad
+}
+
+// asciiUTF16LE converts UTF-16LE made only of ASCII characters (NUL units dropped, a last
+// odd printable byte kept), the common PowerShell case, in one pass; ok is false when b
+// holds anything else.
+func asciiUTF16LE(b []byte) (string, bool) {
+	buf := make([]byte, 0, len(b)/2+1)
+	i := 0
+	for ; i+1 < len(b); i += 2 {
+		lo, hi := b[i], b[i+1]
+		if hi != 0 || lo >= utf8.RuneSelf {
+			return "", false
+		}
+		if lo != 0 {
+			buf = append(buf, lo)
+		}
+	}
+	if i < len(b) {
+		if c := b[i]; c >= 0x20 && c < 0x7f {
+			buf = append(buf, c)
+		}
+	}
+	return string(buf), true
 }
 
 // validText removes NUL bytes and replaces the few invalid UTF-8 sequences isText lets

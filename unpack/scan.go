@@ -403,14 +403,15 @@ func (ts *textScan) mentionsDeflate() bool {
 	return ts.deflate > 0
 }
 
-// indexFold returns the index of "deflatestream"-like lower-case ASCII needle in s,
-// ignoring ASCII case, or -1. It looks for needle's third byte with strings.IndexByte, so
-// needle must be at least three bytes long and its third byte a letter.
+// indexFold returns the index of the lower-case ASCII needle in s, ignoring ASCII case, or
+// -1. It looks for needle's last byte, which must be a letter, with strings.IndexByte (for
+// "deflatestream" that is 'm', rare in logs and absent from hex).
 func indexFold(s, needle string) int {
-	lo, up := needle[2], needle[2]-'a'+'A'
-	// Next positions of either case of the third byte at or after i (-1: none left).
+	k := len(needle) - 1
+	lo, up := needle[k], needle[k]-'a'+'A'
+	// Next positions of either case of the last byte at or after i (-1: none left).
 	nextLo, nextUp := -2, -2
-	for i := 2; i < len(s); {
+	for i := k; i < len(s); {
 		if nextLo != -1 && nextLo < i {
 			if nextLo = strings.IndexByte(s[i:], lo); nextLo >= 0 {
 				nextLo += i
@@ -429,8 +430,8 @@ func indexFold(s, needle string) int {
 		default:
 			i = nextUp
 		}
-		if hasFoldAt(s, i-2, needle) {
-			return i - 2
+		if hasFoldAt(s, i-k, needle) {
+			return i - k
 		}
 		i++
 	}
