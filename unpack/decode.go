@@ -307,8 +307,8 @@ func tarNamePad(b []byte) bool {
 func textOf(data []byte, preferUTF16LE bool) (string, string, bool) {
 	switch {
 	case len(data) >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf:
-		if isText(data[3:]) {
-			return validText(string(data[3:])), "", true
+		if t := string(data[3:]); isText(t) {
+			return validText(t), "", true
 		}
 		return "", "", false
 	case len(data) >= 2 && data[0] == 0xff && data[1] == 0xfe:
@@ -323,8 +323,10 @@ func textOf(data []byte, preferUTF16LE bool) (string, string, bool) {
 	case be:
 		return utf16Text(data, true, "utf16be")
 	}
-	if isText(data) {
-		return validText(string(data)), "", true
+	if len(data) > 0 && plausibleText(data[0]) {
+		if t := string(data); isText(t) {
+			return validText(t), "", true
+		}
 	}
 	if preferUTF16LE && len(data) >= 2 {
 		return utf16Text(data, false, "utf16le")
@@ -335,7 +337,7 @@ func textOf(data []byte, preferUTF16LE bool) (string, string, bool) {
 // utf16Text decodes b as UTF-16 and checks that the result is text.
 func utf16Text(b []byte, bigEndian bool, enc string) (string, string, bool) {
 	s, bad := decodeUTF16(b, bigEndian)
-	if bad > 0 && bad*64 > len(b)/2 || !isText([]byte(s)) {
+	if bad > 0 && bad*64 > len(b)/2 || !isText(s) {
 		return "", "", false
 	}
 	return s, enc, true
@@ -448,13 +450,18 @@ func validText(s string) string {
 	return s
 }
 
-// isText reports whether b is printable UTF-8 text: letters or digits present, and no
+// plausibleText reports whether text can start with byte c.
+func plausibleText(c byte) bool {
+	return c >= 0x20 && c != 0x7f || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0x1b
+}
+
+// isText reports whether s is printable UTF-8 text: letters or digits present, and no
 // control characters or invalid sequences, except one in 64 characters in texts of 64 or
 // more characters. A sequence cut at the very end is allowed.
-func isText(b []byte) bool {
+func isText(s string) bool {
 	bad, good, alnum := 0, 0, 0
-	for i := 0; i < len(b); {
-		c := b[i]
+	for i := 0; i < len(s); {
+		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
 			case c >= 0x20 && c < 0x7f:
@@ -470,11 +477,11 @@ func isText(b []byte) bool {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(b[i:])
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
-			if !utf8.FullRune(b[i:]) {
-				i = len(b)
+			if !utf8.FullRuneInString(s[i:]) {
+				i = len(s)
 				continue
 			}
 			bad++
