@@ -1,6 +1,7 @@
 package ioc
 
 import (
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -228,6 +229,36 @@ func TestAppendMatchesMatchesExtract(t *testing.T) {
 	for i := range a {
 		if a[i] != b[i+1] {
 			t.Errorf("%d: %+v != %+v", i, a[i], b[i+1])
+		}
+	}
+}
+
+// TestIPv4FlagsMatchRanges checks the integer fast path against the prefix table.
+func TestIPv4FlagsMatchRanges(t *testing.T) {
+	for x := 0; x < 256; x++ {
+		for _, y := range []byte{0, 1, 16, 18, 19, 31, 32, 51, 63, 64, 127, 128, 168, 254, 255} {
+			for _, z := range []byte{0, 2, 100, 113, 255} {
+				b := [4]byte{byte(x), y, z, 7}
+				if x == 255 && y == 255 && z == 255 {
+					b[3] = 255
+				}
+				a := netip.AddrFrom4(b)
+				var want IPFlags
+				if a.IsUnspecified() {
+					want |= Unspecified
+				}
+				for _, r := range specialRanges {
+					if r.p.Contains(a) {
+						want |= r.f
+					}
+				}
+				if want&Unspecified != 0 {
+					want &^= Reserved
+				}
+				if got := ipv4Flags(b); got != want {
+					t.Fatalf("%v: fast path %v, table %v", a, got.Strings(), want.Strings())
+				}
+			}
 		}
 	}
 }

@@ -33,14 +33,7 @@ var specialRanges = func() []prefixFlag {
 func ipFlags(a netip.Addr) IPFlags {
 	a = a.Unmap()
 	if a.Is4() {
-		// Most addresses are in no special range: decide on the first octet first.
-		switch a.As4()[0] {
-		case 0, 10, 100, 127, 169, 172, 192, 198, 203:
-		default:
-			if a.As4()[0] < 224 {
-				return 0
-			}
-		}
+		return ipv4Flags(a.As4())
 	}
 	var f IPFlags
 	if a.IsUnspecified() {
@@ -53,6 +46,68 @@ func ipFlags(a netip.Addr) IPFlags {
 	}
 	if f&(Unspecified) != 0 {
 		f &^= Reserved
+	}
+	return f
+}
+
+// ipv4Flags classifies an IPv4 address with integer masks (the hot path: most addresses
+// in logs are IPv4).
+func ipv4Flags(b [4]byte) IPFlags {
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	in := func(p uint32, bits uint) bool { return v>>(32-bits) == p>>(32-bits) }
+	var f IPFlags
+	switch b[0] {
+	case 0:
+		if v == 0 {
+			return Unspecified
+		}
+		return Reserved
+	case 10:
+		return Private
+	case 100:
+		if in(100<<24|64<<16, 10) {
+			f |= Shared
+		}
+	case 127:
+		return Loopback
+	case 169:
+		if b[1] == 254 {
+			f |= LinkLocal
+		}
+	case 172:
+		if in(172<<24|16<<16, 12) {
+			f |= Private
+		}
+	case 192:
+		switch {
+		case b[1] == 168:
+			f |= Private
+		case b[1] == 0 && b[2] == 2:
+			f |= Documentation
+		case b[1] == 0 && b[2] == 0:
+			f |= Reserved
+		}
+	case 198:
+		switch {
+		case b[1] == 51 && b[2] == 100:
+			f |= Documentation
+		case in(198<<24|18<<16, 15):
+			f |= Benchmarking
+		}
+	case 203:
+		if b[1] == 0 && b[2] == 113 {
+			f |= Documentation
+		}
+	default:
+		switch {
+		case b[0] >= 224 && b[0] < 240:
+			f |= Multicast
+		case b[0] >= 240:
+			f |= Reserved
+			if v == 0xffffffff {
+				f |= Broadcast
+			}
+		}
 	}
 	return f
 }

@@ -225,6 +225,16 @@ func (s *scanner) readToken(tk *token, i int) {
 	p := i
 	for {
 		q := p
+		for q+8 <= n {
+			u := t[q : q+8 : q+8]
+			f0, f1, f2, f3 := class[u[0]], class[u[1]], class[u[2]], class[u[3]]
+			f4, f5, f6, f7 := class[u[4]], class[u[5]], class[u[6]], class[u[7]]
+			if f0&f1&f2&f3&f4&f5&f6&f7&cLabel == 0 {
+				break
+			}
+			acc |= f0 | f1 | f2 | f3 | f4 | f5 | f6 | f7
+			q += 8
+		}
 		for q+4 <= n {
 			f0, f1, f2, f3 := class[t[q]], class[t[q+1]], class[t[q+2]], class[t[q+3]]
 			if f0&f1&f2&f3&cLabel == 0 {
