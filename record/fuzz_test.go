@@ -137,8 +137,9 @@ func roundTrip(t *testing.T, recs []Record) {
 func checkStream(t *testing.T, data []byte, opts ReadOptions) []Record {
 	t.Helper()
 	var recs []Record
-	lastLine := 0
+	lastLine, items := 0, 0
 	for r, err := range Read(context.Background(), bytes.NewReader(data), "fuzz", opts) {
+		items++
 		if err != nil {
 			var pe *ParseError
 			if !errors.As(err, &pe) {
@@ -149,7 +150,7 @@ func checkStream(t *testing.T, data []byte, opts ReadOptions) []Record {
 			}
 			continue
 		}
-		if r.Meta.N != len(recs)+1 || r.Meta.Line < lastLine || r.Meta.Line < 1 {
+		if r.Meta.N != items || r.Meta.Line < lastLine || r.Meta.Line < 1 {
 			t.Fatalf("record %d: Meta %+v after line %d", len(recs)+1, r.Meta, lastLine)
 		}
 		lastLine = r.Meta.Line

@@ -260,6 +260,7 @@ func (rd *reader) record(line int, fields []Field) bool {
 
 // bad yields a ParseError; false means stop.
 func (rd *reader) bad(line int, err error, format string, args ...any) bool {
+	rd.n++ // a malformed record keeps its place, so record numbers are positions in the input
 	return rd.yield(Record{}, &ParseError{Source: rd.name, Line: line, Reason: fmt.Sprintf(format, args...), Err: err})
 }
 

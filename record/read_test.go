@@ -64,9 +64,9 @@ func checkItems(t *testing.T, got, want []item) {
 	if len(got) != len(want) {
 		t.Fatalf("got %d items, want %d:\n%s", len(got), len(want), dump(got))
 	}
-	n := 0
 	for i := range want {
 		g, w := got[i], want[i]
+		n := i + 1 // record numbers are positions: malformed records count
 		if g.err != w.err {
 			t.Errorf("item %d: error %q, want %q", i, g.err, w.err)
 			continue
@@ -74,7 +74,6 @@ func checkItems(t *testing.T, got, want []item) {
 		if w.err != "" {
 			continue
 		}
-		n++
 		if !g.rec.Equal(w.rec) {
 			t.Errorf("item %d: record %s, want %s", i, g.rec.AppendJSON(nil), w.rec.AppendJSON(nil))
 		}

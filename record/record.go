@@ -18,7 +18,7 @@ type Field struct {
 type Meta struct {
 	Source string // file name, "-" for standard input, or the name of the producing transform
 	Line   int    // 1-based line in Source where the record starts; 0 when not line-based
-	N      int    // 1-based record number within Source
+	N      int    // 1-based position of the record within Source, malformed records counted
 }
 
 // Record is one event or row: fields in source order, new fields appended.
