@@ -92,6 +92,7 @@ type token struct {
 	digits     bool // every label is all digits
 	plainDots  bool // every separator is a plain '.'
 	underscore bool // some label has a '_'
+	letters    bool // every label byte is a letter
 }
 
 type scanner struct {
@@ -222,6 +223,7 @@ func (s *scanner) readToken(tk *token, i int) {
 	nl := 0
 	def, plain := false, true
 	var acc uint16
+	all := uint16(0xffff)
 	p := i
 	for {
 		q := p
@@ -229,17 +231,21 @@ func (s *scanner) readToken(tk *token, i int) {
 			u := t[q : q+8 : q+8]
 			f0, f1, f2, f3 := class[u[0]], class[u[1]], class[u[2]], class[u[3]]
 			f4, f5, f6, f7 := class[u[4]], class[u[5]], class[u[6]], class[u[7]]
-			if f0&f1&f2&f3&f4&f5&f6&f7&cLabel == 0 {
+			a := f0 & f1 & f2 & f3 & f4 & f5 & f6 & f7
+			if a&cLabel == 0 {
 				break
 			}
+			all &= a
 			acc |= f0 | f1 | f2 | f3 | f4 | f5 | f6 | f7
 			q += 8
 		}
 		for q+4 <= n {
 			f0, f1, f2, f3 := class[t[q]], class[t[q+1]], class[t[q+2]], class[t[q+3]]
-			if f0&f1&f2&f3&cLabel == 0 {
+			a := f0 & f1 & f2 & f3
+			if a&cLabel == 0 {
 				break
 			}
+			all &= a
 			acc |= f0 | f1 | f2 | f3
 			q += 4
 		}
@@ -248,6 +254,7 @@ func (s *scanner) readToken(tk *token, i int) {
 			if f&cLabel == 0 {
 				break
 			}
+			all &= f
 			acc |= f
 			q++
 		}
@@ -279,6 +286,7 @@ func (s *scanner) readToken(tk *token, i int) {
 	tk.plainDots = plain
 	tk.digits = acc&cNonDigit == 0
 	tk.underscore = acc&cUnderscore != 0
+	tk.letters = all&cAlpha != 0
 }
 
 // dotSep returns the length of a dot separator at p (0 when there is none) and whether it
@@ -477,6 +485,20 @@ func (s *scanner) atToken(i int) int {
 	var next byte
 	if end < n {
 		next = t[end]
+	}
+	// Fast path: a plain word of letters is an indicator only when a separator follows
+	// (a scheme's ':', a drive's ':\', a hive's '\', an at-sign, a bracket).
+	if tk.n == 1 && tk.letters && end-i < 32 {
+		switch next {
+		case ':', '@', '[', '(', '{', '\\':
+		case ' ':
+			if end+1 < n && (t[end+1] == ' ' || isOpener(t[end+1])) {
+				break
+			}
+			return end
+		default:
+			return end
+		}
 	}
 	// "http__host" and "https__host": the peer's underscore-defanged scheme separator,
 	// inside the first label.
