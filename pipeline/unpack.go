@@ -77,35 +77,36 @@ func Unpack(ctx context.Context, in record.Stream, opts UnpackOptions) record.St
 func blobRecord(opts UnpackOptions, src record.Record, field string, b *unpack.Blob) record.Record {
 	var r record.Record
 	r.Meta = src.Meta
-	r.Set(FieldSource, record.String(src.Meta.Source))
-	r.Set(FieldRecord, record.Int(int64(src.Meta.N)))
-	r.Set(FieldField, record.String(field))
+	r.Grow(18 + src.Len())
+	r.Append(FieldSource, record.String(src.Meta.Source))
+	r.Append(FieldRecord, record.Int(int64(src.Meta.N)))
+	r.Append(FieldField, record.String(field))
 	if b == nil {
 		b = &unpack.Blob{Index: -1, Parent: -1}
 	}
-	r.Set(FieldBlob, record.Int(int64(b.Index)))
-	r.Set(FieldParent, record.Int(int64(b.Parent)))
-	r.Set(FieldDepth, record.Int(int64(b.Depth)))
-	r.Set(FieldStart, record.Int(int64(b.Start)))
-	r.Set(FieldEnd, record.Int(int64(b.End)))
-	r.Set(FieldEncoding, record.String(b.Encoding()))
-	r.Set(FieldKind, record.String(b.Kind))
-	r.Set(FieldMember, record.String(b.Member))
-	r.Set(FieldSize, record.Int(int64(b.Size)))
-	r.Set(FieldMD5, record.String(b.MD5))
-	r.Set(FieldSHA1, record.String(b.SHA1))
-	r.Set(FieldSHA256, record.String(b.SHA256))
+	r.Append(FieldBlob, record.Int(int64(b.Index)))
+	r.Append(FieldParent, record.Int(int64(b.Parent)))
+	r.Append(FieldDepth, record.Int(int64(b.Depth)))
+	r.Append(FieldStart, record.Int(int64(b.Start)))
+	r.Append(FieldEnd, record.Int(int64(b.End)))
+	r.Append(FieldEncoding, record.String(b.Encoding()))
+	r.Append(FieldKind, record.String(b.Kind))
+	r.Append(FieldMember, record.String(b.Member))
+	r.Append(FieldSize, record.Int(int64(b.Size)))
+	r.Append(FieldMD5, record.String(b.MD5))
+	r.Append(FieldSHA1, record.String(b.SHA1))
+	r.Append(FieldSHA256, record.String(b.SHA256))
 	dec := b.Text
 	if b.Kind != "text" {
 		dec = b.Preview
 	}
-	r.Set(FieldDecoded, record.String(dec))
+	r.Append(FieldDecoded, record.String(dec))
 	errText := ""
 	if b.Err != nil {
 		errText = b.Err.Error()
 	}
-	r.Set(FieldError, record.String(errText))
-	r.Set(FieldFullDecoded, record.String(""))
+	r.Append(FieldError, record.String(errText))
+	r.Append(FieldFullDecoded, record.String(""))
 	if opts.Keep {
 		appendSource(&r, src, opts.Fields)
 	}

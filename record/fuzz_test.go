@@ -44,7 +44,7 @@ func refValue(dec *json.Decoder) (Value, error) {
 			fs.set(k.(string), v)
 		}
 		_, err := dec.Token()
-		return Value{kind: KindObject, obj: &Record{fields: fs.fields}}, err
+		return Value{kind: KindObject, x: &Record{fields: fs.fields}}, err
 	case string:
 		return String(t), nil
 	case json.Number:
@@ -71,8 +71,8 @@ func fixValue(v Value) Value {
 	case KindString:
 		return String(fixString(v.s))
 	case KindList:
-		l := make([]Value, len(v.list))
-		for i, e := range v.list {
+		l := make([]Value, len(v.list()))
+		for i, e := range v.list() {
 			l[i] = fixValue(e)
 		}
 		return List(l...)

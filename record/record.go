@@ -83,6 +83,15 @@ func (r *Record) Set(name string, v Value) {
 	r.fields = append(r.fields, Field{Name: name, Value: v})
 }
 
+// Append adds a field at the end without looking for one of the same name. Use it only when
+// building a record whose field names are known to be distinct; otherwise use Set.
+func (r *Record) Append(name string, v Value) {
+	r.fields = append(r.fields, Field{Name: name, Value: v})
+}
+
+// Grow makes room for n more fields, so that the next n Set or Append calls do not reallocate.
+func (r *Record) Grow(n int) { r.fields = slices.Grow(r.fields, n) }
+
 // Delete removes the named field, keeping the order of the others.
 func (r *Record) Delete(name string) {
 	if i := r.Index(name); i >= 0 {

@@ -32,14 +32,30 @@ func (k Kind) String() string {
 }
 
 // Value is a typed field value. The zero Value is null.
+// It is kept small (48 bytes) because every field of every record holds one: ints, bools and
+// floats (as bits) share n; times, lists and objects live behind x.
 type Value struct {
 	kind Kind
 	s    string
 	n    int64
-	f    float64
-	t    time.Time
-	list []Value
-	obj  *Record
+	x    any // time.Time, []Value or *Record
+}
+
+func (v Value) f() float64 { return math.Float64frombits(uint64(v.n)) }
+
+func (v Value) t() time.Time {
+	t, _ := v.x.(time.Time)
+	return t
+}
+
+func (v Value) list() []Value {
+	l, _ := v.x.([]Value)
+	return l
+}
+
+func (v Value) obj() *Record {
+	o, _ := v.x.(*Record)
+	return o
 }
 
 // Null returns the null value.
@@ -52,7 +68,7 @@ func String(s string) Value { return Value{kind: KindString, s: s} }
 func Int(n int64) Value { return Value{kind: KindInt, n: n} }
 
 // Float returns a float value.
-func Float(f float64) Value { return Value{kind: KindFloat, f: f} }
+func Float(f float64) Value { return Value{kind: KindFloat, n: int64(math.Float64bits(f))} }
 
 // Bool returns a boolean value.
 func Bool(b bool) Value {
@@ -64,10 +80,10 @@ func Bool(b bool) Value {
 }
 
 // Time returns a time value.
-func Time(t time.Time) Value { return Value{kind: KindTime, t: t} }
+func Time(t time.Time) Value { return Value{kind: KindTime, x: t} }
 
 // List returns a multi-value of the given values.
-func List(vs ...Value) Value { return Value{kind: KindList, list: vs} }
+func List(vs ...Value) Value { return Value{kind: KindList, x: vs} }
 
 // Strings returns a multi-value of text values.
 func Strings(ss ...string) Value {
@@ -79,7 +95,7 @@ func Strings(ss ...string) Value {
 }
 
 // Object returns a nested-object value holding r's fields.
-func Object(r Record) Value { return Value{kind: KindObject, obj: &Record{fields: r.fields}} }
+func Object(r Record) Value { return Value{kind: KindObject, x: &Record{fields: r.fields}} }
 
 // Kind returns the value's kind.
 func (v Value) Kind() Kind { return v.kind }
@@ -97,7 +113,7 @@ func (v Value) Int() (int64, bool) { return v.n, v.kind == KindInt }
 func (v Value) Float() (float64, bool) {
 	switch v.kind {
 	case KindFloat:
-		return v.f, true
+		return v.f(), true
 	case KindInt:
 		return float64(v.n), true
 	}
@@ -108,17 +124,18 @@ func (v Value) Float() (float64, bool) {
 func (v Value) Bool() (bool, bool) { return v.n == 1, v.kind == KindBool }
 
 // Time returns the instant of a time value and whether v is one.
-func (v Value) Time() (time.Time, bool) { return v.t, v.kind == KindTime }
+func (v Value) Time() (time.Time, bool) { return v.t(), v.kind == KindTime }
 
 // List returns the elements of a list value (nil for other kinds). The slice must not be modified.
-func (v Value) List() []Value { return v.list }
+func (v Value) List() []Value { return v.list() }
 
 // Object returns the nested record of an object value and whether v is one.
 func (v Value) Object() (Record, bool) {
-	if v.kind != KindObject || v.obj == nil {
+	o := v.obj()
+	if v.kind != KindObject || o == nil {
 		return Record{}, false
 	}
-	return *v.obj, true
+	return *o, true
 }
 
 // Text renders the value as text: strings as they are, numbers in their shortest form, times in
@@ -133,14 +150,14 @@ func (v Value) Text() string {
 	case KindInt:
 		return strconv.FormatInt(v.n, 10)
 	case KindFloat:
-		return formatFloat(v.f)
+		return formatFloat(v.f())
 	case KindBool:
 		return strconv.FormatBool(v.n == 1)
 	case KindTime:
-		return v.t.Format(time.RFC3339Nano)
+		return v.t().Format(time.RFC3339Nano)
 	case KindList:
-		parts := make([]string, len(v.list))
-		for i, e := range v.list {
+		parts := make([]string, len(v.list()))
+		for i, e := range v.list() {
 			parts[i] = e.Text()
 		}
 		return strings.Join(parts, "\n")
@@ -157,8 +174,8 @@ func (v Value) Texts() []string {
 	case KindNull:
 		return nil
 	case KindList:
-		out := make([]string, 0, len(v.list))
-		for _, e := range v.list {
+		out := make([]string, 0, len(v.list()))
+		for _, e := range v.list() {
 			out = append(out, e.Texts()...)
 		}
 		return out
@@ -176,15 +193,16 @@ func formatFloat(f float64) string {
 func (v Value) clone() Value {
 	switch v.kind {
 	case KindList:
-		l := make([]Value, len(v.list))
-		for i, e := range v.list {
+		old := v.list()
+		l := make([]Value, len(old))
+		for i, e := range old {
 			l[i] = e.clone()
 		}
-		v.list = l
+		v.x = l
 	case KindObject:
-		if v.obj != nil {
-			c := v.obj.Clone()
-			v.obj = &c
+		if o := v.obj(); o != nil {
+			c := o.Clone()
+			v.x = &c
 		}
 	}
 	return v
@@ -203,15 +221,16 @@ func (v Value) Equal(w Value) bool {
 	case KindInt, KindBool:
 		return v.n == w.n
 	case KindFloat:
-		return v.f == w.f || (math.IsNaN(v.f) && math.IsNaN(w.f))
+		return v.f() == w.f() || (math.IsNaN(v.f()) && math.IsNaN(w.f()))
 	case KindTime:
-		return v.t.Equal(w.t)
+		return v.t().Equal(w.t())
 	case KindList:
-		if len(v.list) != len(w.list) {
+		a, b := v.list(), w.list()
+		if len(a) != len(b) {
 			return false
 		}
-		for i := range v.list {
-			if !v.list[i].Equal(w.list[i]) {
+		for i := range a {
+			if !a[i].Equal(b[i]) {
 				return false
 			}
 		}
@@ -269,17 +288,17 @@ func (v Value) AppendJSON(dst []byte) []byte {
 	case KindInt:
 		return strconv.AppendInt(dst, v.n, 10)
 	case KindFloat:
-		if math.IsInf(v.f, 0) || math.IsNaN(v.f) {
-			return appendJSONString(dst, formatFloat(v.f))
+		if math.IsInf(v.f(), 0) || math.IsNaN(v.f()) {
+			return appendJSONString(dst, formatFloat(v.f()))
 		}
-		return strconv.AppendFloat(dst, v.f, 'g', -1, 64)
+		return strconv.AppendFloat(dst, v.f(), 'g', -1, 64)
 	case KindBool:
 		return strconv.AppendBool(dst, v.n == 1)
 	case KindTime:
-		return appendJSONString(dst, v.t.Format(time.RFC3339Nano))
+		return appendJSONString(dst, v.t().Format(time.RFC3339Nano))
 	case KindList:
 		dst = append(dst, '[')
-		for i, e := range v.list {
+		for i, e := range v.list() {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -287,10 +306,11 @@ func (v Value) AppendJSON(dst []byte) []byte {
 		}
 		return append(dst, ']')
 	case KindObject:
-		if v.obj == nil {
+		o := v.obj()
+		if o == nil {
 			return append(dst, "{}"...)
 		}
-		return v.obj.AppendJSON(dst)
+		return o.AppendJSON(dst)
 	}
 	return append(dst, "null"...)
 }
