@@ -56,6 +56,24 @@ func BenchmarkExtractAll(b *testing.B) {
 	b.ReportMetric(float64(len(dst)), "matches")
 }
 
+// BenchmarkExtractLines extracts line by line, as the record pipeline does.
+func BenchmarkExtractLines(b *testing.B) {
+	data := benchCorpus(b)
+	lines := bytes.Split(data, []byte("\n"))
+	e, err := NewExtractor(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var dst []Match
+	for b.Loop() {
+		for _, l := range lines {
+			dst = e.AppendMatches(dst[:0], l)
+		}
+	}
+}
+
 // truthType maps the generator's msticpy type names to hunch types.
 var truthType = map[string]Type{
 	"ipv4": IPv4, "ipv6": IPv6, "dns": Domain, "url": URL, "email": Email, "md5_hash": MD5,

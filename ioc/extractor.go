@@ -29,6 +29,11 @@ type Extractor struct {
 	// table of immutable entries: lock-free, bounded, and a hit allocates nothing.
 	seed    maphash.Seed
 	domains [domainCacheSize]atomic.Pointer[domainEntry]
+
+	// scanners recycles scanner state (token tables, buffers and the unused tail of the
+	// current string arena block) between calls, so that scanning one short line costs
+	// no set-up.
+	scanners sync.Pool
 }
 
 const domainCacheSize = 4096
@@ -142,9 +147,15 @@ func (e *Extractor) AppendMatches(dst []Match, text []byte) []Match {
 
 func (e *Extractor) appendMatches(dst []Match, text []byte, str string, isStr bool) []Match {
 	base := len(dst)
-	s := scanner{e: e, t: text, str: str, isStr: isStr, out: dst}
+	s, _ := e.scanners.Get().(*scanner)
+	if s == nil {
+		s = &scanner{e: e}
+	}
+	s.t, s.str, s.isStr, s.out, s.lastEnd = text, str, isStr, dst, 0
 	s.run()
 	dst = s.out
+	s.t, s.str, s.out = nil, "", nil
+	e.scanners.Put(s)
 	if len(e.custom) > 0 {
 		for _, c := range e.custom {
 			for _, loc := range c.re.FindAllSubmatchIndex(text, -1) {
@@ -152,13 +163,20 @@ func (e *Extractor) appendMatches(dst []Match, text []byte, str string, isStr bo
 				if a < 0 || a == b {
 					continue
 				}
-				raw := s.raw(a, b)
+				raw := customRaw(text, str, isStr, a, b)
 				dst = append(dst, Match{Type: c.typ, Value: raw, Raw: raw, Start: a, End: b})
 			}
 		}
 		slices.SortStableFunc(dst[base:], func(x, y Match) int { return x.Start - y.Start })
 	}
 	return dst
+}
+
+func customRaw(text []byte, str string, isStr bool, a, b int) string {
+	if isStr {
+		return str[a:b]
+	}
+	return string(text[a:b])
 }
 
 // defaultExtractor holds the extractor behind the package-level Extract. Its only mutable

@@ -116,6 +116,8 @@ func (s *scanner) raw(a, b int) string {
 	return s.save(s.t[a:b])
 }
 
+const arenaBlock = 16 << 10
+
 // save copies b into the scanner's arena and returns it as a string. Strings share
 // arena blocks, which are never written again, so there is one allocation per block
 // rather than per match.
@@ -124,8 +126,9 @@ func (s *scanner) save(b []byte) string {
 		return ""
 	}
 	if cap(s.arena)-len(s.arena) < len(b) {
-		size := min(max(len(s.t)/4, 256), 64<<10)
-		s.arena = make([]byte, 0, max(size, len(b)))
+		// Blocks are only ever appended to, so strings handed out stay intact while the
+		// block's free tail serves later matches, also of later calls.
+		s.arena = make([]byte, 0, max(arenaBlock, len(b)))
 	}
 	off := len(s.arena)
 	s.arena = append(s.arena, b...)
