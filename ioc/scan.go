@@ -40,7 +40,7 @@ var class = func() (t [256]uint16) {
 		case c == '-' || c == '_':
 			f |= cLabel | cNonDigit
 			if c == '_' {
-				f |= cUnderscore
+				f |= cUnderscore | cStart // "_dmarc.example.com"
 			}
 		}
 		if f&cAlnum != 0 || strings.IndexByte("._-+~@%", byte(c)) >= 0 || c >= 0x80 {
@@ -179,7 +179,7 @@ func (s *scanner) run() {
 		if i > 0 {
 			prev = t[i-1]
 		}
-		if class[c]&cAlnum != 0 {
+		if class[c]&cAlnum != 0 || c == '_' {
 			if class[prev]&cLabel != 0 {
 				// Inside a word that was already looked at (after a match end): skip it.
 				for i < n && class[t[i]]&cLabel != 0 {
