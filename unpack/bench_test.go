@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hunchsec/hunch/internal/benchcorpus"
 	"github.com/hunchsec/hunch/unpack"
 )
 
@@ -43,6 +44,29 @@ func reportCPU(b *testing.B, start time.Duration, size int64, n int) {
 	if d := cpuTime() - start; d > 0 && n > 0 {
 		b.ReportMetric(float64(size)*float64(n)/d.Seconds()/1e6, "cpuMB/s")
 	}
+}
+
+// BenchmarkUnpackGenerated unpacks, line by line, 8 MB of the repository's deterministic
+// synthetic log corpus (internal/benchcorpus, seed 1).
+func BenchmarkUnpackGenerated(b *testing.B) {
+	data := benchcorpus.Bytes(8<<20, 1)
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	u, err := unpack.New(unpack.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	blobs, n := 0, 0
+	cpu := cpuTime()
+	for b.Loop() {
+		blobs = 0
+		for _, l := range lines {
+			blobs += len(u.Unpack(l).Blobs)
+		}
+		n++
+	}
+	reportCPU(b, cpu, int64(len(data)), n)
+	b.ReportMetric(float64(blobs), "blobs/op")
 }
 
 // BenchmarkScanNoBlobs measures the candidate scan on log text that holds no blob.
