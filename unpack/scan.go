@@ -43,8 +43,32 @@ var byteClass = func() (t [256]uint8) {
 // ctxMinLen is the minimum length of a candidate vouched for by PowerShell context.
 const ctxMinLen = 8
 
-// minDeflateLen is the minimum length of a candidate tried as raw deflate.
-const minDeflateLen = 16
+// minDeflateLen is the minimum length of a candidate tried as raw deflate (24 bytes).
+const minDeflateLen = 32
+
+// deflateShaped reports whether a base64 run can hold compressed data: long enough, and
+// with upper-case letters, lower-case letters and digits, as random-looking bytes give
+// (words, paths and MIME types do not).
+func deflateShaped(run string) bool {
+	if len(run) < minDeflateLen {
+		return false
+	}
+	var upper, lower, digit bool
+	for i := 0; i < len(run); i++ {
+		switch c := run[i]; {
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case c >= '0' && c <= '9':
+			digit = true
+		}
+		if upper && lower && digit {
+			return true
+		}
+	}
+	return false
+}
 
 // context kinds of a candidate, from the text around it.
 type context uint8
@@ -261,12 +285,12 @@ func (w *walker) b64Candidate(ts *textScan, s, e int, enc *base64.Encoding) bool
 		copy(src[:], text[s:s+8])
 		if _, err := enc.Decode(head[:], src[:]); err != nil || !plausibleStart(head[:]) {
 			// Raw deflate has no magic: only DeflateStream context lets it through.
-			if n < minDeflateLen || !ts.mentionsDeflate() {
+			if !deflateShaped(text[s:e]) || !ts.mentionsDeflate() {
 				return false
 			}
 		}
 	}
-	h.deflate = n >= minDeflateLen && ts.mentionsDeflate()
+	h.deflate = deflateShaped(text[s:e]) && ts.mentionsDeflate()
 	src := text[s:e]
 	if enc == base64.RawStdEncoding {
 		if we := wrappedEnd(text, s, e); we > e {
