@@ -2,7 +2,6 @@ package ioc
 
 import (
 	"net/netip"
-	"strings"
 )
 
 // canonScheme maps a lower-case scheme spelling to its canonical form: schemes that carry
@@ -785,7 +784,7 @@ var httpMethods = [...]string{"GET", "POST", "HEAD", "PUT", "DELETE", "CONNECT",
 func (s *scanner) linuxPath(i int) int {
 	t := s.t
 	n := len(t)
-	if i > 0 && strings.IndexByte(" \t\r\n\"'=(<>|;,`[{", t[i-1]) < 0 {
+	if i > 0 && class[t[i-1]]&cPathPrev == 0 {
 		return 0
 	}
 	q := i

@@ -22,6 +22,7 @@ const (
 	cNonDigit               // label bytes that are not digits
 	cDotStart               // bytes that can begin a (defanged) dot
 	cUnderscore             // '_'
+	cPathPrev               // bytes after which "/" can start a Linux path
 
 	cAlnum = cAlpha | cDigit
 )
@@ -60,6 +61,9 @@ var class = func() (t [256]uint16) {
 		}
 		if f&cAlnum != 0 || strings.IndexByte(" ._-()&+~", byte(c)) >= 0 || c >= 0x80 {
 			f |= cSpaceWord
+		}
+		if strings.IndexByte(" \t\r\n\"'=(<>|;,`[{", byte(c)) >= 0 {
+			f |= cPathPrev
 		}
 		if strings.IndexByte(".\\[({ ", byte(c)) >= 0 {
 			f |= cDotStart
