@@ -680,8 +680,11 @@ func (s *scanner) uncPath(i int) int {
 	var dv, reg string
 	host := -1
 	if tk.digits {
+		if tk.n != 4 {
+			return 0
+		}
 		a, ok := s.ipv4Token(tk)
-		if tk.n != 4 || !ok {
+		if !ok {
 			return 0
 		}
 		addr, host = a, tIPv4
