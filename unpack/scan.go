@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -110,58 +111,86 @@ type textScan struct {
 // mode it adds nothing and reports whether text holds at least one blob.
 func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
 	ts := textScan{text: text, parent: parent, depth: depth, probe: probe}
-	minLen := w.opts.MinLen
-	// Only runs of at least ctxMinLen bytes matter, so look at every ctxMinLen-th byte:
-	// when it is outside the alphabet, no such run can cover it and the bytes before it.
-	// Invariant: i == 0 or text[i-1] is outside the alphabet.
+	// Runs of at least ctxMinLen alphabet bytes are found eight bytes at a time: a mask of
+	// the alphabet bytes in each word, built without branches, shows where a run reaching
+	// into the word ends and how far the run at its top reaches. A run wholly inside one
+	// word is at most 6 bytes long and cannot matter.
 	const L = ctxMinLen
 	n := len(text)
+	cur := 0 // length of the alphabet run ending just before i
 	i := 0
-	for i+L <= n {
-		p := i + L - 1
-		if byteClass[text[p]]&cAny == 0 {
-			i = p + 1
+	for i+8 <= n {
+		b := text[i : i+8]
+		_ = b[7]
+		m := uint8(inAlphabet[b[0]] | inAlphabet[b[1]]<<1 | inAlphabet[b[2]]<<2 | inAlphabet[b[3]]<<3 |
+			inAlphabet[b[4]]<<4 | inAlphabet[b[5]]<<5 | inAlphabet[b[6]]<<6 | inAlphabet[b[7]]<<7)
+		if m == 0xff {
+			cur += 8
+			i += 8
 			continue
 		}
-		// Collect the union and intersection of the run's classes on the way.
-		or, and := byteClass[text[p]], byteClass[text[p]]
-		s := p
-		for s > i {
-			c := byteClass[text[s-1]]
-			if c&cAny == 0 {
-				break
+		if t := bits.TrailingZeros8(^m); cur+t >= L {
+			if w.runAt(&ts, i-cur, i+t) {
+				return ts.found
 			}
-			or, and = or|c, and&c
-			s--
-		}
-		e := p + 1
-		for e < n {
-			c := byteClass[text[e]]
-			if c&cAny == 0 {
-				break
-			}
-			or, and = or|c, and&c
-			e++
-		}
-		i = e + 1
-		if l := e - s; l < minLen {
-			// Shorter runs count only as PowerShell arguments.
-			if l < L || s == 0 || ctxSkip[text[s-1]] == 0 || contextAt(text, s) == ctxNone {
+			if ts.lastEnd > i+8 {
+				i, cur = ts.lastEnd, 0 // past a blob of several lines
 				continue
 			}
 		}
-		if w.stopErr != nil {
-			return ts.found
+		cur = bits.LeadingZeros8(^m)
+		i += 8
+	}
+	for ; i <= n; i++ {
+		if i < n && inAlphabet[text[i]] != 0 {
+			cur++
+			continue
 		}
-		w.run(&ts, s, e, or, and)
-		if ts.found && probe {
-			return true
+		if cur >= L {
+			if w.runAt(&ts, i-cur, i) {
+				return ts.found
+			}
+			if ts.lastEnd > i {
+				i, cur = ts.lastEnd-1, 0
+				continue
+			}
 		}
-		if ts.lastEnd > i {
-			i = ts.lastEnd // past a blob of several lines
-		}
+		cur = 0
 	}
 	return ts.found
+}
+
+// inAlphabet is 1 for the bytes of either base64 alphabet and 0 for others. It is never
+// written.
+var inAlphabet = func() (t [256]uint8) {
+	for c := range t {
+		if byteClass[c]&cAny != 0 {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
+// runAt examines the maximal run text[s:e] (at least ctxMinLen bytes) and reports whether
+// the scan should stop: in probe mode once a blob is found, or when the budget ran out.
+func (w *walker) runAt(ts *textScan, s, e int) bool {
+	text := ts.text
+	if e-s < w.opts.MinLen {
+		// Shorter runs count only as PowerShell arguments.
+		if s == 0 || ctxSkip[text[s-1]] == 0 || contextAt(text, s) == ctxNone {
+			return false
+		}
+	}
+	if w.stopErr != nil {
+		return true
+	}
+	// The union and intersection of the run's byte classes.
+	or, and := uint8(0), uint8(0xff)
+	for _, c := range []byte(text[s:e]) {
+		or, and = or|byteClass[c], and&byteClass[c]
+	}
+	w.run(ts, s, e, or, and)
+	return ts.found && ts.probe || w.stopErr != nil
 }
 
 // ctxSkip marks the bytes contextAt skips between a parameter and its argument. It is never
