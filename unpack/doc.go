@@ -4,8 +4,8 @@
 //
 // # Detection
 //
-// The input is scanned once with a 256-entry byte-class table for runs of the base64
-// alphabet (standard A–Z a–z 0–9 + / and URL-safe - _, with up to two '=' of padding).
+// The input is scanned once, eight bytes at a time through 256-entry byte tables, for runs
+// of the base64 alphabet (standard A–Z a–z 0–9 + / and URL-safe - _, with up to two '=' of padding).
 // A run becomes a candidate when it is at least Options.MinLen characters long, or when
 // PowerShell context vouches for it (see below), in which case 8 characters suffice.
 //
@@ -35,8 +35,10 @@
 // as UTF-16LE text (chain base64>utf16le) unless its bytes are plainly UTF-8 text. The
 // literal argument of [Convert]::FromBase64String('…') or [System.Convert]::… is always a
 // blob, binary or not (shellcode is reported with its hashes). When the surrounding text
-// mentions DeflateStream, base64 whose bytes are not otherwise recognised is inflated as raw
-// deflate (chain base64>deflate); GzipStream payloads are recognised by their magic bytes.
+// mentions DeflateStream, base64 whose bytes are not otherwise recognised (32 characters or
+// more, with upper- and lower-case letters and digits) is inflated as raw deflate (chain
+// base64>deflate); GzipStream payloads are recognised by their magic bytes. An
+// -EncodedCommand argument damaged in transit decodes up to the damage (ErrCorrupt).
 //
 // # Recursion and limits
 //
