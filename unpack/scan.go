@@ -97,14 +97,13 @@ type walker struct {
 
 // textScan is the per-text state of a scan.
 type textScan struct {
-	text      string
-	parent    int
-	depth     int
-	probe     bool // only report whether a blob exists
-	found     bool
-	deflate   int8 // 0 unknown, 1 yes, -1 no: text mentions DeflateStream
-	lastEnd   int  // end of the last blob, so spans never overlap
-	stdMinLen int
+	text    string
+	parent  int
+	depth   int
+	probe   bool // only report whether a blob exists
+	found   bool
+	deflate int8 // 0 unknown, 1 yes, -1 no: text mentions DeflateStream
+	lastEnd int  // end of the last blob, so spans never overlap
 }
 
 // scanText finds blobs in text and adds them (and their descendants) at depth. In probe
