@@ -73,10 +73,12 @@ func (w *walker) resolve(data []byte, chain []string, h hints) resolved {
 				return r
 			}
 			out, err := w.decompress(kind, data)
-			if len(out) == 0 && err != nil {
-				if kind == "zlib" {
+			if kind == "zlib" && err != nil && !errors.Is(err, ErrRatio) && !errors.Is(err, ErrTooLarge) {
+				if _, _, ok := textOf(data, h.utf16le); ok || len(out) == 0 {
 					break // 'x' starts text too: classify the bytes themselves
 				}
+			}
+			if len(out) == 0 && err != nil {
 				r.kind = kind
 				r.err = errors.Join(r.err, err)
 				return r

@@ -144,3 +144,12 @@ func TestArchives(t *testing.T) {
 		t.Errorf("FullDecoded = %q", r.FullDecoded)
 	}
 }
+
+// Text that happens to start like a zlib header ("x^") stays text.
+func TestZlibLookalikeText(t *testing.T) {
+	text := "x^2 + y^2 = r^2 is the circle, plotted for r = 10"
+	r := unpack.Unpack("eq " + b64([]byte(text)))
+	if len(r.Blobs) != 1 || r.Blobs[0].Kind != "text" || r.Blobs[0].Text != text || r.Blobs[0].Err != nil {
+		t.Errorf("blobs %+v", r.Blobs)
+	}
+}
