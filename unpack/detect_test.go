@@ -219,3 +219,11 @@ func TestNoHex(t *testing.T) {
 		t.Errorf("hex on by default: %d blobs", len(r.Blobs))
 	}
 }
+
+func TestBasicAuthCredentials(t *testing.T) {
+	checkOne(t, unpack.Unpack("GET / HTTP/1.1 Authorization: Basic dXNlcjpwYXNzd29yZA=="), want{"base64", "text", "user:password"})
+	checkOne(t, unpack.Unpack(`"authorization":"basic YWRtaW46aHVudGVyMg=="`), want{"base64", "text", "admin:hunter2"})
+	// The same short run elsewhere stays below MinLen.
+	checkOne(t, unpack.Unpack("token dXNlcjpwYXNzd29yZA=="), want{})
+	checkOne(t, unpack.Unpack("Xbasic dXNlcjpwYXNzd29yZA=="), want{})
+}

@@ -78,6 +78,7 @@ const (
 	ctxNone       context = iota
 	ctxEncCommand         // argument of -EncodedCommand or an abbreviation
 	ctxFromBase64         // literal argument of FromBase64String
+	ctxBasicAuth          // HTTP Basic credentials
 )
 
 // hints steer the decoding of one candidate.
@@ -525,6 +526,10 @@ func contextAt(text string, s int) context {
 	const fb = "frombase64string"
 	if hasFoldAt(text, i-len(fb), fb) {
 		return ctxFromBase64
+	}
+	// HTTP Basic credentials: "Authorization: Basic dXNlcjpwYXNz".
+	if i < s && text[i] == ' ' && hasFoldAt(text, i-5, "basic") && (i == 5 || !isLetter(text[i-6])) {
+		return ctxBasicAuth
 	}
 	// A parameter name: letters preceded by a dash or slash.
 	j := i
