@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -58,7 +59,7 @@ func TestCorpusUnit42EncodedCommand(t *testing.T) {
 		Family      string `json:"family"`
 	}
 	recs := readJSONL[rec](t, p)
-	verified, exact, trimmed, bytewise, utf8BOM := 0, 0, 0, 0, 0
+	verified, exact, trimmed, bytewise, utf8BOM, withList := 0, 0, 0, 0, 0, 0
 	for i, r := range recs {
 		if !r.Verified {
 			// One unverified record's argument is UTF-8 with a BOM (PowerShell itself would
@@ -73,6 +74,12 @@ func TestCorpusUnit42EncodedCommand(t *testing.T) {
 		}
 		verified++
 		res := unpack.Unpack(r.CommandLine)
+		if byteList.MatchString(r.Expect) {
+			withList++
+			if !someBlob(res, func(b unpack.Blob) bool { return b.Encoding() == "hexbytes" && b.Depth == 2 && b.SHA256 != "" }) {
+				t.Errorf("record %d (%s): the script's byte list gave no hexbytes blob", i, r.Family)
+			}
+		}
 		switch {
 		case hasText(res, r.Expect):
 			exact++
@@ -93,11 +100,24 @@ func TestCorpusUnit42EncodedCommand(t *testing.T) {
 		}
 		t.Errorf("record %d (%s): no blob with the published text; blobs %q; cmd %q", i, r.Family, got, trunc(r.CommandLine, 120))
 	}
-	t.Logf("unit42: %d verified records (of %d): %d exact, %d equal after trimming surrounding whitespace as the publisher did, %d differing only by the publisher's byte-wise decoding of non-ASCII characters; %d unverified UTF-8 (BOM) script decoded",
-		verified, len(recs), exact, trimmed, bytewise, utf8BOM)
+	t.Logf("unit42: %d verified records (of %d): %d exact, %d equal after trimming surrounding whitespace as the publisher did, %d differing only by the publisher's byte-wise decoding of non-ASCII characters; %d unverified UTF-8 (BOM) script decoded; %d scripts with a shellcode byte list, each reported with hashes",
+		verified, len(recs), exact, trimmed, bytewise, utf8BOM, withList)
 	if verified == 0 {
 		t.Fatal("no verified records")
 	}
+}
+
+// byteList matches a list of at least 16 bytes written 0xHH, comma-separated.
+var byteList = regexp.MustCompile(`(0x[0-9a-fA-F]{2} *, *){15}0x[0-9a-fA-F]{2}\b`)
+
+// someBlob reports whether some blob of r satisfies ok.
+func someBlob(r unpack.Result, ok func(unpack.Blob) bool) bool {
+	for _, b := range r.Blobs {
+		if ok(b) {
+			return true
+		}
+	}
+	return false
 }
 
 // someText reports whether some text blob of r satisfies ok.

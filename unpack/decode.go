@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -641,6 +642,13 @@ func (w *walker) fullTexts() *fulls {
 			p = n
 		}
 		f.kids[p] = append(f.kids[p], i)
+	}
+	// Byte lists are found after the rest of their text: put spans in text order.
+	for p, kids := range f.kids {
+		if p < n && w.blobs[p].Kind != "text" {
+			continue // archive members keep archive order
+		}
+		slices.SortStableFunc(kids, func(a, b int) int { return w.blobs[a].Start - w.blobs[b].Start })
 	}
 	for i := n - 1; i >= 0; i-- {
 		b := w.blobs[i]

@@ -16,6 +16,8 @@
 //   - A run that mixes the two base64 alphabets ('+' or '/' together with '-' or '_') is
 //     split at the URL-safe characters; a run with '/' whose whole does not decode is
 //     retried segment by segment (base64 at the end of a URL path).
+//   - Lists of at least 16 bytes written 0xfc,0xe8,… (PowerShell and C shellcode arrays)
+//     or \xfc\xe8… are blobs too (chain "hexbytes"), binary or not, unless Options.NoHex.
 //   - GUIDs are never candidates.
 //   - Lines of base64 of one length (a multiple of 4, at least 40) followed by a shorter or
 //     equal last line are joined into one candidate across LF or CRLF (MIME, PEM, certutil).

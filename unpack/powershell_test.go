@@ -1,6 +1,7 @@
 package unpack_test
 
 import (
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -141,5 +142,57 @@ func TestPowerShellDamagedArgument(t *testing.T) {
 	// Without PowerShell context the same bytes are no blob.
 	if r := unpack.Unpack("data " + damaged); len(r.Blobs) != 0 {
 		t.Errorf("without context: %+v", r.Blobs)
+	}
+}
+
+func TestHexByteLists(t *testing.T) {
+	sc := []byte{0xfc, 0xe8, 0x89, 0x00, 0x00, 0x00, 0x60, 0x89, 0xe5, 0x31, 0xd2, 0x64, 0x8b, 0x52, 0x30, 0x8b, 0x52, 0x0c}
+	list := func(sep string) string {
+		parts := make([]string, len(sc))
+		for i, c := range sc {
+			parts[i] = "0x" + hex.EncodeToString([]byte{c})
+		}
+		return strings.Join(parts, sep)
+	}
+	var esc strings.Builder
+	for _, c := range sc {
+		esc.WriteString(`\x` + hex.EncodeToString([]byte{c}))
+	}
+	tests := []struct {
+		name, in, list string
+	}{
+		{"PowerShell byte array", "[Byte[]]$sc = " + list(",") + ";$size = 0x1000", list(",")},
+		{"C array with spaces", "unsigned char buf[] = { " + list(", ") + " };", list(", ")},
+		{"escaped string", `buf = "` + esc.String() + `"`, esc.String()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := unpack.Unpack(tt.in)
+			if len(r.Blobs) != 1 {
+				t.Fatalf("got %d blobs", len(r.Blobs))
+			}
+			b := r.Blobs[0]
+			if b.Encoding() != "hexbytes" || b.Kind != "binary" || b.Size != len(sc) || b.Preview != hex.EncodeToString(sc) || tt.in[b.Start:b.End] != tt.list {
+				t.Errorf("blob %s %s size %d preview %s span %q", b.Encoding(), b.Kind, b.Size, b.Preview, tt.in[b.Start:b.End])
+			}
+			if r.FullDecoded != tt.in {
+				t.Errorf("FullDecoded changed: %q", r.FullDecoded)
+			}
+		})
+	}
+	for _, in := range []string{
+		"flags 0x1000, 0x2000, 0x4000, 0x8000, 0x10000, 0x20000, 0x40000, 0x80000, 0x100000, 0x200000, 0x400000, 0x800000, 0x1000000, 0x2000000, 0x4000000, 0x8000000",
+		"short 0xfc,0xe8,0x89,0x00,0x00,0x00,0x60,0x89",
+		"registers 10x20 0x1 0x2",
+	} {
+		if r := unpack.Unpack(in); len(r.Blobs) != 0 {
+			t.Errorf("%q: %d blobs", in, len(r.Blobs))
+		}
+	}
+	// Shellcode inside an -EncodedCommand script is a child blob of the script.
+	in := "powershell -enc " + b64(utf16le("[Byte[]]$z = "+list(",")+";"))
+	r := unpack.Unpack(in)
+	if len(r.Blobs) != 2 || r.Blobs[1].Parent != 0 || r.Blobs[1].Encoding() != "hexbytes" || r.Blobs[1].Depth != 2 {
+		t.Errorf("nested: %+v", r.Blobs)
 	}
 }

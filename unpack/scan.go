@@ -103,8 +103,9 @@ type textScan struct {
 	depth   int
 	probe   bool // only report whether a blob exists
 	found   bool
-	deflate int8 // 0 unknown, 1 yes, -1 no: text mentions DeflateStream
-	lastEnd int  // end of the last blob, so spans never overlap
+	deflate int8     // 0 unknown, 1 yes, -1 no: text mentions DeflateStream
+	lastEnd int      // end of the last blob, so spans never overlap
+	spans   [][2]int // spans of the blobs found in this text
 }
 
 // scanText finds blobs in text and adds them (and their descendants) at depth. In probe
@@ -157,7 +158,99 @@ func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
 		}
 		cur = 0
 	}
+	if !w.opts.NoHex && w.stopErr == nil && !(ts.probe && ts.found) {
+		w.hexBytes(&ts)
+	}
 	return ts.found
+}
+
+// minHexBytes is the minimum number of bytes in a list such as 0xfc,0xe8,… or \xfc\xe8….
+const minHexBytes = 16
+
+// hexBytes finds lists of bytes written as 0xHH separated by commas (PowerShell and C
+// shellcode arrays) or as \xHH escapes, of at least minHexBytes bytes, and adds each as a
+// blob (chain "hexbytes"), binary or not.
+func (w *walker) hexBytes(ts *textScan) {
+	text := ts.text
+	for i := 1; i < len(text); {
+		k := strings.IndexByte(text[i:], 'x')
+		if k < 0 {
+			return
+		}
+		p := i + k - 1 // the '0' or '\\' before the 'x'
+		i += k + 1
+		if text[p] != '0' && text[p] != '\\' || text[p] == '0' && p > 0 && isAlnum(text[p-1]) {
+			continue
+		}
+		data, end := parseHexBytes(text, p)
+		if len(data) < minHexBytes {
+			continue
+		}
+		i = end
+		if ts.overlaps(p, end) {
+			continue
+		}
+		if w.stopErr != nil {
+			return
+		}
+		w.accept(ts, data, []string{"hexbytes"}, hints{force: true}, p, end)
+		if ts.found && ts.probe {
+			return
+		}
+	}
+}
+
+// parseHexBytes reads the byte list starting at text[p] ("0x" items separated by commas and
+// spaces, or "\x" items back to back) and returns its bytes and end.
+func parseHexBytes(text string, p int) ([]byte, int) {
+	sep := text[p]
+	var out []byte
+	j, end := p, p
+	for j+4 <= len(text) && text[j] == sep && text[j+1]|0x20 == 'x' &&
+		byteClass[text[j+2]]&cHex != 0 && byteClass[text[j+3]]&cHex != 0 {
+		if sep == '0' && j+4 < len(text) && isAlnum(text[j+4]) {
+			break // 0x1234 is a number, not a byte
+		}
+		out = append(out, unhex(text[j+2])<<4|unhex(text[j+3]))
+		end = j + 4
+		j = end
+		if sep == '0' {
+			for j < len(text) && text[j] == ' ' {
+				j++
+			}
+			if j >= len(text) || text[j] != ',' {
+				break
+			}
+			j++
+			for j < len(text) && text[j] == ' ' {
+				j++
+			}
+		}
+	}
+	return out, end
+}
+
+// unhex returns the value of a hex digit.
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+func isAlnum(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' }
+
+// overlaps reports whether text[s:e] overlaps a blob already found in this text.
+func (ts *textScan) overlaps(s, e int) bool {
+	for _, sp := range ts.spans {
+		if s < sp[1] && sp[0] < e {
+			return true
+		}
+	}
+	return false
 }
 
 // inAlphabet is 1 for the bytes of either base64 alphabet and 0 for others. It is never
@@ -428,7 +521,8 @@ func (w *walker) accept(ts *textScan, data []byte, chain []string, h hints, s, e
 		w.remaining += int64(len(data))
 		return true
 	}
-	ts.lastEnd = end
+	ts.lastEnd = max(ts.lastEnd, end)
+	ts.spans = append(ts.spans, [2]int{s, end})
 	if limitErr != nil {
 		r.err = errors.Join(limitErr, r.err)
 		w.stop(limitErr)
