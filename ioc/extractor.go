@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -229,7 +230,7 @@ func (e *Extractor) registrable(d string) string {
 	// ICANN suffixes only, and the fallback for names that are themselves private
 	// suffixes (s3.amazonaws.com belongs to amazonaws.com).
 	for !icann {
-		i := indexByte(suf, '.')
+		i := strings.IndexByte(suf, '.')
 		if i < 0 {
 			break
 		}
@@ -253,13 +254,4 @@ func labelBefore(d, suf string) string {
 		j--
 	}
 	return d[j+1:]
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
 }
