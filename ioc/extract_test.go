@@ -30,6 +30,8 @@ func TestExtractTable(t *testing.T) {
 		{"ipv4 five digits", "11.22.33.4444", nil},
 		{"ipv4 left digit boundary", "1234.5.6.7", nil},
 		{"dotted version", "5.1.19041.3803 and 1.2.3.4.5", nil},
+		{"letters are a digit boundary", "ip1.2.3.4x words127.0.0.1words", []want{{IPv4, "1.2.3.4"}, {IPv4, "127.0.0.1"}}},
+		{"letters then too many digits", "ab1234.5.6.7 1.2.3.4567x", nil},
 		{"user agent version", "Chrome/120.0.0.0 Safari/537.36", nil},
 		{"squid hierarchy is an address", "HIER_DIRECT/217.82.210.200", []want{{IPv4, "217.82.210.200"}}},
 		{"defanged ipv4", "1.2.3[.]4 and 5(.)6{.}7[dot]8", []want{{IPv4, "1.2.3.4"}, {IPv4, "5.6.7.8"}}},
