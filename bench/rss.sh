@@ -12,8 +12,8 @@ CGO_ENABLED=0 go build -o "$tmp/hunch" ./cmd/hunch
 go run ./internal/benchcorpus/gencorpus -size "$size" -seed 1 -o "$tmp/corpus.txt"
 echo "corpus: $(du -h "$tmp/corpus.txt" | cut -f1), $(wc -l <"$tmp/corpus.txt") lines"
 for mode in "" "--unpack"; do
-  /usr/bin/time -v "$tmp/hunch" extract $mode "$@" -o ndjson "$tmp/corpus.txt" >"$tmp/out.ndjson" 2>"$tmp/time.txt"
+  n=$(/usr/bin/time -v -o "$tmp/time.txt" "$tmp/hunch" extract $mode "$@" -o ndjson "$tmp/corpus.txt" | wc -l)
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time.txt")
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$tmp/time.txt")
-  echo "hunch extract $mode $*: max RSS $((rss / 1024)) MiB, wall $wall, $(wc -l <"$tmp/out.ndjson") indicators"
+  echo "hunch extract $mode $*: max RSS $((rss / 1024)) MiB, wall $wall, $n indicators"
 done
