@@ -87,8 +87,10 @@ type Blob struct {
 	// Start and End are the byte span of the encoded text in the parent's Text (in the
 	// input for depth 1). Archive members have an empty span (0, 0).
 	Start, End int
-	// Chain lists the encodings from outer to inner, e.g. ["base64", "gzip", "utf16le"];
-	// an archive member's chain starts with "zip" or "tar".
+	// Chain lists the encodings from outer to inner, e.g. ["base64", "gzip", "utf16le"]:
+	// first "base64", "hex" or "hexbytes" (a 0xfc,0xe8,… list) for blobs found in text, or
+	// "zip" or "tar" for archive members; then "gzip", "zlib", "bzip2" or "deflate" per
+	// compression layer; last "utf16le" or "utf16be" for UTF-16 text.
 	Chain []string
 	// Member is the archive member name, "" when the blob is not an archive member.
 	Member string
