@@ -1,9 +1,7 @@
 package pipeline
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,29 +13,6 @@ import (
 	"github.com/hunchsec/hunch/ioc"
 	"github.com/hunchsec/hunch/record"
 )
-
-func readJSONL[T any](t *testing.T, path string) []T {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // collect runs a stream to the end, failing the test on any error.
 func collect(t *testing.T, s record.Stream) []record.Record {
@@ -75,7 +50,7 @@ func TestUnit42EncodedCommands(t *testing.T) {
 		Verified    bool   `json:"decode_verified_utf16le"`
 		Family      string `json:"family"`
 	}
-	cases := readJSONL[tcase](t, path)
+	cases := testcorpus.ReadJSONL[tcase](t, path)
 	ex, err := ioc.NewExtractor(ioc.Options{Types: []ioc.Type{ioc.URL, ioc.IPv4, ioc.IPv6, ioc.Domain}})
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +141,7 @@ func TestEncodedCommandsInJSONLogs(t *testing.T) {
 		EventID  string `json:"event_id"`
 		Occurred int    `json:"occurrences"`
 	}
-	entries := readJSONL[entry](t, listPath)
+	entries := testcorpus.ReadJSONL[entry](t, listPath)
 	logsDir := filepath.Dir(listPath)
 	checked := 0
 	for _, en := range entries {

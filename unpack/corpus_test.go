@@ -14,29 +14,6 @@ import (
 )
 
 // readJSONL decodes every line of a JSON-lines file into a fresh T.
-func readJSONL[T any](t *testing.T, path string) []T {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
-	for n := 1; sc.Scan(); n++ {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s:%d: %v", path, n, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // hasText reports whether some text blob of r has exactly want as Text.
 func hasText(r unpack.Result, want string) bool {
 	for _, b := range r.Blobs {
@@ -58,7 +35,7 @@ func TestCorpusUnit42EncodedCommand(t *testing.T) {
 		Verified    bool   `json:"decode_verified_utf16le"`
 		Family      string `json:"family"`
 	}
-	recs := readJSONL[rec](t, p)
+	recs := testcorpus.ReadJSONL[rec](t, p)
 	verified, exact, trimmed, bytewise, utf8BOM, withList := 0, 0, 0, 0, 0, 0
 	for i, r := range recs {
 		if !r.Verified {
@@ -160,7 +137,7 @@ func TestCorpusEncodedCommandsLog(t *testing.T) {
 		Decoded string `json:"decoded_utf16le_computed"`
 		Record  string `json:"first_record"`
 	}
-	recs := readJSONL[rec](t, p)
+	recs := testcorpus.ReadJSONL[rec](t, p)
 	exact, prefix, original := 0, 0, 0
 	for i, r := range recs {
 		res := unpack.Unpack(r.Value)
