@@ -1,15 +1,13 @@
 package cli
 
 import (
-	"errors"
-
-	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hunchsec/hunch/ioc"
 	"github.com/hunchsec/hunch/pipeline"
+	"github.com/hunchsec/hunch/record"
 )
 
 func newExtractCmd(e *env) *cobra.Command {
@@ -90,38 +88,22 @@ indicators seen only in decoded text are marked via=decoded.`,
 					return err
 				}
 			}
-			src, t, err := e.inputs(&in, files)
-			if err != nil {
-				return err
-			}
-			w, err := e.writer()
-			if err != nil {
-				return err
-			}
-			warn := func(err error) bool {
-				if errors.Is(err, pipeline.ErrUniqueLimit) {
-					t.skipped++ // duplicates may follow: the output is partial in that sense
-					return true
-				}
-				return false
-			}
-			if err := e.emit(w, pipeline.Extract(e.ctx, src, po), warn); err != nil {
-				return err
-			}
-			return t.done()
+			return e.transform(&in, files, func(src record.Stream) record.Stream {
+				return pipeline.Extract(e.ctx, src, po)
+			}, pipeline.ErrUniqueLimit)
 		},
 	}
 	in.register(cmd)
 	up.register(cmd)
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&fields, "field", "f", nil, "field to scan (repeatable; dotted names reach into nested objects); default: every string field. The record's other fields are kept alongside")
+	fieldFlag(fl, &fields, "scan")
 	fl.StringVarP(&types, "types", "t", "", "comma-separated indicator types to report (default: all)")
 	fl.StringVar(&unique, "unique", "none", "drop repeats: none, record (once per input record) or global (once per run)")
 	fl.IntVar(&maxUnique, "max-unique", pipeline.DefaultMaxUnique, "distinct values remembered by --unique global (bounds memory)")
 	fl.BoolVar(&doUnpack, "unpack", false, "also decode base64/hex/compressed blobs and scan the decoded text (via=decoded)")
 	fl.BoolVar(&fileTLDs, "file-tlds", false, "report file names whose extension is a TLD (invoice.zip, run.py) as domains")
 	fl.StringArrayVar(&custom, "custom", nil, "custom indicator type NAME=REGEX (repeatable; a group named ioc selects the value)")
-	fl.IntVarP(&jobs, "jobs", "j", runtime.GOMAXPROCS(0), "records scanned in parallel on this many goroutines (output order is kept)")
+	jobsFlag(fl, &jobs)
 	return cmd
 }
 

@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/hunchsec/hunch/record"
@@ -156,15 +159,24 @@ func terminalFD(w io.Writer) (int, bool) {
 	return fd, term.IsTerminal(fd)
 }
 
-// emit writes every record of s and closes the writer. Non-parse errors in s stop it; a
-// pipeline.ErrUniqueLimit-style warning (any error the caller marks as a warning) is printed
-// and counted by warn.
-func (e *env) emit(w record.Writer, s record.Stream, warn func(error) bool) error {
+// transform runs a verb's stream transform: records from the named files (or stdin) through
+// fn to the output writer. Errors matching one of warnings are printed and make the result
+// partial (exit 3) without stopping; malformed input records are counted the same way.
+func (e *env) transform(in *inputFlags, files []string, fn func(record.Stream) record.Stream, warnings ...error) error {
+	src, t, err := e.inputs(in, files)
+	if err != nil {
+		return err
+	}
+	w, err := e.writer()
+	if err != nil {
+		return err
+	}
 	var first error
-	for rec, err := range s {
+	for rec, err := range fn(src) {
 		if err != nil {
-			if warn != nil && warn(err) {
+			if isAny(err, warnings) {
 				fmt.Fprintf(e.stderr, "hunch: warning: %v\n", err)
+				t.skipped++
 				continue
 			}
 			first = err
@@ -178,5 +190,27 @@ func (e *env) emit(w record.Writer, s record.Stream, warn func(error) bool) erro
 	if err := w.Close(); err != nil && first == nil {
 		first = fmt.Errorf("writing output: %w", err)
 	}
-	return first
+	if first != nil {
+		return first
+	}
+	return t.done()
+}
+
+func isAny(err error, targets []error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldFlag registers -f/--field for a verb that reads record fields; verb says what it does to them.
+func fieldFlag(fl *pflag.FlagSet, fields *[]string, verb string) {
+	fl.StringArrayVarP(fields, "field", "f", nil, "field to "+verb+" (repeatable; dotted names reach into nested objects); default: every string field. The record's other fields are kept alongside")
+}
+
+// jobsFlag registers -j/--jobs.
+func jobsFlag(fl *pflag.FlagSet, jobs *int) {
+	fl.IntVarP(jobs, "jobs", "j", runtime.GOMAXPROCS(0), "records processed in parallel on this many goroutines (output order is kept)")
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hunchsec/hunch/pipeline"
+	"github.com/hunchsec/hunch/record"
 	"github.com/hunchsec/hunch/unpack"
 )
 
@@ -69,26 +70,17 @@ or corrupt data is reported in the blob's error field and processing goes on.`,
 			if jobs < 1 {
 				return usagef("--jobs must be at least 1")
 			}
-			src, t, err := e.inputs(&in, files)
-			if err != nil {
-				return err
-			}
-			w, err := e.writer()
-			if err != nil {
-				return err
-			}
 			po := pipeline.UnpackOptions{Unpacker: u, Fields: fields, Keep: len(fields) > 0, All: all, Workers: jobs}
-			if err := e.emit(w, pipeline.Unpack(e.ctx, src, po), nil); err != nil {
-				return err
-			}
-			return t.done()
+			return e.transform(&in, files, func(src record.Stream) record.Stream {
+				return pipeline.Unpack(e.ctx, src, po)
+			})
 		},
 	}
 	in.register(cmd)
 	up.register(cmd)
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&fields, "field", "f", nil, "field to decode (repeatable; dotted names reach into nested objects); default: every string field. The record's other fields are kept alongside")
+	fieldFlag(fl, &fields, "decode")
 	fl.BoolVar(&all, "all", false, "also emit a record for each field without blobs (full_decoded = its text)")
-	fl.IntVarP(&jobs, "jobs", "j", 1, "records decoded in parallel on this many goroutines (output order is kept)")
+	jobsFlag(fl, &jobs)
 	return cmd
 }
