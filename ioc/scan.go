@@ -493,9 +493,11 @@ func (s *scanner) atToken(i int) int {
 	if end < n {
 		next = t[end]
 	}
-	// Fast path: a plain word of letters is an indicator only when a separator follows
-	// (a scheme's ':', a drive's ':\', a hive's '\', an at-sign, a bracket).
-	if tk.n == 1 && tk.letters && end-i < 32 {
+	// Fast path: a single word is an indicator only when a separator follows (a scheme's
+	// ':', a drive's ':\', a hive's '\', an at-sign, a bracket), unless it can be a hash
+	// (32 or more bytes), a CVE identifier (13 or more), an ATT&CK technique (starts with
+	// 'T') or hold an underscore-defanged scheme ("http__host").
+	if tk.n == 1 && ((tk.letters && end-i < 32) || (end-i < 13 && t[i] != 'T' && !tk.underscore)) {
 		switch next {
 		case ':', '@', '[', '(', '{', '\\':
 		case ' ':
