@@ -76,6 +76,17 @@ var class = func() (t [256]uint16) {
 	return t
 }()
 
+// plainAfter holds the bytes after which a word of letters and digits cannot go on into
+// an indicator: not a label byte, not a (possibly defanged) separator ('.', ':', '@',
+// brackets, '\\'). A space counts unless a bracket or another space follows it
+// (" [at] ", " [.] ").
+var plainAfter = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = class[c]&cLabel == 0 && strings.IndexByte(".:@[({\\", byte(c)) < 0
+	}
+	return t
+}()
+
 func is(c byte, f uint16) bool { return class[c]&f != 0 }
 
 func lower(c byte) byte {
@@ -190,6 +201,20 @@ func (s *scanner) run() {
 					i++
 				}
 				continue
+			}
+			// Fast skip of a plain word: letters and digits followed by a byte that neither
+			// continues a token nor separates the parts of an indicator. Such a word can
+			// only be an indicator by itself when it is long (a hash, a CVE identifier) or
+			// an ATT&CK technique.
+			if c != 'T' && c != '_' {
+				j := i + 1
+				for j < n && j-i < 13 && class[t[j]]&cAlnum != 0 {
+					j++
+				}
+				if j-i < 13 && (j >= n || (plainAfter[t[j]] && !(t[j] == ' ' && j+1 < n && (t[j+1] == ' ' || isOpener(t[j+1]))))) {
+					i = j
+					continue
+				}
 			}
 			i = s.atToken(i)
 			continue
