@@ -204,14 +204,14 @@ func (s *scanner) run() {
 			}
 			// Fast skip of a plain word: letters and digits followed by a byte that neither
 			// continues a token nor separates the parts of an indicator. Such a word can
-			// only be an indicator by itself when it is long (a hash, a CVE identifier) or
-			// an ATT&CK technique.
-			if c != 'T' && c != '_' {
+			// only be an indicator by itself when it is a hash (32 or more bytes), a CVE
+			// identifier (starts with C) or an ATT&CK technique (starts with T).
+			if c != 'T' && c != '_' && c != 'C' && c != 'c' {
 				j := i + 1
-				for j < n && j-i < 13 && class[t[j]]&cAlnum != 0 {
+				for j < n && j-i < 32 && class[t[j]]&cAlnum != 0 {
 					j++
 				}
-				if j-i < 13 && (j >= n || (plainAfter[t[j]] && !(t[j] == ' ' && j+1 < n && (t[j+1] == ' ' || isOpener(t[j+1]))))) {
+				if j-i < 32 && (j >= n || (plainAfter[t[j]] && !(t[j] == ' ' && j+1 < n && (t[j+1] == ' ' || isOpener(t[j+1]))))) {
 					i = j
 					continue
 				}
