@@ -140,6 +140,13 @@ func (e *Extractor) Extract(text string) []Match {
 	return e.appendMatches(nil, b, text, true)
 }
 
+// AppendMatchesString is AppendMatches for a string: Raw values share the input's memory, so
+// nothing is copied but the canonical values that differ from the raw text.
+func (e *Extractor) AppendMatchesString(dst []Match, text string) []Match {
+	b := unsafe.Slice(unsafe.StringData(text), len(text))
+	return e.appendMatches(dst, b, text, true)
+}
+
 // AppendMatches appends the indicators in text to dst in order of Start and returns the
 // extended slice. It allocates only for the matches it returns.
 func (e *Extractor) AppendMatches(dst []Match, text []byte) []Match {

@@ -79,7 +79,7 @@ func BenchmarkUnpackExtract(b *testing.B) {
 			for _, bl := range res.Blobs {
 				blobs++
 				if bl.Text != "" {
-					ms = ex.AppendMatches(ms[:0], []byte(bl.Text))
+					ms = ex.AppendMatchesString(ms[:0], bl.Text)
 					n += len(ms)
 				}
 			}

@@ -146,8 +146,9 @@ func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, ou
 		plain = make(map[typeValue]struct{})
 	}
 	var matches []ioc.Match
+	var slab fieldSlab
 	for _, tf := range fields {
-		matches = ex.AppendMatches(matches[:0], []byte(tf.text))
+		matches = ex.AppendMatchesString(matches[:0], tf.text)
 		for _, m := range matches {
 			if plain != nil {
 				k := typeValue{string(m.Type), m.Value}
@@ -156,7 +157,7 @@ func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, ou
 				}
 				plain[k] = struct{}{}
 			}
-			out = append(out, matchRecord(opts, rec, tf.name, m, "", ""))
+			out = append(out, matchRecord(&slab, opts, rec, tf.name, m, "", ""))
 		}
 	}
 	if opts.Unpacker == nil {
@@ -169,7 +170,7 @@ func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, ou
 			if b.Text == "" {
 				continue
 			}
-			matches = ex.AppendMatches(matches[:0], []byte(b.Text))
+			matches = ex.AppendMatchesString(matches[:0], b.Text)
 			for _, m := range matches {
 				k := typeValue{string(m.Type), m.Value}
 				if _, inPlain := plain[k]; inPlain {
@@ -179,31 +180,38 @@ func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, ou
 					continue
 				}
 				decoded[k] = struct{}{}
-				out = append(out, matchRecord(opts, rec, tf.name, m, "decoded", b.Encoding()))
+				out = append(out, matchRecord(&slab, opts, rec, tf.name, m, "decoded", b.Encoding()))
 			}
 		}
 	}
 	return out
 }
 
-func matchRecord(opts ExtractOptions, src record.Record, field string, m ioc.Match, via, encoding string) record.Record {
-	var r record.Record
+// matchFields is the number of fields matchRecord writes before the source record's.
+const matchFields = 14
+
+func matchRecord(slab *fieldSlab, opts ExtractOptions, src record.Record, field string, m ioc.Match, via, encoding string) record.Record {
+	n := matchFields
+	if opts.Keep {
+		n += src.Len()
+	}
+	r := record.WithFields(append(slab.take(n),
+		record.Field{Name: FieldSource, Value: record.String(src.Meta.Source)},
+		record.Field{Name: FieldRecord, Value: record.Int(int64(src.Meta.N))},
+		record.Field{Name: FieldField, Value: record.String(field)},
+		record.Field{Name: FieldType, Value: record.String(string(m.Type))},
+		record.Field{Name: FieldValue, Value: record.String(m.Value)},
+		record.Field{Name: FieldRaw, Value: record.String(m.Raw)},
+		record.Field{Name: FieldStart, Value: record.Int(int64(m.Start))},
+		record.Field{Name: FieldEnd, Value: record.Int(int64(m.End))},
+		record.Field{Name: FieldDefanged, Value: record.Bool(m.Defanged)},
+		record.Field{Name: FieldRegistrable, Value: record.String(m.Registrable)},
+		record.Field{Name: FieldFlags, Value: record.Strings(m.IPFlags.Strings()...)},
+		record.Field{Name: FieldWithin, Value: record.String(string(m.Within))},
+		record.Field{Name: FieldVia, Value: record.String(via)},
+		record.Field{Name: FieldEncoding, Value: record.String(encoding)},
+	))
 	r.Meta = src.Meta
-	r.Grow(18 + src.Len())
-	r.Append(FieldSource, record.String(src.Meta.Source))
-	r.Append(FieldRecord, record.Int(int64(src.Meta.N)))
-	r.Append(FieldField, record.String(field))
-	r.Append(FieldType, record.String(string(m.Type)))
-	r.Append(FieldValue, record.String(m.Value))
-	r.Append(FieldRaw, record.String(m.Raw))
-	r.Append(FieldStart, record.Int(int64(m.Start)))
-	r.Append(FieldEnd, record.Int(int64(m.End)))
-	r.Append(FieldDefanged, record.Bool(m.Defanged))
-	r.Append(FieldRegistrable, record.String(m.Registrable))
-	r.Append(FieldFlags, record.Strings(m.IPFlags.Strings()...))
-	r.Append(FieldWithin, record.String(string(m.Within)))
-	r.Append(FieldVia, record.String(via))
-	r.Append(FieldEncoding, record.String(encoding))
 	if opts.Keep {
 		appendSource(&r, src, opts.Fields)
 	}

@@ -38,6 +38,10 @@ func New(fields ...Field) Record {
 	return Record{fields: slices.Clone(fields)}
 }
 
+// WithFields returns a record that uses fields as its storage, without copying: the caller gives
+// the slice up. It lets a transform carve many records from one allocation; New copies instead.
+func WithFields(fields []Field) Record { return Record{fields: fields} }
+
 // Len returns the number of fields.
 func (r Record) Len() int { return len(r.fields) }
 

@@ -87,6 +87,9 @@ func List(vs ...Value) Value { return Value{kind: KindList, x: vs} }
 
 // Strings returns a multi-value of text values.
 func Strings(ss ...string) Value {
+	if len(ss) == 0 {
+		return List()
+	}
 	vs := make([]Value, len(ss))
 	for i, s := range ss {
 		vs[i] = String(s)
