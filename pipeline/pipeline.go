@@ -134,5 +134,5 @@ func (s *fieldSlab) take(n int) []record.Field {
 	}
 	start := len(s.buf)
 	s.buf = s.buf[:start+n]
-	return s.buf[start:start:start+n]
+	return s.buf[start : start : start+n]
 }
