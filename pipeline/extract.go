@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/hunchsec/hunch/ioc"
 	"github.com/hunchsec/hunch/record"
@@ -139,14 +140,38 @@ func keyOf(r record.Record) typeValue {
 	return typeValue{ts, vs}
 }
 
+// found is one indicator found in a record, before it becomes a match record.
+type found struct {
+	field    string
+	m        ioc.Match
+	via      string
+	encoding string
+}
+
+// scratch is extractRecord's working memory, reused across records through scratchPool.
+type scratch struct {
+	fields  []textField
+	matches []ioc.Match
+	all     []found
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
 func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, out []record.Record) []record.Record {
-	fields := texts(rec, opts.Fields, nil)
+	sc := scratchPool.Get().(*scratch)
+	defer func() {
+		clear(sc.all) // drop references to this record's strings
+		sc.fields, sc.matches, sc.all = sc.fields[:0], sc.matches[:0], sc.all[:0]
+		scratchPool.Put(sc)
+	}()
+	sc.fields = texts(rec, opts.Fields, sc.fields[:0])
+	fields := sc.fields
 	var plain map[typeValue]struct{}
 	if opts.Unique == UniqueRecord || opts.Unpacker != nil {
 		plain = make(map[typeValue]struct{})
 	}
-	var matches []ioc.Match
-	var slab fieldSlab
+	matches, all := sc.matches[:0], sc.all[:0]
+	defer func() { sc.matches, sc.all = matches, all }()
 	for _, tf := range fields {
 		matches = ex.AppendMatchesString(matches[:0], tf.text)
 		for _, m := range matches {
@@ -157,32 +182,43 @@ func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, ou
 				}
 				plain[k] = struct{}{}
 			}
-			out = append(out, matchRecord(&slab, opts, rec, tf.name, m, "", ""))
+			all = append(all, found{field: tf.name, m: m})
 		}
 	}
-	if opts.Unpacker == nil {
+	if opts.Unpacker != nil {
+		decoded := make(map[typeValue]struct{})
+		for _, tf := range fields {
+			res := opts.Unpacker.Unpack(tf.text)
+			for _, b := range res.Blobs {
+				if b.Text == "" {
+					continue
+				}
+				matches = ex.AppendMatchesString(matches[:0], b.Text)
+				for _, m := range matches {
+					k := typeValue{string(m.Type), m.Value}
+					if _, inPlain := plain[k]; inPlain {
+						continue
+					}
+					if _, dup := decoded[k]; dup && opts.Unique == UniqueRecord {
+						continue
+					}
+					decoded[k] = struct{}{}
+					all = append(all, found{field: tf.name, m: m, via: "decoded", encoding: b.Encoding()})
+				}
+			}
+		}
+	}
+	if len(all) == 0 {
 		return out
 	}
-	decoded := make(map[typeValue]struct{})
-	for _, tf := range fields {
-		res := opts.Unpacker.Unpack(tf.text)
-		for _, b := range res.Blobs {
-			if b.Text == "" {
-				continue
-			}
-			matches = ex.AppendMatchesString(matches[:0], b.Text)
-			for _, m := range matches {
-				k := typeValue{string(m.Type), m.Value}
-				if _, inPlain := plain[k]; inPlain {
-					continue
-				}
-				if _, dup := decoded[k]; dup && opts.Unique == UniqueRecord {
-					continue
-				}
-				decoded[k] = struct{}{}
-				out = append(out, matchRecord(&slab, opts, rec, tf.name, m, "decoded", b.Encoding()))
-			}
-		}
+	// One allocation holds the fields of every match record of this input record.
+	width := matchFields
+	if opts.Keep {
+		width += rec.Len()
+	}
+	slab := fieldSlab{buf: make([]record.Field, 0, width*len(all))}
+	for _, f := range all {
+		out = append(out, matchRecord(&slab, opts, rec, f.field, f.m, f.via, f.encoding))
 	}
 	return out
 }

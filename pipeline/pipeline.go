@@ -123,14 +123,15 @@ func failed(err error) record.Stream {
 	return func(yield func(record.Record, error) bool) { yield(record.Record{}, err) }
 }
 
-// fieldSlab hands out empty field slices of a given capacity carved from shared chunks, so the
+// fieldSlab hands out empty field slices of a given capacity carved from one buffer, so the
 // records a transform builds for one input record cost one allocation rather than one each.
+// Size buf for all of them up front; take allocates a new chunk only when it runs out.
 // A slab is used by one goroutine at a time.
 type fieldSlab struct{ buf []record.Field }
 
 func (s *fieldSlab) take(n int) []record.Field {
 	if cap(s.buf)-len(s.buf) < n {
-		s.buf = make([]record.Field, 0, max(8*n, 256))
+		s.buf = make([]record.Field, 0, n)
 	}
 	start := len(s.buf)
 	s.buf = s.buf[:start+n]
