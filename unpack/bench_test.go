@@ -49,9 +49,21 @@ func reportCPU(b *testing.B, start time.Duration, size int64, n int) {
 // BenchmarkUnpackGenerated unpacks, line by line, 8 MB of the repository's deterministic
 // synthetic log corpus (internal/benchcorpus, seed 1).
 func BenchmarkUnpackGenerated(b *testing.B) {
+	benchGenerated(b, unpack.DefaultOptions())
+}
+
+// BenchmarkUnpackGeneratedNoHashes is BenchmarkUnpackGenerated without hashes and previews,
+// as a caller that only reads the decoded text runs it.
+func BenchmarkUnpackGeneratedNoHashes(b *testing.B) {
+	opts := unpack.DefaultOptions()
+	opts.NoHashes = true
+	benchGenerated(b, opts)
+}
+
+func benchGenerated(b *testing.B, opts unpack.Options) {
 	data := benchcorpus.Bytes(8<<20, 1)
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	u, err := unpack.New(unpack.DefaultOptions())
+	u, err := unpack.New(opts)
 	if err != nil {
 		b.Fatal(err)
 	}

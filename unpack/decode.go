@@ -514,14 +514,11 @@ func (w *walker) add(r resolved, parent, depth, start, end int, member string) i
 		Index: len(w.blobs), Parent: parent, Depth: depth, Start: start, End: end,
 		Chain: r.chain, Member: member, Kind: r.kind, Size: len(r.data), Err: r.err,
 	}
-	if r.data != nil {
-		m, s1, s2 := md5.Sum(r.data), sha1.Sum(r.data), sha256.Sum256(r.data)
-		b.MD5, b.SHA1, b.SHA256 = hex.EncodeToString(m[:]), hex.EncodeToString(s1[:]), hex.EncodeToString(s2[:])
-	}
 	if r.kind == "text" {
 		b.Text = r.text
-	} else {
-		b.Preview = hex.EncodeToString(r.data[:min(len(r.data), 32)])
+	}
+	if !w.opts.NoHashes {
+		digests(&b, r.data, r.kind != "text")
 	}
 	w.blobs = append(w.blobs, b)
 	idx := b.Index
@@ -539,6 +536,35 @@ func (w *walker) add(r resolved, parent, depth, start, end int, member string) i
 		w.tarMembers(idx, r.data, depth)
 	}
 	return idx
+}
+
+// digests sets b's MD5, SHA1 and SHA256 of data (when data is not nil) and, with preview,
+// its Preview, all from one allocation.
+func digests(b *Blob, data []byte, preview bool) {
+	const hexLen = 2 * (md5.Size + sha1.Size + sha256.Size)
+	var buf [hexLen + 64]byte
+	n := 0
+	if data != nil {
+		m, s1, s2 := md5.Sum(data), sha1.Sum(data), sha256.Sum256(data)
+		hex.Encode(buf[0:], m[:])
+		hex.Encode(buf[2*md5.Size:], s1[:])
+		hex.Encode(buf[2*(md5.Size+sha1.Size):], s2[:])
+		n = hexLen
+	}
+	p := 0
+	if preview {
+		p = hex.Encode(buf[n:], data[:min(len(data), 32)])
+	}
+	if n+p == 0 {
+		return
+	}
+	all := string(buf[:n+p])
+	if n > 0 {
+		b.MD5 = all[:2*md5.Size]
+		b.SHA1 = all[2*md5.Size : 2*(md5.Size+sha1.Size)]
+		b.SHA256 = all[2*(md5.Size+sha1.Size) : hexLen]
+	}
+	b.Preview = all[n:]
 }
 
 // blobErr adds err to the blob at idx.

@@ -62,6 +62,12 @@
 // Corrupt data (bad gzip CRC, truncated zip or tar) is reported as ErrCorrupt; a blob keeps
 // whatever was decoded before the error. Time is linear in the input size.
 //
+// # Hashes
+//
+// Every blob carries the MD5, SHA-1 and SHA-256 of its decoded bytes and, unless it is
+// text, the hex of its first 32 bytes. Options.NoHashes skips them, for callers that only
+// read the decoded text (an indicator extractor): the blobs are otherwise the same.
+//
 // # FullDecoded
 //
 // Result.FullDecoded is the input with the span of every top-level blob replaced by its

@@ -62,6 +62,9 @@ type Options struct {
 	MaxRatio float64
 	// NoHex turns off hex-blob detection, which is on by default.
 	NoHex bool
+	// NoHashes skips the hashes and preview of each blob (MD5, SHA1, SHA256 and Preview
+	// stay empty), for callers that only read the decoded text. Hashes are on by default.
+	NoHashes bool
 }
 
 // DefaultOptions returns the default limits with hex detection on.
