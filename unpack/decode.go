@@ -102,7 +102,7 @@ func (w *walker) resolve(data []byte, chain []string, h hints) resolved {
 			}
 			return r
 		}
-		if h.deflate && !triedDeflate && layers < w.opts.MaxDepth {
+		if !triedDeflate && layers < w.opts.MaxDepth && h.deflate() {
 			triedDeflate = true
 			out, err := w.decompress("deflate", data)
 			if len(out) > 0 && (err == nil || errors.Is(err, ErrRatio) || errors.Is(err, ErrTooLarge)) {
@@ -310,8 +310,8 @@ func tarNamePad(b []byte) bool {
 func textOf(data []byte, preferUTF16LE bool) (string, string, bool) {
 	switch {
 	case len(data) >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf:
-		if t := string(data[3:]); isText(t) {
-			return validText(t), "", true
+		if t, ok := utf8Text(data[3:]); ok {
+			return t, "", true
 		}
 		return "", "", false
 	case len(data) >= 2 && data[0] == 0xff && data[1] == 0xfe:
@@ -327,8 +327,8 @@ func textOf(data []byte, preferUTF16LE bool) (string, string, bool) {
 		return utf16Text(data, true, "utf16be")
 	}
 	if len(data) > 0 && plausibleText(data[0]) {
-		if t := string(data); isText(t) {
-			return validText(t), "", true
+		if t, ok := utf8Text(data); ok {
+			return t, "", true
 		}
 	}
 	if preferUTF16LE && len(data) >= 2 {
@@ -422,35 +422,45 @@ func decodeUTF16(b []byte, bigEndian bool) (string, int) {
 // odd printable byte kept), the common PowerShell case, in one pass; ok is false when b
 // holds anything else.
 func asciiUTF16LE(b []byte) (string, bool) {
-	buf := make([]byte, 0, len(b)/2+1)
 	i := 0
 	for ; i+1 < len(b); i += 2 {
-		lo, hi := b[i], b[i+1]
-		if hi != 0 || lo >= utf8.RuneSelf {
+		if b[i+1] != 0 || b[i] >= utf8.RuneSelf {
 			return "", false
 		}
-		if lo != 0 {
-			buf = append(buf, lo)
+	}
+	var sb strings.Builder
+	sb.Grow(len(b)/2 + 1)
+	for i = 0; i+1 < len(b); i += 2 {
+		if lo := b[i]; lo != 0 {
+			sb.WriteByte(lo)
 		}
 	}
 	if i < len(b) {
 		if c := b[i]; c >= 0x20 && c < 0x7f {
-			buf = append(buf, c)
+			sb.WriteByte(c)
 		}
 	}
-	return string(buf), true
+	return sb.String(), true
 }
 
-// validText removes NUL bytes and replaces the few invalid UTF-8 sequences isText lets
-// through with U+FFFD.
-func validText(s string) string {
+// utf8Text returns b as a string when it is text (see isText), without NUL bytes and with
+// the few invalid UTF-8 sequences isText lets through replaced by U+FFFD.
+func utf8Text(b []byte) (string, bool) {
+	s := string(b)
+	ok, clean := textCheck(s)
+	if !ok {
+		return "", false
+	}
+	if clean {
+		return s, true
+	}
 	if strings.IndexByte(s, 0) >= 0 {
 		s = strings.ReplaceAll(s, "\x00", "")
 	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	return s
+	return s, true
 }
 
 // plausibleText reports whether text can start with byte c.
@@ -458,31 +468,58 @@ func plausibleText(c byte) bool {
 	return c >= 0x20 && c != 0x7f || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0x1b
 }
 
+// ASCII classes of isText.
+const (
+	aGood  = 1 << iota // printable, or a tab, line break, form feed, vertical tab or escape
+	aAlnum             // letter or digit
+	aBad               // other control character
+)
+
+// asciiClass maps ASCII bytes to their isText classes. It is never written.
+var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+	for c := range t {
+		switch {
+		case c >= 0x20 && c < 0x7f:
+			t[c] = aGood
+			if c|0x20 >= 'a' && c|0x20 <= 'z' || c >= '0' && c <= '9' {
+				t[c] |= aAlnum
+			}
+		case c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0x1b:
+			t[c] = aGood
+		default:
+			t[c] = aBad
+		}
+	}
+	return t
+}()
+
 // isText reports whether s is printable UTF-8 text: letters or digits present, and no
 // control characters or invalid sequences, except one in 64 characters in texts of 64 or
 // more characters. A sequence cut at the very end is allowed.
 func isText(s string) bool {
+	ok, _ := textCheck(s)
+	return ok
+}
+
+// textCheck reports whether s is text (see isText) and whether it is clean: no NUL byte
+// and valid UTF-8.
+func textCheck(s string) (ok, clean bool) {
 	bad, good, alnum := 0, 0, 0
+	valid := true
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			switch {
-			case c >= 0x20 && c < 0x7f:
-				good++
-				if c|0x20 >= 'a' && c|0x20 <= 'z' || c >= '0' && c <= '9' {
-					alnum++
-				}
-			case c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0x1b:
-				good++
-			default:
-				bad++
-			}
+			k := asciiClass[c]
+			good += int(k & aGood)
+			alnum += int(k&aAlnum) >> 1
+			bad += int(k&aBad) >> 2
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
+			valid = false
 			if !utf8.FullRuneInString(s[i:]) {
 				i = len(s)
 				continue
@@ -499,13 +536,15 @@ func isText(s string) bool {
 		i += size
 	}
 	if alnum == 0 {
-		return false
+		return false, false
 	}
 	total := good + bad
 	if total < 64 {
-		return bad == 0
+		ok = bad == 0
+	} else {
+		ok = bad*64 <= total
 	}
-	return bad*64 <= total
+	return ok, valid && (bad == 0 || strings.IndexByte(s, 0) < 0)
 }
 
 // add appends a blob for r and then its children: blobs in its text, or archive members.

@@ -84,8 +84,23 @@ const (
 // hints steer the decoding of one candidate.
 type hints struct {
 	utf16le bool // prefer UTF-16LE text (PowerShell -EncodedCommand)
-	deflate bool // try raw deflate on unrecognised bytes (DeflateStream nearby)
 	force   bool // the bytes are a blob even when unrecognised
+	// deflateIn, when set, is the text of the candidate: raw deflate is tried on
+	// unrecognised bytes when it mentions DeflateStream and, with deflateRun set, the
+	// candidate's base64 is deflateShaped. Asked only when the bytes are no text.
+	deflateIn  *textScan
+	deflateRun string
+}
+
+// deflate reports whether raw deflate is to be tried on unrecognised bytes.
+func (h *hints) deflate() bool {
+	if h.deflateIn == nil {
+		return false
+	}
+	if h.deflateRun != "" && !deflateShaped(h.deflateRun) {
+		return false
+	}
+	return h.deflateIn.mentionsDeflate()
 }
 
 // walker holds the state of one Unpack call.
@@ -402,17 +417,14 @@ func (w *walker) b64Candidate(ts *textScan, s, e int, enc *base64.Encoding) bool
 	// Cheap check on the first six decoded bytes; only DeflateStream context or a
 	// FromBase64String argument go on without it.
 	if !h.force {
-		var head [6]byte
-		var src [8]byte
-		copy(src[:], text[s:s+8])
-		if _, err := enc.Decode(head[:], src[:]); err != nil || !plausibleStart(head[:]) {
+		if head, ok := decodeHead(text[s:s+8], enc); !ok || !plausibleStart(head[:]) {
 			// Raw deflate has no magic: only DeflateStream context lets it through.
 			if !deflateShaped(text[s:e]) || !ts.mentionsDeflate() {
 				return false
 			}
 		}
 	}
-	h.deflate = deflateShaped(text[s:e]) && ts.mentionsDeflate()
+	h.deflateIn, h.deflateRun = ts, text[s:e]
 	src := text[s:e]
 	if enc == base64.RawStdEncoding {
 		if we := wrappedEnd(text, s, e); we > e {
@@ -432,6 +444,37 @@ func (w *walker) b64Candidate(ts *textScan, s, e int, enc *base64.Encoding) bool
 		return false
 	}
 	return w.accept(ts, data, []string{"base64"}, h, s, end)
+}
+
+// b64Value maps the bytes of both base64 alphabets to their values. It is never written.
+var b64Value = func() (t [256]uint8) {
+	const std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := range std {
+		t[std[i]] = uint8(i)
+	}
+	t['-'], t['_'] = 62, 63
+	return t
+}()
+
+// decodeHead decodes the first eight characters of a base64 candidate into six bytes, as
+// enc would; ok is false when one of them is not in enc's alphabet.
+func decodeHead(src string, enc *base64.Encoding) (head [6]byte, ok bool) {
+	class := uint8(cStd)
+	if enc == base64.RawURLEncoding {
+		class = cURL
+	}
+	var v uint64
+	for i := 0; i < 8; i++ {
+		c := src[i]
+		if byteClass[c]&class == 0 {
+			return head, false
+		}
+		v = v<<6 | uint64(b64Value[c])
+	}
+	for i := range head {
+		head[i] = byte(v >> (40 - 8*i))
+	}
+	return head, true
 }
 
 // wrappedEnd returns the end of a block of base64 lines starting with the run text[s:e]
@@ -494,7 +537,7 @@ func (w *walker) hexCandidate(ts *textScan, s, e int) bool {
 	if err != nil {
 		return false
 	}
-	h := hints{deflate: ts.mentionsDeflate()}
+	h := hints{deflateIn: ts}
 	return w.accept(ts, data, []string{"hex"}, h, s, e)
 }
 
@@ -602,6 +645,15 @@ func hasFoldAt(s string, i int, needle string) bool {
 	return true
 }
 
+// ctxLast marks the letters a context can end with: the last letters of FromBase64String,
+// Basic, and of the abbreviations of EncodedCommand and its alias ec. It is never written.
+var ctxLast = func() (t [256]uint8) {
+	for _, c := range "acdegmno" {
+		t[c], t[c-'a'+'A'] = 1, 1
+	}
+	return t
+}()
+
 // contextAt looks at the text before a candidate starting at s for PowerShell context.
 func contextAt(text string, s int) context {
 	i := s
@@ -616,6 +668,9 @@ func contextAt(text string, s int) context {
 	}
 	if i == s && s > 0 {
 		return ctxNone // glued to something else
+	}
+	if i == 0 || ctxLast[text[i-1]] == 0 {
+		return ctxNone
 	}
 	const fb = "frombase64string"
 	if hasFoldAt(text, i-len(fb), fb) {
