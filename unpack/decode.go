@@ -697,10 +697,22 @@ type fulls struct {
 	kids [][]int // children of each blob; kids[len] holds the top-level blobs
 }
 
+// clear drops the texts of the last call, keeping the buffers.
+func (f *fulls) clear() {
+	clear(f.text)
+}
+
 // fullTexts computes every blob's decoded text with its own children replaced, bottom up.
 func (w *walker) fullTexts() *fulls {
 	n := len(w.blobs)
-	f := &fulls{text: make([]string, n), has: make([]bool, n), kids: make([][]int, n+1)}
+	f := &w.fulls
+	f.text = slices.Grow(f.text[:0], n)[:n]
+	f.has = slices.Grow(f.has[:0], n)[:n]
+	clear(f.has)
+	f.kids = slices.Grow(f.kids[:0], n+1)[:n+1]
+	for i := range f.kids {
+		f.kids[i] = f.kids[i][:0]
+	}
 	for i, b := range w.blobs {
 		p := b.Parent
 		if p < 0 {

@@ -103,12 +103,46 @@ func (h *hints) deflate() bool {
 	return h.deflateIn.mentionsDeflate()
 }
 
-// walker holds the state of one Unpack call.
+// walker holds the state of one Unpack call. Its buffers are kept, in an Unpacker's pool,
+// for the next call.
 type walker struct {
 	opts      Options
 	blobs     []Blob
 	remaining int64
 	stopErr   error
+	// spans holds the spans of the blobs found in the texts being scanned, the inner
+	// texts' on top of the outer ones' (textScan.spans0 is where a text's start).
+	spans [][2]int
+	// scratch holds free buffers for decoded bytes, which are dead once their blob is
+	// added (texts, hashes and previews are copies).
+	scratch [][]byte
+	fulls   fulls
+}
+
+// maxScratch is the largest decode buffer kept for reuse.
+const maxScratch = 1 << 20
+
+// buffer returns a free buffer of length n.
+func (w *walker) buffer(n int) []byte {
+	if k := len(w.scratch) - 1; k >= 0 && cap(w.scratch[k]) >= n {
+		b := w.scratch[k]
+		w.scratch = w.scratch[:k]
+		return b[:n]
+	}
+	return make([]byte, n, max(n, 256))
+}
+
+// release returns a buffer from buffer once nothing refers to its bytes.
+func (w *walker) release(b []byte) {
+	if cap(b) <= maxScratch {
+		w.scratch = append(w.scratch, b)
+	}
+}
+
+// reset prepares a pooled walker for one Unpack call with opts.
+func (w *walker) reset(opts Options) {
+	w.opts, w.blobs, w.remaining, w.stopErr = opts, nil, opts.MaxBytes, nil
+	w.spans = w.spans[:0]
 }
 
 // textScan is the per-text state of a scan.
@@ -118,15 +152,16 @@ type textScan struct {
 	depth   int
 	probe   bool // only report whether a blob exists
 	found   bool
-	deflate int8     // 0 unknown, 1 yes, -1 no: text mentions DeflateStream
-	lastEnd int      // end of the last blob, so spans never overlap
-	spans   [][2]int // spans of the blobs found in this text
+	deflate int8 // 0 unknown, 1 yes, -1 no: text mentions DeflateStream
+	lastEnd int  // end of the last blob, so spans never overlap
+	spans0  int  // start of this text's spans in walker.spans
 }
 
 // scanText finds blobs in text and adds them (and their descendants) at depth. In probe
 // mode it adds nothing and reports whether text holds at least one blob.
 func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
-	ts := textScan{text: text, parent: parent, depth: depth, probe: probe}
+	ts := textScan{text: text, parent: parent, depth: depth, probe: probe, spans0: len(w.spans)}
+	defer func() { w.spans = w.spans[:ts.spans0] }()
 	// Runs of at least ctxMinLen alphabet bytes are found eight bytes at a time: a mask of
 	// the alphabet bytes in each word, built without branches, shows where a run reaching
 	// into the word ends and how far the run at its top reaches. A run wholly inside one
@@ -187,6 +222,9 @@ const minHexBytes = 16
 // blob (chain "hexbytes"), binary or not.
 func (w *walker) hexBytes(ts *textScan) {
 	text := ts.text
+	if !strings.Contains(text, "0x") && !strings.Contains(text, `\x`) {
+		return
+	}
 	for i := 1; i < len(text); {
 		k := strings.IndexByte(text[i:], 'x')
 		if k < 0 {
@@ -202,7 +240,7 @@ func (w *walker) hexBytes(ts *textScan) {
 			continue
 		}
 		i = end
-		if ts.overlaps(p, end) {
+		if w.overlaps(ts, p, end) {
 			continue
 		}
 		if w.stopErr != nil {
@@ -258,9 +296,9 @@ func unhex(c byte) byte {
 
 func isAlnum(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' }
 
-// overlaps reports whether text[s:e] overlaps a blob already found in this text.
-func (ts *textScan) overlaps(s, e int) bool {
-	for _, sp := range ts.spans {
+// overlaps reports whether text[s:e] overlaps a blob already found in the text of ts.
+func (w *walker) overlaps(ts *textScan, s, e int) bool {
+	for _, sp := range w.spans[ts.spans0:] {
 		if s < sp[1] && sp[0] < e {
 			return true
 		}
@@ -292,10 +330,23 @@ func (w *walker) runAt(ts *textScan, s, e int) bool {
 	if w.stopErr != nil {
 		return true
 	}
-	// The union and intersection of the run's byte classes.
-	or, and := uint8(0), uint8(0xff)
-	for _, c := range []byte(text[s:e]) {
-		or, and = or|byteClass[c], and&byteClass[c]
+	// The union and intersection of the run's byte classes, as far as run looks at them:
+	// whether it is all hex digits, and whether it has characters of one alphabet only.
+	r := text[s:e]
+	k := 0
+	for k < len(r) && byteClass[r[k]]&cHex != 0 {
+		k++
+	}
+	or, and := uint8(0), uint8(0)
+	if k == len(r) {
+		and = cHex
+	} else {
+		if strings.IndexByte(r, '+') >= 0 || strings.IndexByte(r, '/') >= 0 {
+			or |= cStdOnly
+		}
+		if strings.IndexByte(r, '-') >= 0 || strings.IndexByte(r, '_') >= 0 {
+			or |= cURLOnly
+		}
 	}
 	w.run(ts, s, e, or, and)
 	return ts.found && ts.probe || w.stopErr != nil
@@ -306,7 +357,8 @@ func (w *walker) runAt(ts *textScan, s, e int) bool {
 var ctxSkip = [256]uint8{' ': 1, '\t': 1, '\'': 1, '"': 1, '(': 1, '`': 1}
 
 // run examines one maximal run text[s:e] of base64-alphabet bytes; or and and are the
-// union and intersection of its bytes' classes.
+// union and intersection of its bytes' classes (of them only cStdOnly and cURLOnly in or,
+// and cHex in and are looked at).
 func (w *walker) run(ts *textScan, s, e int, or, and uint8) {
 	text := ts.text
 	n := e - s
@@ -439,11 +491,59 @@ func (w *walker) b64Candidate(ts *textScan, s, e int, enc *base64.Encoding) bool
 	if len(src)%4 == 1 {
 		src = src[:len(src)-1]
 	}
-	data, err := enc.DecodeString(src)
-	if err != nil || len(data) == 0 {
+	buf := w.buffer(len(src) * 3 / 4)
+	defer w.release(buf)
+	data, ok := decodeBase64(buf, src, enc)
+	if !ok || len(data) == 0 {
 		return false
 	}
 	return w.accept(ts, data, []string{"base64"}, h, s, end)
+}
+
+// decodeBase64 decodes src, unpadded base64 of enc's alphabet, into buf, which holds
+// len(src)*3/4 bytes, as enc.DecodeString would; ok is false when a byte is not in the
+// alphabet or the length is impossible.
+func decodeBase64(buf []byte, src string, enc *base64.Encoding) (out []byte, ok bool) {
+	class := uint8(cStd)
+	if enc == base64.RawURLEncoding {
+		class = cURL
+	}
+	if len(src)%4 == 1 || len(buf) < len(src)*3/4 {
+		return nil, false
+	}
+	val := &b64Std
+	if class == cURL {
+		val = &b64URL
+	}
+	n := 0
+	i := 0
+	for ; i+4 <= len(src) && n+3 <= len(buf); i += 4 {
+		a, b, c, d := val[src[i]], val[src[i+1]], val[src[i+2]], val[src[i+3]]
+		if a|b|c|d == 0xff {
+			return nil, false
+		}
+		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
+		buf[n], buf[n+1], buf[n+2] = byte(v>>16), byte(v>>8), byte(v)
+		n += 3
+	}
+	var v uint32
+	rest := src[i:]
+	for k := 0; k < len(rest); k++ {
+		d := val[rest[k]]
+		if d == 0xff {
+			return nil, false
+		}
+		v |= uint32(d) << (18 - 6*k)
+	}
+	switch len(rest) {
+	case 2:
+		buf[n] = byte(v >> 16)
+		n++
+	case 3:
+		buf[n], buf[n+1] = byte(v>>16), byte(v>>8)
+		n += 2
+	}
+	return buf[:n], true
 }
 
 // b64Value maps the bytes of both base64 alphabets to their values. It is never written.
@@ -454,6 +554,21 @@ var b64Value = func() (t [256]uint8) {
 	}
 	t['-'], t['_'] = 62, 63
 	return t
+}()
+
+// b64Std and b64URL map the bytes of the standard and URL-safe alphabets to their values,
+// and other bytes to 0xff. They are never written.
+var b64Std, b64URL = func() (std, url [256]uint8) {
+	for c := range 256 {
+		std[c], url[c] = 0xff, 0xff
+		if byteClass[c]&cStd != 0 {
+			std[c] = b64Value[c]
+		}
+		if byteClass[c]&cURL != 0 {
+			url[c] = b64Value[c]
+		}
+	}
+	return std, url
 }()
 
 // decodeHead decodes the first eight characters of a base64 candidate into six bytes, as
@@ -533,9 +648,18 @@ func (w *walker) hexCandidate(ts *textScan, s, e int) bool {
 	if _, err := hex.Decode(head[:k/2], src[:k&^1]); err != nil || !plausibleStart(head[:]) {
 		return false
 	}
-	data, err := hex.DecodeString(ts.text[s:e])
-	if err != nil {
+	run := ts.text[s:e]
+	if len(run)%2 != 0 {
 		return false
+	}
+	data := w.buffer(len(run) / 2)
+	defer w.release(data)
+	for i := range data {
+		a, b := run[2*i], run[2*i+1]
+		if byteClass[a]&byteClass[b]&cHex == 0 {
+			return false
+		}
+		data[i] = unhex(a)<<4 | unhex(b)
 	}
 	h := hints{deflateIn: ts}
 	return w.accept(ts, data, []string{"hex"}, h, s, e)
@@ -565,7 +689,7 @@ func (w *walker) accept(ts *textScan, data []byte, chain []string, h hints, s, e
 		return true
 	}
 	ts.lastEnd = max(ts.lastEnd, end)
-	ts.spans = append(ts.spans, [2]int{s, end})
+	w.spans = append(w.spans, [2]int{s, end})
 	if limitErr != nil {
 		r.err = errors.Join(limitErr, r.err)
 		w.stop(limitErr)

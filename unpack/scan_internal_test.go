@@ -54,3 +54,27 @@ func TestContextAtEveryParameter(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeBase64 compares decodeBase64 with encoding/base64 on strings of every length
+// class, valid and not, in both alphabets.
+func TestDecodeBase64(t *testing.T) {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		n := r.IntN(40)
+		src := make([]byte, n)
+		for i := range src {
+			src[i] = chars[r.IntN(len(chars)-4)]
+			if r.IntN(50) == 0 {
+				src[i] = chars[len(chars)-4+r.IntN(4)] // one of + / - _
+			}
+		}
+		for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+			want, err := enc.DecodeString(string(src))
+			got, ok := decodeBase64(make([]byte, n*3/4), string(src), enc)
+			if ok != (err == nil) || ok && string(got) != string(want) {
+				t.Fatalf("decodeBase64(%q) = %x, %v; want %x, %v", src, got, ok, want, err)
+			}
+		}
+	}
+}

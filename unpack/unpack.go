@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Sentinel errors recorded (wrapped) in Blob.Err and Result.Err. Test with errors.Is.
@@ -127,10 +128,11 @@ type Result struct {
 	Err error
 }
 
-// Unpacker decodes blobs with fixed options. It holds no mutable state and is safe for
-// concurrent use.
+// Unpacker decodes blobs with fixed options. It is safe for concurrent use; it keeps
+// decoding buffers in a pool between calls.
 type Unpacker struct {
-	opts Options
+	opts    Options
+	walkers sync.Pool // of *walker
 }
 
 // New validates opts, fills zero fields with defaults and returns an Unpacker.
@@ -175,12 +177,20 @@ func (u *Unpacker) Options() Options { return u.opts }
 
 // Unpack finds and decodes every blob in text.
 func (u *Unpacker) Unpack(text string) Result {
-	w := walker{opts: u.opts, remaining: u.opts.MaxBytes}
-	w.scanText(text, -1, 1, false)
-	if len(w.blobs) == 0 {
-		return Result{FullDecoded: text, Err: w.stopErr}
+	w, _ := u.walkers.Get().(*walker)
+	if w == nil {
+		w = new(walker)
 	}
-	return Result{Blobs: w.blobs, FullDecoded: w.replaceSpans(text, -1, w.fullTexts()), Err: w.stopErr}
+	w.reset(u.opts)
+	w.scanText(text, -1, 1, false)
+	r := Result{Blobs: w.blobs, FullDecoded: text, Err: w.stopErr}
+	if len(w.blobs) > 0 {
+		r.FullDecoded = w.replaceSpans(text, -1, w.fullTexts())
+		w.fulls.clear()
+	}
+	w.blobs, w.stopErr = nil, nil
+	u.walkers.Put(w)
+	return r
 }
 
 // Unpack unpacks text with DefaultOptions.
