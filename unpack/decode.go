@@ -339,6 +339,14 @@ func textOf(data []byte, preferUTF16LE bool) (string, string, bool) {
 
 // utf16Text decodes b as UTF-16 and checks that the result is text.
 func utf16Text(b []byte, bigEndian bool, enc string) (string, string, bool) {
+	if !bigEndian {
+		if s, text, ok := asciiUTF16LE(b); ok {
+			if !text {
+				return "", "", false
+			}
+			return s, enc, true
+		}
+	}
 	s, bad := decodeUTF16(b, bigEndian)
 	if bad > 0 && bad*64 > len(b)/2 || !isText(s) {
 		return "", "", false
@@ -375,7 +383,7 @@ func utf16Pattern(b []byte) (le, be bool) {
 func decodeUTF16(b []byte, bigEndian bool) (string, int) {
 	n := len(b) / 2
 	if !bigEndian {
-		if s, ok := asciiUTF16LE(b); ok {
+		if s, _, ok := asciiUTF16LE(b); ok {
 			return s, 0
 		}
 	}
@@ -419,28 +427,50 @@ func decodeUTF16(b []byte, bigEndian bool) (string, int) {
 }
 
 // asciiUTF16LE converts UTF-16LE made only of ASCII characters (NUL units dropped, a last
-// odd printable byte kept), the common PowerShell case, in one pass; ok is false when b
-// holds anything else.
-func asciiUTF16LE(b []byte) (string, bool) {
+// odd printable byte kept), the common PowerShell case, and reports whether the result is
+// text (see isText); ok is false when b holds anything else.
+func asciiUTF16LE(b []byte) (s string, text, ok bool) {
+	good, alnum, bad, n := 0, 0, 0, 0
 	i := 0
 	for ; i+1 < len(b); i += 2 {
-		if b[i+1] != 0 || b[i] >= utf8.RuneSelf {
-			return "", false
+		lo := b[i]
+		if b[i+1] != 0 || lo >= utf8.RuneSelf {
+			return "", false, false
 		}
+		if lo != 0 {
+			k := asciiClass[lo]
+			good += int(k & aGood)
+			alnum += int(k&aAlnum) >> 1
+			bad += int(k&aBad) >> 2
+			n++
+		}
+	}
+	last := i < len(b) && b[i] >= 0x20 && b[i] < 0x7f
+	if last {
+		k := asciiClass[b[i]]
+		good += int(k & aGood)
+		alnum += int(k&aAlnum) >> 1
+		n++
 	}
 	var sb strings.Builder
-	sb.Grow(len(b)/2 + 1)
+	sb.Grow(n)
+	var chunk [256]byte
+	k := 0
 	for i = 0; i+1 < len(b); i += 2 {
 		if lo := b[i]; lo != 0 {
-			sb.WriteByte(lo)
+			chunk[k] = lo
+			k++
+			if k == len(chunk) {
+				sb.Write(chunk[:])
+				k = 0
+			}
 		}
 	}
-	if i < len(b) {
-		if c := b[i]; c >= 0x20 && c < 0x7f {
-			sb.WriteByte(c)
-		}
+	sb.Write(chunk[:k])
+	if last {
+		sb.WriteByte(b[len(b)-1])
 	}
-	return sb.String(), true
+	return sb.String(), textVerdict(good, bad, alnum), true
 }
 
 // utf8Text returns b as a string when it is text (see isText), without NUL bytes and with
@@ -535,16 +565,19 @@ func textCheck(s string) (ok, clean bool) {
 		}
 		i += size
 	}
+	return textVerdict(good, bad, alnum), valid && (bad == 0 || strings.IndexByte(s, 0) < 0)
+}
+
+// textVerdict applies isText's rule to the counts of good, bad and alphanumeric characters.
+func textVerdict(good, bad, alnum int) bool {
 	if alnum == 0 {
-		return false, false
+		return false
 	}
 	total := good + bad
 	if total < 64 {
-		ok = bad == 0
-	} else {
-		ok = bad*64 <= total
+		return bad == 0
 	}
-	return ok, valid && (bad == 0 || strings.IndexByte(s, 0) < 0)
+	return bad*64 <= total
 }
 
 // add appends a blob for r and then its children: blobs in its text, or archive members.

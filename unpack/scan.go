@@ -222,9 +222,6 @@ const minHexBytes = 16
 // blob (chain "hexbytes"), binary or not.
 func (w *walker) hexBytes(ts *textScan) {
 	text := ts.text
-	if !strings.Contains(text, "0x") && !strings.Contains(text, `\x`) {
-		return
-	}
 	for i := 1; i < len(text); {
 		k := strings.IndexByte(text[i:], 'x')
 		if k < 0 {

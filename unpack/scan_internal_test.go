@@ -78,3 +78,33 @@ func TestDecodeBase64(t *testing.T) {
 		}
 	}
 }
+
+// TestASCIIUTF16LE checks asciiUTF16LE's text verdict against isText of its result, and
+// its result against the general UTF-16 decoder, on random ASCII UTF-16LE of every length.
+func TestASCIIUTF16LE(t *testing.T) {
+	const chars = "\x00\x00\x01\x07\x1b\t\n\r\x7f aZ09.-/\\"
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 20000 {
+		n := r.IntN(300)
+		b := make([]byte, n)
+		for i := 0; i < n; i += 2 {
+			b[i] = chars[r.IntN(len(chars))]
+			if r.IntN(4) == 0 {
+				b[i] = byte('a' + r.IntN(26))
+			}
+		}
+		s, text, ok := asciiUTF16LE(b)
+		if !ok {
+			t.Fatalf("asciiUTF16LE(%q) refused ASCII", b)
+		}
+		if text != isText(s) {
+			t.Fatalf("asciiUTF16LE(%q): text %v, isText(%q) %v", b, text, s, isText(s))
+		}
+		if len(b) > 1 {
+			b[len(b)/2&^1+1] = 1 // a non-ASCII unit
+			if _, _, ok := asciiUTF16LE(b); ok {
+				t.Fatalf("asciiUTF16LE(%q) accepted a non-ASCII unit", b)
+			}
+		}
+	}
+}
