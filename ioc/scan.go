@@ -1,6 +1,7 @@
 package ioc
 
 import (
+	"math/bits"
 	"net/netip"
 	"strings"
 	"unsafe"
@@ -76,13 +77,24 @@ var class = func() (t [256]uint16) {
 	return t
 }()
 
-// plainAfter holds the bytes after which a word of letters and digits cannot go on into
-// an indicator: not a label byte, not a (possibly defanged) separator ('.', ':', '@',
-// brackets, '\\'). A space counts unless a bracket or another space follows it
-// (" [at] ", " [.] ").
-var plainAfter = func() (t [256]bool) {
+// plainAfter classifies the bytes after a word of letters and digits: bit 0 is set for
+// bytes after which the word cannot go on into an indicator (not a label byte, not a
+// possibly defanged separator: '.', ':', '@', brackets, '\\'), bit 1 for the space, which
+// counts only when no bracket or other space follows it (" [at] ", " [.] "); spaceNext
+// marks those followers.
+var plainAfter = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
-		t[c] = class[c]&cLabel == 0 && strings.IndexByte(".:@[({\\", byte(c)) < 0
+		if class[c]&cLabel == 0 && strings.IndexByte(".:@[({\\", byte(c)) < 0 {
+			t[c] = 1
+		}
+	}
+	t[' '] |= 2
+	return t
+}()
+
+var spaceNext = func() (t [256]uint8) {
+	for _, c := range " [({" {
+		t[c] = 1
 	}
 	return t
 }()
@@ -182,12 +194,21 @@ func (s *scanner) run() {
 	n := len(t)
 	i := 0
 	for i < n {
-		// Skip loop: bytes that cannot start an indicator.
-		for i < n && class[t[i]]&cStart == 0 {
-			i++
-		}
-		if i >= n {
-			break
+		// Skip loop: bytes that cannot start an indicator, eight at a time.
+		if i+8 <= n {
+			m := swarStart(load8(t, i))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		} else {
+			for i < n && class[t[i]]&cStart == 0 {
+				i++
+			}
+			if i >= n {
+				break
+			}
 		}
 		c := t[i]
 		var prev byte = ' '
@@ -208,12 +229,33 @@ func (s *scanner) run() {
 			// identifier (starts with C) or an ATT&CK technique (starts with T).
 			if c != 'T' && c != '_' && c != 'C' && c != 'c' {
 				j := i + 1
+				for j+8 <= n && j-i < 32 {
+					if stop := ^swarAlnum(load8(t, j)) & swarHi; stop != 0 {
+						k, _ := firstMarked(stop)
+						j += k
+						goto wordEnd
+					}
+					j += 8
+				}
 				for j < n && j-i < 32 && class[t[j]]&cAlnum != 0 {
 					j++
 				}
-				if j-i < 32 && (j >= n || (plainAfter[t[j]] && !(t[j] == ' ' && j+1 < n && (t[j+1] == ' ' || isOpener(t[j+1]))))) {
-					i = j
-					continue
+			wordEnd:
+				if j >= n {
+					if j-i < 32 {
+						i = j
+						continue
+					}
+				} else {
+					var next byte
+					if j+1 < n {
+						next = t[j+1]
+					}
+					a := plainAfter[t[j]]
+					if a&1&^(a>>1&spaceNext[next]) != 0 && j-i < 32 {
+						i = j
+						continue
+					}
 				}
 			}
 			i = s.atToken(i)
@@ -256,30 +298,28 @@ func (s *scanner) readToken(tk *token, i int) {
 	def, plain := false, true
 	var acc uint16
 	all := uint16(0xffff)
+	// Over whole words the label bytes are found eight at a time; nonDigit, under and
+	// nonAlpha collect the SWAR marks of label bytes that are not digits, underscores and
+	// label bytes that are not letters.
+	var nonDigit, under, nonAlpha uint64
 	p := i
 	for {
 		q := p
 		for q+8 <= n {
-			u := t[q : q+8 : q+8]
-			f0, f1, f2, f3 := class[u[0]], class[u[1]], class[u[2]], class[u[3]]
-			f4, f5, f6, f7 := class[u[4]], class[u[5]], class[u[6]], class[u[7]]
-			a := f0 & f1 & f2 & f3 & f4 & f5 & f6 & f7
-			if a&cLabel == 0 {
-				break
+			lab, dig, alp, und := swarLabel(load8(t, q))
+			if stop := ^lab & swarHi; stop != 0 {
+				k, before := firstMarked(stop)
+				lab &= before
+				nonDigit |= lab &^ dig
+				nonAlpha |= lab &^ alp
+				under |= und & before
+				q += k
+				goto labelEnd
 			}
-			all &= a
-			acc |= f0 | f1 | f2 | f3 | f4 | f5 | f6 | f7
+			nonDigit |= lab &^ dig
+			nonAlpha |= lab &^ alp
+			under |= und
 			q += 8
-		}
-		for q+4 <= n {
-			f0, f1, f2, f3 := class[t[q]], class[t[q+1]], class[t[q+2]], class[t[q+3]]
-			a := f0 & f1 & f2 & f3
-			if a&cLabel == 0 {
-				break
-			}
-			all &= a
-			acc |= f0 | f1 | f2 | f3
-			q += 4
 		}
 		for q < n {
 			f := class[t[q]]
@@ -290,6 +330,7 @@ func (s *scanner) readToken(tk *token, i int) {
 			acc |= f
 			q++
 		}
+	labelEnd:
 		tk.lab[nl] = [2]int{p, q}
 		nl++
 		if q >= n || nl == maxLabels {
@@ -316,9 +357,9 @@ func (s *scanner) readToken(tk *token, i int) {
 	tk.n = nl
 	tk.defanged = def
 	tk.plainDots = plain
-	tk.digits = acc&cNonDigit == 0
-	tk.underscore = acc&cUnderscore != 0
-	tk.letters = all&cAlpha != 0
+	tk.digits = acc&cNonDigit == 0 && nonDigit == 0
+	tk.underscore = acc&cUnderscore != 0 || under != 0
+	tk.letters = all&cAlpha != 0 && nonAlpha == 0
 }
 
 // dotSep returns the length of a dot separator at p (0 when there is none) and whether it
