@@ -738,7 +738,7 @@ func (f *fulls) clear() {
 // fullTexts computes every blob's decoded text with its own children replaced, bottom up.
 func (w *walker) fullTexts() *fulls {
 	n := len(w.blobs)
-	f := &w.fulls
+	f := &w.buffers().fulls
 	f.text = slices.Grow(f.text[:0], n)[:n]
 	f.has = slices.Grow(f.has[:0], n)[:n]
 	clear(f.has)

@@ -2,11 +2,13 @@ package unpack
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/bits"
 	"strings"
+	"sync"
 )
 
 // Byte classes of the candidate scanner.
@@ -103,15 +105,20 @@ func (h *hints) deflate() bool {
 	return h.deflateIn.mentionsDeflate()
 }
 
-// walker holds the state of one Unpack call. Its buffers are kept, in an Unpacker's pool,
-// for the next call.
+// walker holds the state of one Unpack call.
 type walker struct {
 	opts      Options
 	blobs     []Blob
 	remaining int64
 	stopErr   error
+	pool      *sync.Pool // of *buffers, taken when the first candidate is decoded
+	bufs      *buffers
+}
+
+// buffers are a walker's reusable memory, kept in an Unpacker's pool between calls.
+type buffers struct {
 	// spans holds the spans of the blobs found in the texts being scanned, the inner
-	// texts' on top of the outer ones' (textScan.spans0 is where a text's start).
+	// texts' on top of the outer ones' (textScan.spans0 is where a text's spans start).
 	spans [][2]int
 	// scratch holds free buffers for decoded bytes, which are dead once their blob is
 	// added (texts, hashes and previews are copies).
@@ -122,11 +129,33 @@ type walker struct {
 // maxScratch is the largest decode buffer kept for reuse.
 const maxScratch = 1 << 20
 
+// buffers returns the walker's buffers, taking them from the pool on first use.
+func (w *walker) buffers() *buffers {
+	if w.bufs == nil {
+		w.bufs, _ = w.pool.Get().(*buffers)
+		if w.bufs == nil {
+			w.bufs = new(buffers)
+		}
+		w.bufs.spans = w.bufs.spans[:0]
+	}
+	return w.bufs
+}
+
+// done returns the walker's buffers to the pool.
+func (w *walker) done() {
+	if w.bufs != nil {
+		w.bufs.fulls.clear()
+		w.pool.Put(w.bufs)
+		w.bufs = nil
+	}
+}
+
 // buffer returns a free buffer of length n.
 func (w *walker) buffer(n int) []byte {
-	if k := len(w.scratch) - 1; k >= 0 && cap(w.scratch[k]) >= n {
-		b := w.scratch[k]
-		w.scratch = w.scratch[:k]
+	bufs := w.buffers()
+	if k := len(bufs.scratch) - 1; k >= 0 && cap(bufs.scratch[k]) >= n {
+		b := bufs.scratch[k]
+		bufs.scratch = bufs.scratch[:k]
 		return b[:n]
 	}
 	return make([]byte, n, max(n, 256))
@@ -135,14 +164,17 @@ func (w *walker) buffer(n int) []byte {
 // release returns a buffer from buffer once nothing refers to its bytes.
 func (w *walker) release(b []byte) {
 	if cap(b) <= maxScratch {
-		w.scratch = append(w.scratch, b)
+		bufs := w.buffers()
+		bufs.scratch = append(bufs.scratch, b)
 	}
 }
 
-// reset prepares a pooled walker for one Unpack call with opts.
-func (w *walker) reset(opts Options) {
-	w.opts, w.blobs, w.remaining, w.stopErr = opts, nil, opts.MaxBytes, nil
-	w.spans = w.spans[:0]
+// nSpans returns the number of spans recorded by the texts being scanned.
+func (w *walker) nSpans() int {
+	if w.bufs == nil {
+		return 0
+	}
+	return len(w.bufs.spans)
 }
 
 // textScan is the per-text state of a scan.
@@ -160,8 +192,12 @@ type textScan struct {
 // scanText finds blobs in text and adds them (and their descendants) at depth. In probe
 // mode it adds nothing and reports whether text holds at least one blob.
 func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
-	ts := textScan{text: text, parent: parent, depth: depth, probe: probe, spans0: len(w.spans)}
-	defer func() { w.spans = w.spans[:ts.spans0] }()
+	ts := textScan{text: text, parent: parent, depth: depth, probe: probe, spans0: w.nSpans()}
+	defer func() {
+		if w.bufs != nil {
+			w.bufs.spans = w.bufs.spans[:ts.spans0]
+		}
+	}()
 	// Runs of at least ctxMinLen alphabet bytes are found eight bytes at a time: a mask of
 	// the alphabet bytes in each word, built without branches, shows where a run reaching
 	// into the word ends and how far the run at its top reaches. A run wholly inside one
@@ -295,7 +331,10 @@ func isAlnum(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' }
 
 // overlaps reports whether text[s:e] overlaps a blob already found in the text of ts.
 func (w *walker) overlaps(ts *textScan, s, e int) bool {
-	for _, sp := range w.spans[ts.spans0:] {
+	if w.nSpans() == ts.spans0 {
+		return false
+	}
+	for _, sp := range w.bufs.spans[ts.spans0:] {
 		if s < sp[1] && sp[0] < e {
 			return true
 		}
@@ -514,6 +553,20 @@ func decodeBase64(buf []byte, src string, enc *base64.Encoding) (out []byte, ok 
 	}
 	n := 0
 	i := 0
+	// Eight characters make six bytes, stored as eight of which the last two are
+	// overwritten next.
+	for ; i+8 <= len(src) && n+8 <= len(buf); i += 8 {
+		c := src[i : i+8]
+		a0, a1, a2, a3 := val[c[0]], val[c[1]], val[c[2]], val[c[3]]
+		a4, a5, a6, a7 := val[c[4]], val[c[5]], val[c[6]], val[c[7]]
+		if a0|a1|a2|a3|a4|a5|a6|a7 == 0xff {
+			return nil, false
+		}
+		v := uint64(a0)<<58 | uint64(a1)<<52 | uint64(a2)<<46 | uint64(a3)<<40 |
+			uint64(a4)<<34 | uint64(a5)<<28 | uint64(a6)<<22 | uint64(a7)<<16
+		binary.BigEndian.PutUint64(buf[n:], v)
+		n += 6
+	}
 	for ; i+4 <= len(src) && n+3 <= len(buf); i += 4 {
 		a, b, c, d := val[src[i]], val[src[i+1]], val[src[i+2]], val[src[i+3]]
 		if a|b|c|d == 0xff {
@@ -686,7 +739,8 @@ func (w *walker) accept(ts *textScan, data []byte, chain []string, h hints, s, e
 		return true
 	}
 	ts.lastEnd = max(ts.lastEnd, end)
-	w.spans = append(w.spans, [2]int{s, end})
+	bufs := w.buffers()
+	bufs.spans = append(bufs.spans, [2]int{s, end})
 	if limitErr != nil {
 		r.err = errors.Join(limitErr, r.err)
 		w.stop(limitErr)

@@ -61,7 +61,7 @@ func TestDecodeBase64(t *testing.T) {
 	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 20000 {
-		n := r.IntN(40)
+		n := r.IntN(100)
 		src := make([]byte, n)
 		for i := range src {
 			src[i] = chars[r.IntN(len(chars)-4)]

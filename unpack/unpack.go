@@ -132,7 +132,7 @@ type Result struct {
 // decoding buffers in a pool between calls.
 type Unpacker struct {
 	opts    Options
-	walkers sync.Pool // of *walker
+	buffers sync.Pool // of *buffers
 }
 
 // New validates opts, fills zero fields with defaults and returns an Unpacker.
@@ -177,19 +177,13 @@ func (u *Unpacker) Options() Options { return u.opts }
 
 // Unpack finds and decodes every blob in text.
 func (u *Unpacker) Unpack(text string) Result {
-	w, _ := u.walkers.Get().(*walker)
-	if w == nil {
-		w = new(walker)
-	}
-	w.reset(u.opts)
+	w := walker{opts: u.opts, remaining: u.opts.MaxBytes, pool: &u.buffers}
 	w.scanText(text, -1, 1, false)
 	r := Result{Blobs: w.blobs, FullDecoded: text, Err: w.stopErr}
 	if len(w.blobs) > 0 {
 		r.FullDecoded = w.replaceSpans(text, -1, w.fullTexts())
-		w.fulls.clear()
 	}
-	w.blobs, w.stopErr = nil, nil
-	u.walkers.Put(w)
+	w.done()
 	return r
 }
 
