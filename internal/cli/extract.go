@@ -84,7 +84,7 @@ indicators seen only in decoded text are marked via=decoded.`,
 				Unique: uq, MaxUnique: maxUnique, Workers: jobs,
 			}
 			if doUnpack {
-				if po.Unpacker, err = up.unpacker(); err != nil {
+				if po.Unpacker, err = up.unpacker(true); err != nil {
 					return err
 				}
 			}

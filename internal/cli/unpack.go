@@ -28,8 +28,11 @@ func (f *unpackFlags) register(cmd *cobra.Command) {
 	fl.Float64Var(&f.maxRatio, "max-ratio", d.MaxRatio, "largest decompressed/compressed size ratio (zip-bomb guard)")
 }
 
-func (f *unpackFlags) unpacker() (*unpack.Unpacker, error) {
+// unpacker builds the decoder; textOnly skips blob hashes and previews for callers that only
+// read the decoded text.
+func (f *unpackFlags) unpacker(textOnly bool) (*unpack.Unpacker, error) {
 	o := unpack.DefaultOptions()
+	o.NoHashes = textOnly
 	o.MinLen, o.MaxBytes, o.MaxDepth, o.MaxMembers, o.MaxRatio = f.minLen, int64(f.maxBytes), f.maxDepth, f.maxMembers, f.maxRatio
 	u, err := unpack.New(o)
 	if err != nil {
@@ -63,7 +66,7 @@ or corrupt data is reported in the blob's error field and processing goes on.`,
 		Example: `  hunch unpack -f CommandLine events.ndjson
   hunch unpack -f CommandLine events.ndjson | hunch extract -f full_decoded`,
 		RunE: func(cmd *cobra.Command, files []string) error {
-			u, err := up.unpacker()
+			u, err := up.unpacker(false)
 			if err != nil {
 				return err
 			}
