@@ -1,6 +1,7 @@
 package ioc
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"net/netip"
 	"strings"
@@ -563,7 +564,7 @@ func (s *scanner) atToken(i int) int {
 	// ':', a drive's ':\', a hive's '\', an at-sign, a bracket), unless it can be a hash
 	// (32 or more bytes), a CVE identifier (13 or more), an ATT&CK technique (starts with
 	// 'T') or hold an underscore-defanged scheme ("http__host").
-	if tk.n == 1 && ((tk.letters && end-i < 32) || (end-i < 13 && t[i] != 'T' && !tk.underscore)) {
+	if b2u(tk.n == 1)&(b2u(tk.letters)&b2u(end-i < 32)|b2u(end-i < 13)&b2u(t[i] != 'T')&^b2u(tk.underscore)) != 0 {
 		switch next {
 		case ':', '@', '[', '(', '{', '\\':
 		case ' ':
@@ -777,6 +778,25 @@ func (s *scanner) hashes(a, b int) {
 			p = j + 1
 			continue
 		}
+		// A run of 32 or more hex digits that covers j covers four consecutive bytes of
+		// j-24, j-16, j-8, j, j+8, j+16, j+24. When none of the four windows is all hex,
+		// the run around j is short, and the next run starts after j.
+		l3, l2, l1 := class[t[j-24]], class[t[j-16]], class[t[j-8]]
+		var r1, r2, r3 uint16
+		if j+24 < b {
+			r1, r2, r3 = class[t[j+8]], class[t[j+16]], class[t[j+24]]
+		} else {
+			if j+8 < b {
+				r1 = class[t[j+8]]
+			}
+			if j+16 < b {
+				r2 = class[t[j+16]]
+			}
+		}
+		if (l3&l2&l1|l2&l1&r1|l1&r1&r2|r1&r2&r3)&cHex == 0 {
+			p = j + 1
+			continue
+		}
 		st := j
 		for st > p && class[t[st-1]]&cHex != 0 {
 			st--
@@ -839,10 +859,22 @@ func appendLower(dst, b []byte) []byte {
 func appendLowerHex(dst, b []byte) []byte {
 	n := len(dst)
 	dst = append(dst, b...)
-	for i := n; i < len(dst); i++ {
+	i := n
+	for ; i+8 <= len(dst); i += 8 {
+		binary.LittleEndian.PutUint64(dst[i:i+8], binary.LittleEndian.Uint64(dst[i:i+8])|0x2020202020202020)
+	}
+	for ; i < len(dst); i++ {
 		dst[i] |= 0x20
 	}
 	return dst
+}
+
+// b2u is 1 for true and 0 for false: conditions combined with & and | cost one branch.
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func appendUpper(dst, b []byte) []byte {
@@ -955,7 +987,7 @@ checked:
 		if l == 0 || l > 63 || t[a] == '-' || t[b-1] == '-' {
 			return "", "", false
 		}
-		if k >= tk.n-2 {
+		if k >= tk.n-2 && tk.underscore {
 			for p := a; p < b; p++ {
 				if t[p] == '_' {
 					return "", "", false
