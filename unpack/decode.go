@@ -428,39 +428,71 @@ func decodeUTF16(b []byte, bigEndian bool) (string, int) {
 
 // asciiUTF16LE converts UTF-16LE made only of ASCII characters (NUL units dropped, a last
 // odd printable byte kept), the common PowerShell case, and reports whether the result is
-// text (see isText); ok is false when b holds anything else.
+// text (see isText); ok is false when b holds anything else. Four units are looked at at
+// once while they are printable.
 func asciiUTF16LE(b []byte) (s string, text, ok bool) {
-	good, alnum, bad, n := 0, 0, 0, 0
+	const (
+		units = 0x0001000100010001 // 1 in the low byte of each of four units
+		highs = 0xff80ff80ff80ff80 // bits that must be clear for ASCII units
+		bit7  = 0x0080008000800080
+	)
+	chars, bad, alnum, nuls := 0, 0, 0, 0
+	class := func(c byte) {
+		if c == 0 {
+			nuls++
+			return
+		}
+		k := asciiClass[c]
+		alnum += int(k&aAlnum) >> 1
+		bad += int(k&aBad) >> 2
+		chars++
+	}
 	i := 0
-	for ; i+1 < len(b); i += 2 {
-		lo := b[i]
-		if b[i+1] != 0 || lo >= utf8.RuneSelf {
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if x&highs != 0 {
 			return "", false, false
 		}
-		if lo != 0 {
-			k := asciiClass[lo]
-			good += int(k & aGood)
-			alnum += int(k&aAlnum) >> 1
-			bad += int(k&aBad) >> 2
-			n++
+		// Bit 7 of each unit: set when its byte is at least 0x20, and when it is 0x7f.
+		if (x+0x60*units)&bit7 == bit7 && (x+units)&bit7 == 0 && alnum > 0 {
+			chars += 4
+			continue
 		}
+		class(b[i])
+		class(b[i+2])
+		class(b[i+4])
+		class(b[i+6])
+	}
+	for ; i+1 < len(b); i += 2 {
+		if b[i+1] != 0 || b[i] >= utf8.RuneSelf {
+			return "", false, false
+		}
+		class(b[i])
 	}
 	last := i < len(b) && b[i] >= 0x20 && b[i] < 0x7f
 	if last {
-		k := asciiClass[b[i]]
-		good += int(k & aGood)
-		alnum += int(k&aAlnum) >> 1
-		n++
+		class(b[i])
 	}
 	var sb strings.Builder
-	sb.Grow(n)
+	sb.Grow(chars)
 	var chunk [256]byte
 	k := 0
-	for i = 0; i+1 < len(b); i += 2 {
+	i = 0
+	if nuls == 0 {
+		for ; i+8 <= len(b); i += 8 {
+			x := binary.LittleEndian.Uint64(b[i:]) & 0x00ff00ff00ff00ff
+			x = (x | x>>8) & 0x0000ffff0000ffff
+			binary.LittleEndian.PutUint32(chunk[k:], uint32(x|x>>16))
+			if k += 4; k+4 > len(chunk) {
+				sb.Write(chunk[:k])
+				k = 0
+			}
+		}
+	}
+	for ; i+1 < len(b); i += 2 {
 		if lo := b[i]; lo != 0 {
 			chunk[k] = lo
-			k++
-			if k == len(chunk) {
+			if k++; k == len(chunk) {
 				sb.Write(chunk[:])
 				k = 0
 			}
@@ -470,7 +502,7 @@ func asciiUTF16LE(b []byte) (s string, text, ok bool) {
 	if last {
 		sb.WriteByte(b[len(b)-1])
 	}
-	return sb.String(), textVerdict(good, bad, alnum), true
+	return sb.String(), textVerdict(chars-bad, bad, alnum), true
 }
 
 // utf8Text returns b as a string when it is text (see isText), without NUL bytes and with

@@ -79,23 +79,36 @@ func TestDecodeBase64(t *testing.T) {
 	}
 }
 
-// TestASCIIUTF16LE checks asciiUTF16LE's text verdict against isText of its result, and
-// its result against the general UTF-16 decoder, on random ASCII UTF-16LE of every length.
+// TestASCIIUTF16LE checks asciiUTF16LE's result and its text verdict (against isText of
+// the result) on random ASCII UTF-16LE of every length.
 func TestASCIIUTF16LE(t *testing.T) {
 	const chars = "\x00\x00\x01\x07\x1b\t\n\r\x7f aZ09.-/\\"
 	r := rand.New(rand.NewPCG(7, 8))
 	for range 20000 {
 		n := r.IntN(300)
 		b := make([]byte, n)
+		noNUL, printable := r.IntN(2) == 0, r.IntN(3) == 0
 		for i := 0; i < n; i += 2 {
 			b[i] = chars[r.IntN(len(chars))]
-			if r.IntN(4) == 0 {
+			if r.IntN(4) == 0 || noNUL && b[i] == 0 || printable && r.IntN(200) != 0 {
 				b[i] = byte('a' + r.IntN(26))
 			}
 		}
 		s, text, ok := asciiUTF16LE(b)
 		if !ok {
 			t.Fatalf("asciiUTF16LE(%q) refused ASCII", b)
+		}
+		var want []byte
+		for i := 0; i+1 < n; i += 2 {
+			if b[i] != 0 {
+				want = append(want, b[i])
+			}
+		}
+		if n%2 == 1 && b[n-1] >= 0x20 && b[n-1] < 0x7f {
+			want = append(want, b[n-1])
+		}
+		if s != string(want) {
+			t.Fatalf("asciiUTF16LE(%q) = %q, want %q", b, s, want)
 		}
 		if text != isText(s) {
 			t.Fatalf("asciiUTF16LE(%q): text %v, isText(%q) %v", b, text, s, isText(s))
