@@ -4,9 +4,9 @@
 //
 // # Detection
 //
-// The input is scanned once, eight bytes at a time through 256-entry byte tables, for runs
-// of the base64 alphabet (standard A–Z a–z 0–9 + / and URL-safe - _, with up to two '='
-// of padding). A run becomes a candidate when it is at least Options.MinLen characters
+// The input is scanned once, eight bytes at a time through a table of byte pairs, for
+// runs of the base64 alphabet (standard A–Z a–z 0–9 + / and URL-safe - _, with up to two
+// '=' of padding). A run becomes a candidate when it is at least Options.MinLen characters
 // long, or when PowerShell context vouches for it (see below) or it follows HTTP "Basic "
 // (credentials), in which case 8 characters suffice.
 //

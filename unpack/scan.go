@@ -199,7 +199,8 @@ func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
 		}
 	}()
 	// Runs of at least ctxMinLen alphabet bytes are found eight bytes at a time: a mask of
-	// the alphabet bytes in each word, built without branches, shows where a run reaching
+	// the alphabet bytes in each word, built without branches from four lookups of byte
+	// pairs (log text touches a few kilobytes of that table), shows where a run reaching
 	// into the word ends and how far the run at its top reaches. A run wholly inside one
 	// word is at most 6 bytes long and cannot matter.
 	const L = ctxMinLen
@@ -209,8 +210,8 @@ func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
 	for i+8 <= n {
 		b := text[i : i+8]
 		_ = b[7]
-		m := uint8(inAlphabet[b[0]] | inAlphabet[b[1]]<<1 | inAlphabet[b[2]]<<2 | inAlphabet[b[3]]<<3 |
-			inAlphabet[b[4]]<<4 | inAlphabet[b[5]]<<5 | inAlphabet[b[6]]<<6 | inAlphabet[b[7]]<<7)
+		m := pairAlphabet[uint16(b[0])|uint16(b[1])<<8] | pairAlphabet[uint16(b[2])|uint16(b[3])<<8]<<2 |
+			pairAlphabet[uint16(b[4])|uint16(b[5])<<8]<<4 | pairAlphabet[uint16(b[6])|uint16(b[7])<<8]<<6
 		if m == 0xff {
 			cur += 8
 			i += 8
@@ -341,6 +342,15 @@ func (w *walker) overlaps(ts *textScan, s, e int) bool {
 	}
 	return false
 }
+
+// pairAlphabet maps two bytes b0 | b1<<8 to inAlphabet[b0] | inAlphabet[b1]<<1. It is
+// computed once and never written.
+var pairAlphabet = func() (t [1 << 16]uint8) {
+	for i := range t {
+		t[i] = inAlphabet[i&0xff] | inAlphabet[i>>8]<<1
+	}
+	return t
+}()
 
 // inAlphabet is 1 for the bytes of either base64 alphabet and 0 for others. It is never
 // written.
@@ -834,12 +844,10 @@ func contextAt(text string, s int) context {
 	i := s
 	// Skip quotes, spaces and an opening parenthesis (at most a few).
 	for k := 0; k < 8 && i > 0; k++ {
-		c := text[i-1]
-		if c == ' ' || c == '\t' || c == '\'' || c == '"' || c == '(' || c == '`' {
-			i--
-			continue
+		if ctxSkip[text[i-1]] == 0 {
+			break
 		}
-		break
+		i--
 	}
 	if i == s && s > 0 {
 		return ctxNone // glued to something else
