@@ -384,9 +384,15 @@ func (w *walker) runAt(ts *textScan, s, e int) bool {
 		k++
 	}
 	or, and := uint8(0), uint8(0)
-	if k == len(r) {
+	switch {
+	case k == len(r):
 		and = cHex
-	} else {
+	case len(r)-k < 64:
+		for _, c := range []byte(r[k:]) { // hex digits are in neither class
+			or |= byteClass[c]
+		}
+		or &= cStdOnly | cURLOnly
+	default:
 		if strings.IndexByte(r, '+') >= 0 || strings.IndexByte(r, '/') >= 0 {
 			or |= cStdOnly
 		}
