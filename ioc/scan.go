@@ -2,7 +2,6 @@ package ioc
 
 import (
 	"encoding/binary"
-	"math/bits"
 	"net/netip"
 	"strings"
 	"unsafe"
@@ -78,24 +77,13 @@ var class = func() (t [256]uint16) {
 	return t
 }()
 
-// plainAfter classifies the bytes after a word of letters and digits: bit 0 is set for
-// bytes after which the word cannot go on into an indicator (not a label byte, not a
-// possibly defanged separator: '.', ':', '@', brackets, '\\'), bit 1 for the space, which
-// counts only when no bracket or other space follows it (" [at] ", " [.] "); spaceNext
-// marks those followers.
-var plainAfter = func() (t [256]uint8) {
+// plainAfter holds the bytes after which a word of letters and digits cannot go on into
+// an indicator: not a label byte, not a (possibly defanged) separator ('.', ':', '@',
+// brackets, '\\'). A space counts unless a bracket or another space follows it
+// (" [at] ", " [.] ").
+var plainAfter = func() (t [256]bool) {
 	for c := 0; c < 256; c++ {
-		if class[c]&cLabel == 0 && strings.IndexByte(".:@[({\\", byte(c)) < 0 {
-			t[c] = 1
-		}
-	}
-	t[' '] |= 2
-	return t
-}()
-
-var spaceNext = func() (t [256]uint8) {
-	for _, c := range " [({" {
-		t[c] = 1
+		t[c] = class[c]&cLabel == 0 && strings.IndexByte(".:@[({\\", byte(c)) < 0
 	}
 	return t
 }()
@@ -195,21 +183,12 @@ func (s *scanner) run() {
 	n := len(t)
 	i := 0
 	for i < n {
-		// Skip loop: bytes that cannot start an indicator, eight at a time.
-		if i+8 <= n {
-			m := swarStart(load8(t, i))
-			if m == 0 {
-				i += 8
-				continue
-			}
-			i += bits.TrailingZeros64(m) >> 3
-		} else {
-			for i < n && class[t[i]]&cStart == 0 {
-				i++
-			}
-			if i >= n {
-				break
-			}
+		// Skip loop: bytes that cannot start an indicator.
+		for i < n && class[t[i]]&cStart == 0 {
+			i++
+		}
+		if i >= n {
+			break
 		}
 		c := t[i]
 		var prev byte = ' '
@@ -229,34 +208,13 @@ func (s *scanner) run() {
 			// only be an indicator by itself when it is a hash (32 or more bytes), a CVE
 			// identifier (starts with C) or an ATT&CK technique (starts with T).
 			if c != 'T' && c != '_' && c != 'C' && c != 'c' {
-				j := i + 1
-				for j+8 <= n && j-i < 32 {
-					if stop := ^swarAlnum(load8(t, j)) & swarHi; stop != 0 {
-						k, _ := firstMarked(stop)
-						j += k
-						goto wordEnd
-					}
-					j += 8
-				}
-				for j < n && j-i < 32 && class[t[j]]&cAlnum != 0 {
+				j, lim := i+1, min(n, i+32)
+				for j < lim && class[t[j]]&cAlnum != 0 {
 					j++
 				}
-			wordEnd:
-				if j >= n {
-					if j-i < 32 {
-						i = j
-						continue
-					}
-				} else {
-					var next byte
-					if j+1 < n {
-						next = t[j+1]
-					}
-					a := plainAfter[t[j]]
-					if a&1&^(a>>1&spaceNext[next]) != 0 && j-i < 32 {
-						i = j
-						continue
-					}
+				if j-i < 32 && (j >= n || (plainAfter[t[j]] && !(t[j] == ' ' && j+1 < n && (t[j+1] == ' ' || isOpener(t[j+1]))))) {
+					i = j
+					continue
 				}
 			}
 			i = s.atToken(i)
@@ -299,27 +257,29 @@ func (s *scanner) readToken(tk *token, i int) {
 	def, plain := false, true
 	var acc uint16
 	all := uint16(0xffff)
-	// Over whole words the label bytes are found eight at a time; nonDigit, under and
-	// nonAlpha collect the SWAR marks of label bytes that are not digits, underscores and
-	// label bytes that are not letters.
-	var nonDigit, under, nonAlpha uint64
 	p := i
 	for {
+		// Labels are mostly short: a byte at a time for the first eight bytes, then eight
+		// at a time.
 		q := p
-		for q+8 <= n {
-			lab, dig, alp, und := swarLabel(load8(t, q))
-			if stop := ^lab & swarHi; stop != 0 {
-				k, before := firstMarked(stop)
-				lab &= before
-				nonDigit |= lab &^ dig
-				nonAlpha |= lab &^ alp
-				under |= und & before
-				q += k
+		for lim := min(n, p+8); q < lim; q++ {
+			f := class[t[q]]
+			if f&cLabel == 0 {
 				goto labelEnd
 			}
-			nonDigit |= lab &^ dig
-			nonAlpha |= lab &^ alp
-			under |= und
+			all &= f
+			acc |= f
+		}
+		for q+8 <= n {
+			u := t[q : q+8 : q+8]
+			f0, f1, f2, f3 := class[u[0]], class[u[1]], class[u[2]], class[u[3]]
+			f4, f5, f6, f7 := class[u[4]], class[u[5]], class[u[6]], class[u[7]]
+			a := f0 & f1 & f2 & f3 & f4 & f5 & f6 & f7
+			if a&cLabel == 0 {
+				break
+			}
+			all &= a
+			acc |= f0 | f1 | f2 | f3 | f4 | f5 | f6 | f7
 			q += 8
 		}
 		for q < n {
@@ -358,9 +318,9 @@ func (s *scanner) readToken(tk *token, i int) {
 	tk.n = nl
 	tk.defanged = def
 	tk.plainDots = plain
-	tk.digits = acc&cNonDigit == 0 && nonDigit == 0
-	tk.underscore = acc&cUnderscore != 0 || under != 0
-	tk.letters = all&cAlpha != 0 && nonAlpha == 0
+	tk.digits = acc&cNonDigit == 0
+	tk.underscore = acc&cUnderscore != 0
+	tk.letters = all&cAlpha != 0
 }
 
 // dotSep returns the length of a dot separator at p (0 when there is none) and whether it
@@ -564,7 +524,7 @@ func (s *scanner) atToken(i int) int {
 	// ':', a drive's ':\', a hive's '\', an at-sign, a bracket), unless it can be a hash
 	// (32 or more bytes), a CVE identifier (13 or more), an ATT&CK technique (starts with
 	// 'T') or hold an underscore-defanged scheme ("http__host").
-	if b2u(tk.n == 1)&(b2u(tk.letters)&b2u(end-i < 32)|b2u(end-i < 13)&b2u(t[i] != 'T')&^b2u(tk.underscore)) != 0 {
+	if tk.n == 1 && ((tk.letters && end-i < 32) || (end-i < 13 && t[i] != 'T' && !tk.underscore)) {
 		switch next {
 		case ':', '@', '[', '(', '{', '\\':
 		case ' ':
@@ -867,14 +827,6 @@ func appendLowerHex(dst, b []byte) []byte {
 		dst[i] |= 0x20
 	}
 	return dst
-}
-
-// b2u is 1 for true and 0 for false: conditions combined with & and | cost one branch.
-func b2u(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func appendUpper(dst, b []byte) []byte {
