@@ -259,6 +259,10 @@ const minHexBytes = 16
 // blob (chain "hexbytes"), binary or not.
 func (w *walker) hexBytes(ts *textScan) {
 	text := ts.text
+	// Every byte of a list has its 'x' (or 'X' after the first): most texts have too few.
+	if strings.Count(text, "x")+strings.Count(text, "X") < minHexBytes {
+		return
+	}
 	for i := 1; i < len(text); {
 		k := strings.IndexByte(text[i:], 'x')
 		if k < 0 {
