@@ -107,7 +107,7 @@ func (h *hints) deflate() bool {
 
 // walker holds the state of one Unpack call.
 type walker struct {
-	opts      Options
+	opts      *Options // the Unpacker's, never written
 	blobs     []Blob
 	remaining int64
 	stopErr   error

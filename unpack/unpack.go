@@ -177,7 +177,7 @@ func (u *Unpacker) Options() Options { return u.opts }
 
 // Unpack finds and decodes every blob in text.
 func (u *Unpacker) Unpack(text string) Result {
-	w := walker{opts: u.opts, remaining: u.opts.MaxBytes, pool: &u.buffers}
+	w := walker{opts: &u.opts, remaining: u.opts.MaxBytes, pool: &u.buffers}
 	w.scanText(text, -1, 1, false)
 	r := Result{Blobs: w.blobs, FullDecoded: text, Err: w.stopErr}
 	if len(w.blobs) > 0 {
