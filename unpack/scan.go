@@ -192,7 +192,8 @@ type textScan struct {
 // scanText finds blobs in text and adds them (and their descendants) at depth. In probe
 // mode it adds nothing and reports whether text holds at least one blob.
 func (w *walker) scanText(text string, parent, depth int, probe bool) bool {
-	ts := textScan{text: text, parent: parent, depth: depth, probe: probe, spans0: w.nSpans()}
+	var ts textScan // set field by field: the composite literal compiled to a copy here
+	ts.text, ts.parent, ts.depth, ts.probe, ts.spans0 = text, parent, depth, probe, w.nSpans()
 	defer func() {
 		if w.bufs != nil {
 			w.bufs.spans = w.bufs.spans[:ts.spans0]
