@@ -24,6 +24,7 @@ const (
 	cDotStart               // bytes that can begin a (defanged) dot
 	cUnderscore             // '_'
 	cPathPrev               // bytes after which "/" can start a Linux path
+	cWord                   // letters, digits and '-': the bytes of a plain word
 
 	cAlnum = cAlpha | cDigit
 )
@@ -69,6 +70,9 @@ var class = func() (t [256]uint16) {
 		if strings.IndexByte(".\\[({ ", byte(c)) >= 0 {
 			f |= cDotStart
 		}
+		if f&cAlnum != 0 || c == '-' {
+			f |= cWord
+		}
 		if strings.IndexByte(`/\%:`, byte(c)) >= 0 {
 			f |= cStart
 		}
@@ -77,16 +81,42 @@ var class = func() (t [256]uint16) {
 	return t
 }()
 
-// plainAfter holds the bytes after which a word of letters and digits cannot go on into
-// an indicator: not a label byte, not a (possibly defanged) separator ('.', ':', '@',
-// brackets, '\\'). A space counts unless a bracket or another space follows it
-// (" [at] ", " [.] ").
-var plainAfter = func() (t [256]bool) {
+// plainAfter classifies the bytes after a word of letters, digits and hyphens: bit 0 is
+// set for bytes after which the word cannot go on into an indicator (not a label byte, not
+// a possibly defanged separator: ':', '@', brackets, '\\'). Bit 1 marks the space, which
+// counts only when no bracket or other space follows it (" [at] ", " [.] "), and bit 2 the
+// dot, which counts only when neither a letter or digit (a next label) nor a closing
+// bracket (a lopsided defanged dot, ".]") follows it. nextBad marks those followers: bit 0
+// for the space, bit 1 for the dot.
+var plainAfter = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
-		t[c] = class[c]&cLabel == 0 && strings.IndexByte(".:@[({\\", byte(c)) < 0
+		if class[c]&cLabel == 0 && strings.IndexByte(".:@[({\\", byte(c)) < 0 {
+			t[c] = 1
+		}
+	}
+	t[' '] |= 2
+	t['.'] = 1 | 4
+	return t
+}()
+
+var nextBad = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		if strings.IndexByte(" [({", byte(c)) >= 0 {
+			t[c] |= 1
+		}
+		if class[c]&cAlnum != 0 || strings.IndexByte("])}", byte(c)) >= 0 {
+			t[c] |= 2
+		}
 	}
 	return t
 }()
+
+// plainEnd reports whether a word of letters, digits and hyphens that ends before the byte
+// c, followed by after (0 at the end of the text), is complete: see plainAfter.
+func plainEnd(c, after byte) bool {
+	a, f := plainAfter[c], nextBad[after]
+	return a&^(a>>1&f|a>>2&(f>>1))&1 != 0
+}
 
 func is(c byte, f uint16) bool { return class[c]&f != 0 }
 
@@ -184,7 +214,7 @@ func (s *scanner) run() {
 	i := 0
 	for i < n {
 		// Skip loop: bytes that cannot start an indicator.
-		for i < n && class[t[i]]&cStart == 0 {
+		for uint(i) < uint(n) && class[t[i]]&cStart == 0 {
 			i++
 		}
 		if i >= n {
@@ -203,18 +233,29 @@ func (s *scanner) run() {
 				}
 				continue
 			}
-			// Fast skip of a plain word: letters and digits followed by a byte that neither
-			// continues a token nor separates the parts of an indicator. Such a word can
-			// only be an indicator by itself when it is a hash (32 or more bytes), a CVE
-			// identifier (starts with C) or an ATT&CK technique (starts with T).
-			if c != 'T' && c != '_' && c != 'C' && c != 'c' {
+			// Fast skip of a plain word: letters, digits and hyphens followed by a byte that
+			// neither continues a token nor separates the parts of an indicator. Such a word
+			// can only be an indicator by itself when it is a hash (32 or more bytes), a CVE
+			// identifier or an ATT&CK technique (see words); atToken would step over any
+			// other.
+			if c != '_' {
 				j, lim := i+1, min(n, i+32)
-				for j < lim && class[t[j]]&cAlnum != 0 {
+				for j < lim && class[t[j]]&cWord != 0 {
 					j++
 				}
-				if j-i < 32 && (j >= n || (plainAfter[t[j]] && !(t[j] == ' ' && j+1 < n && (t[j+1] == ' ' || isOpener(t[j+1]))))) {
-					i = j
-					continue
+				if j-i < 32 {
+					plain := j >= n
+					if !plain {
+						var after byte
+						if j+1 < n {
+							after = t[j+1]
+						}
+						plain = plainEnd(t[j], after)
+					}
+					if plain && !maybeWordIndicator(t[i:j]) {
+						i = j
+						continue
+					}
 				}
 			}
 			i = s.atToken(i)
@@ -620,6 +661,18 @@ func (s *scanner) atToken(i int) int {
 	}
 	s.words(tk)
 	return end
+}
+
+// maybeWordIndicator reports whether the plain word w can be a CVE identifier ("CVE-"
+// in either case, 13 bytes or more) or an ATT&CK technique ("T" and four digits).
+func maybeWordIndicator(w []byte) bool {
+	switch w[0] {
+	case 'T':
+		return len(w) == 5 && allDigits(w[1:])
+	case 'C', 'c':
+		return len(w) >= 13 && w[1]|0x20 == 'v' && w[2]|0x20 == 'e' && w[3] == '-'
+	}
+	return false
 }
 
 func isSchemeStart(c byte) bool {
