@@ -261,7 +261,7 @@ const minHexBytes = 16
 func (w *walker) hexBytes(ts *textScan) {
 	text := ts.text
 	// Every byte of a list has its 'x' (or 'X' after the first): most texts have too few.
-	if strings.Count(text, "x")+strings.Count(text, "X") < minHexBytes {
+	if x := strings.Count(text, "x"); x == 0 || x < minHexBytes && x+strings.Count(text, "X") < minHexBytes {
 		return
 	}
 	for i := 1; i < len(text); {
