@@ -6,8 +6,10 @@
 //
 // Extraction is a single pass over the input by a hand-written scanner, not a set of regular
 // expressions. A 256-entry byte-class table drives a tight skip loop over bytes that cannot
-// begin an indicator, and plain words that no separator follows are stepped over in the
-// same loop. At each remaining candidate start the scanner reads one "token": labels of
+// begin an indicator, and plain words (letters, digits and hyphens) that no separator
+// follows — a full stop counts only before another label — are stepped over in the same
+// loop unless they can be a hash, a CVE identifier or an ATT&CK technique by themselves.
+// At each remaining candidate start the scanner reads one "token": labels of
 // letters, digits, '-' and '_' joined by dots or by defanged dots. What follows the token
 // picks the parser: "://" (or a defanged form) after a scheme starts a URL, an "@" (or "[at]")
 // an e-mail address, ":\" after a drive letter a Windows path, "\" after HKLM and friends a
