@@ -556,7 +556,7 @@ func (s *scanner) ipv6At(start, p int) int {
 // pathBody reads backslash-separated segments starting at the backslash at p. With dbl,
 // separators are JSON-escaped double backslashes. It returns the end of the path and the
 // number of segments.
-func (s *scanner) pathBody(p int, dbl bool, seg uint16) (int, int) {
+func (s *scanner) pathBody(p int, dbl bool, seg uint32) (int, int) {
 	t := s.t
 	n := len(t)
 	end := p

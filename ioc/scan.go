@@ -25,13 +25,14 @@ const (
 	cUnderscore             // '_'
 	cPathPrev               // bytes after which "/" can start a Linux path
 	cWord                   // letters, digits and '-': the bytes of a plain word
+	cNotLetter              // label bytes that are not letters: digits, '-', '_'
 
 	cAlnum = cAlpha | cDigit
 )
 
-var class = func() (t [256]uint16) {
+var class = func() (t [256]uint32) {
 	for c := 0; c < 256; c++ {
-		var f uint16
+		var f uint32
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
 			f |= cAlpha | cLabel | cStart | cNonDigit
@@ -72,6 +73,9 @@ var class = func() (t [256]uint16) {
 		}
 		if f&cAlnum != 0 || c == '-' {
 			f |= cWord
+		}
+		if f&cLabel != 0 && f&cAlpha == 0 {
+			f |= cNotLetter
 		}
 		if strings.IndexByte(`/\%:`, byte(c)) >= 0 {
 			f |= cStart
@@ -118,7 +122,7 @@ func plainEnd(c, after byte) bool {
 	return a&^(a>>1&f|a>>2&(f>>1))&1 != 0
 }
 
-func is(c byte, f uint16) bool { return class[c]&f != 0 }
+func is(c byte, f uint32) bool { return class[c]&f != 0 }
 
 func lower(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
@@ -296,8 +300,7 @@ func (s *scanner) readToken(tk *token, i int) {
 	tk.start = i
 	nl := 0
 	def, plain := false, true
-	var acc uint16
-	all := uint16(0xffff)
+	var acc uint32
 	p := i
 	for {
 		// Labels are mostly short: a byte at a time for the first eight bytes, then eight
@@ -308,7 +311,6 @@ func (s *scanner) readToken(tk *token, i int) {
 			if f&cLabel == 0 {
 				goto labelEnd
 			}
-			all &= f
 			acc |= f
 		}
 		for q+8 <= n {
@@ -319,7 +321,6 @@ func (s *scanner) readToken(tk *token, i int) {
 			if a&cLabel == 0 {
 				break
 			}
-			all &= a
 			acc |= f0 | f1 | f2 | f3 | f4 | f5 | f6 | f7
 			q += 8
 		}
@@ -328,7 +329,6 @@ func (s *scanner) readToken(tk *token, i int) {
 			if f&cLabel == 0 {
 				break
 			}
-			all &= f
 			acc |= f
 			q++
 		}
@@ -361,7 +361,7 @@ func (s *scanner) readToken(tk *token, i int) {
 	tk.plainDots = plain
 	tk.digits = acc&cNonDigit == 0
 	tk.underscore = acc&cUnderscore != 0
-	tk.letters = all&cAlpha != 0
+	tk.letters = acc&cNotLetter == 0
 }
 
 // dotSep returns the length of a dot separator at p (0 when there is none) and whether it
@@ -795,7 +795,7 @@ func (s *scanner) hashes(a, b int) {
 		// j-24, j-16, j-8, j, j+8, j+16, j+24. When none of the four windows is all hex,
 		// the run around j is short, and the next run starts after j.
 		l3, l2, l1 := class[t[j-24]], class[t[j-16]], class[t[j-8]]
-		var r1, r2, r3 uint16
+		var r1, r2, r3 uint32
 		if j+24 < b {
 			r1, r2, r3 = class[t[j+8]], class[t[j+16]], class[t[j+24]]
 		} else {
