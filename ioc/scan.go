@@ -256,7 +256,7 @@ func (s *scanner) run() {
 						}
 						plain = plainEnd(t[j], after)
 					}
-					if plain && !maybeWordIndicator(t[i:j]) {
+					if plain && (c != 'T' && c|0x20 != 'c' || !maybeWordIndicator(t[i:j])) {
 						i = j
 						continue
 					}
