@@ -273,8 +273,9 @@ func (rd *reader) tooLong(line int, what string) bool {
 	return rd.bad(line, nil, "%s longer than %d bytes", what, rd.opts.MaxLineBytes)
 }
 
-// text yields one record per line with the line in field _raw.
-func (rd *reader) text(lr *lineReader) {
+// eachLine calls fn with every line and its number until fn returns false; it stops on
+// cancellation or end of input, reports read errors, and reports over-long lines and skips them.
+func (rd *reader) eachLine(lr *lineReader, fn func(n int, line []byte) bool) {
 	for {
 		if rd.cancelled() {
 			return
@@ -292,47 +293,33 @@ func (rd *reader) text(lr *lineReader) {
 			}
 			continue
 		}
-		if !rd.record(n, []Field{{Name: "_raw", Value: String(string(line))}}) {
+		if !fn(n, line) {
 			return
 		}
 	}
 }
 
+// text yields one record per line with the line in field _raw.
+func (rd *reader) text(lr *lineReader) {
+	rd.eachLine(lr, func(n int, line []byte) bool {
+		return rd.record(n, []Field{{Name: "_raw", Value: String(string(line))}})
+	})
+}
+
 // ndjson yields one record per non-blank line, each line a JSON object.
 func (rd *reader) ndjson(lr *lineReader) {
 	var p jsonParser
-	for {
-		if rd.cancelled() {
-			return
-		}
-		line, n, tooLong, err := lr.next()
-		switch {
-		case errors.Is(err, io.EOF):
-			return
-		case err != nil:
-			rd.ioErr(err)
-			return
-		case tooLong:
-			if !rd.tooLong(n, "line") {
-				return
-			}
-			continue
-		}
+	rd.eachLine(lr, func(n int, line []byte) bool {
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
-			continue
+			return true
 		}
 		fields, perr := p.parseRecord(line)
-		var ok bool
 		if perr != nil {
-			ok = rd.bad(n, perr.err, "%s", perr.reason)
-		} else {
-			ok = rd.record(n, fields)
+			return rd.bad(n, perr.err, "%s", perr.reason)
 		}
-		if !ok {
-			return
-		}
-	}
+		return rd.record(n, fields)
+	})
 }
 
 // jsonError is why a document is not a record.
