@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -118,6 +119,47 @@ func BenchmarkExtractStream(b *testing.B) {
 				if n == 0 {
 					b.Fatal("no matches")
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkExtractScanParallel measures the scanner alone on 1 and 2 goroutines, each taking
+// every other 64 KiB chunk of lines — the part of -j that is pure extraction, without building
+// records.
+func BenchmarkExtractScanParallel(b *testing.B) {
+	data := corpusOnce()
+	var chunks [][]byte
+	for len(data) > 0 {
+		n := min(64<<10, len(data))
+		if i := bytes.IndexByte(data[n-1:], '\n'); i >= 0 {
+			n += i
+		} else {
+			n = len(data)
+		}
+		chunks = append(chunks, data[:n])
+		data = data[n:]
+	}
+	ex, err := ioc.NewExtractor(ioc.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			b.SetBytes(int64(len(corpusOnce())))
+			for range b.N {
+				var wg sync.WaitGroup
+				for w := range workers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						var ms []ioc.Match
+						for i := w; i < len(chunks); i += workers {
+							forLines(chunks[i], func(line []byte) { ms = ex.AppendMatches(ms[:0], line) })
+						}
+					}()
+				}
+				wg.Wait()
 			}
 		})
 	}
