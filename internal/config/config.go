@@ -1,5 +1,5 @@
-// Package config loads hunch's settings: the YAML file (--config, or $XDG_CONFIG_HOME/hunch/hunch.yaml)
-// (or $HUNCH_CONFIG), then flags; Validate reports every problem with the field it concerns.
+// Package config loads hunch's settings from a YAML file (--config, $HUNCH_CONFIG, or
+// $XDG_CONFIG_HOME/hunch/hunch.yaml when present); Validate reports every problem with its field.
 package config
 
 import (
