@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -20,14 +21,15 @@ import (
 type inputFlags struct {
 	format  string
 	strict  bool
-	maxLine int
+	maxLine byteSize
 }
 
 func (f *inputFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "", "input format: text, csv, json, ndjson (default: from the file extension or first bytes)")
 	fl.BoolVar(&f.strict, "strict", false, "stop at the first malformed line or row instead of skipping it")
-	fl.IntVar(&f.maxLine, "max-line-bytes", 64<<20, "longest line, row or JSON document accepted; longer ones are reported and skipped")
+	f.maxLine = byteSize(record.DefaultMaxLineBytes)
+	fl.Var(&f.maxLine, "max-line-bytes", "longest line, row or JSON document accepted (e.g. 1MiB); longer ones are reported and skipped")
 }
 
 // inputs returns the records of the named files in order ("-" or none: standard input), with
@@ -56,7 +58,10 @@ func (e *env) inputs(f *inputFlags, files []string) (record.Stream, *tally, erro
 			return nil, nil, fmt.Errorf("opening input: %s is a directory", name)
 		}
 	}
-	opts := record.ReadOptions{Format: format, MaxLineBytes: f.maxLine}
+	if f.maxLine > byteSize(math.MaxInt32) {
+		return nil, nil, usagef("--max-line-bytes is at most 2GiB")
+	}
+	opts := record.ReadOptions{Format: format, MaxLineBytes: int(f.maxLine)}
 	t := &tally{stderr: e.stderr, strict: f.strict}
 	ctx := e.ctx
 	stream := func(yield func(record.Record, error) bool) {
