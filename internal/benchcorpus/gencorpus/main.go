@@ -17,11 +17,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hunchsec/hunch/internal/benchcorpus"
+	"github.com/hunchsec/hunch/internal/bytesize"
 )
 
 func main() {
@@ -59,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
 	}
-	size, err := parseSize(*sizeFlag)
+	size, err := bytesize.Parse(*sizeFlag)
 	if err != nil {
 		return usageError{fmt.Errorf("-size: %w", err)}
 	}
@@ -166,36 +165,4 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.w.Write(p)
-}
-
-// sizeUnits maps a lower-case size suffix to its multiplier.
-var sizeUnits = []struct {
-	suffix string
-	mult   float64
-}{
-	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
-	{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12},
-	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30},
-	{"b", 1},
-}
-
-// parseSize parses "1GiB", "500MB", "1.5GiB", "64k" or a plain byte count.
-func parseSize(s string) (int64, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	mult := 1.0
-	for _, u := range sizeUnits {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 || v != v {
-		return 0, fmt.Errorf("bad size %q: want a byte count such as 1GiB, 500MB or 1048576", s)
-	}
-	n := v * mult
-	if n >= 1<<62 {
-		return 0, fmt.Errorf("size %q is too large", s)
-	}
-	return int64(n), nil
 }

@@ -14,36 +14,6 @@ import (
 	"github.com/hunchsec/hunch/internal/benchcorpus"
 )
 
-func TestParseSize(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    int64
-		wantErr bool
-	}{
-		{"1048576", 1 << 20, false},
-		{"1GiB", 1 << 30, false},
-		{"1gib", 1 << 30, false},
-		{"500MB", 500e6, false},
-		{"1.5KiB", 1536, false},
-		{"64k", 64 << 10, false},
-		{"10 MiB", 10 << 20, false},
-		{"7B", 7, false},
-		{"0", 0, false},
-		{"", 0, true},
-		{"GiB", 0, true},
-		{"-1MB", 0, true},
-		{"1XB", 0, true},
-		{"NaN", 0, true},
-		{"9e30GB", 0, true},
-	}
-	for _, tt := range tests {
-		got, err := parseSize(tt.in)
-		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
-
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "corpus.txt")
@@ -126,22 +96,4 @@ func TestRunCancelled(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "context canceled") {
 		t.Fatalf("run with a cancelled context: %v", err)
 	}
-}
-
-func FuzzParseSize(f *testing.F) {
-	for _, s := range []string{"1GiB", "500MB", "1.5k", "0", "", "-1", "NaN", "1e400", "9e30GB", " 7 b "} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n, err := parseSize(s)
-		if err != nil {
-			if n != 0 {
-				t.Fatalf("parseSize(%q) = %d with error %v", s, n, err)
-			}
-			return
-		}
-		if n < 0 {
-			t.Fatalf("parseSize(%q) = %d, negative", s, n)
-		}
-	})
 }
