@@ -240,6 +240,7 @@ func trimURL(t []byte, a, b int) int {
 func appendRefangRest(b, rest []byte) ([]byte, bool) {
 	def := false
 	from := 0
+scan:
 	for k := 0; k < len(rest); k++ {
 		c := rest[k]
 		if c != '[' && c != '(' && c != '{' {
@@ -247,32 +248,24 @@ func appendRefangRest(b, rest []byte) ([]byte, bool) {
 		}
 		b = append(b, rest[from:k]...)
 		from = k
-		{
-			if l := bracketed(rest, k, '.', "dot"); l > 0 {
-				b = append(b, '.')
+		for _, sep := range restSeparators {
+			if l := bracketed(rest, k, sep.c, sep.word); l > 0 {
+				b = append(b, sep.c)
 				k += l - 1
 				from = k + 1
 				def = true
-				continue
-			}
-			if l := bracketed(rest, k, '/', "slash"); l > 0 {
-				b = append(b, '/')
-				k += l - 1
-				from = k + 1
-				def = true
-				continue
-			}
-			if l := bracketed(rest, k, ':', "colon"); l > 0 {
-				b = append(b, ':')
-				k += l - 1
-				from = k + 1
-				def = true
-				continue
+				continue scan
 			}
 		}
 	}
 	return append(b, rest[from:]...), def
 }
+
+// restSeparators are the characters restored from bracketed forms in a URL's path and query.
+var restSeparators = [...]struct {
+	c    byte
+	word string
+}{{'.', "dot"}, {'/', "slash"}, {':', "colon"}}
 
 // email handles a token t[i:end] followed by an at-sign of length al.
 func (s *scanner) email(i, end, al int, adef bool) int {
