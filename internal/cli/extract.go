@@ -47,15 +47,8 @@ indicators seen only in decoded text are marked via=decoded.`,
 					if t == "" {
 						continue
 					}
-					if isCustom(t, e, custom) {
-						opts.Types = append(opts.Types, ioc.Type(t))
-						continue
-					}
-					pt, err := ioc.ParseType(t)
-					if err != nil {
-						return usageError{err}
-					}
-					opts.Types = append(opts.Types, pt)
+					// Built-in and custom names alike; NewExtractor rejects unknown ones.
+					opts.Types = append(opts.Types, ioc.Type(strings.ToLower(t)))
 				}
 			}
 			for _, c := range e.cfg.IOC.Custom {
@@ -113,19 +106,4 @@ func typeNames() string {
 		names = append(names, string(t))
 	}
 	return strings.Join(names, ", ")
-}
-
-// isCustom reports whether name is a custom type from the config or --custom flags.
-func isCustom(name string, e *env, flags []string) bool {
-	for _, c := range e.cfg.IOC.Custom {
-		if c.Name == name {
-			return true
-		}
-	}
-	for _, c := range flags {
-		if n, _, _ := strings.Cut(c, "="); n == name {
-			return true
-		}
-	}
-	return false
 }
