@@ -85,9 +85,9 @@ func NewWriter(w io.Writer, f OutFormat, opts WriteOptions) (Writer, error) {
 	}
 	switch f {
 	case OutNDJSON:
-		return &jsonWriter{out: newOut(w), cols: opts.Columns}, nil
+		return newJSONWriter(w, opts.Columns, false), nil
 	case OutJSON:
-		return &jsonWriter{out: newOut(w), cols: opts.Columns, array: true}, nil
+		return newJSONWriter(w, opts.Columns, true), nil
 	case OutCSV:
 		return newCSVWriter(w, opts), nil
 	case OutTable:
@@ -140,41 +140,83 @@ func project(r Record, cols []string) Record {
 	return p
 }
 
-// jsonWriter writes NDJSON, or a JSON array when array is set.
-type jsonWriter struct {
-	out   *out
+// Encoder renders records one at a time in an output format whose rendering of a record does not
+// depend on the records around it (ndjson, json), so that records can be rendered on many
+// goroutines and the bytes handed to one writer in order (see EncodingWriter). An Encoder is
+// immutable and safe for concurrent use.
+type Encoder struct {
 	cols  []string
 	array bool
-	n     int
-	buf   []byte
 }
 
+// AppendRecord appends the rendering of r to dst and returns the extended slice. The bytes are
+// meant for the WriteEncoded of the writer the Encoder came from; for ndjson they are one line.
+func (e *Encoder) AppendRecord(dst []byte, r Record) []byte {
+	if e.cols != nil {
+		r = project(r, e.cols)
+	}
+	if e.array {
+		// Every element starts with a separator; the writer turns the first one into the
+		// array's opening bracket.
+		dst = append(dst, ",\n"...)
+		return r.AppendJSON(dst)
+	}
+	dst = r.AppendJSON(dst)
+	return append(dst, '\n')
+}
+
+// EncodingWriter is a Writer that also takes records already rendered by its Encoder. The ndjson
+// and json writers are EncodingWriters; csv and table are not, as their rendering of a record
+// depends on the records before it (the header, the column widths).
+type EncodingWriter interface {
+	Writer
+	// Encoder returns the encoder whose output WriteEncoded takes.
+	Encoder() *Encoder
+	// WriteEncoded writes n records rendered by Encoder().AppendRecord and concatenated in
+	// order, as n calls of Write would have written them. It does not keep b.
+	WriteEncoded(b []byte, n int) error
+}
+
+var _ EncodingWriter = (*jsonWriter)(nil)
+
+// jsonWriter writes NDJSON, or a JSON array when array is set.
+type jsonWriter struct {
+	out *out
+	enc Encoder
+	n   int
+	buf []byte
+}
+
+func newJSONWriter(w io.Writer, cols []string, array bool) *jsonWriter {
+	return &jsonWriter{out: newOut(w), enc: Encoder{cols: cols, array: array}}
+}
+
+func (w *jsonWriter) Encoder() *Encoder { return &w.enc }
+
 func (w *jsonWriter) Write(r Record) error {
-	if w.cols != nil {
-		r = project(r, w.cols)
+	w.buf = w.enc.AppendRecord(w.buf[:0], r)
+	return w.WriteEncoded(w.buf, 1)
+}
+
+func (w *jsonWriter) WriteEncoded(b []byte, n int) error {
+	if n == 0 {
+		return w.out.write(nil)
 	}
-	b := w.buf[:0]
-	if w.array {
-		if w.n == 0 {
-			b = append(b, "[\n"...)
-		} else {
-			b = append(b, ",\n"...)
+	if w.enc.array && w.n == 0 {
+		if err := w.out.write([]byte("[\n")); err != nil {
+			return err
 		}
+		b = b[len(",\n"):]
 	}
-	b = r.AppendJSON(b)
-	if !w.array {
-		b = append(b, '\n')
-	}
-	w.buf = b
 	if err := w.out.write(b); err != nil {
 		return err
 	}
-	w.n++
+	w.n += n
 	return nil
 }
 
 func (w *jsonWriter) Close() error {
-	if w.array && w.out.err == nil && !w.out.closed {
+	if w.enc.array && w.out.err == nil && !w.out.closed {
 		end := "\n]\n"
 		if w.n == 0 {
 			end = "[]\n"
