@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"sync"
 
 	"github.com/hunchsec/hunch/ioc"
@@ -90,8 +91,12 @@ func Extract(ctx context.Context, in record.Stream, opts ExtractOptions) record.
 			return failed(err)
 		}
 	}
+	// The ip_flags lists are shared between the goroutines through a pool of caches.
+	flagPool := sync.Pool{New: func() any { return new(ipFlagLists) }}
 	perRecord := func(rec record.Record, out []record.Record) []record.Record {
-		return extractRecord(ex, opts, rec, out)
+		flags := flagPool.Get().(*ipFlagLists)
+		defer flagPool.Put(flags)
+		return extractRecord(ex, opts, rec, out, flags)
 	}
 	s := mapOrdered(ctx, in, opts.Workers, perRecord)
 	if opts.Unique != UniqueGlobal {
@@ -140,6 +145,46 @@ func keyOf(r record.Record) typeValue {
 	return typeValue{ts, vs}
 }
 
+// ExtractEncoded is Extract for a sink that takes rendered records (a record.EncodingWriter):
+// the workers render their match records with enc as well as finding them, so rendering runs in
+// parallel too and match records are never kept. It yields runs of rendered records in input
+// order, and the errors Extract yields in the same places; the bytes are those enc renders for
+// Extract's records. With UniqueGlobal the repeats are dropped in input order, after the
+// workers, so the records are rendered on the caller's goroutine.
+func ExtractEncoded(ctx context.Context, in record.Stream, opts ExtractOptions, enc *record.Encoder) iter.Seq2[Encoded, error] {
+	if opts.Unique == UniqueGlobal {
+		return mapEncoded(ctx, Extract(ctx, in, opts), 1, func() renderFunc {
+			return func(rec record.Record, dst []byte) ([]byte, int) { return enc.AppendRecord(dst, rec), 1 }
+		})
+	}
+	ex := opts.Extractor
+	if ex == nil {
+		var err error
+		if ex, err = ioc.NewExtractor(ioc.Options{}); err != nil {
+			return func(yield func(Encoded, error) bool) { yield(Encoded{}, err) }
+		}
+	}
+	return mapEncoded(ctx, in, opts.Workers, func() renderFunc {
+		// Each worker builds its match records, one at a time, in the same fields and renders
+		// them at once: nothing of them outlives the call.
+		var (
+			slab  fieldSlab
+			flags ipFlagLists
+		)
+		return func(rec record.Record, dst []byte) ([]byte, int) {
+			sc := scratchPool.Get().(*scratch)
+			defer sc.release()
+			all := findAll(ex, opts, rec, sc)
+			for _, f := range all {
+				slab.buf = slab.buf[:0]
+				dst = enc.AppendRecord(dst, matchRecord(&slab, &flags, opts, rec, f))
+			}
+			clear(slab.buf[:cap(slab.buf)]) // drop references to this record's strings
+			return dst, len(all)
+		}
+	})
+}
+
 // found is one indicator found in a record, before it becomes a match record.
 type found struct {
 	field    string
@@ -148,27 +193,56 @@ type found struct {
 	encoding string
 }
 
-// scratch is extractRecord's working memory, reused across records through scratchPool.
+// scratch is the working memory of finding the indicators of one record, reused across records
+// through scratchPool.
 type scratch struct {
 	fields  []textField
 	matches []ioc.Match
 	all     []found
+	plain   map[typeValue]struct{}
+	decoded map[typeValue]struct{}
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{plain: make(map[typeValue]struct{}), decoded: make(map[typeValue]struct{})}
+}}
 
-func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, out []record.Record) []record.Record {
+// release drops the references to the last record's strings and returns sc to scratchPool.
+func (sc *scratch) release() {
+	clear(sc.all)
+	clear(sc.fields)
+	clear(sc.plain)
+	clear(sc.decoded)
+	sc.fields, sc.matches, sc.all = sc.fields[:0], sc.matches[:0], sc.all[:0]
+	scratchPool.Put(sc)
+}
+
+func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, out []record.Record, flags *ipFlagLists) []record.Record {
 	sc := scratchPool.Get().(*scratch)
-	defer func() {
-		clear(sc.all) // drop references to this record's strings
-		sc.fields, sc.matches, sc.all = sc.fields[:0], sc.matches[:0], sc.all[:0]
-		scratchPool.Put(sc)
-	}()
+	defer sc.release()
+	all := findAll(ex, opts, rec, sc)
+	if len(all) == 0 {
+		return out
+	}
+	// One allocation holds the fields of every match record of this input record.
+	width := matchFields
+	if opts.Keep {
+		width += rec.Len()
+	}
+	slab := fieldSlab{buf: make([]record.Field, 0, width*len(all))}
+	for _, f := range all {
+		out = append(out, matchRecord(&slab, flags, opts, rec, f))
+	}
+	return out
+}
+
+// findAll returns the indicators of rec in output order, in sc's memory.
+func findAll(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, sc *scratch) []found {
 	sc.fields = texts(rec, opts.Fields, sc.fields[:0])
 	fields := sc.fields
 	var plain map[typeValue]struct{}
 	if opts.Unique == UniqueRecord || opts.Unpacker != nil {
-		plain = make(map[typeValue]struct{})
+		plain = sc.plain
 	}
 	matches, all := sc.matches[:0], sc.all[:0]
 	defer func() { sc.matches, sc.all = matches, all }()
@@ -186,7 +260,7 @@ func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, ou
 		}
 	}
 	if opts.Unpacker != nil {
-		decoded := make(map[typeValue]struct{})
+		decoded := sc.decoded
 		for _, tf := range fields {
 			res := opts.Unpacker.Unpack(tf.text)
 			for _, b := range res.Blobs {
@@ -194,6 +268,7 @@ func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, ou
 					continue
 				}
 				matches = ex.AppendMatchesString(matches[:0], b.Text)
+				encoding := ""
 				for _, m := range matches {
 					k := typeValue{string(m.Type), m.Value}
 					if _, inPlain := plain[k]; inPlain {
@@ -203,30 +278,42 @@ func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, ou
 						continue
 					}
 					decoded[k] = struct{}{}
-					all = append(all, found{field: tf.name, m: m, via: "decoded", encoding: b.Encoding()})
+					if encoding == "" {
+						encoding = b.Encoding()
+					}
+					all = append(all, found{field: tf.name, m: m, via: "decoded", encoding: encoding})
 				}
 			}
 		}
 	}
-	if len(all) == 0 {
-		return out
+	return all
+}
+
+// ipFlagLists holds one ip_flags value per set of flags seen, shared by every match record
+// with those flags (values are immutable), so a flagged IP costs no allocation. Each goroutine
+// keeps its own.
+type ipFlagLists map[ioc.IPFlags]record.Value
+
+func (l *ipFlagLists) value(f ioc.IPFlags) record.Value {
+	if f == 0 {
+		return record.Strings() // an empty list, without allocating
 	}
-	// One allocation holds the fields of every match record of this input record.
-	width := matchFields
-	if opts.Keep {
-		width += rec.Len()
+	if v, ok := (*l)[f]; ok {
+		return v
 	}
-	slab := fieldSlab{buf: make([]record.Field, 0, width*len(all))}
-	for _, f := range all {
-		out = append(out, matchRecord(&slab, opts, rec, f.field, f.m, f.via, f.encoding))
+	if *l == nil {
+		*l = make(ipFlagLists)
 	}
-	return out
+	v := record.Strings(f.Strings()...)
+	(*l)[f] = v
+	return v
 }
 
 // matchFields is the number of fields matchRecord writes before the source record's.
 const matchFields = 14
 
-func matchRecord(slab *fieldSlab, opts ExtractOptions, src record.Record, field string, m ioc.Match, via, encoding string) record.Record {
+func matchRecord(slab *fieldSlab, flags *ipFlagLists, opts ExtractOptions, src record.Record, f found) record.Record {
+	m := &f.m
 	n := matchFields
 	if opts.Keep {
 		n += src.Len()
@@ -234,7 +321,7 @@ func matchRecord(slab *fieldSlab, opts ExtractOptions, src record.Record, field 
 	r := record.WithFields(append(slab.take(n),
 		record.Field{Name: FieldSource, Value: record.String(src.Meta.Source)},
 		record.Field{Name: FieldRecord, Value: record.Int(int64(src.Meta.N))},
-		record.Field{Name: FieldField, Value: record.String(field)},
+		record.Field{Name: FieldField, Value: record.String(f.field)},
 		record.Field{Name: FieldType, Value: record.String(string(m.Type))},
 		record.Field{Name: FieldValue, Value: record.String(m.Value)},
 		record.Field{Name: FieldRaw, Value: record.String(m.Raw)},
@@ -242,10 +329,10 @@ func matchRecord(slab *fieldSlab, opts ExtractOptions, src record.Record, field 
 		record.Field{Name: FieldEnd, Value: record.Int(int64(m.End))},
 		record.Field{Name: FieldDefanged, Value: record.Bool(m.Defanged)},
 		record.Field{Name: FieldRegistrable, Value: record.String(m.Registrable)},
-		record.Field{Name: FieldFlags, Value: record.Strings(m.IPFlags.Strings()...)},
+		record.Field{Name: FieldFlags, Value: flags.value(m.IPFlags)},
 		record.Field{Name: FieldWithin, Value: record.String(string(m.Within))},
-		record.Field{Name: FieldVia, Value: record.String(via)},
-		record.Field{Name: FieldEncoding, Value: record.String(encoding)},
+		record.Field{Name: FieldVia, Value: record.String(f.via)},
+		record.Field{Name: FieldEncoding, Value: record.String(f.encoding)},
 	))
 	r.Meta = src.Meta
 	if opts.Keep {

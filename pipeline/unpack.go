@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"iter"
 
 	"github.com/hunchsec/hunch/record"
 	"github.com/hunchsec/hunch/unpack"
@@ -52,26 +53,57 @@ func Unpack(ctx context.Context, in record.Stream, opts UnpackOptions) record.St
 		}
 	}
 	return mapOrdered(ctx, in, opts.Workers, func(rec record.Record, out []record.Record) []record.Record {
-		for _, tf := range texts(rec, opts.Fields, nil) {
-			res := u.Unpack(tf.text)
-			if len(res.Blobs) == 0 {
-				if opts.All {
-					r := blobRecord(opts, rec, tf.name, nil)
-					r.Set(FieldFullDecoded, record.String(tf.text))
-					out = append(out, r)
-				}
-				continue
+		return unpackRecord(u, opts, rec, out)
+	})
+}
+
+// UnpackEncoded is Unpack for a sink that takes rendered records (a record.EncodingWriter): the
+// workers render their blob records with enc as well as decoding them, so rendering runs in
+// parallel too. It yields runs of rendered records in input order, and the errors Unpack yields
+// in the same places; the bytes are those enc renders for Unpack's records.
+func UnpackEncoded(ctx context.Context, in record.Stream, opts UnpackOptions, enc *record.Encoder) iter.Seq2[Encoded, error] {
+	u := opts.Unpacker
+	if u == nil {
+		var err error
+		if u, err = unpack.New(unpack.DefaultOptions()); err != nil {
+			return func(yield func(Encoded, error) bool) { yield(Encoded{}, err) }
+		}
+	}
+	return mapEncoded(ctx, in, opts.Workers, func() renderFunc {
+		var out []record.Record
+		return func(rec record.Record, dst []byte) ([]byte, int) {
+			out = unpackRecord(u, opts, rec, out[:0])
+			for _, r := range out {
+				dst = enc.AppendRecord(dst, r)
 			}
-			for i := range res.Blobs {
-				r := blobRecord(opts, rec, tf.name, &res.Blobs[i])
-				if i == 0 {
-					r.Set(FieldFullDecoded, record.String(res.FullDecoded))
-				}
+			n := len(out)
+			clear(out)
+			return dst, n
+		}
+	})
+}
+
+// unpackRecord appends the blob records of rec to out.
+func unpackRecord(u *unpack.Unpacker, opts UnpackOptions, rec record.Record, out []record.Record) []record.Record {
+	for _, tf := range texts(rec, opts.Fields, nil) {
+		res := u.Unpack(tf.text)
+		if len(res.Blobs) == 0 {
+			if opts.All {
+				r := blobRecord(opts, rec, tf.name, nil)
+				r.Set(FieldFullDecoded, record.String(tf.text))
 				out = append(out, r)
 			}
+			continue
 		}
-		return out
-	})
+		for i := range res.Blobs {
+			r := blobRecord(opts, rec, tf.name, &res.Blobs[i])
+			if i == 0 {
+				r.Set(FieldFullDecoded, record.String(res.FullDecoded))
+			}
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func blobRecord(opts UnpackOptions, src record.Record, field string, b *unpack.Blob) record.Record {
