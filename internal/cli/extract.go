@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"iter"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -40,6 +41,7 @@ indicators seen only in decoded text are marked via=decoded.`,
   hunch unpack -f CommandLine events.ndjson | hunch extract -f full_decoded
   cat proxy.log | hunch extract --types url,domain --unique global -o csv`,
 		RunE: func(cmd *cobra.Command, files []string) error {
+			defer paceGC(e.getenv)()
 			opts := ioc.Options{FileNameTLDs: fileTLDs}
 			if types != "" {
 				for _, t := range strings.Split(types, ",") {
@@ -81,8 +83,10 @@ indicators seen only in decoded text are marked via=decoded.`,
 					return err
 				}
 			}
-			return e.transform(&in, files, func(src record.Stream) record.Stream {
+			return e.transformEncoded(&in, files, func(src record.Stream) record.Stream {
 				return pipeline.Extract(e.ctx, src, po)
+			}, func(src record.Stream, enc *record.Encoder) iter.Seq2[pipeline.Encoded, error] {
+				return pipeline.ExtractEncoded(e.ctx, src, po, enc)
 			}, pipeline.ErrUniqueLimit)
 		},
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math"
 	"os"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
 )
 
@@ -168,6 +170,15 @@ func terminalFD(w io.Writer) (int, bool) {
 // fn to the output writer. Errors matching one of warnings are printed and make the result
 // partial (exit 3) without stopping; malformed input records are counted the same way.
 func (e *env) transform(in *inputFlags, files []string, fn func(record.Stream) record.Stream, warnings ...error) error {
+	return e.transformEncoded(in, files, fn, nil, warnings...)
+}
+
+// transformEncoded is transform for a verb that can also render its records on its workers
+// (pipeline.ExtractEncoded, pipeline.UnpackEncoded): when the output format renders each
+// record on its own (ndjson, json), encoded is used and the writer only copies the rendered
+// bytes in order; otherwise, or when encoded is nil, fn's records go to the writer one by one.
+func (e *env) transformEncoded(in *inputFlags, files []string, fn func(record.Stream) record.Stream,
+	encoded func(record.Stream, *record.Encoder) iter.Seq2[pipeline.Encoded, error], warnings ...error) error {
 	src, t, err := e.inputs(in, files)
 	if err != nil {
 		return err
@@ -176,20 +187,41 @@ func (e *env) transform(in *inputFlags, files []string, fn func(record.Stream) r
 	if err != nil {
 		return err
 	}
+	// warn reports err and returns nil when it is one of warnings; otherwise it returns err.
+	warn := func(err error) error {
+		if isAny(err, warnings) {
+			fmt.Fprintf(e.stderr, "hunch: warning: %v\n", err)
+			t.skipped++
+			return nil
+		}
+		return err
+	}
 	var first error
-	for rec, err := range fn(src) {
-		if err != nil {
-			if isAny(err, warnings) {
-				fmt.Fprintf(e.stderr, "hunch: warning: %v\n", err)
-				t.skipped++
+	if ew, ok := w.(record.EncodingWriter); ok && encoded != nil {
+		for run, err := range encoded(src, ew.Encoder()) {
+			if err != nil {
+				if first = warn(err); first != nil {
+					break
+				}
 				continue
 			}
-			first = err
-			break
+			if err := ew.WriteEncoded(run.Data, run.N); err != nil {
+				first = fmt.Errorf("writing output: %w", err)
+				break
+			}
 		}
-		if err := w.Write(rec); err != nil {
-			first = fmt.Errorf("writing output: %w", err)
-			break
+	} else {
+		for rec, err := range fn(src) {
+			if err != nil {
+				if first = warn(err); first != nil {
+					break
+				}
+				continue
+			}
+			if err := w.Write(rec); err != nil {
+				first = fmt.Errorf("writing output: %w", err)
+				break
+			}
 		}
 	}
 	if err := w.Close(); err != nil && first == nil {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"iter"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hunchsec/hunch/pipeline"
@@ -66,6 +68,7 @@ or corrupt data is reported in the blob's error field and processing goes on.`,
 		Example: `  hunch unpack -f CommandLine events.ndjson
   hunch unpack -f CommandLine events.ndjson | hunch extract -f full_decoded`,
 		RunE: func(cmd *cobra.Command, files []string) error {
+			defer paceGC(e.getenv)()
 			u, err := up.unpacker(false)
 			if err != nil {
 				return err
@@ -74,8 +77,10 @@ or corrupt data is reported in the blob's error field and processing goes on.`,
 				return usagef("--jobs must be at least 1")
 			}
 			po := pipeline.UnpackOptions{Unpacker: u, Fields: fields, Keep: len(fields) > 0, All: all, Workers: jobs}
-			return e.transform(&in, files, func(src record.Stream) record.Stream {
+			return e.transformEncoded(&in, files, func(src record.Stream) record.Stream {
 				return pipeline.Unpack(e.ctx, src, po)
+			}, func(src record.Stream, enc *record.Encoder) iter.Seq2[pipeline.Encoded, error] {
+				return pipeline.UnpackEncoded(e.ctx, src, po, enc)
 			})
 		},
 	}
