@@ -1,0 +1,81 @@
+package abusech
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/ioc"
+)
+
+// addSeeds adds every testdata file matching pattern, and a few hand-made edge cases.
+func addSeeds(f *testing.F, pattern string) {
+	files, err := filepath.Glob(filepath.Join("testdata", pattern))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seeds match %s: %v", pattern, err)
+	}
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{``, `null`, `[]`, `{}`, `{"query_status":"ok"}`, `{"query_status":"ok","data":null}`,
+		`{"query_status":"ok","data":[null]}`, `{"query_status":"ok","urls":[{"url_status":"online"}],"url_count":"-5"}`,
+		`{"query_status":"ok","data":[{"confidence_level":"1e99","tags":"x"}]}`} {
+		f.Add([]byte(s))
+	}
+}
+
+// checkParsed asserts what every conversion must give: a result for the indicator asked about,
+// and either an error with an Unknown verdict or a verdict on the scale.
+func checkParsed(t *testing.T, in enrich.Indicator, r enrich.Result) {
+	t.Helper()
+	if r.Indicator != in {
+		t.Fatalf("result for %v, asked about %v", r.Indicator, in)
+	}
+	if r.Err != nil {
+		if r.Verdict != enrich.Unknown {
+			t.Fatalf("failed result has verdict %v", r.Verdict)
+		}
+		var pass bool
+		for _, s := range []error{enrich.ErrBadReply, enrich.ErrAuth, ErrRefused, enrich.ErrUnsupported} {
+			pass = pass || errors.Is(r.Err, s)
+		}
+		if !pass {
+			t.Fatalf("error %v wraps none of the documented sentinels", r.Err)
+		}
+		return
+	}
+	if r.Verdict < enrich.Unknown || r.Verdict > enrich.Malicious || r.Verdict == enrich.Benign {
+		t.Fatalf("verdict %v: abuse.ch lists never say benign", r.Verdict)
+	}
+	if r.Summary == "" {
+		t.Fatalf("no summary for verdict %v", r.Verdict)
+	}
+}
+
+func fuzzParser(f *testing.F, pattern string, types []ioc.Type, parse func(enrich.Indicator, []byte) enrich.Result) {
+	addSeeds(f, pattern)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, typ := range types {
+			in := enrich.Indicator{Type: typ, Value: "198.51.100.7"}
+			checkParsed(t, in, parse(in, body))
+		}
+	})
+}
+
+func FuzzURLhausReply(f *testing.F) {
+	fuzzParser(f, "urlhaus_*.json", []ioc.Type{ioc.URL, ioc.IPv4, ioc.SHA256}, parseURLhaus)
+}
+
+func FuzzThreatFoxReply(f *testing.F) {
+	fuzzParser(f, "threatfox_*.json", []ioc.Type{ioc.IPv4, ioc.Domain, ioc.URL, ioc.MD5}, parseThreatFox)
+}
+
+func FuzzMalwareBazaarReply(f *testing.F) {
+	fuzzParser(f, "malwarebazaar_*.json", []ioc.Type{ioc.SHA256}, parseMalwareBazaar)
+}
