@@ -14,15 +14,15 @@
 //
 //   - score ≥ 75: Malicious;
 //   - 25 ≤ score < 75: Suspicious;
-//   - score < 25 and data.isWhitelisted true: Benign. AbuseIPDB keeps whitelisted networks
-//     (large DNS resolvers, search engine crawlers, …) at score 0;
+//   - score < 25 and data.isWhitelisted true (the address is on one of AbuseIPDB's
+//     whitelists): Benign;
 //   - otherwise Unknown: an address nobody reported, or one with a few low-confidence reports,
 //     is not thereby known to be good. AbuseIPDB says of its whitelists that they "give the
 //     benefit of the doubt" and should not be a basis for action, so Benign never comes from
 //     the absence of reports alone. isWhitelisted null (no whitelist lookup) counts as false.
 //
 // msticpy for comparison calls > 50 high and > 0 warning, so a single stale report already
-// warns; XSOAR's AbuseIPDB integration calls ≥ 80 (configurable) bad.
+// warns; XSOAR's AbuseIPDB integration takes one configurable "malicious" threshold.
 //
 // A 404 answer is Unknown with the summary "not found". AbuseIPDB explains errors in
 // {"errors":[{"detail":…,"status":…}]}; the detail is put into the error message.

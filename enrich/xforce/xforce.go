@@ -18,22 +18,22 @@
 //
 //   - score ≥ 7: Malicious;
 //   - 4 ≤ score < 7: Suspicious;
-//   - score < 4: Benign (X-Force knows the address or URL and rates it low risk; every public
-//     IP has at least its registry history and scores 1 without other findings);
-//   - no score (null or absent; X-Force lists URLs it has not rated with "score": null):
+//   - score < 4: Benign (X-Force knows the address or URL and rates it low risk; an address
+//     with nothing but its registry history scores 1);
+//   - no score (null or absent; X-Force answers "score": null for URLs it has not rated):
 //     Unknown.
 //
-// These follow X-Force's own low/medium/high bands and XSOAR's XFE v2 integration (default
-// threshold 7: above it bad, above half of it suspicious). msticpy calls score ≥ 5 high and
-// 2–5 warning, which turns an address seen once on a multihoster with a weak category
-// (scores around 4.3) into an alert.
+// These follow XSOAR's XFE v2 integration (default threshold 7: above it bad, above half of
+// it suspicious), with the boundaries on whole scores. msticpy calls score ≥ 5 high and 2–5
+// warning, so a score of 2 already warns.
 //
 // A malware report means X-Force holds the hash in its malware collection:
 //
 //   - a malware family named (malware.family or origins.external.family) or risk "high":
 //     Malicious;
 //   - risk "medium": Suspicious;
-//   - risk "low" and no family: Benign (X-Force's rating for samples its sources do not detect);
+//   - risk "low" and no family: Benign (as in XSOAR; the low-risk reports seen carry a
+//     detection coverage of 0);
 //   - anything else: Unknown.
 //
 // A 404 ({"error":"Not found."}) is Unknown with the summary "not found". The Reference is the
