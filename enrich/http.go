@@ -43,6 +43,15 @@ type HTTP struct {
 	UserAgent string
 }
 
+// errTransient marks failures worth another attempt: no reply, a reply cut short, 5xx.
+var errTransient = errors.New("transient failure")
+
+// transient wraps an error so that errors.Is(err, errTransient) holds without changing its text.
+type transient struct{ error }
+
+func (transient) Is(target error) bool { return target == errTransient }
+func (t transient) Unwrap() error      { return t.error }
+
 // Reply is a provider's HTTP answer.
 type Reply struct {
 	Status int
@@ -69,15 +78,17 @@ func (h *HTTP) Do(ctx context.Context, newReq func(ctx context.Context) (*http.R
 			return nil, h.wrap(err)
 		}
 		rep, err := h.once(ctx, newReq)
+		h.Limiter.Release()
 		if err == nil {
 			return rep, nil
 		}
 		lastErr = err
 		var se *StatusError
-		retryable := ctx.Err() == nil
+		// Network errors and timeouts are retried; a reply that arrived but cannot be used is not.
+		retryable := ctx.Err() == nil && errors.Is(err, errTransient)
 		var wait time.Duration
 		if errors.As(err, &se) {
-			retryable = retryable && (se.Status == http.StatusTooManyRequests || se.Status >= 500)
+			retryable = ctx.Err() == nil && (se.Status == http.StatusTooManyRequests || se.Status >= 500)
 			if rep != nil {
 				wait = retryAfter(rep.Header.Get("Retry-After"), clock.Now())
 			}
@@ -121,9 +132,9 @@ func (h *HTTP) once(ctx context.Context, newReq func(context.Context) (*http.Req
 	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() == nil && actx.Err() != nil {
-			return nil, h.wrap(fmt.Errorf("no reply within %s", timeout))
+			return nil, h.wrap(transient{fmt.Errorf("no reply within %s", timeout)})
 		}
-		return nil, h.wrap(redact(err))
+		return nil, h.wrap(transient{redact(err)})
 	}
 	defer resp.Body.Close()
 	max := h.MaxReply
@@ -132,7 +143,7 @@ func (h *HTTP) once(ctx context.Context, newReq func(context.Context) (*http.Req
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
 	if err != nil {
-		return nil, h.wrap(fmt.Errorf("reading reply: %w", redact(err)))
+		return nil, h.wrap(transient{fmt.Errorf("reading reply: %w", redact(err))})
 	}
 	if int64(len(body)) > max {
 		return nil, h.wrap(fmt.Errorf("%w: reply larger than %d bytes", ErrBadReply, max))
@@ -141,7 +152,7 @@ func (h *HTTP) once(ctx context.Context, newReq func(context.Context) (*http.Req
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return rep, nil
 	}
-	se := &StatusError{Provider: h.Provider, Status: resp.StatusCode, Body: snippet(body)}
+	se := &StatusError{Provider: h.Provider, Status: resp.StatusCode, Body: snippet(body), err: errTransient}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		se.err = ErrAuth
@@ -149,6 +160,10 @@ func (h *HTTP) once(ctx context.Context, newReq func(context.Context) (*http.Req
 		se.err = ErrNotFound
 	case http.StatusTooManyRequests:
 		se.err = ErrRateLimited
+	default:
+		if resp.StatusCode < 500 {
+			se.err = nil
+		}
 	}
 	return rep, se
 }
