@@ -144,14 +144,14 @@ func TestLookupKeepAndDetails(t *testing.T) {
 func TestClassify(t *testing.T) {
 	ex, _ := ioc.NewExtractor(ioc.Options{})
 	for in, want := range map[string]string{
-		"8.8.8.8":                 "ipv4 8.8.8.8",
-		" evil[.]example.com ":        "domain evil.example.com",
-		"hxxps://evil.example.com/a":  "url https://evil.example.com/a",
-		"user@evil.example.com":       "email user@evil.example.com",
-		strings.Repeat("a", 64):   "sha256 " + strings.Repeat("a", 64),
-		"2001:db8::1":             "ipv6 2001:db8::1",
-		"not an indicator at all": "",
-		"evil.example.com and more":   "",
+		"8.8.8.8":                    "ipv4 8.8.8.8",
+		" evil[.]example.com ":       "domain evil.example.com",
+		"hxxps://evil.example.com/a": "url https://evil.example.com/a",
+		"user@evil.example.com":      "email user@evil.example.com",
+		strings.Repeat("a", 64):      "sha256 " + strings.Repeat("a", 64),
+		"2001:db8::1":                "ipv6 2001:db8::1",
+		"not an indicator at all":    "",
+		"evil.example.com and more":  "",
 	} {
 		typ, val, ok := pipeline.Classify(ex, in)
 		got := ""
