@@ -1,10 +1,15 @@
 package geoip
 
 import (
+	"bytes"
 	"errors"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/oschwald/maxminddb-golang/v2"
+	"github.com/oschwald/maxminddb-golang/v2/mmdbdata"
 )
 
 // FuzzLookupString checks that any input either parses as an address and gets a consistent
@@ -70,6 +75,55 @@ func FuzzParseChecksum(f *testing.F) {
 		}
 		if again, ok := parseChecksum(sum + "  file.tar.gz"); !ok || again != sum {
 			t.Errorf("round trip of %q gave %q, %v", sum, again, ok)
+		}
+	})
+}
+
+// dataSection returns the data section of the mmdb file at path: the bytes between the
+// search tree's 16-byte separator and the metadata marker.
+func dataSection(tb testing.TB, path string) []byte {
+	tb.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r, err := maxminddb.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer r.Close()
+	start := int(r.Metadata.NodeCount*r.Metadata.RecordSize/4) + 16
+	end := bytes.LastIndex(raw, []byte("\xab\xcd\xefMaxMind.com"))
+	if start > end || end < 0 {
+		tb.Fatalf("%s: cannot find the data section", path)
+	}
+	return raw[start:end]
+}
+
+// FuzzDecodeRecord feeds arbitrary bytes to the record decoder as if they were a record in a
+// database's data section: it must return an error or a record, never panic or hang, and what
+// it gives Location must be in range.
+func FuzzDecodeRecord(f *testing.F) {
+	d := writeTestDBs(f)
+	for _, p := range []string{d.city, d.asn, d.ipinfoCountryASN, d.ipinfoLite, d.ipinfoLocation, d.dbip, d.odd} {
+		f.Add(dataSection(f, p))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r record
+		if _, err := r.UnmarshalMaxMindDBCursor(mmdbdata.NewDecoder(data, 0).Cursor()); err != nil {
+			return
+		}
+		var loc Location
+		found := r.merge(&loc)
+		if loc.HasCoordinates && !validCoordinates(loc.Latitude, loc.Longitude) {
+			t.Errorf("coordinates out of range: %+v", loc)
+		}
+		if loc.ASN > 1<<32-1 {
+			t.Errorf("ASN out of range: %d", loc.ASN)
+		}
+		empty := Location{}
+		if !found && !equalLocation(loc, empty) {
+			t.Errorf("merge reported nothing but filled %+v", loc)
 		}
 	})
 }
