@@ -67,4 +67,3 @@ func FuzzReadJSON(f *testing.F) {
 		checkEntries(t, es)
 	})
 }
-
