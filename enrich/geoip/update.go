@@ -171,7 +171,7 @@ func validEdition(s string) bool {
 }
 
 func updateEdition(ctx context.Context, o *UpdateOptions, edition string) (Updated, error) {
-	sum, err := fetchChecksum(ctx, o, edition)
+	sum, archiveName, err := fetchChecksum(ctx, o, edition)
 	if err != nil {
 		return Updated{}, err
 	}
@@ -181,7 +181,7 @@ func updateEdition(ctx context.Context, o *UpdateOptions, edition string) (Updat
 		u.UpToDate = true
 		return u, err
 	}
-	if err := download(ctx, o, edition, sum, dst); err != nil {
+	if err := download(ctx, o, edition, sum, archiveName, dst); err != nil {
 		return Updated{}, err
 	}
 	return describe(edition, dst, sum)
@@ -219,22 +219,40 @@ func get(ctx context.Context, o *UpdateOptions, u string) (*http.Response, error
 	return nil, fmt.Errorf("download server answered HTTP %d: %s", resp.StatusCode, msg)
 }
 
-// fetchChecksum fetches the published SHA-256 of the edition's current archive.
-func fetchChecksum(ctx context.Context, o *UpdateOptions, edition string) (string, error) {
+// fetchChecksum fetches the published SHA-256 of the edition's current archive and the
+// archive's file name (edition.tar.gz when the reply names none).
+func fetchChecksum(ctx context.Context, o *UpdateOptions, edition string) (sum, name string, err error) {
 	resp, err := get(ctx, o, downloadURL(o, edition, "tar.gz.sha256"))
 	if err != nil {
-		return "", fmt.Errorf("fetch checksum: %w", err)
+		return "", "", fmt.Errorf("fetch checksum: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if err != nil {
-		return "", fmt.Errorf("fetch checksum: %w", err)
+		return "", "", fmt.Errorf("fetch checksum: %w", err)
 	}
 	sum, ok := parseChecksum(string(body))
 	if !ok {
-		return "", fmt.Errorf("fetch checksum: reply %.80q is not \"<sha256>  <file name>\"", body)
+		return "", "", fmt.Errorf("fetch checksum: reply %.80q is not \"<sha256>  <file name>\"", body)
 	}
-	return sum, nil
+	name = edition + ".tar.gz"
+	if f := strings.Fields(string(body)); len(f) > 1 && validArchiveName(f[1]) {
+		name = f[1]
+	}
+	return sum, name, nil
+}
+
+// validArchiveName accepts a plain file name that is safe to write into the checksum file.
+func validArchiveName(s string) bool {
+	if len(s) > 200 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // parseChecksum reads the hex SHA-256 from a sha256sum line "<sha256>  <file name>" (the
@@ -332,7 +350,7 @@ func (c *capped) Read(p []byte) (int, error) {
 
 // download fetches the edition's archive, checks it against sum and installs its database
 // at dst, leaving dst untouched on any failure.
-func download(ctx context.Context, o *UpdateOptions, edition, sum, dst string) (err error) {
+func download(ctx context.Context, o *UpdateOptions, edition, sum, archiveName, dst string) (err error) {
 	resp, err := get(ctx, o, downloadURL(o, edition, "tar.gz"))
 	if err != nil {
 		return fmt.Errorf("download archive: %w", err)
@@ -387,7 +405,7 @@ func download(ctx context.Context, o *UpdateOptions, edition, sum, dst string) (
 	}
 	// The database is in place; a failure to record its origin only costs a download
 	// next time, but is still reported.
-	line := fmt.Sprintf("%s  %s.tar.gz\n%s  %s\n", sum, edition, hex.EncodeToString(dbHash.Sum(nil)), filepath.Base(dst))
+	line := fmt.Sprintf("%s  %s\n%s  %s\n", sum, archiveName, hex.EncodeToString(dbHash.Sum(nil)), filepath.Base(dst))
 	if err := writeFileAtomic(sidecar(dst), []byte(line)); err != nil {
 		return fmt.Errorf("record checksum: %w", err)
 	}

@@ -264,7 +264,7 @@ func TestUpdateFreshThenUpToDateThenNewer(t *testing.T) {
 		t.Errorf("installed database mode: %v, %v", fi.Mode(), err)
 	}
 	side, _ := os.ReadFile(dst + ".sha256")
-	wantSide := sha256hex(a1) + "  GeoLite2-City.tar.gz\n" + sha256hex(db1) + "  GeoLite2-City.mmdb\n"
+	wantSide := sha256hex(a1) + "  GeoLite2-City_20261120.tar.gz\n" + sha256hex(db1) + "  GeoLite2-City.mmdb\n"
 	if string(side) != wantSide {
 		t.Errorf("checksum file = %q, want %q", side, wantSide)
 	}
@@ -358,6 +358,7 @@ func TestUpdateFailuresKeepOldFile(t *testing.T) {
 		wantErr  error  // errors.Is target, or nil
 		wantText string // substring of the error
 	}{
+		{"malformed checksum reply", standardArchive(t, ed, good), "<html>", 0, false, nil, "fetch checksum"},
 		{"checksum mismatch", standardArchive(t, ed, good), strings.Repeat("ab", 32), 0, false, ErrChecksumMismatch, "checksum mismatch"},
 		{"archive over the limit (Content-Length)", standardArchive(t, ed, good), "", 1024, false, ErrTooLarge, "limit"},
 		{"archive over the limit (streamed)", standardArchive(t, ed, good), "", 1024, true, ErrTooLarge, "limit"},
