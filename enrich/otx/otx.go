@@ -12,7 +12,8 @@
 //   - Benign:     OTX accepted a false-positive report for the indicator (a false_positive
 //     entry with assessment "accepted"), or the indicator carries validation entries — OTX's
 //     whitelists and popularity lists ("Whitelisted domain", Majestic, Alexa, known DNS
-//     resolvers …), which OTX itself uses to keep the indicator out of alerting;
+//     resolvers …). These win over any number of pulses: popular infrastructure such as
+//     public resolvers and CDNs shows up in many pulses as noise;
 //   - Unknown:    no pulse mentions the indicator (pulse_info.count is 0). OTX has no "clean"
 //     list beyond validation, so absence from pulses is not Benign;
 //   - Malicious:  pulse_info.count ≥ Options.MaliciousPulses (default 3), or any pulse names a
