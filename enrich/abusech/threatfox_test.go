@@ -81,6 +81,9 @@ func TestThreatFox(t *testing.T) {
 		{Name: "url-listed", Indicator: u, Replies: []enrichtest.Reply{reply("threatfox_url.json")},
 			Want: enrich.Malicious, WantSummary: "listed: Emotet, payload_delivery, confidence 90%",
 			Check: all(reference("https://threatfox.abuse.ch/ioc/294783/"), func(t *testing.T, r enrich.Result) { noDetail(t, r, "tags") })},
+		// A URL search keeps every entry ThreatFox returns.
+		{Name: "url-two-entries", Indicator: ind(ioc.URL, "http://cache-dist-5.example.net/js/loader.js"), Replies: []enrichtest.Reply{reply("threatfox_domain.json")},
+			Want: enrich.Malicious, WantSummary: "listed: 2 IOCs, ClearFake"},
 		{Name: "url-escaped-not-found", Indicator: oddURL, Replies: []enrichtest.Reply{unknown},
 			Want: enrich.Unknown, WantSummary: "not found"},
 
@@ -88,6 +91,8 @@ func TestThreatFox(t *testing.T) {
 		{Name: "md5-listed", Indicator: md5, Replies: []enrichtest.Reply{reply("threatfox_hash.json")},
 			Want: enrich.Malicious, WantSummary: "listed: Dridex, botnet_cc, confidence 50%, tags exe, test",
 			Check: reference("https://threatfox.abuse.ch/ioc/41/")},
+		{Name: "sha256-listed", Indicator: sha256, Replies: []enrichtest.Reply{reply("threatfox_hash.json")},
+			Want: enrich.Malicious, WantSummary: "Dridex"},
 		{Name: "sha256-not-found", Indicator: sha256, Replies: []enrichtest.Reply{unknown},
 			Want: enrich.Unknown, WantSummary: "not found"},
 
