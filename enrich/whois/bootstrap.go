@@ -3,7 +3,6 @@ package whois
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -325,16 +324,4 @@ func (r *registry) match(q query) string {
 		}
 		return best
 	}
-}
-
-// urlParse checks that s is an absolute http(s) URL and returns it.
-func urlParse(s string) (string, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "", err
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", errors.New("not an absolute http(s) URL")
-	}
-	return u.String(), nil
 }

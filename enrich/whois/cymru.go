@@ -94,11 +94,10 @@ func (c *Client) cymruBatch(ctx context.Context, batch []netip.Addr) (map[netip.
 		return nil, fmt.Errorf("connecting: %w", err)
 	}
 	defer conn.Close()
+	// Cancellation and the Timeout both end ctx; closing the connection then unblocks any
+	// read or write at once.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
 	ctxErr := func(err error) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
@@ -227,6 +226,9 @@ func parseCymruLine(line string) (netip.Addr, ASNInfo, lineKind, error) {
 			n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToUpper(s), "AS"), 10, 32)
 			if err != nil {
 				return netip.Addr{}, ASNInfo{}, lineSkip, fmt.Errorf("AS number %q does not parse", clip(s, 32))
+			}
+			if n == 0 { // RFC 7607: AS 0 never originates a route; 0 here means "NA"
+				return netip.Addr{}, ASNInfo{}, lineSkip, errors.New("AS 0 as an origin")
 			}
 			if i == 0 {
 				info.ASN = uint32(n)

@@ -299,6 +299,7 @@ func TestParseCymruLine(t *testing.T) {
 		{line: "AS15169x | 8.8.8.8 | 8.8.8.0/24 | US | arin | 2023-12-28 | G", err: "AS number"},
 		{line: "99999999999 | 8.8.8.8 | 8.8.8.0/24 | US | arin | 2023-12-28 | G", err: "AS number"},
 		{line: "15169 | 8.8.8.8 | 8.8.8.0/33 | US | arin | 2023-12-28 | G", err: "BGP prefix"},
+		{line: "0 15169 | 8.8.8.8 | 8.8.8.0/24 | US | arin | 2023-12-28 | G", err: "AS 0"},
 	}
 	for _, tt := range tests {
 		ip, info, kind, err := parseCymruLine(tt.line)

@@ -59,6 +59,7 @@ func FuzzRecordFromJSON(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"objectClassName":"ip network","startAddress":"::","endAddress":"::ffff:ffff"}`))
+	f.Add([]byte(`{"objectClassName":"ip network","startAddress":"fe80::1%eth0","endAddress":"fe80::ff%eth0"}`))
 	f.Add([]byte(`{"objectClassName":"autnum","startAutnum":5,"endAutnum":1,"events":[{"eventAction":"registration","eventDate":"x"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, kind := range []Kind{KindIP, KindDomain, KindASN} {

@@ -215,7 +215,7 @@ func ipRange(rec *Record, o *rdapObject) {
 	start, err1 := netip.ParseAddr(o.StartAddress)
 	end, err2 := netip.ParseAddr(o.EndAddress)
 	if err1 == nil && err2 == nil {
-		start, end = start.Unmap(), end.Unmap()
+		start, end = start.WithZone("").Unmap(), end.WithZone("").Unmap()
 		if start.Is4() != end.Is4() || end.Less(start) {
 			rec.Warnings = append(rec.Warnings, fmt.Sprintf("network range %s - %s is not a range", start, end))
 		} else {
@@ -244,12 +244,14 @@ func ipRange(rec *Record, o *rdapObject) {
 }
 
 // rangeToPrefixes splits [start, end] into the fewest prefixes that cover it exactly.
+// Addresses with a zone have no prefixes and give none.
 func rangeToPrefixes(start, end netip.Addr) []netip.Prefix {
 	var out []netip.Prefix
 	for len(out) < maxCIDRs {
+		found := false
 		for bits := 0; bits <= start.BitLen(); bits++ {
 			p := netip.PrefixFrom(start, bits)
-			if p.Masked().Addr() != start {
+			if !p.IsValid() || p.Masked().Addr() != start {
 				continue
 			}
 			last := lastAddr(p)
@@ -260,7 +262,10 @@ func rangeToPrefixes(start, end netip.Addr) []netip.Prefix {
 			if last == end {
 				return out
 			}
-			start = last.Next()
+			start, found = last.Next(), true
+			break
+		}
+		if !found {
 			break
 		}
 	}

@@ -429,11 +429,7 @@ func (c *Client) Lookup(ctx context.Context, query string) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("whois %s: %w", query, err)
 	}
-	target, err := joinURL(base, q.path())
-	if err != nil {
-		return nil, fmt.Errorf("whois %s: bootstrap server %q: %w", query, base, err)
-	}
-	body, source, err := c.get(ctx, target)
+	body, source, err := c.get(ctx, joinURL(base, q.path()))
 	if err != nil {
 		return nil, fmt.Errorf("whois %s: %w", query, err)
 	}
@@ -584,16 +580,13 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// joinURL appends an RDAP path to a base URL, which per RFC 9224 ends in "/" (tolerated when not).
-func joinURL(base, path string) (string, error) {
+// joinURL appends an RDAP path to a base URL, which per RFC 9224 ends in "/" (tolerated when
+// not). The base comes from the bootstrap and has been checked to be an absolute http(s) URL.
+func joinURL(base, path string) string {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	u, err := urlParse(base + path)
-	if err != nil {
-		return "", err
-	}
-	return u, nil
+	return base + path
 }
 
 func clip(s string, n int) string {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -703,6 +705,7 @@ func TestRangeToPrefixes(t *testing.T) {
 		{"2001:4860::", "2001:4860:ffff:ffff:ffff:ffff:ffff:ffff", "2001:4860::/32"},
 		{"::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::/0"},
 		{"2001:db8::1", "2001:db8::2", "2001:db8::1/128 2001:db8::2/128"},
+		{"fe80::1%eth0", "fe80::2%eth0", ""},
 	}
 	for _, tt := range tests {
 		var got []string
@@ -828,5 +831,51 @@ func TestStatusErrorMessages(t *testing.T) {
 		if got := tt.e.Unwrap(); got != tt.is {
 			t.Errorf("Unwrap() = %v, want %v", got, tt.is)
 		}
+	}
+}
+
+func TestBootstrapDiskCache(t *testing.T) {
+	e := newEnv(t)
+	dir := filepath.Join(t.TempDir(), "cache")
+	opts := e.options()
+	opts.DisableCymru = true
+	opts.CacheDir = dir
+	if _, err := New(opts).Lookup(context.Background(), "AS15169"); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "rdap-bootstrap-asn.json")
+	body, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("bootstrap file not cached: %v", err)
+	}
+	if string(body) != e.load("bootstrap/asn.json") {
+		t.Errorf("cached file differs from the one served")
+	}
+	if fi, err := os.Stat(p); err != nil || !fi.ModTime().Equal(e.clock.now()) {
+		t.Errorf("cached file stamped %v, want the fetch time %v", fi.ModTime(), e.clock.now())
+	}
+
+	// A corrupt cache file is ignored and replaced by a fresh fetch.
+	if err := os.WriteFile(p, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, e.clock.now(), e.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	before := len(e.boot.requests())
+	if _, err := New(opts).Lookup(context.Background(), "AS15169"); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(e.boot.requests()) - before; got != 1 {
+		t.Errorf("%d bootstrap fetches with a corrupt cache file, want 1", got)
+	}
+	if body, _ := os.ReadFile(p); !json.Valid(body) {
+		t.Errorf("corrupt cache file not replaced")
+	}
+
+	// An unwritable cache directory does not fail the lookup.
+	opts.CacheDir = filepath.Join(p, "not-a-dir")
+	if _, err := New(opts).Lookup(context.Background(), "AS15169"); err != nil {
+		t.Errorf("lookup failed over an unwritable cache: %v", err)
 	}
 }
