@@ -209,7 +209,7 @@ func (db *DB) Lookup(addr netip.Addr) (Location, error) {
 	if !routable(ip) {
 		return loc, nil
 	}
-	var rec record
+	var rec *record // allocated on the first record found: misses cost no allocation
 	for _, f := range db.files {
 		if ip.Is6() && f.info.IPVersion == 4 {
 			continue
@@ -221,8 +221,12 @@ func (db *DB) Lookup(addr netip.Addr) (Location, error) {
 		if !res.Found() {
 			continue
 		}
-		rec = record{}
-		if err := res.Decode(&rec); err != nil {
+		if rec == nil {
+			rec = new(record)
+		} else {
+			*rec = record{}
+		}
+		if err := res.Decode(rec); err != nil {
 			return Location{IP: addr}, fmt.Errorf("geoip lookup %s in %s: %w", ip, f.info.Name, err)
 		}
 		if !rec.merge(&loc) {
