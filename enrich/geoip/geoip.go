@@ -18,7 +18,8 @@ import (
 	"github.com/oschwald/maxminddb-golang/v2"
 )
 
-// ErrNotIP is returned (wrapped) by LookupString for input that is not an IP address.
+// ErrNotIP is returned (wrapped) by LookupString for input that is not an IP address, and
+// by Lookup for the zero netip.Addr.
 var ErrNotIP = errors.New("not an IP address")
 
 // DB is a set of opened mmdb files answering lookups together. It is safe for concurrent
@@ -38,8 +39,7 @@ type DatabaseInfo struct {
 	Path string
 	// Name is the base name of Path; Location.Sources lists files by it.
 	Name string
-	// Type is the metadata's database_type, e.g. "GeoLite2-City", "GeoLite2-ASN",
-	// "DBIP-City-Lite" or "ipinfo ip_country_asn.mmdb".
+	// Type is the metadata's database_type, e.g. "GeoLite2-City" or "GeoLite2-ASN".
 	Type string
 	// Built is the database build time.
 	Built time.Time
@@ -125,8 +125,8 @@ type Location struct {
 	ASN uint
 	// ASOrg is the organisation the autonomous system is registered to.
 	ASOrg string
-	// Network is the most specific network among the answering databases that contains IP:
-	// all answers hold for every address in it.
+	// Network is the most specific of the networks the answering databases matched; it
+	// contains IP, and each answering database gives the same record for all of it.
 	Network netip.Prefix
 	// Sources lists the base names of the database files that answered, in Open order.
 	Sources []string
