@@ -22,6 +22,9 @@ type Source struct {
 	Reliability Reliability // unset: DefaultReliability
 	Concurrency int         // batches in flight at once; ≤ 0: DefaultConcurrency
 	TTL         TTL         // cache lifetime by verdict; zero fields: DefaultTTL's
+	// NoCache keeps this provider's answers out of the cache: for local sources that answer as
+	// fast as the cache and whose data may change at any moment (a list file edited).
+	NoCache bool
 }
 
 // Options configures an Engine.
@@ -237,7 +240,7 @@ func (e *Engine) run(ctx context.Context, si int, uniq []Indicator, todo []int, 
 	src := e.sources[si]
 	name := src.Provider.Name()
 	var miss []int // positions in todo
-	if e.cache != nil && !o.NoCache && !o.Refresh {
+	if e.cache != nil && !o.NoCache && !o.Refresh && !src.NoCache {
 		now := e.clock.Now()
 		hits := 0
 		for k, j := range todo {
@@ -277,7 +280,7 @@ func (e *Engine) run(ctx context.Context, si int, uniq []Indicator, todo []int, 
 				for _, k := range b {
 					inds = append(inds, uniq[todo[k]])
 				}
-				rs := e.ask(ctx, src, inds, !o.NoCache)
+				rs := e.ask(ctx, src, inds, !o.NoCache && !src.NoCache)
 				for n, k := range b {
 					set(k, rs[n])
 				}

@@ -539,3 +539,15 @@ func TestParseVerdictAndReliability(t *testing.T) {
 		t.Error("grades out of order")
 	}
 }
+
+func TestEngineSourceNoCache(t *testing.T) {
+	p := &countProvider{name: "list", types: []ioc.Type{ioc.Domain}}
+	store := &mapStore{m: map[string][]byte{}, exp: map[string]time.Time{}}
+	e, _ := enrich.New(enrich.Options{Cache: enrich.NewCache(store, 0), Sources: []enrich.Source{{Provider: p, NoCache: true}}})
+	for range 2 {
+		e.Lookup(context.Background(), []enrich.Indicator{ind("a.example.com")}, enrich.LookupOptions{})
+	}
+	if p.items.Load() != 2 || len(store.m) != 0 || store.gets != 0 {
+		t.Errorf("asked %d, stored %d, store read %d times; want 2, 0, 0", p.items.Load(), len(store.m), store.gets)
+	}
+}

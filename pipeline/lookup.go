@@ -188,6 +188,8 @@ func appendVerdict(out *record.Record, rep enrich.Report, providers []string, op
 			case r.Err != nil:
 				summary = "error: " + r.Err.Error()
 				errs++
+			case r.Verdict == enrich.Unknown && r.Summary != "":
+				summary = r.Summary
 			default:
 				summary = r.Verdict.String()
 				if r.Summary != "" {

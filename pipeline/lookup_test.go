@@ -91,7 +91,7 @@ func TestLookupDistinct(t *testing.T) {
 	}
 	want := []string{
 		"evil.example.com|domain|malicious|intel|malicious: listed|",
-		"http://bad.example.net/x|url|unknown||unknown: listed|",
+		"http://bad.example.net/x|url|unknown||listed|",
 		"198.51.100.9|ipv4|suspicious|intel|suspicious: listed|",
 		"203.0.113.5|ipv4|unknown||error: boom|1",
 	}

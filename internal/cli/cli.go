@@ -47,6 +47,7 @@ type env struct {
 	output     string
 	columns    []string
 	verbose    int
+	data       string
 
 	log *slog.Logger
 	cfg *config.Config
@@ -116,8 +117,10 @@ enriches indicators, and hands the results back — one static binary, no servic
 	pf.StringVarP(&e.output, "output", "o", "", "output format: table, json, ndjson, csv (default table on a terminal, ndjson otherwise)")
 	pf.StringSliceVar(&e.columns, "columns", nil, "comma-separated fields to write, in this order (default: all fields)")
 	pf.CountVarP(&e.verbose, "verbose", "v", "more log output on stderr (-v info, -vv debug)")
+	pf.StringVar(&e.data, "data", "", "data directory: cache and database (default $XDG_DATA_HOME/hunch)")
 
-	root.AddCommand(newVersionCmd(e), newExtractCmd(e), newUnpackCmd(e))
+	root.AddCommand(newVersionCmd(e), newExtractCmd(e), newUnpackCmd(e), newLookupCmd(e), newGeoIPCmd(e), newWhoisCmd(e),
+		newCacheCmd(e), newConfigCmd(e))
 	// Unknown sub-commands and stray arguments are usage errors.
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {

@@ -10,17 +10,56 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hunchsec/hunch/enrich/providers"
 )
 
 // Config is the whole of hunch's configuration file.
 type Config struct {
 	// Path is the file the configuration was read from ("" when none was found).
 	Path string `yaml:"-"`
+	// DataDir holds the embedded database (cache, later the intel store) and provider state;
+	// default $XDG_DATA_HOME/hunch. --data overrides it.
+	DataDir string `yaml:"data_dir"`
 	// IOC configures indicator extraction.
 	IOC IOC `yaml:"ioc"`
+	// Enrich configures threat-intelligence providers, the combined verdict and the cache.
+	Enrich providers.Config `yaml:"enrich"`
+	// GeoIP configures location lookups.
+	GeoIP GeoIP `yaml:"geoip"`
+	// Whois configures RDAP and Team Cymru lookups.
+	Whois Whois `yaml:"whois"`
+}
+
+// GeoIP configures location lookups from MaxMind-format databases.
+type GeoIP struct {
+	// Files are .mmdb databases (City, Country, ASN; GeoLite2, GeoIP2, DB-IP or IPinfo), asked in
+	// order. Default: every .mmdb in Dir.
+	Files []string `yaml:"files"`
+	// Dir is where `hunch geoip update` installs databases (default <data_dir>/geoip).
+	Dir string `yaml:"dir"`
+	// AccountID and LicenseKey are the MaxMind credentials for updates.
+	AccountID  string           `yaml:"account_id"`
+	LicenseKey providers.Secret `yaml:"license_key"`
+	// Editions to download (default GeoLite2-City and GeoLite2-ASN).
+	Editions []string `yaml:"editions"`
+	// BaseURL replaces https://download.maxmind.com (a mirror or proxy).
+	BaseURL string `yaml:"base_url"`
+}
+
+// Whois configures RDAP and Team Cymru lookups.
+type Whois struct {
+	// BootstrapURL replaces IANA's RDAP bootstrap root (https://data.iana.org/rdap/).
+	BootstrapURL string `yaml:"bootstrap_url"`
+	// Cymru is the Team Cymru whois server, host:port (default whois.cymru.com:43; "off" disables).
+	Cymru string `yaml:"cymru"`
+	// Timeout bounds each request (default 15s).
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // IOC configures indicator extraction.
@@ -78,6 +117,7 @@ func Load(explicit string, getenv func(string) string) (*Config, error) {
 				return nil, fmt.Errorf("config %s: %w", path, err)
 			}
 			cfg.Path = path
+			cfg.resolvePaths(filepath.Dir(path))
 		case errors.Is(err, os.ErrNotExist) && !mustExist:
 		default:
 			return nil, fmt.Errorf("reading config: %w", err)
@@ -122,5 +162,57 @@ func (c *Config) Validate() error {
 			errs = append(errs, &FieldError{field + ".pattern", err.Error()})
 		}
 	}
+	for _, p := range c.Enrich.Providers {
+		field := fmt.Sprintf("enrich.providers.%s", p.Name)
+		if !slices.Contains(providers.Kinds(), p.Kind()) {
+			errs = append(errs, &FieldError{field + ".type", fmt.Sprintf("unknown provider type %q (known: %s)", p.Kind(), strings.Join(providers.Kinds(), ", "))})
+		}
+		for name, n := range map[string]int{"retries": p.Retries + 1, "concurrency": p.Concurrency, "rate.per_minute": p.Rate.PerMinute,
+			"rate.per_day": p.Rate.PerDay, "max_age_days": p.MaxAgeDays, "limit": p.Limit, "max_reply": int(p.MaxReply)} {
+			if n < 0 {
+				errs = append(errs, &FieldError{field + "." + name, "must not be negative"})
+			}
+		}
+		if p.Timeout < 0 || p.Refresh < 0 {
+			errs = append(errs, &FieldError{field, "durations must not be negative"})
+		}
+		if p.Kind() == "local" && len(p.Files) == 0 {
+			errs = append(errs, &FieldError{field + ".files", "a local list needs at least one file"})
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// resolvePaths makes the file paths of the configuration relative to its own directory, so a
+// configuration and the lists beside it can move together.
+func (c *Config) resolvePaths(dir string) {
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, "~") {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	c.DataDir = abs(c.DataDir)
+	c.GeoIP.Dir = abs(c.GeoIP.Dir)
+	for i := range c.GeoIP.Files {
+		c.GeoIP.Files[i] = abs(c.GeoIP.Files[i])
+	}
+	for i := range c.Enrich.Providers {
+		for j := range c.Enrich.Providers[i].Files {
+			c.Enrich.Providers[i].Files[j] = abs(c.Enrich.Providers[i].Files[j])
+		}
+	}
+}
+
+// DefaultDataDir returns $XDG_DATA_HOME/hunch (or ~/.local/share/hunch).
+func DefaultDataDir(getenv func(string) string) string {
+	dir := getenv("XDG_DATA_HOME")
+	if dir == "" {
+		home := getenv("HOME")
+		if home == "" {
+			return ""
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(dir, "hunch")
 }

@@ -1,0 +1,22 @@
+#!/bin/sh
+# hunch's demo on the bundled data, offline: decode the PowerShell in synthetic Windows process
+# events, extract the indicators, and look them up in two local lists and a generated GeoIP
+# database. Run from anywhere: sh examples/demo.sh
+set -eu
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+go build -o "$work/hunch" ./cmd/hunch
+go run ./examples/gen/geodb -o "$work/data/geoip/demo-geo.mmdb"
+hunch() { "$work/hunch" "$@"; }
+
+echo '== 1. Decode and extract: network indicators in the PowerShell command lines'
+hunch extract --unpack -f CommandLine -o table --columns record,Computer,type,value,via,encoding \
+	--types ipv4,ipv6,domain,url,email examples/events.ndjson
+
+echo
+echo '== 2. Look them up: local threat intel + allow list (examples/hunch.yaml), GeoIP, cache'
+hunch extract --unpack -f CommandLine --unique global --types ipv4,ipv6,domain,email examples/events.ndjson |
+	hunch lookup --config examples/hunch.yaml --data "$work/data" -f value -o table \
+		--columns indicator,type,verdict,decided_by,threatintel,country,as_org
