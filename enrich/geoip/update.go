@@ -44,7 +44,8 @@ type UpdateOptions struct {
 	// Client makes the requests; nil means a plain http.Client. It must follow redirects
 	// (the default policy does): MaxMind answers the download with a redirect to a
 	// presigned storage URL, and Go's client drops the Authorization header when the
-	// redirect leaves the download host.
+	// redirect leaves the download host. Requests end with ctx; give ctx a deadline or the
+	// client a Timeout to bound a stalled download.
 	Client *http.Client
 	// BaseURL is the download server, DefaultBaseURL when empty; tests and mirrors set it.
 	BaseURL string
