@@ -84,7 +84,7 @@ func (s *fakeServer) requests() []string {
 
 // env is a set of fake registries behind a fake IANA bootstrap, plus a fake Team Cymru.
 type env struct {
-	t                                              *testing.T
+	t                                              testing.TB
 	boot, verisign, markmonitor, arin, ripe, apnic *fakeServer
 	pir, nominet                                   *fakeServer
 	cymru                                          *fakeCymru
@@ -92,7 +92,7 @@ type env struct {
 	placeholders                                   *strings.Replacer
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, clock: &fakeClock{t: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}}
 	mk := func() *fakeServer {
@@ -174,7 +174,7 @@ type fakeCymru struct {
 	stall bool
 }
 
-func newFakeCymru(t *testing.T, answer func(ips []string) string) *fakeCymru {
+func newFakeCymru(t testing.TB, answer func(ips []string) string) *fakeCymru {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
