@@ -70,8 +70,17 @@ type rdapCIDR0 struct {
 	Length   int    `json:"length"`
 }
 
-// objectClass is the objectClassName each kind of query must be answered with.
-var objectClass = map[Kind]string{KindIP: "ip network", KindDomain: "domain", KindASN: "autnum"}
+// objectClass is the objectClassName a query of kind must be answered with.
+func objectClass(kind Kind) string {
+	switch kind {
+	case KindIP:
+		return "ip network"
+	case KindDomain:
+		return "domain"
+	default:
+		return "autnum"
+	}
+}
 
 // maxEntityDepth bounds the search through nested entities.
 const maxEntityDepth = 4
@@ -94,7 +103,7 @@ func recordFromJSON(kind Kind, body []byte) (*Record, error) {
 		return nil, fmt.Errorf("%w: rdap error %d: %s", ErrBadReply, *o.ErrorCode, clip(msg, 200))
 	}
 	rec := &Record{Kind: kind, Raw: json.RawMessage(bytes.Clone(body))}
-	switch want := objectClass[kind]; {
+	switch want := objectClass(kind); {
 	case o.ObjectClassName == "":
 		rec.Warnings = append(rec.Warnings, fmt.Sprintf("reply has no objectClassName (want %q)", want))
 	case !strings.EqualFold(o.ObjectClassName, want):
@@ -188,20 +197,18 @@ func dates(rec *Record, events []rdapEvent) {
 	}
 }
 
-// dateLayouts are tried in turn: RFC 3339 as RFC 9083 requires, then the near misses some
-// servers send (no zone, which is taken as UTC; a space for the T; a bare date).
-var dateLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05Z07:00",
-	"2006-01-02 15:04:05",
-	"2006-01-02",
-}
-
-// parseDate parses an RDAP eventDate and returns it in UTC.
+// parseDate parses an RDAP eventDate and returns it in UTC. It tries RFC 3339, as RFC 9083
+// requires, then the near misses some servers send: no zone (taken as UTC), a space for the
+// T, a bare date.
 func parseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	for _, l := range dateLayouts {
+	for _, l := range [...]string{
+		time.RFC3339Nano,
+		"2006-01-02T15:04:05.999999999",
+		"2006-01-02 15:04:05Z07:00",
+		"2006-01-02 15:04:05",
+		"2006-01-02",
+	} {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), nil
 		}

@@ -123,7 +123,9 @@ type Options struct {
 	// RIPE is one); zero means DefaultMaxRedirects, negative means none.
 	MaxRedirects int
 	// SkipRelated stops Lookup from following a domain registry's "related" link to the
-	// registrar's RDAP server, which often holds the registrant and abuse contacts.
+	// registrar's RDAP server, which often holds the registrant and abuse contacts. Without
+	// it the link is followed (one request) only when the registry's reply lacks the
+	// registrant or the abuse e-mail.
 	SkipRelated bool
 	// MaxReplyBytes bounds each reply body; zero means DefaultMaxReplyBytes.
 	MaxReplyBytes int64
@@ -444,7 +446,7 @@ func (c *Client) Lookup(ctx context.Context, query string) (*Record, error) {
 		rec.ASN = q.asn
 	}
 
-	if q.kind == KindDomain && !c.opts.SkipRelated {
+	if q.kind == KindDomain && !c.opts.SkipRelated && (rec.Registrant == "" && rec.Org == "" || rec.AbuseEmail == "") {
 		c.followRelated(ctx, rec)
 	}
 	if q.kind == KindIP && !c.opts.DisableCymru {

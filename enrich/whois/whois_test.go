@@ -412,6 +412,28 @@ func TestLookupRelatedFailureIsAWarning(t *testing.T) {
 	}
 }
 
+func TestLookupRelatedOnlyWhenNeeded(t *testing.T) {
+	e := newEnv(t)
+	// A thick registry that already names the registrant and the abuse contact.
+	e.pir.set("/rdap/domain/example.org", reply{body: `{"objectClassName": "domain", "ldhName": "example.org",
+		"links": [{"rel": "related", "type": "application/rdap+json", "href": "` + e.markmonitor.URL + `/rdap/domain/example.org"}],
+		"entities": [
+			{"roles": ["registrant"], "vcardArray": ["vcard", [["fn", {}, "text", "Example Org"], ["kind", {}, "text", "org"]]]},
+			{"roles": ["registrar"], "vcardArray": ["vcard", [["fn", {}, "text", "Registrar"]]],
+			 "entities": [{"roles": ["abuse"], "vcardArray": ["vcard", [["email", {}, "text", "abuse@registrar.example"]]]}]}],
+		"events": [{"eventAction": "registration", "eventDate": "1995-08-31T04:00:00Z"}]}`})
+	rec, err := New(e.options()).Lookup(context.Background(), "example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.markmonitor.requests(); len(got) != 0 {
+		t.Errorf("followed the related link although nothing was missing: %q", got)
+	}
+	if rec.Registrant != "Example Org" || rec.Org != "Example Org" || rec.AbuseEmail != "abuse@registrar.example" || rec.RegistrarSource != "" {
+		t.Errorf("record %+v", summarize(rec))
+	}
+}
+
 func TestLookupCymruFailureIsAWarning(t *testing.T) {
 	e := newEnv(t)
 	opts := e.options()
