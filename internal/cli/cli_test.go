@@ -12,13 +12,19 @@ import (
 // runHunch runs the CLI in-process with the given stdin and a clean environment.
 func runHunch(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runHunchEnv(t, nil, stdin, args...)
+}
+
+// runHunchEnv runs hunch with an environment of only vars (and an empty config home).
+func runHunchEnv(t *testing.T, vars map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cfgHome := t.TempDir()
 	getenv := func(k string) string {
 		if k == "XDG_CONFIG_HOME" {
 			return cfgHome
 		}
-		return ""
+		return vars[k]
 	}
 	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errb, getenv)
 	return code, out.String(), errb.String()
