@@ -47,10 +47,17 @@ func mapOrdered(ctx context.Context, in record.Stream, workers int, fn func(reco
 		}
 	}
 	return func(yield func(record.Record, error) bool) {
+		// The output slices go round: the consumer hands each back once it has yielded it.
+		free := make(chan []item, 2*workers+1)
 		newWorker := func() func([]item) []item {
 			var scratch []record.Record
 			return func(batch []item) []item {
-				out := make([]item, 0, len(batch))
+				var out []item
+				select {
+				case out = <-free:
+				default:
+					out = make([]item, 0, 4*len(batch))
+				}
 				for _, it := range batch {
 					if it.err != nil {
 						out = append(out, it)
@@ -69,6 +76,11 @@ func mapOrdered(ctx context.Context, in record.Stream, workers int, fn func(reco
 				if !yield(it.rec, it.err) {
 					return false
 				}
+			}
+			clear(out) // drop references to the records yielded
+			select {
+			case free <- out[:0]:
+			default:
 			}
 			return true
 		}

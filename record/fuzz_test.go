@@ -44,7 +44,7 @@ func refValue(dec *json.Decoder) (Value, error) {
 			fs.set(k.(string), v)
 		}
 		_, err := dec.Token()
-		return Value{kind: KindObject, x: &Record{fields: fs.fields}}, err
+		return objectOf(fs.fields), err
 	case string:
 		return String(t), nil
 	case json.Number:
@@ -69,7 +69,7 @@ func fixUTF8(r Record) Record {
 func fixValue(v Value) Value {
 	switch v.kind {
 	case KindString:
-		return String(fixString(v.s))
+		return String(fixString(v.str()))
 	case KindList:
 		l := make([]Value, len(v.list()))
 		for i, e := range v.list() {

@@ -126,7 +126,7 @@ func (p *jsonParser) object() (Value, error) {
 		return Value{}, err
 	}
 	p.depth--
-	return Value{kind: KindObject, x: &Record{fields: fields}}, nil
+	return objectOf(fields), nil
 }
 
 // members parses the inside of an object after its '{', through its '}'.

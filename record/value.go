@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Kind is the type of a Value.
@@ -32,37 +33,60 @@ func (k Kind) String() string {
 }
 
 // Value is a typed field value. The zero Value is null.
-// It is kept small (48 bytes) because every field of every record holds one: ints, bools and
-// floats (as bits) share n; times, lists and objects live behind x.
+// It is kept small (24 bytes) because every field of every record holds one: ints, bools and
+// floats (as bits) live in n; a string is its bytes at p and its length in n; a list is its
+// elements at p and their count in n; times and objects live behind p.
 type Value struct {
-	kind Kind
-	s    string
+	p    unsafe.Pointer
 	n    int64
-	x    any // time.Time, []Value or *Record
+	kind Kind
 }
 
 func (v Value) f() float64 { return math.Float64frombits(uint64(v.n)) }
 
+func (v Value) str() string {
+	if v.kind != KindString || v.n == 0 {
+		return ""
+	}
+	return unsafe.String((*byte)(v.p), int(v.n))
+}
+
 func (v Value) t() time.Time {
-	t, _ := v.x.(time.Time)
-	return t
+	if v.kind != KindTime || v.p == nil {
+		return time.Time{}
+	}
+	return *(*time.Time)(v.p)
 }
 
 func (v Value) list() []Value {
-	l, _ := v.x.([]Value)
-	return l
+	if v.kind != KindList || v.n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*Value)(v.p), int(v.n))
 }
 
 func (v Value) obj() *Record {
-	o, _ := v.x.(*Record)
-	return o
+	if v.kind != KindObject {
+		return nil
+	}
+	return (*Record)(v.p)
+}
+
+// objectOf returns an object value that holds fields (without copying them).
+func objectOf(fields []Field) Value {
+	return Value{kind: KindObject, p: unsafe.Pointer(&Record{fields: fields})}
 }
 
 // Null returns the null value.
 func Null() Value { return Value{} }
 
 // String returns a text value.
-func String(s string) Value { return Value{kind: KindString, s: s} }
+func String(s string) Value {
+	if s == "" {
+		return Value{kind: KindString}
+	}
+	return Value{kind: KindString, p: unsafe.Pointer(unsafe.StringData(s)), n: int64(len(s))}
+}
 
 // Int returns an integer value.
 func Int(n int64) Value { return Value{kind: KindInt, n: n} }
@@ -80,10 +104,15 @@ func Bool(b bool) Value {
 }
 
 // Time returns a time value.
-func Time(t time.Time) Value { return Value{kind: KindTime, x: t} }
+func Time(t time.Time) Value { return Value{kind: KindTime, p: unsafe.Pointer(&t)} }
 
 // List returns a multi-value of the given values.
-func List(vs ...Value) Value { return Value{kind: KindList, x: vs} }
+func List(vs ...Value) Value {
+	if len(vs) == 0 {
+		return Value{kind: KindList}
+	}
+	return Value{kind: KindList, p: unsafe.Pointer(unsafe.SliceData(vs)), n: int64(len(vs))}
+}
 
 // Strings returns a multi-value of text values.
 func Strings(ss ...string) Value {
@@ -98,7 +127,7 @@ func Strings(ss ...string) Value {
 }
 
 // Object returns a nested-object value holding r's fields.
-func Object(r Record) Value { return Value{kind: KindObject, x: &Record{fields: r.fields}} }
+func Object(r Record) Value { return objectOf(r.fields) }
 
 // Kind returns the value's kind.
 func (v Value) Kind() Kind { return v.kind }
@@ -107,7 +136,7 @@ func (v Value) Kind() Kind { return v.kind }
 func (v Value) IsNull() bool { return v.kind == KindNull }
 
 // Str returns the text of a string value and whether v is one.
-func (v Value) Str() (string, bool) { return v.s, v.kind == KindString }
+func (v Value) Str() (string, bool) { return v.str(), v.kind == KindString }
 
 // Int returns the integer of an int value and whether v is one.
 func (v Value) Int() (int64, bool) { return v.n, v.kind == KindInt }
@@ -149,7 +178,7 @@ func (v Value) Text() string {
 	case KindNull:
 		return ""
 	case KindString:
-		return v.s
+		return v.str()
 	case KindInt:
 		return strconv.FormatInt(v.n, 10)
 	case KindFloat:
@@ -201,11 +230,11 @@ func (v Value) clone() Value {
 		for i, e := range old {
 			l[i] = e.clone()
 		}
-		v.x = l
+		v = List(l...)
 	case KindObject:
 		if o := v.obj(); o != nil {
 			c := o.Clone()
-			v.x = &c
+			v.p = unsafe.Pointer(&c)
 		}
 	}
 	return v
@@ -220,7 +249,7 @@ func (v Value) Equal(w Value) bool {
 	case KindNull:
 		return true
 	case KindString:
-		return v.s == w.s
+		return v.str() == w.str()
 	case KindInt, KindBool:
 		return v.n == w.n
 	case KindFloat:
@@ -287,7 +316,7 @@ func (r Record) AppendJSON(dst []byte) []byte {
 func (v Value) AppendJSON(dst []byte) []byte {
 	switch v.kind {
 	case KindString:
-		return appendJSONString(dst, v.s)
+		return appendJSONString(dst, v.str())
 	case KindInt:
 		return strconv.AppendInt(dst, v.n, 10)
 	case KindFloat:

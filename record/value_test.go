@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestValueText(t *testing.T) {
@@ -116,5 +117,12 @@ func TestValueEqual(t *testing.T) {
 	}
 	if !Time(time.Unix(1, 0).UTC()).Equal(Time(time.Unix(1, 0).In(time.FixedZone("x", 3600)))) {
 		t.Error("same instant in two zones")
+	}
+}
+
+// TestValueSize: every field of every record holds a Value, so its size is the size of records.
+func TestValueSize(t *testing.T) {
+	if got := unsafe.Sizeof(Value{}); got > 24 {
+		t.Errorf("Value is %d bytes, want at most 24", got)
 	}
 }
