@@ -416,9 +416,14 @@ func registeredDomain(s string) (string, error) {
 
 // Lookup asks the RDAP server that the IANA bootstrap names for query (an IP address or
 // prefix, a domain, or an AS number; see ParseQuery) and converts its reply. For an IP
-// address it also asks Team Cymru for the announcing AS unless DisableCymru is set; a
-// failure there becomes a warning on the record. Errors wrap ErrBadQuery, ErrNoServer,
-// ErrNotFound, ErrRateLimited (as a *StatusError), ErrTooManyRedirects or ErrBadReply.
+// address (or a prefix's first address) it also asks Team Cymru for the announcing AS
+// unless DisableCymru is set; a failure there becomes a warning on the record, as does a
+// failed request for a domain registrar's record.
+//
+// Errors wrap ErrBadQuery, ErrNoServer, ErrNotFound or ErrRateLimited (both as a
+// *StatusError, which also carries other HTTP statuses and Retry-After),
+// ErrTooManyRedirects, ErrBadReply, or the context's error. Lookup does not retry: retry
+// policy belongs to the caller.
 func (c *Client) Lookup(ctx context.Context, query string) (*Record, error) {
 	q, err := parseQuery(query)
 	if err != nil {
