@@ -53,14 +53,19 @@ type asnEntry struct {
 // bootstrapCache holds the parsed bootstrap files, fetched on demand and kept for the TTL.
 type bootstrapCache struct {
 	c     *Client
-	locks map[registryFile]chan struct{} // one fetch at a time per file, cancellable waits
-	regs  map[registryFile]*registry     // guarded by the file's lock
+	slots map[registryFile]*slot // fixed at construction, read-only afterwards
+}
+
+// slot is one bootstrap file's cache entry.
+type slot struct {
+	lock chan struct{} // held while reading or refreshing reg; a channel so waits can be cancelled
+	reg  *registry
 }
 
 func newBootstrapCache(c *Client) *bootstrapCache {
-	b := &bootstrapCache{c: c, locks: map[registryFile]chan struct{}{}, regs: map[registryFile]*registry{}}
+	b := &bootstrapCache{c: c, slots: map[registryFile]*slot{}}
 	for _, f := range []registryFile{fileDNS, fileIPv4, fileIPv6, fileASN} {
-		b.locks[f] = make(chan struct{}, 1)
+		b.slots[f] = &slot{lock: make(chan struct{}, 1)}
 	}
 	return b
 }
@@ -92,23 +97,23 @@ func (b *bootstrapCache) server(ctx context.Context, q query) (string, error) {
 // refresh fails and an expired copy is at hand, the expired copy is used: registries move
 // between servers rarely, and a stale map beats no answer.
 func (b *bootstrapCache) get(ctx context.Context, f registryFile) (*registry, error) {
-	lock := b.locks[f]
+	sl := b.slots[f]
 	select {
-	case lock <- struct{}{}:
+	case sl.lock <- struct{}{}:
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for the rdap bootstrap %s: %w", f, context.Cause(ctx))
 	}
-	defer func() { <-lock }()
+	defer func() { <-sl.lock }()
 
 	now := b.c.now()
 	ttl := b.c.opts.BootstrapTTL
-	reg := b.regs[f]
+	reg := sl.reg
 	if reg != nil && now.Sub(reg.fetched) < ttl {
 		return reg, nil
 	}
 	if disk := b.readDisk(f); disk != nil && (reg == nil || disk.fetched.After(reg.fetched)) {
 		reg = disk
-		b.regs[f] = reg
+		sl.reg = reg
 		if now.Sub(reg.fetched) < ttl {
 			return reg, nil
 		}
@@ -121,7 +126,7 @@ func (b *bootstrapCache) get(ctx context.Context, f registryFile) (*registry, er
 		}
 		return nil, err
 	}
-	b.regs[f] = fresh
+	sl.reg = fresh
 	return fresh, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -899,5 +900,35 @@ func TestBootstrapDiskCache(t *testing.T) {
 	opts.CacheDir = filepath.Join(p, "not-a-dir")
 	if _, err := New(opts).Lookup(context.Background(), "AS15169"); err != nil {
 		t.Errorf("lookup failed over an unwritable cache: %v", err)
+	}
+}
+
+func TestLookupConcurrent(t *testing.T) {
+	e := newEnv(t)
+	opts := e.options()
+	opts.DisableCymru = true
+	c := New(opts)
+	queries := []string{"google.com", "8.8.8.8", "2001:4860:4860::8888", "AS15169", "193.0.6.139"}
+	errs := make(chan error, 4*len(queries))
+	var wg sync.WaitGroup
+	for range 4 {
+		for _, q := range queries {
+			wg.Go(func() {
+				if _, err := c.Lookup(context.Background(), q); err != nil {
+					errs <- err
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// Each bootstrap file was fetched once however many lookups wanted it at the same time.
+	got := e.boot.requests()
+	slices.Sort(got)
+	if want := []string{"/rdap/asn.json", "/rdap/dns.json", "/rdap/ipv4.json", "/rdap/ipv6.json"}; !slices.Equal(got, want) {
+		t.Errorf("bootstrap requests %q, want %q", got, want)
 	}
 }
