@@ -210,7 +210,10 @@ func parseDate(s string) (time.Time, error) {
 		"2006-01-02",
 	} {
 		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
+			if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
+				return time.Time{}, fmt.Errorf("date %q is out of range", clip(s, 64))
+			}
+			return t, nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("date %q is not RFC 3339", clip(s, 64))

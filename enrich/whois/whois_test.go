@@ -274,10 +274,10 @@ func TestDates(t *testing.T) {
 			registered: "2000-01-01T00:00:00Z", updated: "2020-02-02T02:02:02Z", expires: "2030-03-03T03:03:03Z",
 		},
 		{
-			name:     "an unparsable date is a warning, not a zero date or a failure",
-			events:   []rdapEvent{{"registration", "15/09/1997"}, {"last changed", "2019-09-09"}},
+			name:     "an unparsable or out-of-range date is a warning, not a zero date or a failure",
+			events:   []rdapEvent{{"registration", "15/09/1997"}, {"last changed", "2019-09-09"}, {"expiration", "0000-01-01T00:00:00+01:00"}},
 			updated:  "2019-09-09T00:00:00Z",
-			warnings: 1,
+			warnings: 2,
 		},
 	}
 	for _, tt := range tests {
