@@ -123,7 +123,7 @@ func (l *List) Match(ind enrich.Indicator) (Entry, bool) {
 	if e, ok := l.exact[key{"", v}]; ok {
 		return e, true
 	}
-	if len(l.nets) == 0 {
+	if len(l.nets) == 0 || (ind.Type != ioc.IPv4 && ind.Type != ioc.IPv6) {
 		return Entry{}, false
 	}
 	a, err := netip.ParseAddr(v)

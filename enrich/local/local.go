@@ -77,6 +77,7 @@ type Options struct {
 type Client struct {
 	o     Options
 	clock enrich.Clock
+	types []ioc.Type
 	list  atomic.Pointer[List]
 
 	mu        sync.Mutex // guards the fields below
@@ -117,7 +118,7 @@ func New(o Options) (*Client, error) {
 	if o.ReloadCheck == 0 {
 		o.ReloadCheck = DefaultReloadCheck
 	}
-	c := &Client{o: o, clock: o.Clock}
+	c := &Client{o: o, clock: o.Clock, types: ioc.Types()}
 	if c.clock == nil {
 		c.clock = enrich.SystemClock{}
 	}
@@ -171,7 +172,7 @@ func statAll(paths []string) []stamp {
 func (c *Client) Name() string { return c.o.Name }
 
 // Types returns every built-in indicator type: an entry without a type matches any of them.
-func (c *Client) Types() []ioc.Type { return ioc.Types() }
+func (c *Client) Types() []ioc.Type { return slices.Clone(c.types) }
 
 // MaxBatch returns Options.Batch: lookups are in memory, batches cost nothing extra.
 func (c *Client) MaxBatch() int { return c.o.Batch }
@@ -219,7 +220,6 @@ func (c *Client) maybeReload() error {
 func (c *Client) Lookup(ctx context.Context, batch []enrich.Indicator) []enrich.Result {
 	reloadErr := c.maybeReload()
 	l := c.list.Load()
-	types := c.Types()
 	out := make([]enrich.Result, len(batch))
 	for i, ind := range batch {
 		out[i].Indicator = ind
@@ -227,7 +227,7 @@ func (c *Client) Lookup(ctx context.Context, batch []enrich.Indicator) []enrich.
 			out[i].Err = fmt.Errorf("%s: %w", c.o.Name, err)
 			continue
 		}
-		if !slices.Contains(types, ind.Type) {
+		if !slices.Contains(c.types, ind.Type) {
 			out[i].Err = fmt.Errorf("%s: %s: %w", c.o.Name, ind.Type, enrich.ErrUnsupported)
 			continue
 		}

@@ -357,7 +357,7 @@ func TestListMatchOrder(t *testing.T) {
 		{ind(ioc.IPv4, "10.1.2.5"), "v4 /16"}, // the /24 is scoped to ipv6
 		{ind(ioc.IPv4, "10.2.0.1"), "any /8"},
 		{ind(ioc.IPv4, "11.0.0.1"), ""},
-		{ind(ioc.Domain, "10.1.2.9"), "any /8"}, // an any-type network matches any indicator holding an address
+		{ind(ioc.Domain, "10.1.2.9"), ""}, // networks answer for ipv4 and ipv6 indicators only
 		{ind(ioc.IPv4, "not an address"), ""},
 	}
 	for _, tc := range cases {

@@ -76,8 +76,9 @@ type Options struct {
 
 // Client is the remote-MISP provider. It is safe for concurrent use.
 type Client struct {
-	o    Options
-	base string
+	o     Options
+	base  string
+	types []ioc.Type
 }
 
 var (
@@ -105,14 +106,14 @@ func New(o Options) (*Client, error) {
 	if o.Batch == 0 {
 		o.Batch = DefaultMaxBatch
 	}
-	return &Client{o: o, base: strings.TrimRight(o.BaseURL, "/")}, nil
+	return &Client{o: o, base: strings.TrimRight(o.BaseURL, "/"), types: ioc.Types()}, nil
 }
 
 // Name returns "misp".
 func (c *Client) Name() string { return Name }
 
 // Types returns every built-in indicator type: MISP searches values whatever their type.
-func (c *Client) Types() []ioc.Type { return ioc.Types() }
+func (c *Client) Types() []ioc.Type { return slices.Clone(c.types) }
 
 // MaxBatch returns Options.Batch.
 func (c *Client) MaxBatch() int { return c.o.Batch }
@@ -140,7 +141,7 @@ func (c *Client) Lookup(ctx context.Context, batch []enrich.Indicator) []enrich.
 	var values []string
 	for i, ind := range batch {
 		out[i].Indicator = ind
-		if !slices.Contains(ioc.Types(), ind.Type) {
+		if !slices.Contains(c.types, ind.Type) {
 			out[i].Err = fmt.Errorf("%s: %s: %w", Name, ind.Type, enrich.ErrUnsupported)
 			continue
 		}

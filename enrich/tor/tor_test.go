@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -394,4 +395,21 @@ func TestCancelledWhileWaiting(t *testing.T) {
 		t.Errorf("err %v, want context.Canceled", r[0].Err)
 	}
 	<-f.c.sem
+}
+
+// Concurrent first lookups share one download.
+func TestConcurrentLookupsDownloadOnce(t *testing.T) {
+	f := newFixture(t, Options{}, enrichtest.Sequence(bulkList))
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if r := f.c.Lookup(context.Background(), []enrich.Indicator{exitIP}); r[0].Verdict != enrich.Suspicious {
+				t.Errorf("verdict %v err %v", r[0].Verdict, r[0].Err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(f.srv.Requests()); n != 1 {
+		t.Errorf("%d downloads, want 1", n)
+	}
 }
