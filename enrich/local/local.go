@@ -16,7 +16,8 @@
 // The type scopes an entry to indicators of that type (ioc's names: ipv4, domain, url, sha256,
 // …, plus the shorthands ip and hash); without one, the entry matches an indicator of any type
 // with that value. The verdict is a name or a DBotScore number (enrich.ParseVerdict). A value in
-// CIDR notation is a network: every address inside matches, the most specific network first.
+// CIDR notation is a network: every ipv4 or ipv6 indicator inside matches, the most specific
+// network first, and an exact address before any network.
 // Values are normalised as package ioc normalises extracted indicators (see Normalize), so
 // "EVIL.example.com" in a list matches the extracted "evil.example.com". A row that cannot be
 // read fails the whole load, with the file and line in the error.
