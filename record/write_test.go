@@ -421,3 +421,37 @@ func TestTableHeadersGiveWay(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
 }
+
+// TestPlainWord: the eight-bytes-at-once test agrees with the byte table for every byte value in
+// every position, and for random words mixing the bytes near the edges of the test.
+func TestPlainWord(t *testing.T) {
+	plain := func(w string) bool {
+		for i := range len(w) {
+			if w[i] >= utf8.RuneSelf || !jsonSafe[w[i]] {
+				return false
+			}
+		}
+		return true
+	}
+	for pos := range 8 {
+		for c := range 256 {
+			w := []byte("abcdefgh")
+			w[pos] = byte(c)
+			if got, want := plainWord(string(w)), plain(string(w)); got != want {
+				t.Errorf("plainWord(%q) = %v, want %v", w, got, want)
+			}
+		}
+	}
+	edge := []byte{0x00, 0x01, 0x1f, 0x20, 0x21, '"', '#', '[', '\\', ']', 0x7f, 0x80, 0xa2, 0xdc, 0xff, 'a'}
+	seed := uint64(1)
+	for range 200000 {
+		var w [8]byte
+		for i := range w {
+			seed = seed*6364136223846793005 + 1442695040888963407
+			w[i] = edge[(seed>>33)%uint64(len(edge))]
+		}
+		if got, want := plainWord(string(w[:])), plain(string(w[:])); got != want {
+			t.Fatalf("plainWord(%q) = %v, want %v", w, got, want)
+		}
+	}
+}
