@@ -21,7 +21,7 @@ func appendJSONString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		// Step over eight plain ASCII bytes at a time: most text in logs is that.
-		for i+8 <= len(s) && plainWord(s[i:i+8]) {
+		for i+8 <= len(s) && plainWord(load64(s[i:])) {
 			i += 8
 		}
 		if i == len(s) {
@@ -75,19 +75,21 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// plainWord reports whether the eight bytes of w are all ASCII that goes into a JSON string as
+// load64 returns the first eight bytes of s as a little-endian word (one load on amd64).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// plainWord reports whether the eight bytes of x are all ASCII that goes into a JSON string as
 // it is (no quote, backslash, control character or byte ≥ 0x80), testing them at once.
-func plainWord(w string) bool {
-	_ = w[7]
-	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+func plainWord(x uint64) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	// A byte below 0x20 sets its high bit in (x - 0x2020…) &^ x; a quote or backslash becomes
 	// a zero byte after the XOR, which sets its high bit in (v - 0x0101…) &^ v; x's own high
 	// bits catch the bytes ≥ 0x80. A borrow can set a wrong high bit only above a byte that
 	// is rightly flagged, so whether any is set is exact.
-	ctl := (x - ones*0x20) &^ x
-	q := x ^ (ones * '"')
-	bs := x ^ (ones * '\\')
-	return (ctl|(q-ones)&^q|(bs-ones)&^bs|x)&highs == 0
+	q, bs := x^(ones*'"'), x^(ones*'\\')
+	return ((x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs|x)&highs == 0
 }
