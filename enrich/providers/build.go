@@ -14,6 +14,7 @@ import (
 	"github.com/hunchsec/hunch/enrich/abuseipdb"
 	"github.com/hunchsec/hunch/enrich/greynoise"
 	"github.com/hunchsec/hunch/enrich/local"
+	"github.com/hunchsec/hunch/enrich/misp"
 	"github.com/hunchsec/hunch/enrich/otx"
 	"github.com/hunchsec/hunch/enrich/shodan"
 	"github.com/hunchsec/hunch/enrich/tor"
@@ -73,6 +74,9 @@ var kinds = map[string]kind{
 			o.CacheDir = filepath.Join(d.DataDir, "tor")
 		}
 		return tor.New(o)
+	}},
+	misp.Name: {needsKey: true, build: func(p Provider, key string, h *enrich.HTTP, _ Deps) (enrich.Provider, error) {
+		return misp.New(misp.Options{HTTP: h, BaseURL: p.BaseURL, Key: key, Limit: p.Limit})
 	}},
 	local.Name: {offline: true, build: func(p Provider, _ string, _ *enrich.HTTP, d Deps) (enrich.Provider, error) {
 		return local.New(local.Options{Name: p.Name, Paths: p.Files, Clock: d.Clock})
