@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/net/idna"
 	"io"
 	"log/slog"
 	"net"
@@ -20,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -384,7 +386,10 @@ func parseQuery(s string) (query, error) {
 // ICANN public suffix (private suffixes such as blogspot.com are not registries).
 func registeredDomain(s string) (string, error) {
 	s = strings.TrimSuffix(s, ".")
-	a, err := toASCII(s)
+	if !utf8.ValidString(s) {
+		return "", errors.New("not valid UTF-8")
+	}
+	a, err := idna.Lookup.ToASCII(s)
 	if err != nil {
 		return "", err
 	}
@@ -395,6 +400,9 @@ func registeredDomain(s string) (string, error) {
 	for _, l := range labels {
 		if l == "" || len(l) > 63 {
 			return "", errors.New("empty or over-long label")
+		}
+		if strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return "", errors.New("a domain label holds only letters, digits and inner hyphens")
 		}
 	}
 	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {

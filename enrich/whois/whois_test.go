@@ -697,23 +697,23 @@ func TestParseQuery(t *testing.T) {
 	}
 }
 
-func TestPunycode(t *testing.T) {
-	// Samples from RFC 3492 §7.1 and well-known labels.
+// Internationalised names are asked for in A-labels (RFC 3492 samples among them).
+func TestRegisteredDomainIDN(t *testing.T) {
 	tests := map[string]string{
-		"bücher":    "bcher-kva",
-		"münchen":   "mnchen-3ya",
-		"例え":        "r8jz45g",
-		"テスト":       "zckzah",
-		"ü":         "tda",
-		"他们为什么不说中文": "ihqwcrb4cv8a8dqg056pqjye",
-		"почемужеонинеговорятпорусски": "b1abfaaepdrnnbgefbadotcwatmq2g4l",
-		"3年b組金八先生":                 "3b-ww4c5e180e575a65lsy2b",
-		"安室奈美恵-with-super-monkeys": "-with-super-monkeys-pc58ag80a8qai00g7n9n",
-		"パフィーdeルンバ":                "de-jg4avhby1noc0d",
+		"www.bücher.de":    "xn--bcher-kva.de",
+		"www.MÜNCHEN.de":   "xn--mnchen-3ya.de",
+		"例え.テスト.jp":        "xn--zckzah.jp",
+		"пример.рф":        "xn--e1afmkfd.xn--p1ai",
+		"shop.example。com": "example.com",
 	}
 	for in, want := range tests {
-		if got := punyEncode(in); got != want {
-			t.Errorf("punyEncode(%q) = %q, want %q", in, got, want)
+		if got, err := registeredDomain(in); err != nil || got != want {
+			t.Errorf("registeredDomain(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"-bad-.com", "a..com", "exa mple.com"} {
+		if got, err := registeredDomain(bad); err == nil {
+			t.Errorf("registeredDomain(%q) = %q, want an error", bad, got)
 		}
 	}
 }
