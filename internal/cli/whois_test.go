@@ -46,9 +46,9 @@ func TestWhoisCommand(t *testing.T) {
 	}
 	var rec struct {
 		Query, Kind, Object, Registrar, Source string
-		Registered, Updated, Expires         string
-		NameServers                          []string `json:"name_servers"`
-		Raw                                  json.RawMessage
+		Registered, Updated, Expires           string
+		NameServers                            []string `json:"name_servers"`
+		Raw                                    json.RawMessage
 	}
 	if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &rec); err != nil {
 		t.Fatalf("%v: %s", err, out)
