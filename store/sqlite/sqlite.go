@@ -61,8 +61,9 @@ type DB struct {
 var _ store.Cache = (*DB)(nil)
 
 // Open opens the database file at path, creating its parent directory (mode 0700) and the file
-// (mode 0600) when they do not exist, and brings its schema up to date. It sets, on every
-// connection, journal_mode=WAL, synchronous=NORMAL, foreign_keys=ON and the busy timeout.
+// (mode 0600) when they do not exist, and brings its schema up to date. The file is switched to
+// the WAL journal (an error if its file system cannot have one); every connection sets
+// synchronous=NORMAL, foreign_keys=ON and the busy timeout.
 //
 // A database last migrated by a newer hunch is refused with an error wrapping
 // store.ErrSchemaNewer and is not modified. The path ":memory:" is refused: an in-memory
