@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -77,6 +78,9 @@ func (l *List) UnmarshalYAML(n *yaml.Node) error {
 		}
 		seen[name] = true
 		var p Provider
+		if err := checkKeys(n.Content[i+1], reflect.TypeFor[Provider]()); err != nil {
+			return fmt.Errorf("provider %q: %w", name, err)
+		}
 		if err := n.Content[i+1].Decode(&p); err != nil {
 			return fmt.Errorf("provider %q: %w", name, err)
 		}
@@ -84,6 +88,35 @@ func (l *List) UnmarshalYAML(n *yaml.Node) error {
 		*l = append(*l, p)
 	}
 	return nil
+}
+
+// checkKeys refuses a mapping key that names no field of t, in nested mappings too (a node's
+// Decode does not, unlike the file decoder's KnownFields), so a misspelt setting is never
+// silently ignored.
+func checkKeys(n *yaml.Node, t reflect.Type) error {
+	if n.Kind != yaml.MappingNode || t.Kind() != reflect.Struct {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		f, ok := fieldByTag(t, k.Value)
+		if !ok {
+			return fmt.Errorf("line %d: unknown setting %q", k.Line, k.Value)
+		}
+		if err := checkKeys(n.Content[i+1], f.Type); err != nil {
+			return fmt.Errorf("%s: %w", k.Value, err)
+		}
+	}
+	return nil
+}
+
+func fieldByTag(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); tag == name && tag != "-" {
+			return t.Field(i), true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // Secret is a credential written as env:NAME (an environment variable), file:PATH (the file's
