@@ -105,6 +105,16 @@ func runOrdered[R any](ctx context.Context, in record.Stream, workers int, newWo
 	}
 	jobs := make(chan job)
 	order := make(chan chan R, 2*workers)
+	// Input batches go round too: a worker hands each back once it has turned it into a result.
+	batches := make(chan []item, 2*workers+1)
+	newBatch := func() []item {
+		select {
+		case b := <-batches:
+			return b
+		default:
+			return make([]item, 0, batchSize)
+		}
+	}
 
 	var wg sync.WaitGroup
 	for range workers {
@@ -114,6 +124,11 @@ func runOrdered[R any](ctx context.Context, in record.Stream, workers int, newWo
 			work := newWorker()
 			for j := range jobs {
 				j.done <- work(j.in)
+				clear(j.in) // drop references to the input records
+				select {
+				case batches <- j.in[:0]:
+				default:
+				}
 			}
 		}()
 	}
@@ -126,7 +141,7 @@ func runOrdered[R any](ctx context.Context, in record.Stream, workers int, newWo
 			wg.Wait()
 			close(order)
 		}()
-		batch := make([]item, 0, batchSize)
+		batch := newBatch()
 		send := func() bool {
 			j := job{in: batch, done: make(chan R, 1)}
 			select {
@@ -139,7 +154,7 @@ func runOrdered[R any](ctx context.Context, in record.Stream, workers int, newWo
 			case <-ctx.Done():
 				return false
 			}
-			batch = make([]item, 0, batchSize)
+			batch = newBatch()
 			return true
 		}
 		for rec, err := range in {
