@@ -50,7 +50,7 @@ func (db *DB) GetCached(ctx context.Context, provider, typ, value string, now ti
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, false, nil
 	case err != nil:
-		return nil, false, fmt.Errorf("read cache %s %s:%s: %w", provider, typ, value, err)
+		return nil, false, fmt.Errorf("read cache %s: %w", entryName(provider, typ, value), err)
 	}
 	if data == nil {
 		data = []byte{}
@@ -67,17 +67,17 @@ func (db *DB) PutCached(ctx context.Context, provider, typ, value string, verdic
 	}
 	switch {
 	case provider == "" || typ == "" || value == "":
-		return fmt.Errorf("store cache entry %q %q:%q: provider, type and value must not be empty", provider, typ, value)
+		return fmt.Errorf("store cache entry %s: provider, type and value must not be empty", entryName(provider, typ, value))
 	case verdict < 0 || verdict > 3:
-		return fmt.Errorf("store cache entry %s %s:%s: verdict %d is outside 0-3", provider, typ, value, verdict)
+		return fmt.Errorf("store cache entry %s: verdict %d is outside 0-3", entryName(provider, typ, value), verdict)
 	case stored.IsZero() || expires.IsZero():
-		return fmt.Errorf("store cache entry %s %s:%s: stored and expiry times must be set", provider, typ, value)
+		return fmt.Errorf("store cache entry %s: stored and expiry times must be set", entryName(provider, typ, value))
 	}
 	if data == nil {
 		data = []byte{} // a zero-length blob, not NULL
 	}
 	if _, err := db.putStmt.ExecContext(ctx, provider, typ, value, verdict, data, unixNano(stored), unixNano(expires)); err != nil {
-		return fmt.Errorf("store cache entry %s %s:%s: %w", provider, typ, value, err)
+		return fmt.Errorf("store cache entry %s: %w", entryName(provider, typ, value), err)
 	}
 	return nil
 }
@@ -147,4 +147,13 @@ func unixNano(t time.Time) int64 {
 		return math.MaxInt64
 	}
 	return t.UnixNano()
+}
+
+// entryName names a cache entry in an error message, quoted, with a long value cut short.
+func entryName(provider, typ, value string) string {
+	const maxValue = 120
+	if len(value) > maxValue {
+		value = value[:maxValue] + "…"
+	}
+	return fmt.Sprintf("%q %q:%q", provider, typ, value)
 }
