@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hunchsec/hunch/enrich/providers"
+	"github.com/hunchsec/hunch/record"
 )
 
 func newConfigCmd(e *env) *cobra.Command {
@@ -28,20 +29,14 @@ it is not usable. GeoIP databases and the data directory are checked too. No req
 			}
 			fmt.Fprintf(e.stderr, "configuration: %s\ndata directory: %s\n", where, e.dataDir())
 			built := providers.Build(e.cfg.Enrich, providers.Deps{Getenv: e.getenv, DataDir: e.dataDir()})
-			w, err := e.writer()
-			if err != nil {
-				return err
-			}
-			for _, st := range built.Status {
-				r, err := jsonRecord(e.ctx, st)
-				if err != nil {
-					return err
-				}
-				if err := w.Write(r); err != nil {
-					return err
+			statuses := func(yield func(record.Record, error) bool) {
+				for _, st := range built.Status {
+					if !yield(jsonRecord(e.ctx, st)) {
+						return
+					}
 				}
 			}
-			if err := w.Close(); err != nil {
+			if err := e.emit(statuses); err != nil {
 				return err
 			}
 			if len(built.Status) == 0 {

@@ -18,6 +18,7 @@ import (
 	"github.com/hunchsec/hunch/enrich/geoip"
 	"github.com/hunchsec/hunch/enrich/providers"
 	"github.com/hunchsec/hunch/internal/config"
+	"github.com/hunchsec/hunch/record"
 	"github.com/hunchsec/hunch/store/sqlite"
 )
 
@@ -39,6 +40,44 @@ func (e *env) openDB() (*sqlite.DB, error) {
 		return nil, fmt.Errorf("no data directory: set --data, data_dir in the configuration, or $HOME")
 	}
 	return sqlite.Open(e.ctx, filepath.Join(dir, "hunch.db"), sqlite.Options{Logger: e.log})
+}
+
+// withDB runs fn with the embedded database open.
+func (e *env) withDB(fn func(db *sqlite.DB) error) error {
+	db, err := e.openDB()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
+}
+
+// eachArg writes the record fn makes of each argument; an argument fn fails on is reported on
+// stderr and makes the result partial (exit 3) without stopping the others.
+func (e *env) eachArg(args []string, fn func(arg string) (record.Record, error)) error {
+	w, err := e.writer()
+	if err != nil {
+		return err
+	}
+	bad := 0
+	for _, a := range args {
+		r, err := fn(a)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "hunch: %v\n", err)
+			bad++
+			continue
+		}
+		if err := w.Write(r); err != nil {
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if bad > 0 {
+		return errPartial
+	}
+	return nil
 }
 
 func (e *env) userAgent() string {

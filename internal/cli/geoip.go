@@ -31,29 +31,10 @@ reported as not found without a lookup.`,
 				return errors.New("no GeoIP databases: set geoip.files in hunch.yaml, or run 'hunch geoip update' with a MaxMind licence key")
 			}
 			defer db.Close()
-			w, err := e.writer()
-			if err != nil {
-				return err
-			}
-			bad := 0
-			for _, a := range args {
+			return e.eachArg(args, func(a string) (record.Record, error) {
 				loc, err := db.LookupString(a)
-				if err != nil {
-					fmt.Fprintf(e.stderr, "hunch: %v\n", err)
-					bad++
-					continue
-				}
-				if err := w.Write(locationRecord(a, loc)); err != nil {
-					return err
-				}
-			}
-			if err := w.Close(); err != nil {
-				return err
-			}
-			if bad > 0 {
-				return errPartial
-			}
-			return nil
+				return locationRecord(a, loc), err
+			})
 		},
 	}
 	cmd.AddCommand(newGeoIPUpdateCmd(e))
@@ -66,16 +47,7 @@ func locationRecord(query string, loc geoip.Location) record.Record {
 		record.Field{Name: "found", Value: record.Bool(loc.Found)},
 	)
 	for _, f := range loc.Fields() {
-		switch v := f.Value.(type) {
-		case string:
-			r.Append(f.Name, record.String(v))
-		case float64:
-			r.Append(f.Name, record.Float(v))
-		case int64:
-			r.Append(f.Name, record.Int(v))
-		default:
-			r.Append(f.Name, record.Null())
-		}
+		r.Append(f.Name, geoValue(f.Value))
 	}
 	r.Append("subdivision", record.String(loc.Subdivision))
 	network := ""

@@ -206,18 +206,23 @@ func geoFields(db *geoip.DB) func(enrich.Indicator) []record.Field {
 		fs := loc.Fields()
 		out := make([]record.Field, len(fs))
 		for i, f := range fs {
-			out[i].Name = f.Name
-			switch v := f.Value.(type) {
-			case string:
-				out[i].Value = record.String(v)
-			case float64:
-				out[i].Value = record.Float(v)
-			case int64:
-				out[i].Value = record.Int(v)
-			}
+			out[i] = record.Field{Name: f.Name, Value: geoValue(f.Value)}
 		}
 		return out
 	}
+}
+
+// geoValue converts a GeoIP field value (string, float64, int64 or nil) to a record value.
+func geoValue(v any) record.Value {
+	switch v := v.(type) {
+	case string:
+		return record.String(v)
+	case float64:
+		return record.Float(v)
+	case int64:
+		return record.Int(v)
+	}
+	return record.Null()
 }
 
 // failures counts failed provider answers by provider and message.

@@ -29,36 +29,16 @@ Settings: whois.bootstrap_url, whois.cymru (host:port or "off"), whois.timeout.`
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c := e.whoisClient()
-			w, err := e.writer()
-			if err != nil {
-				return err
-			}
-			bad := 0
-			for _, q := range args {
+			return e.eachArg(args, func(q string) (record.Record, error) {
 				rec, err := c.Lookup(e.ctx, q)
 				if err != nil {
-					fmt.Fprintf(e.stderr, "hunch: whois %s: %v\n", q, err)
-					bad++
-					continue
+					return record.Record{}, fmt.Errorf("whois %s: %w", q, err)
 				}
 				if !raw {
 					rec.Raw, rec.RegistrarRaw = nil, nil
 				}
-				r, err := jsonRecord(e.ctx, rec)
-				if err != nil {
-					return err
-				}
-				if err := w.Write(r); err != nil {
-					return err
-				}
-			}
-			if err := w.Close(); err != nil {
-				return err
-			}
-			if bad > 0 {
-				return errPartial
-			}
-			return nil
+				return jsonRecord(e.ctx, rec)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&raw, "raw", false, "include the RDAP replies as received")
