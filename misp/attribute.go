@@ -1,0 +1,138 @@
+package misp
+
+import "encoding/json"
+
+// Attribute is one indicator or piece of information in an event (JSON key "Attribute"): a
+// typed value in a category, flagged for detection (ToIDS) or not. An attribute inside an
+// object has ObjectID and ObjectRelation set. Composite types (filename|md5, ip-dst|port, …)
+// carry both parts joined with '|' in Value.
+type Attribute struct {
+	ID                 FlexInt      `json:"id,omitempty"`
+	Type               string       `json:"type"`
+	Category           string       `json:"category"`
+	ToIDS              FlexBool     `json:"to_ids"`
+	UUID               string       `json:"uuid"`
+	EventID            FlexInt      `json:"event_id"`
+	Distribution       Distribution `json:"distribution"`
+	Timestamp          Timestamp    `json:"timestamp"`
+	Comment            string       `json:"comment"`
+	SharingGroupID     FlexInt      `json:"sharing_group_id"`
+	Deleted            FlexBool     `json:"deleted"`
+	DisableCorrelation FlexBool     `json:"disable_correlation"`
+	ObjectID           FlexInt      `json:"object_id"`
+	ObjectRelation     NullString   `json:"object_relation"`
+	FirstSeen          MicroTime    `json:"first_seen"`
+	LastSeen           MicroTime    `json:"last_seen"`
+	Value              string       `json:"value"`
+	// Data is the base64 content of an attachment or malware-sample attribute, sent only
+	// when asked for (withAttachments) or when uploading.
+	Data string `json:"data,omitempty"`
+	// EventUUID is set in attributes/restSearch answers asked for with includeEventUuid.
+	EventUUID string `json:"event_uuid,omitempty"`
+	// Event is the owning event's summary in attributes/restSearch answers asked for with
+	// includeContext.
+	Event *EventSummary `json:"Event,omitempty"`
+
+	SharingGroup    *SharingGroup     `json:"SharingGroup,omitempty"`
+	Galaxy          []Galaxy          `json:"Galaxy"`
+	ShadowAttribute []ShadowAttribute `json:"ShadowAttribute"`
+	Sighting        []Sighting        `json:"Sighting,omitempty"`
+	Tag             []Tag             `json:"Tag,omitempty"`
+}
+
+// MarshalJSON writes the attribute as MISP does: Galaxy and ShadowAttribute appear as []
+// when empty.
+func (a Attribute) MarshalJSON() ([]byte, error) {
+	type plain Attribute
+	p := plain(a)
+	p.Galaxy = nonNil(p.Galaxy)
+	p.ShadowAttribute = nonNil(p.ShadowAttribute)
+	return json.Marshal(p)
+}
+
+// InObject reports whether the attribute belongs to an object.
+func (a *Attribute) InObject() bool { return a.ObjectID != 0 || a.ObjectRelation != "" }
+
+// ShadowAttribute is a proposal (JSON key "ShadowAttribute"): a new attribute, a change to
+// an existing one (OldID), or its deletion (ProposalToDelete), made by a user outside the
+// owning organisation.
+type ShadowAttribute struct {
+	ID                 FlexInt       `json:"id,omitempty"`
+	OldID              FlexInt       `json:"old_id"`
+	EventID            FlexInt       `json:"event_id"`
+	Type               string        `json:"type"`
+	Category           string        `json:"category"`
+	Value              string        `json:"value"`
+	ToIDS              FlexBool      `json:"to_ids"`
+	UUID               string        `json:"uuid"`
+	EventUUID          string        `json:"event_uuid"`
+	OrgID              FlexInt       `json:"org_id"`
+	Email              string        `json:"email,omitempty"`
+	Comment            string        `json:"comment"`
+	Deleted            FlexBool      `json:"deleted"`
+	ProposalToDelete   FlexBool      `json:"proposal_to_delete"`
+	DisableCorrelation FlexBool      `json:"disable_correlation"`
+	Timestamp          Timestamp     `json:"timestamp"`
+	FirstSeen          MicroTime     `json:"first_seen"`
+	LastSeen           MicroTime     `json:"last_seen"`
+	Org                *Organisation `json:"Org,omitempty"`
+}
+
+// attributeEnvelope decodes {"Attribute": {…}}, {"Attribute": […]} (bulk add, restSearch),
+// a bare attribute, and the response/request wrappers around any of these.
+type attributeEnvelope struct {
+	Wrapped  listOrOne[Attribute]         `json:"Attribute"`
+	Response listOrOne[attributeEnvelope] `json:"response"`
+	Request  listOrOne[attributeEnvelope] `json:"request"`
+	Attribute
+}
+
+func (env *attributeEnvelope) parts() ([]Attribute, []attributeEnvelope, *Attribute) {
+	if env.Wrapped != nil {
+		return env.Wrapped, nil, nil
+	}
+	return nil, joinNested(env.Response, env.Request), &env.Attribute
+}
+
+// DecodeAttribute decodes one attribute body: {"Attribute": {…}} or a bare attribute.
+func DecodeAttribute(data []byte) (*Attribute, error) {
+	return decodeOne[Attribute, attributeEnvelope](data, "attribute")
+}
+
+// DecodeAttributes decodes a body holding any number of attributes with DefaultLimits:
+// attributes/restSearch's {"response": {"Attribute": […]}}, {"Attribute": […]}, a JSON list
+// of wrapped or bare attributes (attributes/add in bulk), or a single attribute.
+func DecodeAttributes(data []byte) ([]Attribute, error) {
+	return DefaultLimits().DecodeAttributes(data)
+}
+
+// DecodeAttributes is DecodeAttributes with the limits l (MaxAttributes bounds the list,
+// MaxTags each attribute's tags).
+func (l Limits) DecodeAttributes(data []byte) ([]Attribute, error) {
+	list, err := decodeMany[Attribute, attributeEnvelope](data, "attribute", l.MaxAttributes)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if err := l.checkAttributeTags(&list[i]); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
+// EncodeAttribute writes a as MISP answers attributes/view, add and edit: {"Attribute": {…}}.
+func EncodeAttribute(a *Attribute) ([]byte, error) { return encodeWrapped("Attribute", a) }
+
+// EncodeAttributes writes attributes as MISP answers attributes/restSearch:
+// {"response": {"Attribute": […]}}, with [] when there are none.
+func EncodeAttributes(attrs []Attribute) ([]byte, error) {
+	inner, err := encodeWrapped("Attribute", nonNil(attrs))
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 0, len(inner)+14)
+	buf = append(buf, `{"response":`...)
+	buf = append(buf, inner...)
+	return append(buf, '}'), nil
+}
