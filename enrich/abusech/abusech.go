@@ -39,7 +39,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -102,21 +101,17 @@ type api struct {
 }
 
 func newAPI(name, defaultBase string, o Options) (api, error) {
-	if o.HTTP == nil {
-		return api{}, fmt.Errorf("%s: an HTTP request path is required (Options.HTTP)", name)
+	if err := enrich.RequireHTTP(name, o.HTTP); err != nil {
+		return api{}, err
 	}
 	if strings.TrimSpace(o.Key) == "" {
 		return api{}, fmt.Errorf("%s: an API key is required (a free abuse.ch Auth-Key from https://auth.abuse.ch/)", name)
 	}
-	base := o.BaseURL
-	if base == "" {
-		base = defaultBase
+	base, err := enrich.BaseURL(name, o.BaseURL, defaultBase)
+	if err != nil {
+		return api{}, err
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return api{}, fmt.Errorf("%s: base URL %q is not an absolute http(s) URL", name, base)
-	}
-	return api{name: name, http: o.HTTP, base: strings.TrimRight(base, "/"), key: o.Key}, nil
+	return api{name: name, http: o.HTTP, base: base, key: o.Key}, nil
 }
 
 const (

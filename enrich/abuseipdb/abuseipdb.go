@@ -98,14 +98,12 @@ func New(o Options) (*Client, error) {
 	if strings.TrimSpace(o.Key) == "" {
 		return nil, fmt.Errorf("%s: an API key is required", Name)
 	}
-	c := &Client{http: o.HTTP, base: strings.TrimRight(o.BaseURL, "/"), key: o.Key,
+	base, err := enrich.BaseURL(Name, o.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{http: o.HTTP, base: base, key: o.Key,
 		maxAge: o.MaxAgeInDays, malicious: o.MaliciousScore, suspicious: o.SuspiciousScore}
-	if c.base == "" {
-		c.base = DefaultBaseURL
-	}
-	if _, err := url.Parse(c.base); err != nil {
-		return nil, fmt.Errorf("%s: base URL: %w", Name, err)
-	}
 	if c.maxAge == 0 {
 		c.maxAge = DefaultMaxAgeInDays
 	}

@@ -75,14 +75,11 @@ func New(o Options) (*Client, error) {
 	if o.HTTP == nil {
 		return nil, fmt.Errorf("%s: Options.HTTP is required", Name)
 	}
-	c := &Client{http: o.HTTP, base: strings.TrimRight(o.BaseURL, "/"), key: strings.TrimSpace(o.Key)}
-	if c.base == "" {
-		c.base = DefaultBaseURL
+	base, err := enrich.BaseURL(Name, o.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := url.Parse(c.base); err != nil {
-		return nil, fmt.Errorf("%s: base URL: %w", Name, err)
-	}
-	return c, nil
+	return &Client{http: o.HTTP, base: base, key: strings.TrimSpace(o.Key)}, nil
 }
 
 // Name returns Name.

@@ -88,13 +88,17 @@ var (
 
 // New checks o and returns a Client.
 func New(o Options) (*Client, error) {
-	switch {
-	case o.HTTP == nil:
-		return nil, fmt.Errorf("%s: an HTTP request path is required", Name)
-	case o.BaseURL == "":
+	if err := enrich.RequireHTTP(Name, o.HTTP); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(o.BaseURL) == "" {
 		return nil, fmt.Errorf("%s: the base URL of the MISP instance is required", Name)
-	case !strings.HasPrefix(o.BaseURL, "https://") && !strings.HasPrefix(o.BaseURL, "http://"):
-		return nil, fmt.Errorf("%s: base URL %q: use an http:// or https:// URL", Name, o.BaseURL)
+	}
+	base, err := enrich.BaseURL(Name, o.BaseURL, "")
+	if err != nil {
+		return nil, err
+	}
+	switch {
 	case o.Key == "":
 		return nil, fmt.Errorf("%s: an API key is required", Name)
 	case o.Limit < 0 || o.Batch < 0:
@@ -106,7 +110,7 @@ func New(o Options) (*Client, error) {
 	if o.Batch == 0 {
 		o.Batch = DefaultMaxBatch
 	}
-	return &Client{o: o, base: strings.TrimRight(o.BaseURL, "/"), types: ioc.Types()}, nil
+	return &Client{o: o, base: base, types: ioc.Types()}, nil
 }
 
 // Name returns "misp".

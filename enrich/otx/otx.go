@@ -86,8 +86,8 @@ var _ enrich.Provider = (*Client)(nil)
 
 // New returns a client for o, or an error when a required setting is missing or invalid.
 func New(o Options) (*Client, error) {
-	if o.HTTP == nil {
-		return nil, errors.New(Name + ": the HTTP request path is required")
+	if err := enrich.RequireHTTP(Name, o.HTTP); err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(o.Key) == "" {
 		return nil, errors.New(Name + ": an API key is required")
@@ -95,12 +95,9 @@ func New(o Options) (*Client, error) {
 	if o.MaliciousPulses < 0 {
 		return nil, fmt.Errorf("%s: malicious pulse threshold %d is negative", Name, o.MaliciousPulses)
 	}
-	base := strings.TrimRight(o.BaseURL, "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%s: base URL %q is not an http(s) URL", Name, o.BaseURL)
+	base, err := enrich.BaseURL(Name, o.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	malicious := o.MaliciousPulses
 	if malicious == 0 {

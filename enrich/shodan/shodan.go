@@ -74,18 +74,14 @@ var _ enrich.Provider = (*Client)(nil)
 
 // New returns an InternetDB client; o.HTTP is required.
 func New(o Options) (*Client, error) {
-	if o.HTTP == nil {
-		return nil, fmt.Errorf("%s: an HTTP request path is required (Options.HTTP)", Name)
+	if err := enrich.RequireHTTP(Name, o.HTTP); err != nil {
+		return nil, err
 	}
-	base := o.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
+	base, err := enrich.BaseURL(Name, o.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%s: base URL %q is not an absolute http(s) URL", Name, base)
-	}
-	c := &Client{http: o.HTTP, base: strings.TrimRight(base, "/"),
+	c := &Client{http: o.HTTP, base: base,
 		malicious: lower(DefaultMaliciousTags()), suspicious: lower(DefaultSuspiciousTags())}
 	if o.MaliciousTags != nil {
 		c.malicious = lower(o.MaliciousTags)

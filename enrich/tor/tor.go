@@ -131,8 +131,8 @@ var (
 
 // New checks o and returns a Client. Nothing is fetched until the first lookup.
 func New(o Options) (*Client, error) {
-	if o.HTTP == nil {
-		return nil, fmt.Errorf("%s: an HTTP request path is required", Name)
+	if err := enrich.RequireHTTP(Name, o.HTTP); err != nil {
+		return nil, err
 	}
 	switch o.Source {
 	case "":
@@ -160,14 +160,15 @@ func New(o Options) (*Client, error) {
 	if o.Batch == 0 {
 		o.Batch = DefaultMaxBatch
 	}
-	base := o.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-		if o.Source == Onionoo {
-			base = OnionooBaseURL
-		}
+	def := DefaultBaseURL
+	if o.Source == Onionoo {
+		def = OnionooBaseURL
 	}
-	return &Client{o: o, base: strings.TrimRight(base, "/"), sem: make(chan struct{}, 1)}, nil
+	base, err := enrich.BaseURL(Name, o.BaseURL, def)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{o: o, base: base, sem: make(chan struct{}, 1)}, nil
 }
 
 // Name returns "tor".

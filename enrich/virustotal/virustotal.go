@@ -76,8 +76,8 @@ var _ enrich.Provider = (*Client)(nil)
 
 // New returns a client for o, or an error when a required setting is missing or invalid.
 func New(o Options) (*Client, error) {
-	if o.HTTP == nil {
-		return nil, errors.New(Name + ": the HTTP request path is required")
+	if err := enrich.RequireHTTP(Name, o.HTTP); err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(o.Key) == "" {
 		return nil, errors.New(Name + ": an API key is required")
@@ -85,12 +85,9 @@ func New(o Options) (*Client, error) {
 	if o.MaliciousEngines < 0 {
 		return nil, fmt.Errorf("%s: malicious engine threshold %d is negative", Name, o.MaliciousEngines)
 	}
-	base := strings.TrimRight(o.BaseURL, "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%s: base URL %q is not an http(s) URL", Name, o.BaseURL)
+	base, err := enrich.BaseURL(Name, o.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	malicious := o.MaliciousEngines
 	if malicious == 0 {

@@ -115,14 +115,12 @@ func New(o Options) (*Client, error) {
 	if o.Password == "" {
 		return nil, fmt.Errorf("%s: an API password is required (X-Force Exchange issues a key and a password together)", Name)
 	}
-	c := &Client{http: o.HTTP, base: strings.TrimRight(o.BaseURL, "/"), key: o.Key, password: o.Password,
+	base, err := enrich.BaseURL(Name, o.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{http: o.HTTP, base: base, key: o.Key, password: o.Password,
 		malicious: o.MaliciousScore, suspicious: o.SuspiciousScore}
-	if c.base == "" {
-		c.base = DefaultBaseURL
-	}
-	if _, err := url.Parse(c.base); err != nil {
-		return nil, fmt.Errorf("%s: base URL: %w", Name, err)
-	}
 	if c.malicious == 0 {
 		c.malicious = DefaultMaliciousScore
 	}
