@@ -106,13 +106,20 @@ type StatusError struct {
 	Provider string
 	Status   int
 	Body     string // the start of the reply body, for the message
-	err      error  // ErrAuth, ErrNotFound, ErrRateLimited or nil
+	// Detail is the provider's own explanation, read from the body (see Explain); when set, the
+	// message gives it instead of the raw body.
+	Detail string
+	err    error // ErrAuth, ErrNotFound, ErrRateLimited or nil
 }
 
 func (e *StatusError) Error() string {
 	switch {
+	case errors.Is(e.err, ErrAuth) && e.Detail != "":
+		return fmt.Sprintf("%s: HTTP %d: check the API key for %s: %s", e.Provider, e.Status, e.Provider, e.Detail)
 	case errors.Is(e.err, ErrAuth):
 		return fmt.Sprintf("%s: HTTP %d: check the API key for %s", e.Provider, e.Status, e.Provider)
+	case e.Detail != "":
+		return fmt.Sprintf("%s: HTTP %d: %s", e.Provider, e.Status, e.Detail)
 	case e.Body != "":
 		return fmt.Sprintf("%s: HTTP %d: %s", e.Provider, e.Status, e.Body)
 	}

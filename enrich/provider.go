@@ -1,13 +1,14 @@
 package enrich
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 )
 
-// This file holds what the provider packages share when they are built: the checks every
-// constructor makes on its request path and base URL.
+// This file holds what the provider packages share: the checks every constructor makes on its
+// request path and base URL, and the provider's own explanation in an HTTP error.
 
 // RequireHTTP returns an error naming provider when h is nil: every HTTP provider needs the
 // engine's request path (rate limit, retries, client, clock) to be built.
@@ -34,4 +35,47 @@ func BaseURL(provider, given, def string) (string, error) {
 			"use an http:// or https:// URL with a host", provider, shown)
 	}
 	return base, nil
+}
+
+// Explain puts a provider's own explanation of a failed request into its error: when err holds a
+// *StatusError, explain reads the reply body it carries (a JSON error object, usually) and returns
+// the explanation, or "" for none. The error returned says the explanation where the raw body
+// stood ("check the API key for …" stays, followed by it) and still matches errors.Is and
+// errors.As as err did; its *StatusError is a copy with Detail set. Any other err, or an empty
+// explanation, is returned as it is.
+func Explain(err error, explain func(body string) string) error {
+	var se *StatusError
+	if !errors.As(err, &se) {
+		return err
+	}
+	detail := strings.TrimSpace(explain(se.Body))
+	if detail == "" {
+		return err
+	}
+	ex := *se
+	ex.Detail = detail
+	if err == error(se) {
+		return &ex
+	}
+	return &explained{err: err, se: &ex, msg: strings.Replace(err.Error(), se.Error(), ex.Error(), 1)}
+}
+
+// explained is an error that wraps a *StatusError, with the status error's message replaced by
+// that of its explained copy.
+type explained struct {
+	err error
+	se  *StatusError
+	msg string
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }
+
+// As hands out the explained copy of the status error.
+func (e *explained) As(target any) bool {
+	if p, ok := target.(**StatusError); ok {
+		*p = e.se
+		return true
+	}
+	return false
 }

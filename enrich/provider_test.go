@@ -1,10 +1,15 @@
 package enrich_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/enrich/enrichtest"
 )
 
 func TestRequireHTTP(t *testing.T) {
@@ -51,5 +56,70 @@ func TestBaseURL(t *testing.T) {
 				t.Errorf("BaseURL(%q, %q) = %q, %v; want %q", tt.given, tt.def, got, err, tt.want)
 			}
 		})
+	}
+}
+
+// message reads {"message": …}, as a provider's explain function does.
+func message(body string) string {
+	var v struct{ Message string }
+	if json.Unmarshal([]byte(body), &v) != nil {
+		return ""
+	}
+	return v.Message
+}
+
+func TestExplain(t *testing.T) {
+	tests := []struct {
+		name   string
+		reply  enrichtest.Reply
+		wrap   func(error) error // nil: the error as HTTP returns it
+		want   string            // the explained message
+		sentry error             // a sentinel the explained error must still wrap
+		detail string            // the Detail errors.As must find
+	}{
+		{"status", enrichtest.Reply{Status: 400, Body: `{"message":" bad value "}`}, nil,
+			"p: HTTP 400: bad value", nil, "bad value"},
+		{"auth keeps its advice", enrichtest.Reply{Status: 401, Body: `{"message":"key expired"}`}, nil,
+			"p: HTTP 401: check the API key for p: key expired", enrich.ErrAuth, "key expired"},
+		{"wrapped", enrichtest.Reply{Status: 403, Body: `{"message":"no plan"}`},
+			func(err error) error { return fmt.Errorf("looking up x: %w (twice)", err) },
+			"looking up x: p: HTTP 403: check the API key for p: no plan (twice)", enrich.ErrAuth, "no plan"},
+		{"no explanation", enrichtest.Reply{Status: 400, Body: `{"error":"bad value"}`}, nil,
+			`p: HTTP 400: {"error":"bad value"}`, nil, ""},
+		{"blank explanation", enrichtest.Reply{Status: 400, Body: `{"message":"  "}`}, nil,
+			`p: HTTP 400: {"message":" "}`, nil, ""},
+		{"not JSON", enrichtest.Reply{Status: 400, Body: `Bad Request`}, nil, "p: HTTP 400: Bad Request", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(tt.reply))
+			h := &enrich.HTTP{Provider: "p", Client: srv.Client(), Retries: -1}
+			_, err := h.GetJSON(context.Background(), srv.URL, nil, nil)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tt.wrap != nil {
+				err = tt.wrap(err)
+			}
+			before := err.Error()
+			got := enrich.Explain(err, message)
+			if got.Error() != tt.want {
+				t.Errorf("message %q, want %q", got, tt.want)
+			}
+			if err.Error() != before {
+				t.Errorf("the original error changed to %q", err)
+			}
+			if tt.sentry != nil && !errors.Is(got, tt.sentry) {
+				t.Errorf("%q does not wrap %v", got, tt.sentry)
+			}
+			var se *enrich.StatusError
+			if !errors.As(got, &se) || se.Status != tt.reply.Status || se.Detail != tt.detail || se.Body == "" {
+				t.Errorf("errors.As found %+v", se)
+			}
+		})
+	}
+	plain := errors.New("p: no reply")
+	if got := enrich.Explain(plain, message); got != plain {
+		t.Errorf("an error without a status became %v", got)
 	}
 }

@@ -172,7 +172,7 @@ func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result
 			}
 			return r
 		}
-		return enrich.Result{Indicator: ind, Err: withDetail(err)}
+		return enrich.Result{Indicator: ind, Err: enrich.Explain(err, errorDetail)}
 	}
 	r, err := c.parse(ind, rep.Body)
 	if err != nil {
@@ -264,34 +264,8 @@ func reference(ip string) string {
 	return "https://www.abuseipdb.com/check/" + url.PathEscape(ip)
 }
 
-// detailError is an HTTP error whose message carries AbuseIPDB's own explanation.
-type detailError struct {
-	err error
-	msg string
-}
-
-func (e *detailError) Error() string { return e.msg }
-func (e *detailError) Unwrap() error { return e.err }
-
-// withDetail puts the detail of AbuseIPDB's error reply {"errors":[{"detail":…}]} into err's
-// message in place of the raw body; err is still what the result wraps.
-func withDetail(err error) error {
-	var se *enrich.StatusError
-	if !errors.As(err, &se) {
-		return err
-	}
-	detail := errorDetail(se.Body)
-	if detail == "" {
-		return err
-	}
-	msg := fmt.Sprintf("%s: HTTP %d: %s", se.Provider, se.Status, detail)
-	if errors.Is(se, enrich.ErrAuth) {
-		msg = se.Error() + ": " + detail
-	}
-	return &detailError{err: err, msg: strings.Replace(err.Error(), se.Error(), msg, 1)}
-}
-
-// errorDetail returns the details of an AbuseIPDB error body, joined by "; ", or "".
+// errorDetail returns the details of an AbuseIPDB error body {"errors":[{"detail":…}]}, joined
+// by "; ", or "": the explanation enrich.Explain puts into the error in place of the raw body.
 func errorDetail(body string) string {
 	var v struct {
 		Errors []struct {

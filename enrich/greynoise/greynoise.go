@@ -125,7 +125,7 @@ func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result
 		if errors.Is(err, enrich.ErrNotFound) {
 			return notFound(ind, rep)
 		}
-		return enrich.Result{Indicator: ind, Err: withMessage(err)}
+		return enrich.Result{Indicator: ind, Err: enrich.Explain(err, errorMessage)}
 	}
 	r, err := parse(ind, rep.Body)
 	if err != nil {
@@ -217,31 +217,14 @@ func reference(ip, link string) string {
 	return "https://viz.greynoise.io/ip/" + url.PathEscape(ip)
 }
 
-// messageError is an HTTP error whose message carries GreyNoise's own explanation.
-type messageError struct {
-	err error
-	msg string
-}
-
-func (e *messageError) Error() string { return e.msg }
-func (e *messageError) Unwrap() error { return e.err }
-
-// withMessage puts the "message" of a GreyNoise error reply into err's message in place of the
-// raw body; err is still what the result wraps.
-func withMessage(err error) error {
-	var se *enrich.StatusError
-	if !errors.As(err, &se) {
-		return err
-	}
+// errorMessage returns the "message" of a GreyNoise error reply, or "": the explanation
+// enrich.Explain puts into the error in place of the raw body.
+func errorMessage(body string) string {
 	var v struct {
 		Message string `json:"message"`
 	}
-	if json.Unmarshal([]byte(se.Body), &v) != nil || strings.TrimSpace(v.Message) == "" {
-		return err
+	if json.Unmarshal([]byte(body), &v) != nil {
+		return ""
 	}
-	msg := fmt.Sprintf("%s: HTTP %d: %s", se.Provider, se.Status, strings.TrimSpace(v.Message))
-	if errors.Is(se, enrich.ErrAuth) {
-		msg = se.Error() + ": " + strings.TrimSpace(v.Message)
-	}
-	return &messageError{err: err, msg: strings.Replace(err.Error(), se.Error(), msg, 1)}
+	return v.Message
 }

@@ -219,7 +219,7 @@ func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result
 			}
 			return r
 		}
-		return enrich.Result{Indicator: ind, Err: withMessage(err)}
+		return enrich.Result{Indicator: ind, Err: enrich.Explain(err, errorMessage)}
 	}
 	r, err := c.parse(ind, rep.Body)
 	if err != nil {
@@ -513,31 +513,14 @@ func names(raw json.RawMessage) []string {
 	return out
 }
 
-// messageError is an HTTP error whose message carries X-Force's own explanation.
-type messageError struct {
-	err error
-	msg string
-}
-
-func (e *messageError) Error() string { return e.msg }
-func (e *messageError) Unwrap() error { return e.err }
-
-// withMessage puts the "error" of an X-Force error reply ({"error":"Not authorized."}) into
-// err's message in place of the raw body; err is still what the result wraps.
-func withMessage(err error) error {
-	var se *enrich.StatusError
-	if !errors.As(err, &se) {
-		return err
-	}
+// errorMessage returns the "error" of an X-Force error reply ({"error":"Not authorized."}), or
+// "": the explanation enrich.Explain puts into the error in place of the raw body.
+func errorMessage(body string) string {
 	var v struct {
 		Error string `json:"error"`
 	}
-	if json.Unmarshal([]byte(se.Body), &v) != nil || strings.TrimSpace(v.Error) == "" {
-		return err
+	if json.Unmarshal([]byte(body), &v) != nil {
+		return ""
 	}
-	msg := fmt.Sprintf("%s: HTTP %d: %s", se.Provider, se.Status, strings.TrimSpace(v.Error))
-	if errors.Is(se, enrich.ErrAuth) {
-		msg = se.Error() + ": " + strings.TrimSpace(v.Error)
-	}
-	return &messageError{err: err, msg: strings.Replace(err.Error(), se.Error(), msg, 1)}
+	return v.Error
 }
