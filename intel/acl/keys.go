@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -86,9 +85,6 @@ func HashKey(key string) (string, error) {
 func CheckKey(hash, key string) bool {
 	if !ValidKey(key) {
 		return false
-	}
-	if strings.HasPrefix(hash, "$2y$") { // PHP's name for the same algorithm as $2b$
-		hash = "$2b$" + hash[len("$2y$"):]
 	}
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(key)) == nil
 }
