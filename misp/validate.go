@@ -514,11 +514,14 @@ func normalizeOne(typ string, k valueKind, v string) (string, string) {
 		}
 		return v, ""
 	case kPhone:
+		// MISP turns a leading "00" into '+' first; doing it after dropping the
+		// other characters gives the same result for real numbers and a stable one
+		// for junk ("0A00" would otherwise become "000", then "+0").
+		v = strings.ReplaceAll(v, "(0)", "")
+		v = keepBytes(v, func(c byte) bool { return c >= '0' && c <= '9' || c == '+' })
 		if rest, ok := strings.CutPrefix(v, "00"); ok {
 			v = "+" + rest
 		}
-		v = strings.ReplaceAll(v, "(0)", "")
-		v = keepBytes(v, func(c byte) bool { return c >= '0' && c <= '9' || c == '+' })
 		if !phpNumeric(v) {
 			return "", reasonGeneric
 		}
@@ -914,8 +917,19 @@ func phpNumeric(v string) bool {
 }
 
 // refangForType undoes the defanging MISP undoes for network types before checking them
-// (ComplexTypeTool's refang table).
+// (ComplexTypeTool's refang table), repeating until nothing changes so that a refanged
+// value is stable ("[[.].]" becomes ".", not "[.]").
 func refangForType(typ, v string) string {
+	for {
+		r := refangOnce(typ, v)
+		if r == v {
+			return r
+		}
+		v = r
+	}
+}
+
+func refangOnce(typ, v string) string {
 	switch typ {
 	case "url", "link":
 		if len(v) >= 4 {
