@@ -303,12 +303,11 @@ type Policy struct {
 
 // NewPolicy returns a Policy over settings and every sharing group of the instance. The groups are copied.
 func NewPolicy(settings Settings, groups []SharingGroup) *Policy {
+	settings.Instance.LocalOrgIDs = slices.Clone(settings.Instance.LocalOrgIDs)
 	p := &Policy{settings: settings, groups: make(map[int64]SharingGroup, len(groups))}
-	settings.Instance.LocalOrgIDs = append([]int64(nil), settings.Instance.LocalOrgIDs...)
-	p.settings = settings
 	for _, g := range groups {
-		g.Orgs = append([]SharingGroupOrg(nil), g.Orgs...)
-		g.Servers = append([]SharingGroupServer(nil), g.Servers...)
+		g.Orgs = slices.Clone(g.Orgs)
+		g.Servers = slices.Clone(g.Servers)
 		if _, dup := p.groups[g.ID]; !dup {
 			p.ordered = append(p.ordered, g.ID)
 		}
@@ -319,7 +318,11 @@ func NewPolicy(settings Settings, groups []SharingGroup) *Policy {
 }
 
 // Settings returns the settings the policy decides with.
-func (p *Policy) Settings() Settings { return p.settings }
+func (p *Policy) Settings() Settings {
+	s := p.settings
+	s.Instance.LocalOrgIDs = slices.Clone(s.Instance.LocalOrgIDs)
+	return s
+}
 
 // sharingGroup looks a group up; id 0 and unknown ids are no group, which grants nothing.
 func (p *Policy) sharingGroup(id int64) (SharingGroup, bool) {

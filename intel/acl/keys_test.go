@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hunchsec/hunch/intel/acl"
 )
@@ -147,6 +148,63 @@ func BenchmarkGenerateKey(b *testing.B) {
 	for b.Loop() {
 		if _, err := acl.GenerateKey(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestKeyChecker(t *testing.T) {
+	key, _ := acl.GenerateKey()
+	hash, _ := acl.HashKey(key)
+	other, _ := acl.GenerateKey()
+	otherHash, _ := acl.HashKey(other)
+	now := time.Unix(1_700_000_000, 0)
+	c := acl.NewKeyChecker(time.Minute, 1, func() time.Time { return now })
+
+	steps := []struct {
+		name       string
+		advance    time.Duration
+		hash, key  string
+		want       bool
+		maxElapsed time.Duration // a remembered success answers without bcrypt
+	}{
+		{name: "first check", hash: hash, key: key, want: true},
+		{name: "remembered", advance: 30 * time.Second, hash: hash, key: key, want: true, maxElapsed: 20 * time.Millisecond},
+		{name: "wrong key never remembered", hash: hash, key: other, want: false},
+		{name: "key against another hash", hash: otherHash, key: key, want: false},
+		{name: "expired, checked again", advance: time.Minute, hash: hash, key: key, want: true},
+		{name: "second key evicts the first (max 1)", hash: otherHash, key: other, want: true},
+		{name: "invalid key", hash: hash, key: "x", want: false},
+	}
+	for _, s := range steps {
+		now = now.Add(s.advance)
+		// The fastest of three tries, so that a busy machine's scheduling does not pass for bcrypt (≥ 50 ms at cost 10).
+		var got bool
+		elapsed := time.Hour
+		for range 3 {
+			start := time.Now()
+			got = c.Check(s.hash, s.key)
+			elapsed = min(elapsed, time.Since(start))
+		}
+		if got != s.want {
+			t.Errorf("%s: Check = %t, want %t", s.name, got, s.want)
+		}
+		if s.maxElapsed > 0 && elapsed > s.maxElapsed {
+			t.Errorf("%s: took %v, so bcrypt ran again", s.name, elapsed)
+		}
+	}
+	if !acl.NewKeyChecker(0, 0, nil).Check(hash, key) {
+		t.Error("a checker without memory refuses a good key")
+	}
+}
+
+func BenchmarkKeyCheckerRemembered(b *testing.B) {
+	key, _ := acl.GenerateKey()
+	h, _ := acl.HashKey(key)
+	c := acl.NewKeyChecker(time.Hour, 1024, time.Now)
+	c.Check(h, key)
+	for b.Loop() {
+		if !c.Check(h, key) {
+			b.Fatal("no match")
 		}
 	}
 }
