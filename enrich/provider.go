@@ -1,14 +1,19 @@
 package enrich
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
+
+	"github.com/hunchsec/hunch/ioc"
 )
 
 // This file holds what the provider packages share: the checks every constructor makes on its
-// request path and base URL, and the provider's own explanation in an HTTP error.
+// request path and base URL, the loop of providers that answer one indicator at a time, and the
+// provider's own explanation in an HTTP error.
 
 // RequireHTTP returns an error naming provider when h is nil: every HTTP provider needs the
 // engine's request path (rate limit, retries, client, clock) to be built.
@@ -78,4 +83,26 @@ func (e *explained) As(target any) bool {
 		return true
 	}
 	return false
+}
+
+// LookupEach is the Lookup of a provider that answers one indicator at a time: it returns one
+// Result per indicator of batch, in order. Once ctx is done, every indicator left gets an error
+// wrapping ctx's error; an indicator whose type is not among types gets one wrapping
+// ErrUnsupported; every other is answered by one, and its result's Indicator is set to it.
+// provider names the provider in those errors.
+func LookupEach(ctx context.Context, provider string, types []ioc.Type, batch []Indicator,
+	one func(context.Context, Indicator) Result) []Result {
+	out := make([]Result, len(batch))
+	for i, ind := range batch {
+		switch {
+		case ctx.Err() != nil:
+			out[i] = Result{Indicator: ind, Err: fmt.Errorf("%s: %w", provider, ctx.Err())}
+		case !slices.Contains(types, ind.Type):
+			out[i] = Result{Indicator: ind, Err: fmt.Errorf("%s: %w: %s", provider, ErrUnsupported, ind.Type)}
+		default:
+			out[i] = one(ctx, ind)
+			out[i].Indicator = ind
+		}
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hunchsec/hunch/enrich"
 	"github.com/hunchsec/hunch/enrich/enrichtest"
+	"github.com/hunchsec/hunch/ioc"
 )
 
 func TestRequireHTTP(t *testing.T) {
@@ -121,5 +122,51 @@ func TestExplain(t *testing.T) {
 	plain := errors.New("p: no reply")
 	if got := enrich.Explain(plain, message); got != plain {
 		t.Errorf("an error without a status became %v", got)
+	}
+}
+
+func TestLookupEach(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	batch := []enrich.Indicator{
+		{Type: ioc.IPv4, Value: "192.0.2.1"},
+		{Type: ioc.Email, Value: "a@example.com"},
+		{Type: ioc.Domain, Value: "stop.example"},
+		{Type: ioc.IPv4, Value: "192.0.2.2"},
+		{Type: ioc.Email, Value: "b@example.com"},
+	}
+	var asked []enrich.Indicator
+	out := enrich.LookupEach(ctx, "p", []ioc.Type{ioc.IPv4, ioc.Domain}, batch,
+		func(ctx context.Context, ind enrich.Indicator) enrich.Result {
+			asked = append(asked, ind)
+			if ind.Value == "stop.example" {
+				cancel()
+			}
+			// The indicator is left out on purpose: LookupEach sets it.
+			return enrich.Result{Verdict: enrich.Suspicious, Summary: ind.Value}
+		})
+	if len(out) != len(batch) {
+		t.Fatalf("%d results for %d indicators", len(out), len(batch))
+	}
+	if len(asked) != 2 || asked[0] != batch[0] || asked[1] != batch[2] {
+		t.Errorf("asked about %v", asked)
+	}
+	for i, r := range out {
+		if r.Indicator != batch[i] {
+			t.Errorf("result %d is about %v, want %v", i, r.Indicator, batch[i])
+		}
+	}
+	for _, i := range []int{0, 2} {
+		if out[i].Err != nil || out[i].Verdict != enrich.Suspicious || out[i].Summary != batch[i].Value {
+			t.Errorf("result %d: %+v", i, out[i])
+		}
+	}
+	if r := out[1]; !errors.Is(r.Err, enrich.ErrUnsupported) || r.Err.Error() != "p: type not supported: email" {
+		t.Errorf("unsupported type: %v", r.Err)
+	}
+	for _, i := range []int{3, 4} {
+		if r := out[i]; !errors.Is(r.Err, context.Canceled) || r.Err.Error() != "p: context canceled" || r.Verdict != enrich.Unknown {
+			t.Errorf("result %d after cancellation: %v %v", i, r.Verdict, r.Err)
+		}
 	}
 }

@@ -43,7 +43,6 @@ import (
 	"strings"
 
 	"github.com/hunchsec/hunch/enrich"
-	"github.com/hunchsec/hunch/ioc"
 )
 
 // Provider names, as used in configuration and output.
@@ -127,25 +126,6 @@ func (a api) post(ctx context.Context, path, contentType string, body []byte) (*
 		"Accept":       {jsonType},
 	}
 	return a.http.JSON(ctx, http.MethodPost, a.base+path, hdr, body, nil)
-}
-
-// lookupAll runs one lookup per indicator, in order, stopping (with ctx's error on the rest) when
-// ctx is done.
-func lookupAll(ctx context.Context, name string, types []ioc.Type, batch []enrich.Indicator,
-	one func(context.Context, enrich.Indicator) enrich.Result) []enrich.Result {
-	out := make([]enrich.Result, len(batch))
-	for i, ind := range batch {
-		switch {
-		case ctx.Err() != nil:
-			out[i] = enrich.Result{Indicator: ind, Err: fmt.Errorf("%s: %w", name, ctx.Err())}
-		case !slices.Contains(types, ind.Type):
-			out[i] = enrich.Result{Indicator: ind, Err: fmt.Errorf("%s: %w: %s", name, enrich.ErrUnsupported, ind.Type)}
-		default:
-			out[i] = one(ctx, ind)
-			out[i].Indicator = ind
-		}
-	}
-	return out
 }
 
 // finish turns a transport outcome into a Result: 404 is "not found", other errors are the item's

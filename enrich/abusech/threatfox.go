@@ -42,7 +42,7 @@ func (c *ThreatFox) Types() []ioc.Type {
 // Lookup asks ThreatFox about each indicator, one request each, and returns one Result per
 // indicator in order.
 func (c *ThreatFox) Lookup(ctx context.Context, batch []enrich.Indicator) []enrich.Result {
-	return lookupAll(ctx, ThreatFoxName, c.Types(), batch, c.lookup)
+	return enrich.LookupEach(ctx, ThreatFoxName, c.Types(), batch, c.lookup)
 }
 
 // threatFoxQuery is the JSON body of the request for ind.

@@ -40,7 +40,7 @@ func (c *URLhaus) Types() []ioc.Type {
 // Lookup asks URLhaus about each indicator, one request each, and returns one Result per
 // indicator in order.
 func (c *URLhaus) Lookup(ctx context.Context, batch []enrich.Indicator) []enrich.Result {
-	return lookupAll(ctx, URLhausName, c.Types(), batch, c.lookup)
+	return enrich.LookupEach(ctx, URLhausName, c.Types(), batch, c.lookup)
 }
 
 // urlhausQuery is the endpoint and form of the request for ind.

@@ -91,23 +91,13 @@ func (c *Client) Types() []ioc.Type { return []ioc.Type{ioc.IPv4} }
 // Lookup asks about each address of batch, one request each, and returns one Result per
 // indicator in batch order.
 func (c *Client) Lookup(ctx context.Context, batch []enrich.Indicator) []enrich.Result {
-	out := make([]enrich.Result, len(batch))
-	for i, ind := range batch {
-		out[i] = c.lookup(ctx, ind)
-	}
-	return out
+	return enrich.LookupEach(ctx, Name, c.Types(), batch, c.lookup)
 }
 
 func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result {
-	if ind.Type != ioc.IPv4 {
-		return enrich.Result{Indicator: ind, Err: fmt.Errorf("%s: %w: %s", Name, enrich.ErrUnsupported, ind.Type)}
-	}
 	addr, err := netip.ParseAddr(ind.Value)
 	if err != nil || !addr.Is4() {
 		return enrich.Result{Indicator: ind, Err: fmt.Errorf("%s: %q is not an IPv4 address", Name, ind.Value)}
-	}
-	if err := ctx.Err(); err != nil {
-		return enrich.Result{Indicator: ind, Err: fmt.Errorf("%s: %w", Name, err)}
 	}
 	u := c.base + "/v3/community/" + addr.String()
 	rep, err := c.http.Do(ctx, func(ctx context.Context) (*http.Request, error) {

@@ -221,29 +221,19 @@ func (c *Client) maybeReload() error {
 func (c *Client) Lookup(ctx context.Context, batch []enrich.Indicator) []enrich.Result {
 	reloadErr := c.maybeReload()
 	l := c.list.Load()
-	out := make([]enrich.Result, len(batch))
-	for i, ind := range batch {
-		out[i].Indicator = ind
-		if err := ctx.Err(); err != nil {
-			out[i].Err = fmt.Errorf("%s: %w", c.o.Name, err)
-			continue
-		}
-		if !slices.Contains(c.types, ind.Type) {
-			out[i].Err = fmt.Errorf("%s: %s: %w", c.o.Name, ind.Type, enrich.ErrUnsupported)
-			continue
-		}
-		e, ok := l.Match(ind)
-		if !ok {
-			out[i].Verdict, out[i].Summary = enrich.Unknown, "not listed"
-			out[i].Details = map[string]any{"list": c.o.Name, "listed": false}
+	return enrich.LookupEach(ctx, c.o.Name, c.types, batch, func(_ context.Context, ind enrich.Indicator) enrich.Result {
+		var r enrich.Result
+		if e, ok := l.Match(ind); ok {
+			r = c.result(ind, e)
 		} else {
-			out[i] = c.result(ind, e)
+			r = enrich.Result{Indicator: ind, Verdict: enrich.Unknown, Summary: "not listed",
+				Details: map[string]any{"list": c.o.Name, "listed": false}}
 		}
 		if reloadErr != nil {
-			out[i].Details["reload_error"] = reloadErr.Error()
+			r.Details["reload_error"] = reloadErr.Error()
 		}
-	}
-	return out
+		return r
+	})
 }
 
 func (c *Client) result(ind enrich.Indicator, e Entry) enrich.Result {

@@ -109,19 +109,7 @@ func (c *Client) Types() []ioc.Type { return []ioc.Type{ioc.IPv4, ioc.IPv6} }
 // Lookup asks InternetDB about each address, one request each, and returns one Result per
 // indicator in order.
 func (c *Client) Lookup(ctx context.Context, batch []enrich.Indicator) []enrich.Result {
-	out := make([]enrich.Result, len(batch))
-	for i, ind := range batch {
-		switch {
-		case ctx.Err() != nil:
-			out[i] = enrich.Result{Indicator: ind, Err: fmt.Errorf("%s: %w", Name, ctx.Err())}
-		case ind.Type != ioc.IPv4 && ind.Type != ioc.IPv6:
-			out[i] = enrich.Result{Indicator: ind, Err: fmt.Errorf("%s: %w: %s", Name, enrich.ErrUnsupported, ind.Type)}
-		default:
-			out[i] = c.lookup(ctx, ind)
-			out[i].Indicator = ind
-		}
-	}
-	return out
+	return enrich.LookupEach(ctx, Name, c.Types(), batch, c.lookup)
 }
 
 func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result {

@@ -108,11 +108,7 @@ func (c *Client) Types() []ioc.Type {
 // Lookup asks VirusTotal about each indicator in turn, one request each, and returns one result
 // per indicator in the same order.
 func (c *Client) Lookup(ctx context.Context, batch []enrich.Indicator) []enrich.Result {
-	out := make([]enrich.Result, len(batch))
-	for i, ind := range batch {
-		out[i] = c.lookup(ctx, ind)
-	}
-	return out
+	return enrich.LookupEach(ctx, Name, c.Types(), batch, c.lookup)
 }
 
 func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result {

@@ -148,11 +148,7 @@ func (c *Client) Types() []ioc.Type {
 // Lookup asks about each indicator of batch, one request each, and returns one Result per
 // indicator in batch order.
 func (c *Client) Lookup(ctx context.Context, batch []enrich.Indicator) []enrich.Result {
-	out := make([]enrich.Result, len(batch))
-	for i, ind := range batch {
-		out[i] = c.lookup(ctx, ind)
-	}
-	return out
+	return enrich.LookupEach(ctx, Name, c.Types(), batch, c.lookup)
 }
 
 // kind is the X-Force report an indicator type is answered by.
@@ -197,9 +193,6 @@ func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result
 		if strings.TrimSpace(value) == "" {
 			return enrich.Result{Indicator: ind, Err: fmt.Errorf("%s: empty %s", Name, ind.Type)}
 		}
-	}
-	if err := ctx.Err(); err != nil {
-		return enrich.Result{Indicator: ind, Err: fmt.Errorf("%s: %w", Name, err)}
 	}
 	u := c.base + apiPath(k, value)
 	rep, err := c.http.Do(ctx, func(ctx context.Context) (*http.Request, error) {
