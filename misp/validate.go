@@ -392,8 +392,13 @@ func normalizePart(typ, v string, emptyOK bool) (string, string) {
 	}
 	k := kindOf(typ)
 	if k == kIP {
-		// A composite holds one address, never a block.
-		return normalizeIP(v, false)
+		// A composite holds one address, never a block; a full-length prefix
+		// ("/32", "/128") names one address and is dropped, as MISP drops it.
+		ip, r := normalizeIP(v, true)
+		if r == "" && strings.IndexByte(ip, '/') >= 0 {
+			return "", reasonIP
+		}
+		return ip, r
 	}
 	return normalizeOne(typ, k, v)
 }

@@ -429,3 +429,74 @@ func TestSplitComposite(t *testing.T) {
 		}
 	}
 }
+
+// TestMISPEdgeCases holds the cases of MISP's own AttributeValidationToolTest.
+func TestMISPEdgeCases(t *testing.T) {
+	valid := map[string][]string{
+		"filename|md5": {"cmd.exe|0cc175b9c0f1b6a831c399e269772661", "cmd.com|0cc175b9c0f1b6a831c399e269772661"},
+		"tlsh": {"b2317c38fac0333c8ff7d3ff31fcf3b7fb3f9a3ef3bf3c880cfc43ebf97f3cc73fbfc",
+			"t1fdd4e000b6a1c034f1f612f849b6a3a4b53f7ea1677481cf12d916ea4a79af1ed31317"},
+		"filename|tlsh": {"cmd.exe|b2317c38fac0333c8ff7d3ff31fcf3b7fb3f9a3ef3bf3c880cfc43ebf97f3cc73fbfc",
+			"cmd.exe|t1fdd4e000b6a1c034f1f612f849b6a3a4b53f7ea1677481cf12d916ea4a79af1ed31317"},
+		"ssdeep": {"96:s4Ud1Lj96tHHlZDrwciQmA+4uy1I0G4HYuL8N3TzS8QsO/wqWXLcMSx:sF1LjEtHHlZDrJzrhuyZvHYm8tKp/RWO",
+			"384:EWo4X1WaPW9ZWhWzLo+lWpct/fWbkWsWIwW0/S7dZhgG8:EWo4X1WmW9ZWhWH/WpchfWgWsWTWtf8",
+			"6144:3wSQSlrBHFjOvwYAU/Fsgi/2WDg5+YaNk5xcHrYw+Zg+XrZsGEREYRGAFU25ttR/:ctM7E0L4q",
+			"768:+OFu8Q3w6QzfR5Jni6SQD7qSFDs6P93/q0XIc/UB5EPABWX:RFu8QAFzffJui79f13/AnB5EPAkX"},
+		"filename|ssdeep": {"ahoj.txt|96:s4Ud1Lj96tHHlZDrwciQmA+4uy1I0G4HYuL8N3TzS8QsO/wqWXLcMSx:sF1LjEtHHlZDrJzrhuyZvHYm8tKp/RWO"},
+		"dom-hash":        {"0cc175b9c0f1b6a831c399e269772661"},
+		"ip-src":          {"127.0.0.1", "127.0.0.1/32", "::1", "::1/128"},
+		"ip-dst":          {"127.0.0.1", "127.0.0.1/32", "::1", "::1/128"},
+		"port":            {"1", "80"},
+		"ssh-fingerprint": {"7b:e5:6f:a7:f4:f9:81:62:5c:e3:1f:bf:8b:57:6c:5a", "MD5:7b:e5:6f:a7:f4:f9:81:62:5c:e3:1f:bf:8b:57:6c:5a", "SHA256:mVPwvezndPv/ARoIadVY98vAC0g+P/5633yTC4d/wXE"},
+		"domain|ip":       {"example.com|127.0.0.1", "example.com|::1"},
+		"filename":        {"cmd.exe", "cmd.com"},
+		"AS":              {"0", "1", "4294967295"},
+	}
+	invalid := map[string][]string{
+		"filename|md5":  {"cmd.exe|86f7e437faa5a7fce15d1ddcb9eaeaea377667b8", "cmd.exe\ncmd.com|0cc175b9c0f1b6a831c399e269772661"},
+		"ip-src":        {"127", "127.0.0.", "127.0.0.1/", "127.0.0.1/32/1", "127.0.0.1/128", "::1/257", "::1/128/1"},
+		"ip-dst":        {"127", "127.0.0.", "127.0.0.1/", "127.0.0.1/32/1", "127.0.0.1/128", "::1/257", "::1/128/1"},
+		"port":          {"-80"},
+		"domain|ip":     {"example.com|127", "example.com|1"},
+		"filename":      {"cmd.exe\ncmd.com"},
+		"AS":            {"1.2.3.4"},
+		"ssdeep":        {"768:+OFu8Q3w6QzfR5Jni6SQD7qSFDs6P93/q0XIc/UB5EPABWX\n\n:RFu8QAFzffJui79f13/AnB5EPAkX"},
+		"ip-src|port":   {"1234:0fd2:5621:0001:0089:0000:0000:4500/127|80"},
+		"filename|tlsh": {"cmd.exe|" + strings.Repeat("a", 35)},
+	}
+	for typ, vs := range valid {
+		for _, v := range vs {
+			if _, err := NormalizeValue(typ, v); err != nil {
+				t.Errorf("%s %q: %v", typ, v, err)
+			}
+		}
+	}
+	for typ, vs := range invalid {
+		for _, v := range vs {
+			if got, err := NormalizeValue(typ, v); err == nil {
+				t.Errorf("%s %q = %q, want an error", typ, v, got)
+			}
+		}
+	}
+	modified := []struct{ typ, in, want string }{
+		{"ip-src", "127.0.0.1/32", "127.0.0.1"},
+		{"ip-src", "127.0.0.1/31", "127.0.0.1/31"},
+		{"domain|ip", "example.com|1234:0fd2:5621:0001:0089:0000:0000:4500/128", "example.com|1234:fd2:5621:1:89::4500"},
+		{"ip-src|port", "1234:0fd2:5621:0001:0089:0000:0000:4500/128|80", "1234:fd2:5621:1:89::4500|80"},
+		{"ip-src", "1234:0fd2:5621:0001:0089:0000:0000:4500", "1234:fd2:5621:1:89::4500"},
+		{"domain|ip", "example.com|1234:0fd2:5621:0001:0089:0000:0000:4500", "example.com|1234:fd2:5621:1:89::4500"},
+		{"ip-src|port", "1234:0fd2:5621:0001:0089:0000:0000:4500|80", "1234:fd2:5621:1:89::4500|80"},
+		{"filename|md5", "CMD.EXE|0CC175B9C0F1B6A831C399E269772661", "CMD.EXE|0cc175b9c0f1b6a831c399e269772661"},
+		{"domain", "EXAMPLE.COM", "example.com"},
+		{"domain|ip", "EXAMPLE.COM|127.0.0.1", "example.com|127.0.0.1"},
+		{"domain", "háčkyčárky.cz", "xn--hkyrky-ptac70bc.cz"},
+		{"domain", "HÁČKYČÁRKY.CZ", "xn--hkyrky-ptac70bc.cz"},
+		{"domain|ip", "háčkyčárky.cz|127.0.0.1", "xn--hkyrky-ptac70bc.cz|127.0.0.1"},
+		{"domain|ip", "HÁČKYČÁRKY.CZ|127.0.0.1", "xn--hkyrky-ptac70bc.cz|127.0.0.1"},
+	}
+	for _, tc := range modified {
+		if got, err := NormalizeValue(tc.typ, tc.in); err != nil || got != tc.want {
+			t.Errorf("NormalizeValue(%q, %q) = %q, %v; want %q", tc.typ, tc.in, got, err, tc.want)
+		}
+	}
+}
