@@ -4,9 +4,12 @@
 //
 // Reads come in two forms that agree case for case: pure functions over one event or element (CanReadEvent,
 // CanReadElement) for view paths, and ReadableConditions, a declarative filter a SQL store turns into a WHERE clause
-// so that index and search paths filter in the database. Every denial is an *Error carrying MISP's message and HTTP
-// status, so the API answers exactly what MISP answers (PyMISP, for one, falls back to a proposal only on the 403
-// "You do not have permission to do that.").
+// so that index and search paths filter in the database. Writes go through the Can… methods of Policy. Every refusal
+// is an *Error carrying MISP's message and HTTP status, so the API answers exactly what MISP answers (PyMISP, for
+// one, falls back to a proposal only on the 403 "You do not have permission to do that.").
+//
+// The package also decides what synchronisation may send to another instance (CanPushEvent, the one-hop downgrades),
+// and makes and checks API keys (GenerateKey, HashKey, CheckKey, KeyChecker).
 package acl
 
 import "slices"
