@@ -47,9 +47,9 @@ func (p *Policy) CanAddEvent(u User) error {
 }
 
 // CanEditEvent decides events/edit: perm_add, then 404 "Invalid event" for an event u cannot see, then 403 "You are
-// not authorised to do that." unless u may modify it (site admin; perm_modify_org in the creating organisation;
-// perm_modify and its creator). A sync user may also update an event its own synchronisation brought in (locked,
-// owned by its organisation).
+// not authorised to do that." unless u is a site admin, may modify the event (perm_modify_org in the creating
+// organisation, or perm_modify and its creator) and is of the creating organisation, or is a sync user updating an
+// event that synchronisation brought in (locked), as MISP's save allows.
 func (p *Policy) CanEditEvent(u User, ev Event) error {
 	r := u.EffectiveRole()
 	if err := gate(u, r.PermAdd); err != nil {
@@ -58,7 +58,7 @@ func (p *Policy) CanEditEvent(u User, ev Event) error {
 	if !p.eventVisible(u, r, ev) {
 		return notFound(MsgInvalidEvent)
 	}
-	if canModify(u, r, ev) || (r.PermSync && ev.Locked && ev.OrgID == u.OrgID) {
+	if r.PermSiteAdmin || (r.PermSync && ev.Locked) || (canModify(u, r, ev) && ev.OrgcID == u.OrgID) {
 		return nil
 	}
 	return forbidden(MsgNotAuthorised)

@@ -60,7 +60,7 @@ func eventWrites(p *acl.Policy, s subject, u acl.User, e eventCase, up bool) []w
 		w = noFunctionality
 	case !visible:
 		w = outcome{404, "Invalid event"}
-	case !(modifies(s, e) || (f.sync && e.locked && e.owner == s.org)):
+	case !(f.siteAdmin || (f.sync && e.locked) || (modifies(s, e) && e.orgc == s.org)):
 		w = outcome{403, "You are not authorised to do that."}
 	}
 	out = append(out, writeCase{name: "events/edit", want: w, got: p.CanEditEvent(u, ev)})
