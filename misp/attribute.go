@@ -13,7 +13,7 @@ type Attribute struct {
 	ToIDS              FlexBool     `json:"to_ids"`
 	UUID               string       `json:"uuid"`
 	EventID            FlexInt      `json:"event_id"`
-	Distribution       Distribution `json:"distribution"`
+	Distribution       Distribution `json:"distribution,omitempty"`
 	Timestamp          Timestamp    `json:"timestamp"`
 	Comment            string       `json:"comment"`
 	SharingGroupID     FlexInt      `json:"sharing_group_id"`

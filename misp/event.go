@@ -10,14 +10,14 @@ type Event struct {
 	OrgcID             FlexInt      `json:"orgc_id"`
 	OrgID              FlexInt      `json:"org_id"`
 	Date               Date         `json:"date"`
-	ThreatLevel        ThreatLevel  `json:"threat_level_id"`
+	ThreatLevel        ThreatLevel  `json:"threat_level_id,omitempty"`
 	Info               string       `json:"info"`
 	Published          FlexBool     `json:"published"`
 	UUID               string       `json:"uuid"`
 	AttributeCount     FlexInt      `json:"attribute_count"`
 	Analysis           Analysis     `json:"analysis"`
 	Timestamp          Timestamp    `json:"timestamp"`
-	Distribution       Distribution `json:"distribution"`
+	Distribution       Distribution `json:"distribution,omitempty"`
 	ProposalEmailLock  FlexBool     `json:"proposal_email_lock"`
 	Locked             FlexBool     `json:"locked"`
 	PublishTimestamp   Timestamp    `json:"publish_timestamp"`
@@ -90,7 +90,7 @@ type EventSummary struct {
 	UUID         string        `json:"uuid"`
 	Analysis     Analysis      `json:"analysis"`
 	Timestamp    Timestamp     `json:"timestamp"`
-	Distribution Distribution  `json:"distribution"`
+	Distribution Distribution  `json:"distribution,omitempty"`
 	OrgID        FlexInt       `json:"org_id"`
 	OrgcID       FlexInt       `json:"orgc_id"`
 	Org          *Organisation `json:"Org,omitempty"`

@@ -49,7 +49,7 @@ type GalaxyCluster struct {
 	Source                   string                  `json:"source"`
 	Authors                  []string                `json:"authors"`
 	Version                  FlexInt                 `json:"version"`
-	Distribution             Distribution            `json:"distribution"`
+	Distribution             Distribution            `json:"distribution,omitempty"`
 	SharingGroupID           *FlexInt                `json:"sharing_group_id"`
 	OrgID                    FlexInt                 `json:"org_id"`
 	OrgcID                   FlexInt                 `json:"orgc_id"`
@@ -128,7 +128,7 @@ type GalaxyClusterRelation struct {
 	ReferencedGalaxyClusterUUID string       `json:"referenced_galaxy_cluster_uuid"`
 	ReferencedGalaxyClusterType string       `json:"referenced_galaxy_cluster_type"`
 	GalaxyClusterUUID           string       `json:"galaxy_cluster_uuid"`
-	Distribution                Distribution `json:"distribution"`
+	Distribution                Distribution `json:"distribution,omitempty"`
 	SharingGroupID              *FlexInt     `json:"sharing_group_id"`
 	Default                     FlexBool     `json:"default"`
 	Tag                         []Tag        `json:"Tag,omitempty"`

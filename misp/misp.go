@@ -31,18 +31,24 @@ import (
 	"strings"
 )
 
-// Distribution says who may see an element (misp.md §1.12).
-type Distribution int
+// Distribution says who may see an element (misp.md §1.12). Its values are MISP's levels
+// written as on the wire ("0" … "5"); the zero value, DistributionUnset, means the body did
+// not say, so that a server can apply its defaults (MISP's default event distribution, and
+// "inherit" for attributes, objects and reports) exactly where a client left the field out.
+// Convert to and from MISP's integers with Level and DistributionOf, never with a type
+// conversion.
+type Distribution string
 
 // The distribution levels. Events use 0–4; attributes, objects and event reports may also
 // use 5, "inherit the event's".
 const (
-	DistributionOrganisation Distribution = 0 // Your organisation only
-	DistributionCommunity    Distribution = 1 // This community only
-	DistributionConnected    Distribution = 2 // Connected communities
-	DistributionAll          Distribution = 3 // All communities
-	DistributionSharingGroup Distribution = 4 // Sharing group
-	DistributionInherit      Distribution = 5 // Inherit event
+	DistributionUnset        Distribution = ""  // not given
+	DistributionOrganisation Distribution = "0" // Your organisation only
+	DistributionCommunity    Distribution = "1" // This community only
+	DistributionConnected    Distribution = "2" // Connected communities
+	DistributionAll          Distribution = "3" // All communities
+	DistributionSharingGroup Distribution = "4" // Sharing group
+	DistributionInherit      Distribution = "5" // Inherit event
 )
 
 var distributionNames = [...]string{
@@ -50,48 +56,94 @@ var distributionNames = [...]string{
 	"All communities", "Sharing group", "Inherit event",
 }
 
-// String returns MISP's name for the level ("Your organisation only", …).
-func (d Distribution) String() string {
-	if d.Valid() {
-		return distributionNames[d]
+// DistributionOf returns the Distribution of MISP level n (0–5); ok is false for any other n.
+func DistributionOf(n int) (d Distribution, ok bool) {
+	if n < 0 || n > 5 {
+		return DistributionUnset, false
 	}
-	return "Distribution(" + strconv.Itoa(int(d)) + ")"
+	return Distribution(rune('0' + n)), true
 }
 
-// Valid reports whether d is one of 0–5.
-func (d Distribution) Valid() bool { return d >= 0 && d <= 5 }
+// Level returns MISP's integer for d, or -1 when d is unset or invalid.
+func (d Distribution) Level() int {
+	if len(d) != 1 || d[0] < '0' || d[0] > '5' {
+		return -1
+	}
+	return int(d[0] - '0')
+}
+
+// String returns MISP's name for the level ("Your organisation only", …), "unset" for the
+// zero value.
+func (d Distribution) String() string {
+	if d == DistributionUnset {
+		return "unset"
+	}
+	if l := d.Level(); l >= 0 {
+		return distributionNames[l]
+	}
+	return "Distribution(" + strconv.Quote(string(d)) + ")"
+}
+
+// Valid reports whether d is one of the levels 0–5 (unset is not valid).
+func (d Distribution) Valid() bool { return d.Level() >= 0 }
 
 // ValidForEvent reports whether d may be an event's distribution (0–4; an event has
 // nothing to inherit from).
-func (d Distribution) ValidForEvent() bool { return d >= 0 && d <= 4 }
+func (d Distribution) ValidForEvent() bool { l := d.Level(); return l >= 0 && l <= 4 }
 
-// UnmarshalJSON accepts 3 and "3"; values outside 0–5 are rejected.
-func (d *Distribution) UnmarshalJSON(b []byte) error {
-	v, err := enumUnmarshal(b, "distribution", 0, 5)
-	*d = Distribution(v)
-	return err
+// Or returns d, or def when d is unset: the way to apply a default.
+func (d Distribution) Or(def Distribution) Distribution {
+	if d == DistributionUnset {
+		return def
+	}
+	return d
 }
 
-// MarshalJSON writes the level as a JSON string ("3").
-func (d Distribution) MarshalJSON() ([]byte, error) { return FlexInt(d).MarshalJSON() }
+// UnmarshalJSON accepts 3 and "3"; "" and null leave it unset; values outside 0–5 are
+// rejected.
+func (d *Distribution) UnmarshalJSON(b []byte) error {
+	if s, quoted, _ := unquote(b); isNull(b) || (quoted && strings.TrimSpace(s) == "") {
+		*d = DistributionUnset
+		return nil
+	}
+	v, err := enumUnmarshal(b, "distribution", 0, 5)
+	if err != nil {
+		return err
+	}
+	*d, _ = DistributionOf(int(v))
+	return nil
+}
+
+// MarshalJSON writes the level as a JSON string ("3"), or null when unset. (Fields of this
+// type are tagged omitempty, so an unset distribution is left out.)
+func (d Distribution) MarshalJSON() ([]byte, error) {
+	if d == DistributionUnset {
+		return []byte("null"), nil
+	}
+	if !d.Valid() {
+		return nil, fmt.Errorf("encoding distribution %q: not a level 0-5", string(d))
+	}
+	return []byte(`"` + string(d) + `"`), nil
+}
 
 // EffectiveDistribution returns the distribution that applies to an element (attribute,
-// object, event report) of an event: the event's when the element inherits (5), otherwise
-// the more restrictive of the two. The order of restriction is 0 < 1 < 2 < 3, and a sharing
-// group (4) counts as more restrictive than 1–3 but less than 0, as MISP treats it: an
-// element limited to a sharing group inside a wider event stays limited to the group, and an
-// element of an event limited to a group is limited to that group unless it is itself
-// organisation-only. An invalid elem is treated as 0 (the safe side).
+// object, event report) of an event: the event's when the element inherits (5) or leaves
+// its distribution unset, otherwise the more restrictive of the two. The order of
+// restriction is 0 < 1 < 2 < 3, and a sharing group (4) counts as more restrictive than 1–3
+// but less than 0, as MISP treats it: an element limited to a sharing group inside a wider
+// event stays limited to the group, and an element of an event limited to a group is
+// limited to that group unless it is itself organisation-only. An invalid element or event
+// distribution gives 0 (the safe side).
 //
 // Where a sharing group meets levels 1–2 the true audience is the intersection of the two,
 // which one level cannot express: access control must check the event's visibility and then
 // the element's own, as MISP does; this function gives the single level used for sync
 // decisions and display.
 func EffectiveDistribution(elem, event Distribution) Distribution {
-	if !elem.Valid() || !event.ValidForEvent() {
+	if !event.ValidForEvent() || (elem != DistributionUnset && !elem.Valid()) {
 		return DistributionOrganisation
 	}
-	if elem == DistributionInherit {
+	if elem == DistributionInherit || elem == DistributionUnset {
 		return event
 	}
 	if distributionRank(elem) <= distributionRank(event) {
@@ -116,7 +168,9 @@ func distributionRank(d Distribution) int {
 	}
 }
 
-// ThreatLevel is an event's threat level: 1 High, 2 Medium, 3 Low, 4 Undefined.
+// ThreatLevel is an event's threat level: 1 High, 2 Medium, 3 Low, 4 Undefined. The zero
+// value means the body did not say (a server then applies 4, as MISP does); it is left out
+// when encoding.
 type ThreatLevel int
 
 // The threat levels.

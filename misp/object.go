@@ -18,7 +18,7 @@ type Object struct {
 	EventID         FlexInt      `json:"event_id"`
 	UUID            string       `json:"uuid"`
 	Timestamp       Timestamp    `json:"timestamp"`
-	Distribution    Distribution `json:"distribution"`
+	Distribution    Distribution `json:"distribution,omitempty"`
 	SharingGroupID  FlexInt      `json:"sharing_group_id"`
 	Comment         string       `json:"comment"`
 	Deleted         FlexBool     `json:"deleted"`
@@ -99,7 +99,7 @@ type ReferencedObjectInfo struct {
 	Name           string       `json:"name"`
 	MetaCategory   string       `json:"meta-category"`
 	UUID           string       `json:"uuid"`
-	Distribution   Distribution `json:"distribution"`
+	Distribution   Distribution `json:"distribution,omitempty"`
 	SharingGroupID FlexInt      `json:"sharing_group_id"`
 }
 
@@ -111,7 +111,7 @@ type ReferencedAttributeInfo struct {
 	Type           string       `json:"type"`
 	Category       string       `json:"category"`
 	ToIDS          FlexBool     `json:"to_ids"`
-	Distribution   Distribution `json:"distribution"`
+	Distribution   Distribution `json:"distribution,omitempty"`
 	SharingGroupID FlexInt      `json:"sharing_group_id"`
 }
 

@@ -9,7 +9,7 @@ type EventReport struct {
 	EventID        FlexInt       `json:"event_id"`
 	Name           string        `json:"name"`
 	Content        string        `json:"content"`
-	Distribution   Distribution  `json:"distribution"`
+	Distribution   Distribution  `json:"distribution,omitempty"`
 	SharingGroupID FlexInt       `json:"sharing_group_id"`
 	Timestamp      Timestamp     `json:"timestamp"`
 	Deleted        FlexBool      `json:"deleted"`

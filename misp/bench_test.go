@@ -1,0 +1,58 @@
+package misp
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// largestCorpusEvent returns the bytes of the largest event in the shared corpus.
+func largestCorpusEvent(b *testing.B) ([]byte, string) {
+	b.Helper()
+	var best []byte
+	var name string
+	for _, p := range corpusEvents(b) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(data) > len(best) {
+			best, name = data, filepath.Base(p)
+		}
+	}
+	return best, name
+}
+
+// BenchmarkDecodeEvent decodes the largest corpus event (windigo/ebury, 1.8 MB, 127
+// objects); the MB/s column is the figure to watch.
+func BenchmarkDecodeEvent(b *testing.B) {
+	data, name := largestCorpusEvent(b)
+	b.Logf("%s: %d bytes", name, len(data))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeEvent(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeEvent encodes the largest corpus event; MB/s is of the encoded output.
+func BenchmarkEncodeEvent(b *testing.B) {
+	data, _ := largestCorpusEvent(b)
+	e, err := DecodeEvent(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := EncodeEvent(e)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(out)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeEvent(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
