@@ -1,12 +1,12 @@
 package abusech
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/enrich/enrichtest"
 	"github.com/hunchsec/hunch/ioc"
 )
 
@@ -31,30 +31,13 @@ func addSeeds(f *testing.F, pattern string) {
 }
 
 // checkParsed asserts what every conversion must give: a result for the indicator asked about,
-// and either an error with an Unknown verdict or a verdict on the scale.
+// and either an error wrapping a documented sentinel with an Unknown verdict, or a verdict on the
+// scale that is not Benign, with a summary.
 func checkParsed(t *testing.T, in enrich.Indicator, r enrich.Result) {
 	t.Helper()
-	if r.Indicator != in {
-		t.Fatalf("result for %v, asked about %v", r.Indicator, in)
-	}
-	if r.Err != nil {
-		if r.Verdict != enrich.Unknown {
-			t.Fatalf("failed result has verdict %v", r.Verdict)
-		}
-		var pass bool
-		for _, s := range []error{enrich.ErrBadReply, enrich.ErrAuth, ErrRefused, enrich.ErrUnsupported} {
-			pass = pass || errors.Is(r.Err, s)
-		}
-		if !pass {
-			t.Fatalf("error %v wraps none of the documented sentinels", r.Err)
-		}
-		return
-	}
-	if r.Verdict < enrich.Unknown || r.Verdict > enrich.Malicious || r.Verdict == enrich.Benign {
+	enrichtest.CheckResult(t, in, r, enrich.ErrBadReply, enrich.ErrAuth, ErrRefused, enrich.ErrUnsupported)
+	if r.Verdict == enrich.Benign {
 		t.Fatalf("verdict %v: abuse.ch lists never say benign", r.Verdict)
-	}
-	if r.Summary == "" {
-		t.Fatalf("no summary for verdict %v", r.Verdict)
 	}
 }
 

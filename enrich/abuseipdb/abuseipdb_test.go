@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hunchsec/hunch/enrich"
 	"github.com/hunchsec/hunch/enrich/enrichtest"
@@ -181,38 +180,27 @@ func TestVerdict(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	h := &enrich.HTTP{}
-	tests := []struct {
-		name string
-		o    Options
-		want string
-	}{
-		{"no-http", Options{Key: testKey}, "abuseipdb: Options.HTTP is required"},
-		{"no-key", Options{HTTP: h}, "abuseipdb: an API key is required"},
-		{"blank-key", Options{HTTP: h, Key: "  "}, "abuseipdb: an API key is required"},
-		{"max-age-high", Options{HTTP: h, Key: testKey, MaxAgeInDays: 366}, "max age 366 days is out of range"},
-		{"max-age-negative", Options{HTTP: h, Key: testKey, MaxAgeInDays: -1}, "max age -1 days is out of range"},
-		{"malicious-high", Options{HTTP: h, Key: testKey, MaliciousScore: 101}, "malicious score 101 is out of range"},
-		{"suspicious-above-malicious", Options{HTTP: h, Key: testKey, MaliciousScore: 50, SuspiciousScore: 60},
-			"suspicious score 60 is out of range"},
-		{"ok", Options{HTTP: h, Key: testKey}, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := New(tt.o)
-			if tt.want == "" {
-				if err != nil || c == nil {
-					t.Fatalf("New: %v", err)
-				}
-				if c.base != DefaultBaseURL || c.maxAge != DefaultMaxAgeInDays {
-					t.Errorf("defaults: base %q max age %d", c.base, c.maxAge)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("New error %v, want one saying %q", err, tt.want)
-			}
-		})
-	}
+	enrichtest.CheckNew(t, New, func(t *testing.T, c *Client) {
+		if c == nil {
+			t.Fatal("New returned no client and no error")
+		}
+		if c.base != DefaultBaseURL || c.maxAge != DefaultMaxAgeInDays {
+			t.Errorf("defaults: base %q max age %d", c.base, c.maxAge)
+		}
+	}, []enrichtest.NewCase[Options]{
+		{Name: "no-http", Options: Options{Key: testKey}, WantErr: "abuseipdb: Options.HTTP is required"},
+		{Name: "no-key", Options: Options{HTTP: h}, WantErr: "abuseipdb: an API key is required"},
+		{Name: "blank-key", Options: Options{HTTP: h, Key: "  "}, WantErr: "abuseipdb: an API key is required"},
+		{Name: "max-age-high", Options: Options{HTTP: h, Key: testKey, MaxAgeInDays: 366},
+			WantErr: "max age 366 days is out of range"},
+		{Name: "max-age-negative", Options: Options{HTTP: h, Key: testKey, MaxAgeInDays: -1},
+			WantErr: "max age -1 days is out of range"},
+		{Name: "malicious-high", Options: Options{HTTP: h, Key: testKey, MaliciousScore: 101},
+			WantErr: "malicious score 101 is out of range"},
+		{Name: "suspicious-above-malicious", Options: Options{HTTP: h, Key: testKey, MaliciousScore: 50, SuspiciousScore: 60},
+			WantErr: "suspicious score 60 is out of range"},
+		{Name: "ok", Options: Options{HTTP: h, Key: testKey}},
+	})
 }
 
 // TestBatch checks one result per indicator in order, unsupported and malformed indicators
@@ -272,21 +260,7 @@ func TestLookupCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	start := time.Now()
-	res := c.Lookup(ctx, []enrich.Indicator{ip("118.25.6.39"), ip("8.8.8.8")})
-	for i, r := range res {
-		if !errors.Is(r.Err, context.Canceled) {
-			t.Errorf("result %d: error %v, want context.Canceled", i, r.Err)
-		}
-	}
-	if n := len(srv.Requests()); n != 0 {
-		t.Errorf("%d requests sent after cancellation", n)
-	}
-	if time.Since(start) > time.Second {
-		t.Errorf("cancelled lookup took %v", time.Since(start))
-	}
+	enrichtest.CheckCancelled(t, c, srv, []enrich.Indicator{ip("118.25.6.39"), ip("8.8.8.8")})
 }
 
 func TestErrorDetail(t *testing.T) {
@@ -329,12 +303,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if r.Indicator != ind || r.Verdict < enrich.Unknown || r.Verdict > enrich.Malicious || r.Summary == "" {
-			t.Fatalf("bad result %+v", r)
-		}
-		if _, err := json.Marshal(r); err != nil {
-			t.Fatalf("result does not marshal: %v", err)
-		}
+		enrichtest.CheckResult(t, ind, r)
 		errorDetail(string(body))
 	})
 }

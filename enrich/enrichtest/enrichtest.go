@@ -1,6 +1,7 @@
 // Package enrichtest holds what provider tests share: a fake clock, an HTTP server that serves
-// scripted replies and records every request, and the standard error matrix every HTTP provider
-// must pass (401/403, 404, 429 with Retry-After, 5xx, malformed JSON).
+// scripted replies and records every request, the standard error matrix every HTTP provider
+// must pass (401/403, 404, 429 with Retry-After, 5xx, malformed JSON), and the checks every
+// provider's results, cancellation and constructor must pass.
 package enrichtest
 
 import (

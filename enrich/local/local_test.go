@@ -328,12 +328,7 @@ func TestUnsupportedAndCancelled(t *testing.T) {
 	if !errors.Is(r[0].Err, enrich.ErrUnsupported) || r[0].Verdict != enrich.Unknown {
 		t.Errorf("custom type: %v %v", r[0].Verdict, r[0].Err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	r = c.Lookup(ctx, []enrich.Indicator{ind(ioc.Domain, "evil.example.com")})
-	if !errors.Is(r[0].Err, context.Canceled) {
-		t.Errorf("cancelled: %v", r[0].Err)
-	}
+	enrichtest.CheckCancelled(t, c, nil, []enrich.Indicator{ind(ioc.Domain, "evil.example.com")})
 }
 
 func TestListMatchOrder(t *testing.T) {

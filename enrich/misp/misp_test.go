@@ -282,21 +282,15 @@ func TestBatchFailure(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	h := &enrich.HTTP{}
-	cases := []struct {
-		o       Options
-		wantErr string
-	}{
-		{Options{BaseURL: "https://misp.example", Key: "k"}, "an HTTP request path is required"},
-		{Options{HTTP: h, Key: "k"}, "misp: the base URL of the MISP instance is required"},
-		{Options{HTTP: h, BaseURL: "misp.example", Key: "k"}, "use an http:// or https:// URL"},
-		{Options{HTTP: h, BaseURL: "https://misp.example"}, "misp: an API key is required"},
-		{Options{HTTP: h, BaseURL: "https://misp.example", Key: "k", Limit: -1}, "must not be negative"},
-	}
-	for _, tc := range cases {
-		if _, err := New(tc.o); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-			t.Errorf("New(%+v): %v, want %q", tc.o, err, tc.wantErr)
-		}
-	}
+	enrichtest.CheckNew(t, New, nil, []enrichtest.NewCase[Options]{
+		{Name: "no HTTP", Options: Options{BaseURL: "https://misp.example", Key: "k"}, WantErr: "an HTTP request path is required"},
+		{Name: "no base URL", Options: Options{HTTP: h, Key: "k"}, WantErr: "misp: the base URL of the MISP instance is required"},
+		{Name: "relative base URL", Options: Options{HTTP: h, BaseURL: "misp.example", Key: "k"},
+			WantErr: "use an http:// or https:// URL"},
+		{Name: "no key", Options: Options{HTTP: h, BaseURL: "https://misp.example"}, WantErr: "misp: an API key is required"},
+		{Name: "negative limit", Options: Options{HTTP: h, BaseURL: "https://misp.example", Key: "k", Limit: -1},
+			WantErr: "must not be negative"},
+	})
 	c, err := New(Options{HTTP: h, BaseURL: "https://misp.example/misp/", Key: "k"})
 	if err != nil {
 		t.Fatal(err)

@@ -340,46 +340,24 @@ func TestCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	for _, r := range cl.Lookup(ctx, []enrich.Indicator{{Type: ioc.IPv4, Value: "8.8.8.8"}, {Type: ioc.Domain, Value: "example.com"}}) {
-		if !errors.Is(r.Err, context.Canceled) {
-			t.Errorf("%v: error %v, want context.Canceled", r.Indicator, r.Err)
-		}
-	}
+	enrichtest.CheckCancelled(t, cl, srv, []enrich.Indicator{{Type: ioc.IPv4, Value: "8.8.8.8"}, {Type: ioc.Domain, Value: "example.com"}})
 }
 
 func TestNew(t *testing.T) {
 	h := &enrich.HTTP{Provider: Name}
-	cases := []struct {
-		name string
-		o    Options
-		err  string
-	}{
-		{"no key", Options{HTTP: h}, "otx: an API key is required"},
-		{"blank key", Options{HTTP: h, Key: "\t"}, "otx: an API key is required"},
-		{"no HTTP", Options{Key: "k"}, "request path is required"},
-		{"bad base", Options{HTTP: h, Key: "k", BaseURL: "otx.alienvault.com"}, "not an http(s) URL"},
-		{"negative threshold", Options{HTTP: h, Key: "k", MaliciousPulses: -2}, "negative"},
-		{"ok", Options{HTTP: h, Key: "k"}, ""},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			cl, err := New(c.o)
-			if c.err == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				if cl.base != DefaultBaseURL || cl.malicious != DefaultMaliciousPulses || cl.Name() != Name {
-					t.Errorf("defaults not applied: %+v", cl)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("error %v, want %q", err, c.err)
-			}
-		})
-	}
+	enrichtest.CheckNew(t, New, func(t *testing.T, cl *Client) {
+		if cl.base != DefaultBaseURL || cl.malicious != DefaultMaliciousPulses || cl.Name() != Name {
+			t.Errorf("defaults not applied: %+v", cl)
+		}
+	}, []enrichtest.NewCase[Options]{
+		{Name: "no key", Options: Options{HTTP: h}, WantErr: "otx: an API key is required"},
+		{Name: "blank key", Options: Options{HTTP: h, Key: "\t"}, WantErr: "otx: an API key is required"},
+		{Name: "no HTTP", Options: Options{Key: "k"}, WantErr: "request path is required"},
+		{Name: "bad base", Options: Options{HTTP: h, Key: "k", BaseURL: "otx.alienvault.com"},
+			WantErr: "not an http(s) URL"},
+		{Name: "negative threshold", Options: Options{HTTP: h, Key: "k", MaliciousPulses: -2}, WantErr: "negative"},
+		{Name: "ok", Options: Options{HTTP: h, Key: "k"}},
+	})
 }
 
 func TestTypes(t *testing.T) {

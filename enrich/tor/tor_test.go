@@ -351,31 +351,17 @@ func TestUnsupported(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	h := &enrich.HTTP{}
-	cases := []struct {
-		o       Options
-		wantErr string
-	}{
-		{Options{}, "HTTP request path is required"},
-		{Options{HTTP: h, Source: "dns"}, `unknown source "dns"`},
-		{Options{HTTP: h, Refresh: -time.Second}, "must not be negative"},
-		{Options{HTTP: h}, ""},
-	}
-	for _, tc := range cases {
-		c, err := New(tc.o)
-		if tc.wantErr == "" {
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.Name() != "tor" || c.MaxBatch() != DefaultMaxBatch || c.base != DefaultBaseURL ||
-				len(c.Types()) != 1 || c.Types()[0] != ioc.IPv4 {
-				t.Errorf("defaults: %s %d %s %v", c.Name(), c.MaxBatch(), c.base, c.Types())
-			}
-			continue
+	enrichtest.CheckNew(t, New, func(t *testing.T, c *Client) {
+		if c.Name() != "tor" || c.MaxBatch() != DefaultMaxBatch || c.base != DefaultBaseURL ||
+			len(c.Types()) != 1 || c.Types()[0] != ioc.IPv4 {
+			t.Errorf("defaults: %s %d %s %v", c.Name(), c.MaxBatch(), c.base, c.Types())
 		}
-		if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-			t.Errorf("New(%+v) error %v, want %q", tc.o, err, tc.wantErr)
-		}
-	}
+	}, []enrichtest.NewCase[Options]{
+		{Name: "no HTTP", Options: Options{}, WantErr: "HTTP request path is required"},
+		{Name: "unknown source", Options: Options{HTTP: h, Source: "dns"}, WantErr: `unknown source "dns"`},
+		{Name: "negative refresh", Options: Options{HTTP: h, Refresh: -time.Second}, WantErr: "must not be negative"},
+		{Name: "defaults", Options: Options{HTTP: h}},
+	})
 	c, err := New(Options{HTTP: h, Source: Onionoo, Refresh: time.Minute})
 	if err != nil {
 		t.Fatal(err)

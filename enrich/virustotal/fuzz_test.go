@@ -1,13 +1,13 @@
 package virustotal
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/enrich/enrichtest"
 	"github.com/hunchsec/hunch/ioc"
 )
 
@@ -47,17 +47,9 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if r.Indicator != ind {
-			t.Fatalf("result for %v, asked about %v", r.Indicator, ind)
-		}
-		if r.Verdict < enrich.Unknown || r.Verdict > enrich.Malicious {
-			t.Fatalf("verdict %d off the scale", r.Verdict)
-		}
-		if r.Summary == "" || r.Reference == "" {
-			t.Fatalf("empty summary %q or reference %q", r.Summary, r.Reference)
-		}
-		if _, err := json.Marshal(r); err != nil {
-			t.Fatalf("result does not marshal: %v", err)
+		enrichtest.CheckResult(t, ind, r)
+		if r.Reference == "" {
+			t.Fatalf("no reference in %+v", r)
 		}
 	})
 }

@@ -346,48 +346,24 @@ func TestCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	res := cl.Lookup(ctx, []enrich.Indicator{{Type: ioc.IPv4, Value: "8.8.8.8"}, {Type: ioc.IPv4, Value: "1.1.1.1"}})
-	for _, r := range res {
-		if !errors.Is(r.Err, context.Canceled) {
-			t.Errorf("%v: error %v, want context.Canceled", r.Indicator, r.Err)
-		}
-	}
+	enrichtest.CheckCancelled(t, cl, srv, []enrich.Indicator{{Type: ioc.IPv4, Value: "8.8.8.8"}, {Type: ioc.IPv4, Value: "1.1.1.1"}})
 }
 
 func TestNew(t *testing.T) {
 	h := &enrich.HTTP{Provider: Name}
-	cases := []struct {
-		name string
-		o    Options
-		err  string
-	}{
-		{"no key", Options{HTTP: h}, "virustotal: an API key is required"},
-		{"blank key", Options{HTTP: h, Key: "  "}, "virustotal: an API key is required"},
-		{"no HTTP", Options{Key: "k"}, "request path is required"},
-		{"bad base", Options{HTTP: h, Key: "k", BaseURL: "ftp://x"}, "not an http(s) URL"},
-		{"relative base", Options{HTTP: h, Key: "k", BaseURL: "/api"}, "not an http(s) URL"},
-		{"negative threshold", Options{HTTP: h, Key: "k", MaliciousEngines: -1}, "negative"},
-		{"ok", Options{HTTP: h, Key: "k"}, ""},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			cl, err := New(c.o)
-			if c.err == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				if cl.base != DefaultBaseURL || cl.malicious != DefaultMaliciousEngines || cl.Name() != Name {
-					t.Errorf("defaults not applied: %+v", cl)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("error %v, want %q", err, c.err)
-			}
-		})
-	}
+	enrichtest.CheckNew(t, New, func(t *testing.T, cl *Client) {
+		if cl.base != DefaultBaseURL || cl.malicious != DefaultMaliciousEngines || cl.Name() != Name {
+			t.Errorf("defaults not applied: %+v", cl)
+		}
+	}, []enrichtest.NewCase[Options]{
+		{Name: "no key", Options: Options{HTTP: h}, WantErr: "virustotal: an API key is required"},
+		{Name: "blank key", Options: Options{HTTP: h, Key: "  "}, WantErr: "virustotal: an API key is required"},
+		{Name: "no HTTP", Options: Options{Key: "k"}, WantErr: "request path is required"},
+		{Name: "bad base", Options: Options{HTTP: h, Key: "k", BaseURL: "ftp://x"}, WantErr: "not an http(s) URL"},
+		{Name: "relative base", Options: Options{HTTP: h, Key: "k", BaseURL: "/api"}, WantErr: "not an http(s) URL"},
+		{Name: "negative threshold", Options: Options{HTTP: h, Key: "k", MaliciousEngines: -1}, WantErr: "negative"},
+		{Name: "ok", Options: Options{HTTP: h, Key: "k"}},
+	})
 }
 
 func TestTypes(t *testing.T) {

@@ -1,0 +1,119 @@
+package enrichtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hunchsec/hunch/enrich"
+)
+
+// CheckResult asserts what every answer a provider gives about ind must satisfy, whatever the
+// reply it came from (the property a fuzz target over a provider's reply parser checks):
+//   - it is about ind;
+//   - a failed result (Err set) has verdict Unknown and, when sentinels are given, its error
+//     wraps one of them;
+//   - any other result has a verdict on the scale and a summary;
+//   - either way it marshals to JSON.
+func CheckResult(t testing.TB, ind enrich.Indicator, r enrich.Result, sentinels ...error) {
+	t.Helper()
+	if r.Indicator != ind {
+		t.Fatalf("result for %v, asked about %v", r.Indicator, ind)
+	}
+	if _, err := json.Marshal(r); err != nil {
+		t.Fatalf("result does not marshal: %v", err)
+	}
+	if r.Err != nil {
+		if r.Verdict != enrich.Unknown {
+			t.Fatalf("failed result has verdict %v (error %v)", r.Verdict, r.Err)
+		}
+		if len(sentinels) > 0 && !wrapsAny(r.Err, sentinels) {
+			t.Fatalf("error %v wraps none of %v", r.Err, sentinels)
+		}
+		return
+	}
+	if r.Verdict < enrich.Unknown || r.Verdict > enrich.Malicious {
+		t.Fatalf("verdict %d off the scale", r.Verdict)
+	}
+	if r.Summary == "" {
+		t.Fatalf("no summary for verdict %v", r.Verdict)
+	}
+}
+
+func wrapsAny(err error, sentinels []error) bool {
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckCancelled asks p about batch with a context that is already cancelled: it must answer
+// within a second with one result per indicator, each about its indicator and wrapping
+// context.Canceled, and srv, when not nil, must have received no request.
+func CheckCancelled(t *testing.T, p enrich.Provider, srv *Server, batch []enrich.Indicator) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	res := p.Lookup(ctx, batch)
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("cancelled lookup took %v", took)
+	}
+	if len(res) != len(batch) {
+		t.Fatalf("%d results for %d indicators", len(res), len(batch))
+	}
+	for i, r := range res {
+		if r.Indicator != batch[i] {
+			t.Errorf("result %d is about %v, asked about %v", i, r.Indicator, batch[i])
+		}
+		if !errors.Is(r.Err, context.Canceled) {
+			t.Errorf("result %d (%v): error %v, want context.Canceled", i, r.Indicator, r.Err)
+		}
+	}
+	if srv != nil {
+		if n := len(srv.Requests()); n != 0 {
+			t.Errorf("%d requests sent after cancellation", n)
+		}
+	}
+}
+
+// NewCase is one call of a provider's constructor: with Options it must fail with an error whose
+// message contains WantErr or, when WantErr is empty, succeed.
+type NewCase[O any] struct {
+	Name    string
+	Options O
+	WantErr string
+}
+
+// CheckNew runs each case through newFn, one subtest each; check, when not nil, is called with
+// what each succeeding case built (to assert the defaults it applied).
+func CheckNew[O, P any](t *testing.T, newFn func(O) (P, error), check func(t *testing.T, p P), cases []NewCase[O]) {
+	t.Helper()
+	for i, c := range cases {
+		name := c.Name
+		if name == "" {
+			name = fmt.Sprint(i)
+		}
+		t.Run(name, func(t *testing.T) {
+			p, err := newFn(c.Options)
+			if c.WantErr == "" {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				if check != nil {
+					check(t, p)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.WantErr) {
+				t.Errorf("New error %v, want one saying %q", err, c.WantErr)
+			}
+		})
+	}
+}
