@@ -709,10 +709,11 @@ func emailLike(v string) bool {
 		return false
 	}
 	_, n := utf8.DecodeRuneInString(v)
+	lastDot := strings.LastIndexByte(v, '.')
 	for j := n; j < len(v); j++ {
 		switch v[j] {
 		case '@':
-			if strings.IndexByte(v[j+1:], '.') >= 0 {
+			if lastDot > j {
 				return true
 			}
 		case ' ', '\t', '\r', '\v', '\f':
@@ -786,6 +787,9 @@ func normalizeMAC(v string, groups int) (string, string) {
 // practice: ISO 8601 / RFC 3339 with or without fraction, zone or time, a space instead
 // of 'T', and "@unix". A time without a zone is UTC; a given zone is kept.
 func parseAttrDatetime(v string) (time.Time, bool) {
+	if len(v) > 64 {
+		return time.Time{}, false // longer than any date and time spelling
+	}
 	if rest, ok := strings.CutPrefix(v, "@"); ok {
 		d := strings.TrimPrefix(rest, "-")
 		if digitsOnly(d) && len(d) <= 12 {

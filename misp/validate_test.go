@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEveryTypeHasARule(t *testing.T) {
@@ -498,5 +499,27 @@ func TestMISPEdgeCases(t *testing.T) {
 		if got, err := NormalizeValue(tc.typ, tc.in); err != nil || got != tc.want {
 			t.Errorf("NormalizeValue(%q, %q) = %q, %v; want %q", tc.typ, tc.in, got, err, tc.want)
 		}
+	}
+}
+
+// TestLongValuesStayLinear runs every type over values at the size limit built from the
+// characters the rules look for. A rule that rescans the value per character (as a
+// naive e-mail check would per '@') takes minutes here; linear rules take well under a
+// second, so the generous bound only trips on a quadratic rule.
+func TestLongValuesStayLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow under -short")
+	}
+	start := time.Now()
+	for _, p := range []string{"a", "[.]", "[[.].]", "|", "(0)", "1", ":", "0", ".", "a.", "1.", "[at]",
+		"hxxp", "-", "@", `\`, "/", "é", "a:", "1:", "a@", "1.2.3.4 ", "x.com/"} {
+		v := strings.Repeat(p, MaxValueLength/len(p))
+		for _, typ := range Types() {
+			_, _ = NormalizeValue(typ, v)
+		}
+		GuessAttribute(v)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("long values took %v", d)
 	}
 }
