@@ -33,7 +33,7 @@ const (
 	Inherit Distribution = 5
 )
 
-// Valid reports whether d is one of MISP's levels; Inherit is valid only for elements, which ValidFor tells.
+// Valid reports whether d is one of MISP's levels, 0–5; events may not inherit, which ValidForEvent tells.
 func (d Distribution) Valid() bool { return d >= OrgOnly && d <= Inherit }
 
 // ValidForEvent reports whether d may be an event's distribution (0–4; events cannot inherit).
@@ -259,7 +259,8 @@ func (sg SharingGroup) openToLocalOrgs() bool {
 }
 
 // Instance describes this instance: its host organisation and the organisations that have users here ("this
-// community" of distribution 1).
+// community" of distribution 1). Every user belongs to an organisation with users here, so reads of distribution 1
+// need no list; LocalOrgIDs answers IsLocalOrg for callers that tell local organisations from known remote ones.
 type Instance struct {
 	HostOrgID   int64
 	LocalOrgIDs []int64
