@@ -549,11 +549,46 @@ func decodeEnvelopes[E any](data []byte) (envs []E, list bool, err error) {
 		}
 		return envs, true, nil
 	}
+	// The commonest body, {"response": [ … ]}, is decoded in one pass rather than through
+	// listOrOne, which would scan the list a second and third time.
+	if key, rest := firstKey(t); (key == "response" || key == "request") && len(rest) > 0 && rest[0] == '[' {
+		var w struct {
+			Response []E `json:"response"`
+			Request  []E `json:"request"`
+		}
+		if err := decodeBody(t, &w); err != nil {
+			return nil, false, err
+		}
+		return append(w.Response, w.Request...), true, nil
+	}
 	var one E
 	if err := decodeBody(t, &one); err != nil {
 		return nil, false, err
 	}
 	return []E{one}, false, nil
+}
+
+// firstKey returns the first key of the JSON object in b when it is a plain string (no
+// escapes), and what follows its colon, white space trimmed; "" when b does not start so.
+func firstKey(b []byte) (key string, rest []byte) {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 || b[0] != '{' {
+		return "", nil
+	}
+	b = bytes.TrimLeft(b[1:], " \t\r\n")
+	if len(b) == 0 || b[0] != '"' {
+		return "", nil
+	}
+	end := bytes.IndexByte(b[1:], '"')
+	if end < 0 || bytes.IndexByte(b[1:1+end], '\\') >= 0 {
+		return "", nil
+	}
+	key = string(b[1 : 1+end])
+	b = bytes.TrimLeft(b[2+end:], " \t\r\n")
+	if len(b) == 0 || b[0] != ':' {
+		return "", nil
+	}
+	return key, bytes.TrimLeft(b[1:], " \t\r\n")
 }
 
 // flatten collects the elements of decoded envelopes in order. A bare element that is

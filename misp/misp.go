@@ -61,7 +61,8 @@ func DistributionOf(n int) (d Distribution, ok bool) {
 	if n < 0 || n > 5 {
 		return DistributionUnset, false
 	}
-	return Distribution(rune('0' + n)), true
+	return [...]Distribution{DistributionOrganisation, DistributionCommunity, DistributionConnected,
+		DistributionAll, DistributionSharingGroup, DistributionInherit}[n], true
 }
 
 // Level returns MISP's integer for d, or -1 when d is unset or invalid.
@@ -102,7 +103,7 @@ func (d Distribution) Or(def Distribution) Distribution {
 // UnmarshalJSON accepts 3 and "3"; "" and null leave it unset; values outside 0–5 are
 // rejected.
 func (d *Distribution) UnmarshalJSON(b []byte) error {
-	if s, quoted, _ := unquote(b); isNull(b) || (quoted && strings.TrimSpace(s) == "") {
+	if isNull(b) || string(b) == `""` {
 		*d = DistributionUnset
 		return nil
 	}
