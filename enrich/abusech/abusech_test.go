@@ -17,9 +17,6 @@ import (
 
 const testKey = "test-auth-key-0123"
 
-// reply serves a recorded reply from testdata.
-func reply(file string) enrichtest.Reply { return enrichtest.Reply{File: "testdata/" + file} }
-
 func ind(t ioc.Type, v string) enrich.Indicator { return enrich.Indicator{Type: t, Value: v} }
 
 // checkCommon asserts what every abuse.ch request carries: POST to the expected path under the
@@ -55,52 +52,11 @@ func checkForm(t *testing.T, body string, want url.Values) {
 	}
 }
 
-// detail asserts r.Details[k] == want (compared through JSON, so []string and ints match).
-func detail(t *testing.T, r enrich.Result, k string, want any) {
-	t.Helper()
-	got, ok := r.Details[k]
-	if !ok {
-		t.Errorf("details have no %q: %v", k, r.Details)
-		return
-	}
-	g, _ := json.Marshal(got)
-	w, _ := json.Marshal(want)
-	if string(g) != string(w) {
-		t.Errorf("details[%q] = %s, want %s", k, g, w)
-	}
-}
-
-// noDetail asserts r.Details has no k.
-func noDetail(t *testing.T, r enrich.Result, k string) {
-	t.Helper()
-	if v, ok := r.Details[k]; ok {
-		t.Errorf("details[%q] = %v, want absent", k, v)
-	}
-}
-
-func reference(want string) func(*testing.T, enrich.Result) {
-	return func(t *testing.T, r enrich.Result) {
-		t.Helper()
-		if r.Reference != want {
-			t.Errorf("reference %q, want %q", r.Reference, want)
-		}
-	}
-}
-
 // rawKept asserts the raw reply is the served file.
 func rawKept(t *testing.T, r enrich.Result) {
 	t.Helper()
 	if !json.Valid(r.Raw) || !strings.Contains(string(r.Raw), `"query_status"`) {
 		t.Errorf("raw reply not kept: %.80s", r.Raw)
-	}
-}
-
-func all(checks ...func(*testing.T, enrich.Result)) func(*testing.T, enrich.Result) {
-	return func(t *testing.T, r enrich.Result) {
-		t.Helper()
-		for _, c := range checks {
-			c(t, r)
-		}
 	}
 }
 
@@ -179,9 +135,9 @@ func TestLookupBatch(t *testing.T) {
 	var srv *enrichtest.Server
 	srv = enrichtest.NewServer(t, nil, func(_ *http.Request, n int) enrichtest.Reply {
 		if strings.Contains(srv.Requests()[n].Body, "094fd325") {
-			return reply("malwarebazaar_get_info.json")
+			return enrichtest.File("malwarebazaar_get_info.json")
 		}
-		return reply("malwarebazaar_hash_not_found.json")
+		return enrichtest.File("malwarebazaar_hash_not_found.json")
 	})
 	p, err := NewMalwareBazaar(Options{HTTP: &enrich.HTTP{Provider: MalwareBazaarName, Client: srv.Client()}, BaseURL: srv.URL + "/api/v1/", Key: testKey})
 	if err != nil {

@@ -22,10 +22,6 @@ const testKey = "abuseipdb-test-key"
 func ip(v string) enrich.Indicator  { return enrich.Indicator{Type: ioc.IPv4, Value: v} }
 func ip6(v string) enrich.Indicator { return enrich.Indicator{Type: ioc.IPv6, Value: v} }
 
-func file(name string) enrichtest.Reply {
-	return enrichtest.Reply{File: filepath.Join("testdata", name)}
-}
-
 func harness(t *testing.T, o Options, wantMaxAge string) enrichtest.Harness {
 	return enrichtest.Harness{
 		New: func(h *enrich.HTTP, baseURL string) enrich.Provider {
@@ -60,37 +56,29 @@ func harness(t *testing.T, o Options, wantMaxAge string) enrichtest.Harness {
 	}
 }
 
+// details asserts that the result's details hold want (and possibly more), that it refers to the
+// address's page and that it keeps the raw reply.
 func details(want map[string]any) func(*testing.T, enrich.Result) {
-	return func(t *testing.T, r enrich.Result) {
+	return enrichtest.All(enrichtest.Details(want), enrichtest.RawJSON(), func(t *testing.T, r enrich.Result) {
 		t.Helper()
-		for k, v := range want {
-			if got, ok := r.Details[k]; !ok || fmt.Sprint(got) != fmt.Sprint(v) {
-				t.Errorf("details[%q] = %v, want %v (details %v)", k, got, v, r.Details)
-			}
-		}
-		if want := "https://www.abuseipdb.com/check/" + r.Indicator.Value; r.Reference != want {
-			t.Errorf("reference %q, want %q", r.Reference, want)
-		}
-		if len(r.Raw) == 0 || !json.Valid(r.Raw) {
-			t.Errorf("raw reply missing or not JSON: %q", r.Raw)
-		}
-	}
+		enrichtest.Reference("https://www.abuseipdb.com/check/"+r.Indicator.Value)(t, r)
+	})
 }
 
 func TestLookup(t *testing.T) {
 	cases := []enrichtest.Case{
-		{Name: "malicious", Indicator: ip("118.25.6.39"), Replies: []enrichtest.Reply{file("check_malicious.json")},
+		{Name: "malicious", Indicator: ip("118.25.6.39"), Replies: []enrichtest.Reply{enrichtest.File("check_malicious.json")},
 			Want: enrich.Malicious, WantSummary: "confidence 100%, 1 report", WantRequests: 1,
 			Check: details(map[string]any{"countryCode": "CN", "isp": "Tencent Cloud Computing (Beijing) Co. Ltd",
 				"usageType": "Data Center/Web Hosting/Transit", "totalReports": 1, "isTor": false,
 				"lastReportedAt": "2018-12-20T20:55:14+00:00", "abuseConfidenceScore": 100})},
-		{Name: "suspicious-tor", Indicator: ip("185.220.101.7"), Replies: []enrichtest.Reply{file("check_suspicious.json")},
+		{Name: "suspicious-tor", Indicator: ip("185.220.101.7"), Replies: []enrichtest.Reply{enrichtest.File("check_suspicious.json")},
 			Want: enrich.Suspicious, WantSummary: "confidence 41%, 57 reports, Tor exit",
 			Check: details(map[string]any{"isTor": true, "countryCode": "DE", "numDistinctUsers": 12})},
-		{Name: "benign-whitelisted", Indicator: ip("8.8.8.8"), Replies: []enrichtest.Reply{file("check_whitelisted.json")},
+		{Name: "benign-whitelisted", Indicator: ip("8.8.8.8"), Replies: []enrichtest.Reply{enrichtest.File("check_whitelisted.json")},
 			Want: enrich.Benign, WantSummary: "confidence 0%, 14 reports, whitelisted",
 			Check: details(map[string]any{"isWhitelisted": true, "usageType": "Content Delivery Network", "hostnames": []string{"dns.google"}})},
-		{Name: "unknown-unreported", Indicator: ip("203.0.113.9"), Replies: []enrichtest.Reply{file("check_unreported.json")},
+		{Name: "unknown-unreported", Indicator: ip("203.0.113.9"), Replies: []enrichtest.Reply{enrichtest.File("check_unreported.json")},
 			Want: enrich.Unknown, WantSummary: "confidence 0%, 0 reports",
 			Check: func(t *testing.T, r enrich.Result) {
 				for _, k := range []string{"countryCode", "usageType", "isp", "lastReportedAt", "domain"} {
@@ -99,10 +87,10 @@ func TestLookup(t *testing.T) {
 					}
 				}
 			}},
-		{Name: "unknown-low-score-whitelist-null", Indicator: ip("198.51.100.23"), Replies: []enrichtest.Reply{file("check_low_score.json")},
+		{Name: "unknown-low-score-whitelist-null", Indicator: ip("198.51.100.23"), Replies: []enrichtest.Reply{enrichtest.File("check_low_score.json")},
 			Want: enrich.Unknown, WantSummary: "confidence 9%, 2 reports",
 			Check: details(map[string]any{"isWhitelisted": false})},
-		{Name: "ipv6", Indicator: ip6("2001:db8:85a3::8a2e:370:7334"), Replies: []enrichtest.Reply{file("check_ipv6.json")},
+		{Name: "ipv6", Indicator: ip6("2001:db8:85a3::8a2e:370:7334"), Replies: []enrichtest.Reply{enrichtest.File("check_ipv6.json")},
 			Want: enrich.Malicious, WantSummary: "confidence 88%, 230 reports"},
 		{Name: "auth-detail", Indicator: ip("118.25.6.39"), Replies: []enrichtest.Reply{{Status: 401, File: "testdata/error_401.json"}},
 			WantErr: enrich.ErrAuth, WantErrText: "check the API key for abuseipdb: Authentication failed. Your API key is either missing",
@@ -127,7 +115,7 @@ func TestLookup(t *testing.T) {
 				}
 			}},
 	}
-	cases = append(cases, enrichtest.ErrorCases(Name, ip("118.25.6.39"), file("check_malicious.json"), enrich.Malicious)...)
+	cases = append(cases, enrichtest.ErrorCases(Name, ip("118.25.6.39"), enrichtest.File("check_malicious.json"), enrich.Malicious)...)
 	harness(t, Options{}, "90").Run(t, cases)
 }
 
@@ -135,9 +123,9 @@ func TestLookupOptions(t *testing.T) {
 	// Thresholds moved: 41 is now malicious, 9 suspicious; the request asks for 30 days.
 	o := Options{MaxAgeInDays: 30, MaliciousScore: 40, SuspiciousScore: 5}
 	harness(t, o, "30").Run(t, []enrichtest.Case{
-		{Name: "malicious-at-40", Indicator: ip("185.220.101.7"), Replies: []enrichtest.Reply{file("check_suspicious.json")},
+		{Name: "malicious-at-40", Indicator: ip("185.220.101.7"), Replies: []enrichtest.Reply{enrichtest.File("check_suspicious.json")},
 			Want: enrich.Malicious},
-		{Name: "suspicious-at-5", Indicator: ip("198.51.100.23"), Replies: []enrichtest.Reply{file("check_low_score.json")},
+		{Name: "suspicious-at-5", Indicator: ip("198.51.100.23"), Replies: []enrichtest.Reply{enrichtest.File("check_low_score.json")},
 			Want: enrich.Suspicious},
 	})
 }
@@ -255,7 +243,7 @@ func TestBatch(t *testing.T) {
 }
 
 func TestLookupCancelled(t *testing.T) {
-	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(file("check_malicious.json")))
+	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(enrichtest.File("check_malicious.json")))
 	c, err := New(Options{HTTP: &enrich.HTTP{Provider: Name, Client: srv.Client(), Retries: -1}, BaseURL: srv.URL, Key: testKey})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +118,102 @@ func CheckNew[O, P any](t *testing.T, newFn func(O) (P, error), check func(t *te
 				t.Errorf("New error %v, want one saying %q", err, c.WantErr)
 			}
 		})
+	}
+}
+
+// File is a reply serving the file name from the test's testdata directory.
+func File(name string) Reply {
+	return Reply{File: filepath.Join("testdata", name)}
+}
+
+// Detail asserts that r.Details[k] equals want: of the same type and value (reflect.DeepEqual).
+func Detail(t testing.TB, r enrich.Result, k string, want any) {
+	t.Helper()
+	got, ok := r.Details[k]
+	if !ok {
+		t.Errorf("details have no %q: %v", k, r.Details)
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("details[%q] = %#v, want %#v", k, got, want)
+	}
+}
+
+// NoDetail asserts that r.Details has no k.
+func NoDetail(t testing.TB, r enrich.Result, k string) {
+	t.Helper()
+	if v, ok := r.Details[k]; ok {
+		t.Errorf("details[%q] = %#v, want none", k, v)
+	}
+}
+
+// The functions below return checks for Case.Check.
+
+// Details checks that the result's details hold every key of want with an equal value (see
+// Detail), and possibly more keys.
+func Details(want map[string]any) func(*testing.T, enrich.Result) {
+	return func(t *testing.T, r enrich.Result) {
+		t.Helper()
+		for k, v := range want {
+			Detail(t, r, k, v)
+		}
+	}
+}
+
+// NoDetails checks that the result's details have none of keys.
+func NoDetails(keys ...string) func(*testing.T, enrich.Result) {
+	return func(t *testing.T, r enrich.Result) {
+		t.Helper()
+		for _, k := range keys {
+			NoDetail(t, r, k)
+		}
+	}
+}
+
+// Reference checks the result's reference.
+func Reference(want string) func(*testing.T, enrich.Result) {
+	return func(t *testing.T, r enrich.Result) {
+		t.Helper()
+		if r.Reference != want {
+			t.Errorf("reference %q, want %q", r.Reference, want)
+		}
+	}
+}
+
+// RawJSON checks that the result keeps a raw reply and that it is JSON.
+func RawJSON() func(*testing.T, enrich.Result) {
+	return func(t *testing.T, r enrich.Result) {
+		t.Helper()
+		if len(r.Raw) == 0 || !json.Valid(r.Raw) {
+			t.Errorf("raw reply missing or not JSON: %q", r.Raw)
+		}
+	}
+}
+
+// RawFile checks that the result's raw reply is the bytes of the file name in testdata, the
+// body served; name "" checks nothing.
+func RawFile(name string) func(*testing.T, enrich.Result) {
+	return func(t *testing.T, r enrich.Result) {
+		t.Helper()
+		if name == "" {
+			return
+		}
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(r.Raw) != string(b) {
+			t.Errorf("raw reply is not the body served (%d bytes, want %d)", len(r.Raw), len(b))
+		}
+	}
+}
+
+// All runs every check.
+func All(checks ...func(*testing.T, enrich.Result)) func(*testing.T, enrich.Result) {
+	return func(t *testing.T, r enrich.Result) {
+		t.Helper()
+		for _, c := range checks {
+			c(t, r)
+		}
 	}
 }

@@ -2,9 +2,7 @@ package greynoise
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,10 +17,6 @@ import (
 const testKey = "greynoise-test-key"
 
 func ip(v string) enrich.Indicator { return enrich.Indicator{Type: ioc.IPv4, Value: v} }
-
-func file(name string) enrichtest.Reply {
-	return enrichtest.Reply{File: filepath.Join("testdata", name)}
-}
 
 // harness builds clients with key (maybe "") and checks every request for it.
 func harness(t *testing.T, key string) enrichtest.Harness {
@@ -53,39 +47,28 @@ func harness(t *testing.T, key string) enrichtest.Harness {
 	}
 }
 
+// check asserts the result's reference, that its details hold want (and possibly more), and that
+// it keeps the raw reply.
 func check(link string, want map[string]any) func(*testing.T, enrich.Result) {
-	return func(t *testing.T, r enrich.Result) {
-		t.Helper()
-		if r.Reference != link {
-			t.Errorf("reference %q, want %q", r.Reference, link)
-		}
-		for k, v := range want {
-			if got, ok := r.Details[k]; !ok || fmt.Sprint(got) != fmt.Sprint(v) {
-				t.Errorf("details[%q] = %v, want %v (details %v)", k, got, v, r.Details)
-			}
-		}
-		if len(r.Raw) == 0 || !json.Valid(r.Raw) {
-			t.Errorf("raw reply missing or not JSON: %q", r.Raw)
-		}
-	}
+	return enrichtest.All(enrichtest.Reference(link), enrichtest.Details(want), enrichtest.RawJSON())
 }
 
 func cases() []enrichtest.Case {
 	cs := []enrichtest.Case{
-		{Name: "malicious", Indicator: ip("45.155.205.233"), Replies: []enrichtest.Reply{file("community_malicious.json")},
+		{Name: "malicious", Indicator: ip("45.155.205.233"), Replies: []enrichtest.Reply{enrichtest.File("community_malicious.json")},
 			Want: enrich.Malicious, WantSummary: "malicious; internet scanner; last seen 2026-10-30", WantRequests: 1,
 			Check: check("https://viz.greynoise.io/ip/45.155.205.233",
 				map[string]any{"noise": true, "riot": false, "classification": "malicious", "last_seen": "2026-10-30"})},
-		{Name: "benign-riot", Indicator: ip("8.8.8.8"), Replies: []enrichtest.Reply{file("community_riot.json")},
+		{Name: "benign-riot", Indicator: ip("8.8.8.8"), Replies: []enrichtest.Reply{enrichtest.File("community_riot.json")},
 			Want: enrich.Benign, WantSummary: "benign; business service (RIOT); Google Public DNS",
 			Check: check("https://viz.greynoise.io/riot/8.8.8.8", map[string]any{"riot": true, "name": "Google Public DNS"})},
-		{Name: "benign-scanner", Indicator: ip("71.6.135.131"), Replies: []enrichtest.Reply{file("community_benign_scanner.json")},
+		{Name: "benign-scanner", Indicator: ip("71.6.135.131"), Replies: []enrichtest.Reply{enrichtest.File("community_benign_scanner.json")},
 			Want: enrich.Benign, WantSummary: "benign; internet scanner; Shodan.io",
 			Check: check("https://viz.greynoise.io/ip/71.6.135.131", map[string]any{"noise": true})},
-		{Name: "suspicious-unknown-noise", Indicator: ip("198.51.100.77"), Replies: []enrichtest.Reply{file("community_unknown_noise.json")},
+		{Name: "suspicious-unknown-noise", Indicator: ip("198.51.100.77"), Replies: []enrichtest.Reply{enrichtest.File("community_unknown_noise.json")},
 			Want: enrich.Suspicious, WantSummary: "unknown; internet scanner; last seen 2026-10-28",
 			Check: check("https://viz.greynoise.io/ip/198.51.100.77", map[string]any{"classification": "unknown"})},
-		{Name: "suspicious-classified", Indicator: ip("203.0.113.45"), Replies: []enrichtest.Reply{file("community_suspicious.json")},
+		{Name: "suspicious-classified", Indicator: ip("203.0.113.45"), Replies: []enrichtest.Reply{enrichtest.File("community_suspicious.json")},
 			Want: enrich.Suspicious, WantSummary: "suspicious; internet scanner"},
 		{Name: "not-observed-404", Indicator: ip("192.0.2.10"), Replies: []enrichtest.Reply{{Status: 404, File: "testdata/community_not_found.json"}},
 			Want: enrich.Unknown, WantSummary: "not found", WantRequests: 1,
@@ -101,7 +84,7 @@ func cases() []enrichtest.Case {
 		{Name: "reply-not-an-object", Indicator: ip("192.0.2.10"), Replies: []enrichtest.Reply{{Body: `["8.8.8.8"]`}},
 			WantErr: enrich.ErrBadReply, WantRequests: 1},
 	}
-	return append(cs, enrichtest.ErrorCases(Name, ip("45.155.205.233"), file("community_malicious.json"), enrich.Malicious)...)
+	return append(cs, enrichtest.ErrorCases(Name, ip("45.155.205.233"), enrichtest.File("community_malicious.json"), enrich.Malicious)...)
 }
 
 func TestLookup(t *testing.T) { harness(t, testKey).Run(t, cases()) }
@@ -169,7 +152,7 @@ func TestNew(t *testing.T) {
 func TestBatch(t *testing.T) {
 	srv := enrichtest.NewServer(t, nil, func(r *http.Request, _ int) enrichtest.Reply {
 		if strings.HasSuffix(r.URL.Path, "/8.8.8.8") {
-			return file("community_riot.json")
+			return enrichtest.File("community_riot.json")
 		}
 		return enrichtest.Reply{Status: 404, File: "testdata/community_not_found.json"}
 	})
@@ -210,7 +193,7 @@ func TestBatch(t *testing.T) {
 }
 
 func TestLookupCancelled(t *testing.T) {
-	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(file("community_riot.json")))
+	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(enrichtest.File("community_riot.json")))
 	c, err := New(Options{HTTP: &enrich.HTTP{Provider: Name, Client: srv.Client()}, BaseURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)

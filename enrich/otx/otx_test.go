@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -59,60 +58,16 @@ func harness() enrichtest.Harness {
 	}
 }
 
-func file(name string) enrichtest.Reply {
-	return enrichtest.Reply{File: filepath.Join("testdata", name)}
-}
-
 // check asserts the result's reference, that its details hold want (and possibly more) and, when
 // rawFile is set, that Raw is that file's bytes.
 func check(ref, rawFile string, want map[string]any) func(*testing.T, enrich.Result) {
-	return func(t *testing.T, r enrich.Result) {
-		t.Helper()
-		if r.Reference != ref {
-			t.Errorf("reference %q, want %q", r.Reference, ref)
-		}
-		for k, v := range want {
-			if got, ok := r.Details[k]; !ok || !reflect.DeepEqual(got, v) {
-				t.Errorf("details[%q] = %#v, want %#v", k, got, v)
-			}
-		}
-		if rawFile != "" {
-			b, err := os.ReadFile(filepath.Join("testdata", rawFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(r.Raw) != string(b) {
-				t.Errorf("raw reply is not the body served")
-			}
-		}
-	}
-}
-
-// absent asserts that the result's details lack the keys.
-func absent(keys ...string) func(*testing.T, enrich.Result) {
-	return func(t *testing.T, r enrich.Result) {
-		t.Helper()
-		for _, k := range keys {
-			if v, ok := r.Details[k]; ok {
-				t.Errorf("details[%q] = %#v, want none", k, v)
-			}
-		}
-	}
-}
-
-func both(fs ...func(*testing.T, enrich.Result)) func(*testing.T, enrich.Result) {
-	return func(t *testing.T, r enrich.Result) {
-		t.Helper()
-		for _, f := range fs {
-			f(t, r)
-		}
-	}
+	return enrichtest.All(enrichtest.Reference(ref), enrichtest.Details(want), enrichtest.RawFile(rawFile))
 }
 
 func TestLookup(t *testing.T) {
 	cases := []enrichtest.Case{
 		{Name: "ip-malicious-family", Indicator: enrich.Indicator{Type: ioc.IPv4, Value: "185.225.74.55"},
-			Replies: []enrichtest.Reply{file("ip_malicious.json")}, Want: enrich.Malicious,
+			Replies: []enrichtest.Reply{enrichtest.File("ip_malicious.json")}, Want: enrich.Malicious,
 			WantSummary: "7 pulses; families: Cobalt Strike", WantRequests: 1,
 			Check: check("https://otx.alienvault.com/indicator/ip/185.225.74.55", "ip_malicious.json", map[string]any{
 				"pulse_count": 7, "families": []string{"Cobalt Strike"}, "attack_ids": []string{"T1071"},
@@ -124,33 +79,33 @@ func TestLookup(t *testing.T) {
 				"section":             "IPv4",
 			})},
 		{Name: "ipv6-one-pulse-suspicious", Indicator: enrich.Indicator{Type: ioc.IPv6, Value: "2a03:b0c0:3:d0::1a51:c001"},
-			Replies: []enrichtest.Reply{file("ip_suspicious.json")}, Want: enrich.Suspicious, WantSummary: "1 pulse",
-			Check: both(check("https://otx.alienvault.com/indicator/ip/2a03:b0c0:3:d0::1a51:c001", "", map[string]any{
+			Replies: []enrichtest.Reply{enrichtest.File("ip_suspicious.json")}, Want: enrich.Suspicious, WantSummary: "1 pulse",
+			Check: enrichtest.All(check("https://otx.alienvault.com/indicator/ip/2a03:b0c0:3:d0::1a51:c001", "", map[string]any{
 				"pulse_count": 1, "tags": []string{"ssh", "bruteforce"}, "country": "DE", "section": "IPv6"}),
-				absent("families", "validation"))},
+				enrichtest.NoDetails("families", "validation"))},
 		{Name: "ip-whitelisted-despite-pulses", Indicator: enrich.Indicator{Type: ioc.IPv4, Value: "8.8.8.8"},
-			Replies: []enrichtest.Reply{file("ip_benign.json")}, Want: enrich.Benign,
+			Replies: []enrichtest.Reply{enrichtest.File("ip_benign.json")}, Want: enrich.Benign,
 			WantSummary: "whitelisted: Known DNS resolver; 50 pulses",
 			Check: check("https://otx.alienvault.com/indicator/ip/8.8.8.8", "", map[string]any{
 				"validation": []string{"whitelist: Known DNS resolver"}, "families": []string{"Emotet"}, "pulse_count": 50})},
 		{Name: "ip-no-pulses", Indicator: enrich.Indicator{Type: ioc.IPv4, Value: "8.8.88.8"},
-			Replies: []enrichtest.Reply{file("ip_unknown.json")}, Want: enrich.Unknown, WantSummary: "0 pulses",
-			Check: both(check("https://otx.alienvault.com/indicator/ip/8.8.88.8", "ip_unknown.json",
-				map[string]any{"pulse_count": 0, "asn": "AS3356 LEVEL3"}), absent("pulses", "tags", "last_pulse_modified"))},
+			Replies: []enrichtest.Reply{enrichtest.File("ip_unknown.json")}, Want: enrich.Unknown, WantSummary: "0 pulses",
+			Check: enrichtest.All(check("https://otx.alienvault.com/indicator/ip/8.8.88.8", "ip_unknown.json",
+				map[string]any{"pulse_count": 0, "asn": "AS3356 LEVEL3"}), enrichtest.NoDetails("pulses", "tags", "last_pulse_modified"))},
 		{Name: "domain-malicious-by-count", Indicator: enrich.Indicator{Type: ioc.Domain, Value: "mykings-miner.example"},
-			Replies: []enrichtest.Reply{file("domain_malicious.json")}, Want: enrich.Malicious, WantSummary: "4 pulses",
-			Check: both(check("https://otx.alienvault.com/indicator/domain/mykings-miner.example", "", map[string]any{
+			Replies: []enrichtest.Reply{enrichtest.File("domain_malicious.json")}, Want: enrich.Malicious, WantSummary: "4 pulses",
+			Check: enrichtest.All(check("https://otx.alienvault.com/indicator/domain/mykings-miner.example", "", map[string]any{
 				"adversaries": []string{"MyKings"}, "tags": []string{"miner", "xmrig", "loader"}, "section": "domain"}),
-				absent("families"))},
+				enrichtest.NoDetails("families"))},
 		{Name: "domain-whitelisted", Indicator: enrich.Indicator{Type: ioc.Domain, Value: "alienvault.com"},
-			Replies: []enrichtest.Reply{file("domain_benign.json")}, Want: enrich.Benign,
+			Replies: []enrichtest.Reply{enrichtest.File("domain_benign.json")}, Want: enrich.Benign,
 			WantSummary: "whitelisted: Whitelisted domain alienvault.com; 0 pulses",
 			Check: check("https://otx.alienvault.com/indicator/domain/alienvault.com", "", map[string]any{
 				"validation": []string{"majestic: Whitelisted domain alienvault.com", "whitelist: Whitelisted domain alienvault.com"}})},
 		{Name: "domain-no-pulses", Indicator: enrich.Indicator{Type: ioc.Domain, Value: "quiet-corner.example"},
-			Replies: []enrichtest.Reply{file("domain_unknown.json")}, Want: enrich.Unknown, WantSummary: "0 pulses"},
+			Replies: []enrichtest.Reply{enrichtest.File("domain_unknown.json")}, Want: enrich.Unknown, WantSummary: "0 pulses"},
 		{Name: "hostname-section-below-registrable-domain", Indicator: enrich.Indicator{Type: ioc.Domain, Value: "cdn.files-share.example.co.uk"},
-			Replies: []enrichtest.Reply{file("hostname_suspicious.json")}, Want: enrich.Suspicious, WantSummary: "2 pulses",
+			Replies: []enrichtest.Reply{enrichtest.File("hostname_suspicious.json")}, Want: enrich.Suspicious, WantSummary: "2 pulses",
 			Check: check("https://otx.alienvault.com/indicator/hostname/cdn.files-share.example.co.uk", "",
 				map[string]any{"section": "hostname", "tags": []string{"phishing"}})},
 		{Name: "domain-not-found", Indicator: enrich.Indicator{Type: ioc.Domain, Value: "www.example.com"},
@@ -158,12 +113,12 @@ func TestLookup(t *testing.T) {
 			Want:    enrich.Unknown, WantSummary: "not found", WantRequests: 1,
 			Check: check("https://otx.alienvault.com/indicator/hostname/www.example.com", "notfound.json", nil)},
 		{Name: "url-malicious", Indicator: enrich.Indicator{Type: ioc.URL, Value: "http://203.0.113.50/bins/update.php?id=7&x=1"},
-			Replies: []enrichtest.Reply{file("url_malicious.json")}, Want: enrich.Malicious, WantSummary: "1 pulse; families: Emotet",
+			Replies: []enrichtest.Reply{enrichtest.File("url_malicious.json")}, Want: enrich.Malicious, WantSummary: "1 pulse; families: Emotet",
 			Check: check("https://otx.alienvault.com/indicator/url/http:%2F%2F203.0.113.50%2Fbins%2Fupdate.php%3Fid=7&x=1",
 				"url_malicious.json", map[string]any{"families": []string{"Emotet"}, "attack_ids": []string{"T1566.001", "T1204.002"},
 					"hostname": "203.0.113.50", "section": "url"})},
 		{Name: "url-no-pulses", Indicator: enrich.Indicator{Type: ioc.URL, Value: "http://www.fotoidea.com/sport/4x4_san_ponso/slides/IMG_0068.html"},
-			Replies: []enrichtest.Reply{file("url_unknown.json")}, Want: enrich.Unknown, WantSummary: "0 pulses",
+			Replies: []enrichtest.Reply{enrichtest.File("url_unknown.json")}, Want: enrich.Unknown, WantSummary: "0 pulses",
 			Check: check("https://otx.alienvault.com/indicator/url/http:%2F%2Fwww.fotoidea.com%2Fsport%2F4x4_san_ponso%2Fslides%2FIMG_0068.html",
 				"", map[string]any{"domain": "fotoidea.com", "hostname": "www.fotoidea.com"})},
 		{Name: "url-not-found", Indicator: enrich.Indicator{Type: ioc.URL, Value: "https://gone.example/x?y=1#z"},
@@ -171,16 +126,16 @@ func TestLookup(t *testing.T) {
 			Want:    enrich.Unknown, WantSummary: "not found",
 			Check: check("https://otx.alienvault.com/indicator/url/https:%2F%2Fgone.example%2Fx%3Fy=1%23z", "", nil)},
 		{Name: "sha256-malicious", Indicator: enrich.Indicator{Type: ioc.SHA256, Value: "ed01ebfbc9eb5bbea545af4d01bf5f1071661840480439c6e5babe8e080e41aa"},
-			Replies: []enrichtest.Reply{file("file_malicious.json")}, Want: enrich.Malicious,
+			Replies: []enrichtest.Reply{enrichtest.File("file_malicious.json")}, Want: enrich.Malicious,
 			WantSummary: "12 pulses; families: WannaCry, WanaCrypt0r",
 			Check: check("https://otx.alienvault.com/indicator/file/ed01ebfbc9eb5bbea545af4d01bf5f1071661840480439c6e5babe8e080e41aa",
 				"file_malicious.json", map[string]any{"families": []string{"WannaCry", "WanaCrypt0r"},
 					"adversaries": []string{"Lazarus Group"}, "attack_ids": []string{"T1486"}, "section": "file"})},
 		{Name: "sha1-no-pulses", Indicator: enrich.Indicator{Type: ioc.SHA1, Value: "6c5360d41bd2b14b1565f5b18e5c203cf512e493"},
-			Replies: []enrichtest.Reply{file("file_unknown.json")}, Want: enrich.Unknown, WantSummary: "0 pulses",
+			Replies: []enrichtest.Reply{enrichtest.File("file_unknown.json")}, Want: enrich.Unknown, WantSummary: "0 pulses",
 			Check: check("https://otx.alienvault.com/indicator/file/6c5360d41bd2b14b1565f5b18e5c203cf512e493", "", nil)},
 		{Name: "md5-accepted-false-positive", Indicator: enrich.Indicator{Type: ioc.MD5, Value: "2eb14920c75d5e73264f77cfa273ad2c"},
-			Replies: []enrichtest.Reply{file("file_false_positive.json")}, Want: enrich.Benign,
+			Replies: []enrichtest.Reply{enrichtest.File("file_false_positive.json")}, Want: enrich.Benign,
 			WantSummary: "accepted false positive; 2 pulses",
 			Check: check("https://otx.alienvault.com/indicator/file/2eb14920c75d5e73264f77cfa273ad2c", "",
 				map[string]any{"false_positive": true, "pulse_count": 2})},
@@ -195,7 +150,7 @@ func TestLookup(t *testing.T) {
 
 func TestErrorMatrix(t *testing.T) {
 	ind := enrich.Indicator{Type: ioc.URL, Value: "http://203.0.113.50/bins/update.php?id=7&x=1"}
-	harness().Run(t, enrichtest.ErrorCases(Name, ind, file("url_malicious.json"), enrich.Malicious))
+	harness().Run(t, enrichtest.ErrorCases(Name, ind, enrichtest.File("url_malicious.json"), enrich.Malicious))
 }
 
 func TestVerdictRule(t *testing.T) {
@@ -236,7 +191,7 @@ func TestMaliciousPulsesOption(t *testing.T) {
 		pulses int
 		want   enrich.Verdict
 	}{{0, enrich.Malicious}, {4, enrich.Malicious}, {5, enrich.Suspicious}} {
-		srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(file("domain_malicious.json")))
+		srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(enrichtest.File("domain_malicious.json")))
 		cl, err := New(Options{HTTP: &enrich.HTTP{Provider: Name, Client: srv.Client()}, BaseURL: srv.URL, Key: testKey,
 			MaliciousPulses: c.pulses})
 		if err != nil {
@@ -272,7 +227,7 @@ func TestEscapedPaths(t *testing.T) {
 		var query string
 		srv := enrichtest.NewServer(t, nil, func(r *http.Request, _ int) enrichtest.Reply {
 			got, query = r.URL.EscapedPath(), r.URL.RawQuery
-			return file("ip_unknown.json")
+			return enrichtest.File("ip_unknown.json")
 		})
 		cl, err := New(Options{HTTP: &enrich.HTTP{Provider: Name, Client: srv.Client()}, BaseURL: srv.URL, Key: testKey})
 		if err != nil {
@@ -291,7 +246,7 @@ func TestEscapedPaths(t *testing.T) {
 func TestBatchOrderAndUnsupported(t *testing.T) {
 	srv := enrichtest.NewServer(t, nil, func(r *http.Request, _ int) enrichtest.Reply {
 		if strings.Contains(r.URL.Path, "/IPv4/") {
-			return file("ip_malicious.json")
+			return enrichtest.File("ip_malicious.json")
 		}
 		return enrichtest.Reply{Status: 404, Body: `{"detail": "Not found."}`}
 	})
@@ -335,7 +290,7 @@ func TestBatchOrderAndUnsupported(t *testing.T) {
 }
 
 func TestCancelled(t *testing.T) {
-	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(file("ip_unknown.json")))
+	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(enrichtest.File("ip_unknown.json")))
 	cl, err := New(Options{HTTP: &enrich.HTTP{Provider: Name, Client: srv.Client()}, BaseURL: srv.URL, Key: testKey})
 	if err != nil {
 		t.Fatal(err)

@@ -15,8 +15,6 @@ import (
 	"github.com/hunchsec/hunch/ioc"
 )
 
-func reply(file string) enrichtest.Reply { return enrichtest.Reply{File: "testdata/" + file} }
-
 func ind(t ioc.Type, v string) enrich.Indicator { return enrich.Indicator{Type: t, Value: v} }
 
 func harness(o Options) enrichtest.Harness {
@@ -54,20 +52,6 @@ func harness(o Options) enrichtest.Harness {
 	}
 }
 
-func detail(t *testing.T, r enrich.Result, k string, want any) {
-	t.Helper()
-	got, ok := r.Details[k]
-	if !ok {
-		t.Errorf("details have no %q: %v", k, r.Details)
-		return
-	}
-	g, _ := json.Marshal(got)
-	w, _ := json.Marshal(want)
-	if string(g) != string(w) {
-		t.Errorf("details[%q] = %s, want %s", k, g, w)
-	}
-}
-
 func TestInternetDB(t *testing.T) {
 	var (
 		c2       = ind(ioc.IPv4, "198.51.100.9")
@@ -75,13 +59,13 @@ func TestInternetDB(t *testing.T) {
 		notFound = enrichtest.Reply{Status: 404, File: "testdata/internetdb_not_found.json"}
 	)
 	cases := []enrichtest.Case{
-		{Name: "c2", Indicator: c2, Replies: []enrichtest.Reply{reply("internetdb_c2.json")},
+		{Name: "c2", Indicator: c2, Replies: []enrichtest.Reply{enrichtest.File("internetdb_c2.json")},
 			Want: enrich.Malicious, WantSummary: "tags c2, cloud; ports 80, 443, 50050", WantRequests: 1,
 			Check: func(t *testing.T, r enrich.Result) {
-				detail(t, r, "matched_tags", []string{"c2"})
-				detail(t, r, "ports", []int{80, 443, 50050})
-				detail(t, r, "cpes", []string{"cpe:/a:f5:nginx"})
-				detail(t, r, "vuln_count", 0)
+				enrichtest.Detail(t, r, "matched_tags", []string{"c2"})
+				enrichtest.Detail(t, r, "ports", []int{80, 443, 50050})
+				enrichtest.Detail(t, r, "cpes", []string{"cpe:/a:f5:nginx"})
+				enrichtest.Detail(t, r, "vuln_count", 0)
 				if r.Reference != "https://www.shodan.io/host/198.51.100.9" {
 					t.Errorf("reference %q", r.Reference)
 				}
@@ -89,44 +73,44 @@ func TestInternetDB(t *testing.T) {
 					t.Errorf("raw reply not kept: %s", r.Raw)
 				}
 			}},
-		{Name: "compromised", Indicator: ind(ioc.IPv4, "203.0.113.40"), Replies: []enrichtest.Reply{reply("internetdb_compromised.json")},
+		{Name: "compromised", Indicator: ind(ioc.IPv4, "203.0.113.40"), Replies: []enrichtest.Reply{enrichtest.File("internetdb_compromised.json")},
 			Want: enrich.Malicious, WantSummary: "tags compromised, doublepulsar, eol-os; ports 25, 80, 443, 445, 3389; 4 CVEs; hostnames mail.example.org",
 			Check: func(t *testing.T, r enrich.Result) {
-				detail(t, r, "matched_tags", []string{"compromised", "doublepulsar"})
-				detail(t, r, "vuln_count", 4)
-				detail(t, r, "hostnames", []string{"mail.example.org"})
+				enrichtest.Detail(t, r, "matched_tags", []string{"compromised", "doublepulsar"})
+				enrichtest.Detail(t, r, "vuln_count", 4)
+				enrichtest.Detail(t, r, "hostnames", []string{"mail.example.org"})
 			}},
-		{Name: "scanner", Indicator: ind(ioc.IPv4, "192.0.2.77"), Replies: []enrichtest.Reply{reply("internetdb_scanner.json")},
+		{Name: "scanner", Indicator: ind(ioc.IPv4, "192.0.2.77"), Replies: []enrichtest.Reply{enrichtest.File("internetdb_scanner.json")},
 			Want: enrich.Suspicious, WantSummary: "tags scanner; hostnames scan-42.example.net",
-			Check: func(t *testing.T, r enrich.Result) { detail(t, r, "ports", []int{}) }},
+			Check: func(t *testing.T, r enrich.Result) { enrichtest.Detail(t, r, "ports", []int{}) }},
 		// Vulnerable and exposed is not hostile: the facts, no verdict.
-		{Name: "exposed-with-cves", Indicator: ind(ioc.IPv4, "198.51.100.210"), Replies: []enrichtest.Reply{reply("internetdb_exposed.json")},
+		{Name: "exposed-with-cves", Indicator: ind(ioc.IPv4, "198.51.100.210"), Replies: []enrichtest.Reply{enrichtest.File("internetdb_exposed.json")},
 			Want: enrich.Unknown, WantSummary: "tags database, eol-product; ports 80, 3306, 9999, 8080, 8443, …; 6 CVEs",
 			Check: func(t *testing.T, r enrich.Result) {
-				detail(t, r, "vulns", []string{"CVE-2011-3210", "CVE-2016-8612", "CVE-2014-3508", "CVE-2014-3510", "CVE-2012-3499", "CVE-2012-0884"})
+				enrichtest.Detail(t, r, "vulns", []string{"CVE-2011-3210", "CVE-2016-8612", "CVE-2014-3508", "CVE-2014-3510", "CVE-2012-3499", "CVE-2012-0884"})
 				if _, ok := r.Details["matched_tags"]; ok {
 					t.Errorf("matched_tags set for an Unknown verdict")
 				}
 			}},
-		{Name: "nothing-open", Indicator: ind(ioc.IPv4, "198.51.100.1"), Replies: []enrichtest.Reply{reply("internetdb_empty.json")},
+		{Name: "nothing-open", Indicator: ind(ioc.IPv4, "198.51.100.1"), Replies: []enrichtest.Reply{enrichtest.File("internetdb_empty.json")},
 			Want: enrich.Unknown, WantSummary: "no open ports seen"},
 		{Name: "not-found-404", Indicator: c2, Replies: []enrichtest.Reply{notFound},
 			Want: enrich.Unknown, WantSummary: "not found", WantRequests: 1},
-		{Name: "not-found-200-detail", Indicator: c2, Replies: []enrichtest.Reply{reply("internetdb_not_found.json")},
+		{Name: "not-found-200-detail", Indicator: c2, Replies: []enrichtest.Reply{enrichtest.File("internetdb_not_found.json")},
 			Want: enrich.Unknown, WantSummary: "not found: No information available"},
-		{Name: "ipv6", Indicator: v6, Replies: []enrichtest.Reply{reply("internetdb_ipv6.json")},
+		{Name: "ipv6", Indicator: v6, Replies: []enrichtest.Reply{enrichtest.File("internetdb_ipv6.json")},
 			Want: enrich.Unknown, WantSummary: "tags ipv6; ports 22, 53; hostnames v6.example.com"},
 		{Name: "ipv6-not-found", Indicator: v6, Replies: []enrichtest.Reply{notFound},
 			Want: enrich.Unknown, WantSummary: "not found"},
-		{Name: "ipv4-mapped-ipv6", Indicator: ind(ioc.IPv6, "::ffff:198.51.100.9"), Replies: []enrichtest.Reply{reply("internetdb_c2.json")},
+		{Name: "ipv4-mapped-ipv6", Indicator: ind(ioc.IPv6, "::ffff:198.51.100.9"), Replies: []enrichtest.Reply{enrichtest.File("internetdb_c2.json")},
 			Want: enrich.Malicious},
 		{Name: "no-ip", Indicator: c2, Replies: []enrichtest.Reply{{Body: `{"ports": [1]}`}},
 			WantErr: enrich.ErrBadReply, WantErrText: "no ip in the reply"},
 		{Name: "ports-not-numbers", Indicator: c2, Replies: []enrichtest.Reply{{Body: `{"ip": "198.51.100.9", "ports": ["http"]}`}},
 			WantErr: enrich.ErrBadReply},
 	}
-	cases = append(cases, enrichtest.ErrorCases(Name, c2, reply("internetdb_c2.json"), enrich.Malicious)...)
-	cases = append(cases, enrichtest.ErrorCases(Name, v6, reply("internetdb_ipv6.json"), enrich.Unknown)...)
+	cases = append(cases, enrichtest.ErrorCases(Name, c2, enrichtest.File("internetdb_c2.json"), enrich.Malicious)...)
+	cases = append(cases, enrichtest.ErrorCases(Name, v6, enrichtest.File("internetdb_ipv6.json"), enrich.Unknown)...)
 	harness(Options{}).Run(t, cases)
 }
 
@@ -134,20 +118,20 @@ func TestInternetDB(t *testing.T) {
 // an empty malicious list turning a C2 into Unknown.
 func TestTagOptions(t *testing.T) {
 	harness(Options{SuspiciousTags: []string{" Database "}}).Run(t, []enrichtest.Case{
-		{Name: "database-suspicious", Indicator: ind(ioc.IPv4, "198.51.100.210"), Replies: []enrichtest.Reply{reply("internetdb_exposed.json")},
-			Want: enrich.Suspicious, Check: func(t *testing.T, r enrich.Result) { detail(t, r, "matched_tags", []string{"database"}) }},
-		{Name: "c2-still-malicious", Indicator: ind(ioc.IPv4, "198.51.100.9"), Replies: []enrichtest.Reply{reply("internetdb_c2.json")},
+		{Name: "database-suspicious", Indicator: ind(ioc.IPv4, "198.51.100.210"), Replies: []enrichtest.Reply{enrichtest.File("internetdb_exposed.json")},
+			Want: enrich.Suspicious, Check: func(t *testing.T, r enrich.Result) { enrichtest.Detail(t, r, "matched_tags", []string{"database"}) }},
+		{Name: "c2-still-malicious", Indicator: ind(ioc.IPv4, "198.51.100.9"), Replies: []enrichtest.Reply{enrichtest.File("internetdb_c2.json")},
 			Want: enrich.Malicious},
 	})
 	harness(Options{MaliciousTags: []string{}}).Run(t, []enrichtest.Case{
-		{Name: "c2-unknown", Indicator: ind(ioc.IPv4, "198.51.100.9"), Replies: []enrichtest.Reply{reply("internetdb_c2.json")},
+		{Name: "c2-unknown", Indicator: ind(ioc.IPv4, "198.51.100.9"), Replies: []enrichtest.Reply{enrichtest.File("internetdb_c2.json")},
 			Want: enrich.Unknown},
 	})
 }
 
 // TestNotSent checks the addresses answered without a request, and the values refused.
 func TestNotSent(t *testing.T) {
-	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(reply("internetdb_c2.json")))
+	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(enrichtest.File("internetdb_c2.json")))
 	p, err := New(Options{HTTP: &enrich.HTTP{Provider: Name, Client: srv.Client()}, BaseURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)

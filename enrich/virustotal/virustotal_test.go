@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -61,43 +59,20 @@ func harness() enrichtest.Harness {
 	}
 }
 
-func file(name string) enrichtest.Reply {
-	return enrichtest.Reply{File: filepath.Join("testdata", name)}
-}
-
 func notFoundReply(name string) enrichtest.Reply {
 	return enrichtest.Reply{Status: http.StatusNotFound, File: filepath.Join("testdata", name)}
 }
 
-// checkDetails asserts that the result's details hold want (and possibly more), its reference
-// and, when rawFile is set, that Raw is that file's bytes.
+// checkDetails asserts the result's reference, that its details hold want (and possibly more) and,
+// when rawFile is set, that Raw is that file's bytes.
 func checkDetails(ref, rawFile string, want map[string]any) func(*testing.T, enrich.Result) {
-	return func(t *testing.T, r enrich.Result) {
-		t.Helper()
-		if r.Reference != ref {
-			t.Errorf("reference %q, want %q", r.Reference, ref)
-		}
-		for k, v := range want {
-			if got, ok := r.Details[k]; !ok || !reflect.DeepEqual(got, v) {
-				t.Errorf("details[%q] = %#v, want %#v", k, got, v)
-			}
-		}
-		if rawFile != "" {
-			b, err := os.ReadFile(filepath.Join("testdata", rawFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(r.Raw) != string(b) {
-				t.Errorf("raw reply is not the body served (%d bytes, want %d)", len(r.Raw), len(b))
-			}
-		}
-	}
+	return enrichtest.All(enrichtest.Reference(ref), enrichtest.Details(want), enrichtest.RawFile(rawFile))
 }
 
 func TestLookup(t *testing.T) {
 	ip := enrich.Indicator{Type: ioc.IPv4, Value: "185.220.101.4"}
 	cases := []enrichtest.Case{
-		{Name: "ip-malicious", Indicator: ip, Replies: []enrichtest.Reply{file("ip_malicious.json")},
+		{Name: "ip-malicious", Indicator: ip, Replies: []enrichtest.Reply{enrichtest.File("ip_malicious.json")},
 			Want: enrich.Malicious, WantSummary: "14/94 engines malicious, 2 suspicious", WantRequests: 1,
 			Check: checkDetails("https://www.virustotal.com/gui/ip-address/185.220.101.4", "ip_malicious.json", map[string]any{
 				"malicious": 14, "suspicious": 2, "harmless": 51, "undetected": 27, "engines": 94,
@@ -106,44 +81,44 @@ func TestLookup(t *testing.T) {
 				"last_analysis_date": time.Date(2025, 11, 19, 8, 18, 36, 0, time.UTC),
 			})},
 		{Name: "ipv6-one-engine-suspicious", Indicator: enrich.Indicator{Type: ioc.IPv6, Value: "2001:db8:85a3::8a2e:370:7334"},
-			Replies: []enrichtest.Reply{file("ip_suspicious.json")},
+			Replies: []enrichtest.Reply{enrichtest.File("ip_suspicious.json")},
 			Want:    enrich.Suspicious, WantSummary: "1/94 engines malicious",
 			Check: checkDetails("https://www.virustotal.com/gui/ip-address/2001:db8:85a3::8a2e:370:7334", "", map[string]any{"country": "NL"})},
 		{Name: "ip-benign", Indicator: enrich.Indicator{Type: ioc.IPv4, Value: "8.8.8.8"},
-			Replies: []enrichtest.Reply{file("ip_benign.json")}, Want: enrich.Benign, WantSummary: "0/94 engines malicious",
+			Replies: []enrichtest.Reply{enrichtest.File("ip_benign.json")}, Want: enrich.Benign, WantSummary: "0/94 engines malicious",
 			Check: checkDetails("https://www.virustotal.com/gui/ip-address/8.8.8.8", "ip_benign.json",
 				map[string]any{"as_owner": "GOOGLE", "asn": int64(15169), "reputation": 558})},
 		{Name: "ip-not-analysed", Indicator: enrich.Indicator{Type: ioc.IPv4, Value: "10.1.2.3"},
-			Replies: []enrichtest.Reply{file("ip_unanalysed.json")}, Want: enrich.Unknown, WantSummary: "not analysed yet",
+			Replies: []enrichtest.Reply{enrichtest.File("ip_unanalysed.json")}, Want: enrich.Unknown, WantSummary: "not analysed yet",
 			Check: checkDetails("https://www.virustotal.com/gui/ip-address/10.1.2.3", "", map[string]any{"tags": []string{"private"}})},
 		{Name: "domain-malicious", Indicator: enrich.Indicator{Type: ioc.Domain, Value: "down.mykings.pw"},
-			Replies: []enrichtest.Reply{file("domain_malicious.json")}, Want: enrich.Malicious, WantSummary: "8/98 engines malicious",
+			Replies: []enrichtest.Reply{enrichtest.File("domain_malicious.json")}, Want: enrich.Malicious, WantSummary: "8/98 engines malicious",
 			Check: checkDetails("https://www.virustotal.com/gui/domain/down.mykings.pw", "domain_malicious.json", map[string]any{
 				"registrar": "Namecheap", "reputation": -12,
 				"categories": map[string]string{"Dr.Web": "known infection source",
 					"Forcepoint ThreatSeeker": "information technology", "sophos": "malware callhome, command and control"},
 			})},
 		{Name: "domain-benign", Indicator: enrich.Indicator{Type: ioc.Domain, Value: "example.com"},
-			Replies: []enrichtest.Reply{file("domain_benign.json")}, Want: enrich.Benign, WantSummary: "0/94 engines malicious",
+			Replies: []enrichtest.Reply{enrichtest.File("domain_benign.json")}, Want: enrich.Benign, WantSummary: "0/94 engines malicious",
 			Check: checkDetails("https://www.virustotal.com/gui/domain/example.com", "", nil)},
 		{Name: "domain-not-found", Indicator: enrich.Indicator{Type: ioc.Domain, Value: "never-seen-before-0c9a1.example"},
 			Replies: []enrichtest.Reply{notFoundReply("domain_notfound.json")}, Want: enrich.Unknown, WantSummary: "not found",
 			WantRequests: 1,
 			Check:        checkDetails("https://www.virustotal.com/gui/domain/never-seen-before-0c9a1.example", "domain_notfound.json", nil)},
 		{Name: "url-malicious", Indicator: enrich.Indicator{Type: ioc.URL, Value: "http://login-micr0soft.example/owa/index.php?session=1"},
-			Replies: []enrichtest.Reply{file("url_malicious.json")}, Want: enrich.Malicious, WantSummary: "7/92 engines malicious",
+			Replies: []enrichtest.Reply{enrichtest.File("url_malicious.json")}, Want: enrich.Malicious, WantSummary: "7/92 engines malicious",
 			Check: checkDetails("https://www.virustotal.com/gui/url/8a3a5b5c1e3f8e6bd8e1e1d7c5c6a3e2d8f6b1b0b7e5c1d4a6f0e2c9b8a7d6e5",
 				"url_malicious.json", map[string]any{"title": "Sign in to your account",
 					"last_final_url": "http://login-micr0soft.example/owa/index.php?session=1"})},
 		{Name: "url-benign", Indicator: enrich.Indicator{Type: ioc.URL, Value: "https://example.com/"},
-			Replies: []enrichtest.Reply{file("url_benign.json")}, Want: enrich.Benign, WantSummary: "0/97 engines malicious",
+			Replies: []enrichtest.Reply{enrichtest.File("url_benign.json")}, Want: enrich.Benign, WantSummary: "0/97 engines malicious",
 			Check: checkDetails("https://www.virustotal.com/gui/url/0f115db062b7c0dd030b16878c99dea5c354b49dc37b38eb8846179c7783e9d7", "", nil)},
 		{Name: "url-not-found", Indicator: enrich.Indicator{Type: ioc.URL, Value: "https://unseen.example/a?b=c&d=e#f"},
 			Replies: []enrichtest.Reply{notFoundReply("url_notfound.json")}, Want: enrich.Unknown, WantSummary: "not found",
 			Check: checkDetails("https://www.virustotal.com/gui/search/https:%2F%2Funseen.example%2Fa%3Fb=c&d=e%23f", "", nil)},
 		{Name: "sha256-malicious-with-threat-label", Indicator: enrich.Indicator{Type: ioc.SHA256,
 			Value: "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"},
-			Replies: []enrichtest.Reply{file("file_malicious.json")}, Want: enrich.Malicious,
+			Replies: []enrichtest.Reply{enrichtest.File("file_malicious.json")}, Want: enrich.Malicious,
 			WantSummary: "62/64 engines malicious; virus.eicar/testfile",
 			Check: checkDetails("https://www.virustotal.com/gui/file/275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f",
 				"file_malicious.json", map[string]any{
@@ -154,10 +129,10 @@ func TestLookup(t *testing.T) {
 					"tags": []string{"text", "attachment"},
 				})},
 		{Name: "md5-answered-with-sha256-object", Indicator: enrich.Indicator{Type: ioc.MD5, Value: "44d88612fea8a8f36de82e1278abb02f"},
-			Replies: []enrichtest.Reply{file("file_malicious.json")}, Want: enrich.Malicious, WantSummary: "62/64",
+			Replies: []enrichtest.Reply{enrichtest.File("file_malicious.json")}, Want: enrich.Malicious, WantSummary: "62/64",
 			Check: checkDetails("https://www.virustotal.com/gui/file/275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f", "", nil)},
 		{Name: "sha1-only-undetected-is-unknown", Indicator: enrich.Indicator{Type: ioc.SHA1, Value: "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
-			Replies: []enrichtest.Reply{file("file_undetected.json")}, Want: enrich.Unknown, WantSummary: "0/62 engines malicious",
+			Replies: []enrichtest.Reply{enrichtest.File("file_undetected.json")}, Want: enrich.Unknown, WantSummary: "0/62 engines malicious",
 			Check: checkDetails("https://www.virustotal.com/gui/file/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "",
 				map[string]any{"undetected": 62, "meaningful_name": "empty.txt"})},
 		{Name: "md5-not-found", Indicator: enrich.Indicator{Type: ioc.MD5, Value: "0123456789abcdef0123456789abcdef"},
@@ -165,7 +140,7 @@ func TestLookup(t *testing.T) {
 			Check: checkDetails("https://www.virustotal.com/gui/file/0123456789abcdef0123456789abcdef", "file_notfound.json", nil)},
 		{Name: "quota-exceeded-retried", Indicator: ip,
 			Replies: []enrichtest.Reply{{Status: http.StatusTooManyRequests, File: filepath.Join("testdata", "quota.json")},
-				file("ip_malicious.json")},
+				enrichtest.File("ip_malicious.json")},
 			Want: enrich.Malicious, WantRequests: 2, WantSleeps: []time.Duration{time.Second}},
 		{Name: "quota-exceeded-every-time", Indicator: ip,
 			Replies: []enrichtest.Reply{{Status: http.StatusTooManyRequests, File: filepath.Join("testdata", "quota.json")}},
@@ -182,7 +157,7 @@ func TestLookup(t *testing.T) {
 
 func TestErrorMatrix(t *testing.T) {
 	ind := enrich.Indicator{Type: ioc.SHA256, Value: "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"}
-	harness().Run(t, enrichtest.ErrorCases(Name, ind, file("file_malicious.json"), enrich.Malicious))
+	harness().Run(t, enrichtest.ErrorCases(Name, ind, enrichtest.File("file_malicious.json"), enrich.Malicious))
 }
 
 func TestVerdictThresholds(t *testing.T) {
@@ -219,7 +194,7 @@ func TestMaliciousEnginesOption(t *testing.T) {
 		engines int
 		want    enrich.Verdict
 	}{{0, enrich.Malicious}, {14, enrich.Malicious}, {15, enrich.Suspicious}} {
-		srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(file("ip_malicious.json")))
+		srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(enrichtest.File("ip_malicious.json")))
 		cl, err := New(Options{HTTP: &enrich.HTTP{Provider: Name, Client: srv.Client()}, BaseURL: srv.URL, Key: testKey,
 			MaliciousEngines: c.engines})
 		if err != nil {
@@ -274,7 +249,7 @@ func TestEscapedPaths(t *testing.T) {
 		var got string
 		srv := enrichtest.NewServer(t, nil, func(r *http.Request, _ int) enrichtest.Reply {
 			got = r.URL.EscapedPath()
-			return file("ip_benign.json")
+			return enrichtest.File("ip_benign.json")
 		})
 		cl, err := New(Options{HTTP: &enrich.HTTP{Provider: Name, Client: srv.Client()}, BaseURL: srv.URL, Key: testKey})
 		if err != nil {
@@ -294,7 +269,7 @@ func TestBatchOrderAndUnsupported(t *testing.T) {
 	srv := enrichtest.NewServer(t, nil, func(r *http.Request, _ int) enrichtest.Reply {
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/ip_addresses/"):
-			return file("ip_benign.json")
+			return enrichtest.File("ip_benign.json")
 		case strings.HasPrefix(r.URL.Path, "/files/"):
 			return notFoundReply("file_notfound.json")
 		}
@@ -341,7 +316,7 @@ func TestBatchOrderAndUnsupported(t *testing.T) {
 }
 
 func TestCancelled(t *testing.T) {
-	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(file("ip_benign.json")))
+	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(enrichtest.File("ip_benign.json")))
 	cl, err := New(Options{HTTP: &enrich.HTTP{Provider: Name, Client: srv.Client()}, BaseURL: srv.URL, Key: testKey})
 	if err != nil {
 		t.Fatal(err)

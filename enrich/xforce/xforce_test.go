@@ -3,9 +3,7 @@ package xforce
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,10 +22,6 @@ const (
 )
 
 func ind(t ioc.Type, v string) enrich.Indicator { return enrich.Indicator{Type: t, Value: v} }
-
-func file(name string) enrichtest.Reply {
-	return enrichtest.Reply{File: filepath.Join("testdata", name)}
-}
 
 func notFound() enrichtest.Reply {
 	return enrichtest.Reply{Status: 404, File: "testdata/not_found.json"}
@@ -73,21 +67,10 @@ func harness(t *testing.T, o Options) enrichtest.Harness {
 	}
 }
 
+// check asserts the result's reference, that its details hold want (and possibly more), and that
+// it keeps the raw reply.
 func check(ref string, want map[string]any) func(*testing.T, enrich.Result) {
-	return func(t *testing.T, r enrich.Result) {
-		t.Helper()
-		if r.Reference != ref {
-			t.Errorf("reference %q, want %q", r.Reference, ref)
-		}
-		for k, v := range want {
-			if got, ok := r.Details[k]; !ok || fmt.Sprint(got) != fmt.Sprint(v) {
-				t.Errorf("details[%q] = %v, want %v (details %v)", k, got, v, r.Details)
-			}
-		}
-		if len(r.Raw) == 0 || !json.Valid(r.Raw) {
-			t.Errorf("raw reply missing or not JSON: %q", r.Raw)
-		}
-	}
+	return enrichtest.All(enrichtest.Reference(ref), enrichtest.Details(want), enrichtest.RawJSON())
 }
 
 func TestLookup(t *testing.T) {
@@ -99,17 +82,17 @@ func TestLookup(t *testing.T) {
 	)
 	cases := []enrichtest.Case{
 		// IP reports.
-		{Name: "ip-malicious", Indicator: ind(ioc.IPv4, "1.2.3.4"), Replies: []enrichtest.Reply{file("ipr_malicious.json")},
+		{Name: "ip-malicious", Indicator: ind(ioc.IPv4, "1.2.3.4"), Replies: []enrichtest.Reply{enrichtest.File("ipr_malicious.json")},
 			Want: enrich.Malicious, WantRequests: 1,
 			WantSummary: "score 7.1; Anonymization Services, Botnet Command and Control Server, Malware; AU",
 			Check: check(ExchangeURL+"/ip/1.2.3.4", map[string]any{"score": 7.1, "country": "Australia", "countrycode": "AU",
 				"reason": "Content found on multihoster", "subnets": []string{"1.2.3.0/24"},
 				"categories": []string{"Anonymization Services", "Botnet Command and Control Server", "Malware"}})},
-		{Name: "ip-suspicious", Indicator: ind(ioc.IPv4, "198.54.117.200"), Replies: []enrichtest.Reply{file("ipr_suspicious.json")},
+		{Name: "ip-suspicious", Indicator: ind(ioc.IPv4, "198.54.117.200"), Replies: []enrichtest.Reply{enrichtest.File("ipr_suspicious.json")},
 			Want: enrich.Suspicious, WantSummary: "score 4.3; Anonymisation Services, Botnet Command and Control Server, Malware; US"},
-		{Name: "ip-benign", Indicator: ind(ioc.IPv4, "8.8.8.8"), Replies: []enrichtest.Reply{file("ipr_benign.json")},
+		{Name: "ip-benign", Indicator: ind(ioc.IPv4, "8.8.8.8"), Replies: []enrichtest.Reply{enrichtest.File("ipr_benign.json")},
 			Want: enrich.Benign, WantSummary: "score 1; US",
-			Check: check(ExchangeURL+"/ip/8.8.8.8", map[string]any{"score": 1, "reason": "Regional Internet Registry"})},
+			Check: check(ExchangeURL+"/ip/8.8.8.8", map[string]any{"score": 1.0, "reason": "Regional Internet Registry"})},
 		{Name: "ip-not-found", Indicator: ind(ioc.IPv4, "192.0.2.1"), Replies: []enrichtest.Reply{notFound()},
 			Want: enrich.Unknown, WantSummary: "not found", WantRequests: 1,
 			Check: func(t *testing.T, r enrich.Result) {
@@ -117,17 +100,17 @@ func TestLookup(t *testing.T) {
 					t.Errorf("not found: reference %q raw %q", r.Reference, r.Raw)
 				}
 			}},
-		{Name: "ipv6-malicious", Indicator: ind(ioc.IPv6, "2001:db8::53"), Replies: []enrichtest.Reply{file("ipr_ipv6.json")},
+		{Name: "ipv6-malicious", Indicator: ind(ioc.IPv6, "2001:db8::53"), Replies: []enrichtest.Reply{enrichtest.File("ipr_ipv6.json")},
 			Want: enrich.Malicious, WantSummary: "score 8.6; Scanning IPs; DE",
 			Check: check(ExchangeURL+"/ip/2001:db8::53", nil)},
 		// URL reports, for URLs and domains.
-		{Name: "url-malicious", Indicator: ind(ioc.URL, c2URL), Replies: []enrichtest.Reply{file("url_malicious.json")},
+		{Name: "url-malicious", Indicator: ind(ioc.URL, c2URL), Replies: []enrichtest.Reply{enrichtest.File("url_malicious.json")},
 			Want: enrich.Malicious, WantSummary: "score 10; Botnet Command and Control Server", WantRequests: 1,
 			Check: check(ExchangeURL+"/url/http:%2F%2Fdomain-example.com%2Ff1q7qx.php%3Fid=7&x=a%20b%23frag",
-				map[string]any{"score": 10, "url": "domain-example.com/f1q7qx.php", "associated": 1})},
-		{Name: "url-benign", Indicator: ind(ioc.URL, "https://www.google.com"), Replies: []enrichtest.Reply{file("url_benign.json")},
+				map[string]any{"score": 10.0, "url": "domain-example.com/f1q7qx.php", "associated": 1})},
+		{Name: "url-benign", Indicator: ind(ioc.URL, "https://www.google.com"), Replies: []enrichtest.Reply{enrichtest.File("url_benign.json")},
 			Want: enrich.Benign, WantSummary: "score 1; Search Engines / Web Catalogs / Portals"},
-		{Name: "url-unscored", Indicator: ind(ioc.URL, "http://example.org/"), Replies: []enrichtest.Reply{file("url_unscored.json")},
+		{Name: "url-unscored", Indicator: ind(ioc.URL, "http://example.org/"), Replies: []enrichtest.Reply{enrichtest.File("url_unscored.json")},
 			Want: enrich.Unknown, WantSummary: "not scored",
 			Check: func(t *testing.T, r enrich.Result) {
 				if _, ok := r.Details["score"]; ok {
@@ -136,21 +119,21 @@ func TestLookup(t *testing.T) {
 			}},
 		{Name: "url-not-found", Indicator: ind(ioc.URL, "http://unseen.example/x"), Replies: []enrichtest.Reply{notFound()},
 			Want: enrich.Unknown, WantSummary: "not found"},
-		{Name: "domain-malicious", Indicator: ind(ioc.Domain, "mx76.m2bp.com"), Replies: []enrichtest.Reply{file("domain_malicious.json")},
+		{Name: "domain-malicious", Indicator: ind(ioc.Domain, "mx76.m2bp.com"), Replies: []enrichtest.Reply{enrichtest.File("domain_malicious.json")},
 			Want: enrich.Malicious, WantSummary: "score 10; Malware, Spam URLs",
 			Check: check(ExchangeURL+"/url/mx76.m2bp.com", map[string]any{"categories": []string{"Malware", "Spam URLs"}})},
-		{Name: "domain-benign", Indicator: ind(ioc.Domain, "google.com"), Replies: []enrichtest.Reply{file("url_benign.json")},
+		{Name: "domain-benign", Indicator: ind(ioc.Domain, "google.com"), Replies: []enrichtest.Reply{enrichtest.File("url_benign.json")},
 			Want: enrich.Benign},
 		{Name: "domain-not-found", Indicator: ind(ioc.Domain, "unseen.example"), Replies: []enrichtest.Reply{notFound()},
 			Want: enrich.Unknown, WantSummary: "not found"},
 		// Malware reports.
-		{Name: "md5-malicious", Indicator: ind(ioc.MD5, md5), Replies: []enrichtest.Reply{file("malware_malicious.json")},
+		{Name: "md5-malicious", Indicator: ind(ioc.MD5, md5), Replies: []enrichtest.Reply{enrichtest.File("malware_malicious.json")},
 			Want: enrich.Malicious, WantSummary: "risk high; family tsunami, badur; Trojan",
 			Check: check(ExchangeURL+"/malware/"+md5, map[string]any{"risk": "high", "family": []string{"tsunami", "badur"},
-				"malwareType": "Trojan", "platform": "Win32", "detectionCoverage": 43, "source": "reversingLabs", "type": "md5"})},
-		{Name: "sha256-low-risk", Indicator: ind(ioc.SHA256, sha256), Replies: []enrichtest.Reply{file("malware_low.json")},
+				"malwareType": "Trojan", "platform": "Win32", "detectionCoverage": 43.0, "source": "reversingLabs", "type": "md5"})},
+		{Name: "sha256-low-risk", Indicator: ind(ioc.SHA256, sha256), Replies: []enrichtest.Reply{enrichtest.File("malware_low.json")},
 			Want: enrich.Benign, WantSummary: "risk low",
-			Check: check(ExchangeURL+"/malware/"+sha256, map[string]any{"detectionCoverage": 0, "type": "sha256"})},
+			Check: check(ExchangeURL+"/malware/"+sha256, map[string]any{"detectionCoverage": 0.0, "type": "sha256"})},
 		{Name: "sha1-not-found", Indicator: ind(ioc.SHA1, sha1), Replies: []enrichtest.Reply{notFound()},
 			Want: enrich.Unknown, WantSummary: "not found"},
 		// Errors with X-Force's own explanation.
@@ -163,17 +146,17 @@ func TestLookup(t *testing.T) {
 		{Name: "malware-report-without-malware", Indicator: ind(ioc.MD5, md5), Replies: []enrichtest.Reply{{Body: `{}`}},
 			WantErr: enrich.ErrBadReply, WantRequests: 1},
 	}
-	cases = append(cases, enrichtest.ErrorCases(Name, ind(ioc.IPv4, "1.2.3.4"), file("ipr_malicious.json"), enrich.Malicious)...)
-	cases = append(cases, enrichtest.ErrorCases(Name, ind(ioc.URL, c2URL), file("url_malicious.json"), enrich.Malicious)...)
-	cases = append(cases, enrichtest.ErrorCases(Name, ind(ioc.MD5, md5), file("malware_malicious.json"), enrich.Malicious)...)
+	cases = append(cases, enrichtest.ErrorCases(Name, ind(ioc.IPv4, "1.2.3.4"), enrichtest.File("ipr_malicious.json"), enrich.Malicious)...)
+	cases = append(cases, enrichtest.ErrorCases(Name, ind(ioc.URL, c2URL), enrichtest.File("url_malicious.json"), enrich.Malicious)...)
+	cases = append(cases, enrichtest.ErrorCases(Name, ind(ioc.MD5, md5), enrichtest.File("malware_malicious.json"), enrich.Malicious)...)
 	harness(t, Options{}).Run(t, cases)
 }
 
 func TestLookupThresholds(t *testing.T) {
 	harness(t, Options{MaliciousScore: 4.3, SuspiciousScore: 1}).Run(t, []enrichtest.Case{
-		{Name: "malicious-at-4.3", Indicator: ind(ioc.IPv4, "198.54.117.200"), Replies: []enrichtest.Reply{file("ipr_suspicious.json")},
+		{Name: "malicious-at-4.3", Indicator: ind(ioc.IPv4, "198.54.117.200"), Replies: []enrichtest.Reply{enrichtest.File("ipr_suspicious.json")},
 			Want: enrich.Malicious},
-		{Name: "suspicious-at-1", Indicator: ind(ioc.IPv4, "8.8.8.8"), Replies: []enrichtest.Reply{file("ipr_benign.json")},
+		{Name: "suspicious-at-1", Indicator: ind(ioc.IPv4, "8.8.8.8"), Replies: []enrichtest.Reply{enrichtest.File("ipr_benign.json")},
 			Want: enrich.Suspicious},
 	})
 }
@@ -282,7 +265,7 @@ func TestEscaping(t *testing.T) {
 // indicators answered without a request.
 func TestBatch(t *testing.T) {
 	srv := enrichtest.NewServer(t, nil, func(r *http.Request, _ int) enrichtest.Reply {
-		return file("ipr_benign.json")
+		return enrichtest.File("ipr_benign.json")
 	})
 	c, err := New(Options{HTTP: &enrich.HTTP{Provider: Name, Client: srv.Client()}, BaseURL: srv.URL,
 		Key: testKey, Password: testPassword})
@@ -323,7 +306,7 @@ func TestBatch(t *testing.T) {
 }
 
 func TestLookupCancelled(t *testing.T) {
-	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(file("ipr_benign.json")))
+	srv := enrichtest.NewServer(t, nil, enrichtest.Sequence(enrichtest.File("ipr_benign.json")))
 	c, err := New(Options{HTTP: &enrich.HTTP{Provider: Name, Client: srv.Client()}, BaseURL: srv.URL,
 		Key: testKey, Password: testPassword})
 	if err != nil {
