@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -24,6 +25,14 @@ func RequireHTTP(provider string, h *HTTP) error {
 	return nil
 }
 
+// RequireKey returns an error naming provider when key is empty or blank.
+func RequireKey(provider, key string) error {
+	if strings.TrimSpace(key) == "" {
+		return fmt.Errorf("%s: an API key is required", provider)
+	}
+	return nil
+}
+
 // BaseURL returns the root a provider sends its requests to: given with surrounding white space
 // and trailing slashes removed, or def when given is empty. The result must be an absolute
 // http:// or https:// URL with a host; otherwise the error names provider and the URL.
@@ -40,6 +49,17 @@ func BaseURL(provider, given, def string) (string, error) {
 			"use an http:// or https:// URL with a host", provider, shown)
 	}
 	return base, nil
+}
+
+// NotFound is the result for an indicator the provider knows nothing of (HTTP 404 for most):
+// verdict Unknown with the summary "not found", the reference given (a page a person can open, or
+// ""), and the reply as Raw when rep holds JSON.
+func NotFound(ind Indicator, reference string, rep *Reply) Result {
+	r := Result{Indicator: ind, Verdict: Unknown, Summary: "not found", Reference: reference}
+	if rep != nil && json.Valid(rep.Body) {
+		r.Raw = rep.Body
+	}
+	return r
 }
 
 // Explain puts a provider's own explanation of a failed request into its error: when err holds a

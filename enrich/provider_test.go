@@ -170,3 +170,40 @@ func TestLookupEach(t *testing.T) {
 		}
 	}
 }
+
+func TestRequireKey(t *testing.T) {
+	for _, key := range []string{"", " ", "\t\n"} {
+		if err := enrich.RequireKey("p", key); err == nil || err.Error() != "p: an API key is required" {
+			t.Errorf("key %q: %v", key, err)
+		}
+	}
+	if err := enrich.RequireKey("p", "k"); err != nil {
+		t.Errorf("with a key: %v", err)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	ind := enrich.Indicator{Type: ioc.Domain, Value: "example.com"}
+	tests := []struct {
+		name    string
+		rep     *enrich.Reply
+		wantRaw string
+	}{
+		{"no reply", nil, ""},
+		{"JSON reply kept", &enrich.Reply{Status: 404, Body: []byte(`{"error":"NotFound"}`)}, `{"error":"NotFound"}`},
+		{"other reply dropped", &enrich.Reply{Status: 404, Body: []byte(`<html>not found</html>`)}, ""},
+		{"empty reply", &enrich.Reply{Status: 404}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := enrich.NotFound(ind, "https://ref.example/x", tt.rep)
+			if r.Indicator != ind || r.Verdict != enrich.Unknown || r.Summary != "not found" ||
+				r.Reference != "https://ref.example/x" || r.Err != nil || r.Details != nil {
+				t.Errorf("result %+v", r)
+			}
+			if string(r.Raw) != tt.wantRaw {
+				t.Errorf("raw %q, want %q", r.Raw, tt.wantRaw)
+			}
+		})
+	}
+}

@@ -103,8 +103,8 @@ func newAPI(name, defaultBase string, o Options) (api, error) {
 	if err := enrich.RequireHTTP(name, o.HTTP); err != nil {
 		return api{}, err
 	}
-	if strings.TrimSpace(o.Key) == "" {
-		return api{}, fmt.Errorf("%s: an API key is required (a free abuse.ch Auth-Key from https://auth.abuse.ch/)", name)
+	if err := enrich.RequireKey(name, o.Key); err != nil {
+		return api{}, fmt.Errorf("%w (a free abuse.ch Auth-Key from https://auth.abuse.ch/)", err)
 	}
 	base, err := enrich.BaseURL(name, o.BaseURL, defaultBase)
 	if err != nil {
@@ -133,15 +133,11 @@ func (a api) post(ctx context.Context, path, contentType string, body []byte) (*
 func finish(ind enrich.Indicator, rep *enrich.Reply, err error, parse func(enrich.Indicator, []byte) enrich.Result) enrich.Result {
 	if err != nil {
 		if errors.Is(err, enrich.ErrNotFound) {
-			return notFound(ind)
+			return enrich.NotFound(ind, "", nil)
 		}
 		return enrich.Result{Indicator: ind, Err: err}
 	}
 	return parse(ind, rep.Body)
-}
-
-func notFound(ind enrich.Indicator) enrich.Result {
-	return enrich.Result{Indicator: ind, Verdict: enrich.Unknown, Summary: "not found"}
 }
 
 // statusError is the error for a query_status that is neither a result nor "not found".

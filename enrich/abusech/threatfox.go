@@ -98,7 +98,7 @@ func parseThreatFox(ind enrich.Indicator, body []byte) enrich.Result {
 	switch v.QueryStatus {
 	case "ok":
 	case "no_result":
-		return notFound(ind)
+		return enrich.NotFound(ind, "", nil)
 	default:
 		return enrich.Result{Indicator: ind, Err: statusError(ThreatFoxName, v.QueryStatus)}
 	}
@@ -113,7 +113,7 @@ func parseThreatFox(ind enrich.Indicator, body []byte) enrich.Result {
 		}
 	}
 	if len(iocs) == 0 {
-		return notFound(ind)
+		return enrich.NotFound(ind, "", nil)
 	}
 	// The most confident entry first: it names the reference page.
 	slices.SortStableFunc(iocs, func(a, b threatFoxIOC) int { return confidence(b) - confidence(a) })

@@ -139,7 +139,7 @@ func parseURLhaus(ind enrich.Indicator, body []byte) enrich.Result {
 	switch head.QueryStatus {
 	case "ok":
 	case "no_results":
-		return notFound(ind)
+		return enrich.NotFound(ind, "", nil)
 	default:
 		return enrich.Result{Indicator: ind, Err: statusError(URLhausName, head.QueryStatus)}
 	}

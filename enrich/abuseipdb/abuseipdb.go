@@ -95,8 +95,8 @@ func New(o Options) (*Client, error) {
 	if o.HTTP == nil {
 		return nil, fmt.Errorf("%s: Options.HTTP is required", Name)
 	}
-	if strings.TrimSpace(o.Key) == "" {
-		return nil, fmt.Errorf("%s: an API key is required", Name)
+	if err := enrich.RequireKey(Name, o.Key); err != nil {
+		return nil, err
 	}
 	base, err := enrich.BaseURL(Name, o.BaseURL, DefaultBaseURL)
 	if err != nil {
@@ -155,12 +155,7 @@ func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result
 	})
 	if err != nil {
 		if errors.Is(err, enrich.ErrNotFound) {
-			r := enrich.Result{Indicator: ind, Verdict: enrich.Unknown, Summary: "not found",
-				Reference: reference(ind.Value)}
-			if rep != nil && json.Valid(rep.Body) {
-				r.Raw = rep.Body
-			}
-			return r
+			return enrich.NotFound(ind, reference(ind.Value), rep)
 		}
 		return enrich.Result{Indicator: ind, Err: enrich.Explain(err, errorDetail)}
 	}

@@ -186,14 +186,12 @@ func parse(ind enrich.Indicator, body []byte) (enrich.Result, error) {
 
 // notFound is the result of a 404: GreyNoise has not seen the address.
 func notFound(ind enrich.Indicator, rep *enrich.Reply) enrich.Result {
-	r := enrich.Result{Indicator: ind, Verdict: enrich.Unknown, Summary: "not found",
-		Reference: reference(ind.Value, "")}
-	if rep == nil || !json.Valid(rep.Body) {
+	r := enrich.NotFound(ind, reference(ind.Value, ""), rep)
+	if r.Raw == nil {
 		return r
 	}
-	r.Raw = rep.Body
 	var v community
-	if json.Unmarshal(rep.Body, &v) == nil && v.Message != "" {
+	if json.Unmarshal(r.Raw, &v) == nil && v.Message != "" {
 		r.Details = map[string]any{"noise": v.Noise, "riot": v.RIOT, "message": v.Message}
 	}
 	return r

@@ -98,10 +98,10 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case o.Key == "":
-		return nil, fmt.Errorf("%s: an API key is required", Name)
-	case o.Limit < 0 || o.Batch < 0:
+	if err := enrich.RequireKey(Name, o.Key); err != nil {
+		return nil, err
+	}
+	if o.Limit < 0 || o.Batch < 0 {
 		return nil, fmt.Errorf("%s: limit and batch size must not be negative", Name)
 	}
 	if o.Limit == 0 {

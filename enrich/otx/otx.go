@@ -89,8 +89,8 @@ func New(o Options) (*Client, error) {
 	if err := enrich.RequireHTTP(Name, o.HTTP); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(o.Key) == "" {
-		return nil, errors.New(Name + ": an API key is required")
+	if err := enrich.RequireKey(Name, o.Key); err != nil {
+		return nil, err
 	}
 	if o.MaliciousPulses < 0 {
 		return nil, fmt.Errorf("%s: malicious pulse threshold %d is negative", Name, o.MaliciousPulses)
@@ -131,12 +131,7 @@ func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result
 	hdr := http.Header{"X-Otx-Api-Key": {c.key}, "Accept": {"application/json"}}
 	rep, err := c.h.GetJSON(ctx, c.base+loc.path(), hdr, nil)
 	if errors.Is(err, enrich.ErrNotFound) {
-		res.Summary = "not found"
-		res.Reference = loc.reference()
-		if rep != nil && json.Valid(rep.Body) {
-			res.Raw = json.RawMessage(rep.Body)
-		}
-		return res
+		return enrich.NotFound(ind, loc.reference(), rep)
 	}
 	if err != nil {
 		res.Err = err

@@ -125,7 +125,7 @@ func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result
 	rep, err := c.http.GetJSON(ctx, c.base+"/"+url.PathEscape(ip), http.Header{"Accept": {"application/json"}}, nil)
 	if err != nil {
 		if errors.Is(err, enrich.ErrNotFound) {
-			return enrich.Result{Indicator: ind, Verdict: enrich.Unknown, Summary: "not found"}
+			return enrich.NotFound(ind, "", nil)
 		}
 		return enrich.Result{Indicator: ind, Err: err}
 	}

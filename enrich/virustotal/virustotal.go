@@ -79,8 +79,8 @@ func New(o Options) (*Client, error) {
 	if err := enrich.RequireHTTP(Name, o.HTTP); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(o.Key) == "" {
-		return nil, errors.New(Name + ": an API key is required")
+	if err := enrich.RequireKey(Name, o.Key); err != nil {
+		return nil, err
 	}
 	if o.MaliciousEngines < 0 {
 		return nil, fmt.Errorf("%s: malicious engine threshold %d is negative", Name, o.MaliciousEngines)
@@ -121,7 +121,7 @@ func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result
 	hdr := http.Header{"X-Apikey": {c.key}, "Accept": {"application/json"}}
 	rep, err := c.h.GetJSON(ctx, c.base+obj.path, hdr, nil)
 	if errors.Is(err, enrich.ErrNotFound) {
-		return notFound(ind, obj, rep)
+		return enrich.NotFound(ind, reference(ind, obj, ""), rep)
 	}
 	if err != nil {
 		res.Err = err
@@ -179,16 +179,6 @@ func reference(ind enrich.Indicator, obj object, id string) string {
 		return guiBase + obj.guiKind + "/" + obj.guiID
 	}
 	return guiBase + "search/" + url.PathEscape(ind.Value)
-}
-
-// notFound is the result for a 404: VirusTotal has no such object.
-func notFound(ind enrich.Indicator, obj object, rep *enrich.Reply) enrich.Result {
-	res := enrich.Result{Indicator: ind, Verdict: enrich.Unknown, Summary: "not found",
-		Reference: reference(ind, obj, "")}
-	if rep != nil && json.Valid(rep.Body) {
-		res.Raw = json.RawMessage(rep.Body)
-	}
-	return res
 }
 
 // reply is the part of a VirusTotal object reply (or error reply) this package reads.
@@ -308,7 +298,7 @@ func parse(ind enrich.Indicator, body []byte, threshold int) (enrich.Result, err
 	}
 	if r.Data == nil {
 		if r.Error != nil && r.Error.Code == "NotFoundError" {
-			return notFound(ind, obj, &enrich.Reply{Body: body}), nil
+			return enrich.NotFound(ind, reference(ind, obj, ""), &enrich.Reply{Body: body}), nil
 		}
 		if r.Error != nil {
 			return res, fmt.Errorf("%s: %w: %s: %s", Name, enrich.ErrBadReply, r.Error.Code, r.Error.Message)

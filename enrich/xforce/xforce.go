@@ -109,8 +109,8 @@ func New(o Options) (*Client, error) {
 	if o.HTTP == nil {
 		return nil, fmt.Errorf("%s: Options.HTTP is required", Name)
 	}
-	if strings.TrimSpace(o.Key) == "" {
-		return nil, fmt.Errorf("%s: an API key is required", Name)
+	if err := enrich.RequireKey(Name, o.Key); err != nil {
+		return nil, err
 	}
 	if o.Password == "" {
 		return nil, fmt.Errorf("%s: an API password is required (X-Force Exchange issues a key and a password together)", Name)
@@ -206,11 +206,7 @@ func (c *Client) lookup(ctx context.Context, ind enrich.Indicator) enrich.Result
 	})
 	if err != nil {
 		if errors.Is(err, enrich.ErrNotFound) {
-			r := enrich.Result{Indicator: ind, Verdict: enrich.Unknown, Summary: "not found", Reference: reference(k, ind.Value)}
-			if rep != nil && json.Valid(rep.Body) {
-				r.Raw = rep.Body
-			}
-			return r
+			return enrich.NotFound(ind, reference(k, ind.Value), rep)
 		}
 		return enrich.Result{Indicator: ind, Err: enrich.Explain(err, errorMessage)}
 	}
