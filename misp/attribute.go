@@ -81,13 +81,13 @@ type ShadowAttribute struct {
 // attributeEnvelope decodes {"Attribute": {…}}, {"Attribute": […]} (bulk add, restSearch),
 // a bare attribute, and the response/request wrappers around any of these.
 type attributeEnvelope struct {
-	Wrapped  listOrOne[Attribute]         `json:"Attribute"`
-	Response listOrOne[attributeEnvelope] `json:"response"`
-	Request  listOrOne[attributeEnvelope] `json:"request"`
+	Wrapped  listOrOne[Attribute] `json:"Attribute"`
+	Response json.RawMessage      `json:"response"`
+	Request  json.RawMessage      `json:"request"`
 	Attribute
 }
 
-func (env *attributeEnvelope) parts() ([]Attribute, []attributeEnvelope, *Attribute) {
+func (env *attributeEnvelope) parts() ([]Attribute, [][]byte, *Attribute) {
 	if env.Wrapped != nil {
 		return env.Wrapped, nil, nil
 	}
@@ -109,7 +109,7 @@ func DecodeAttributes(data []byte) ([]Attribute, error) {
 // DecodeAttributes is DecodeAttributes with the limits l (MaxAttributes bounds the list,
 // MaxTags each attribute's tags).
 func (l Limits) DecodeAttributes(data []byte) ([]Attribute, error) {
-	list, err := decodeMany[Attribute, attributeEnvelope](data, "attribute", l.MaxAttributes)
+	list, err := decodeMany[Attribute, attributeEnvelope](data, "attribute", l.MaxAttributes, l.MaxDepth)
 	if err != nil {
 		return nil, err
 	}

@@ -114,13 +114,13 @@ type CryptographicKey struct {
 // a bare event, and the legacy {"response": …} / {"request": …} wrappers around either or
 // around a list of them.
 type eventEnvelope struct {
-	Wrapped  *Event                   `json:"Event"`
-	Response listOrOne[eventEnvelope] `json:"response"`
-	Request  listOrOne[eventEnvelope] `json:"request"`
+	Wrapped  *Event          `json:"Event"`
+	Response json.RawMessage `json:"response"`
+	Request  json.RawMessage `json:"request"`
 	Event
 }
 
-func (env *eventEnvelope) parts() ([]Event, []eventEnvelope, *Event) {
+func (env *eventEnvelope) parts() ([]Event, [][]byte, *Event) {
 	if env.Wrapped != nil {
 		return []Event{*env.Wrapped}, nil, nil
 	}
@@ -150,7 +150,7 @@ func (l Limits) DecodeEvent(data []byte) (*Event, error) {
 
 // DecodeEvents is DecodeEvents with the limits l.
 func (l Limits) DecodeEvents(data []byte) ([]*Event, error) {
-	list, err := decodeMany[Event, eventEnvelope](data, "event", l.MaxEvents)
+	list, err := decodeMany[Event, eventEnvelope](data, "event", l.MaxEvents, l.MaxDepth)
 	if err != nil {
 		return nil, err
 	}

@@ -394,3 +394,36 @@ func TestLimits(t *testing.T) {
 		t.Errorf("2 attributes with MaxAttributes 1: err = %v", err)
 	}
 }
+
+func TestNesting(t *testing.T) {
+	const inner = `{"info":"x"}`
+	tests := []struct {
+		name    string
+		body    string
+		wantErr error
+	}{
+		{"four response wrappers", strings.Repeat(`{"response":`, 4) + inner + strings.Repeat(`}`, 4), nil},
+		{"five response wrappers", strings.Repeat(`{"response":`, 5) + inner + strings.Repeat(`}`, 5), ErrMalformed},
+		{"thousands of wrappers", strings.Repeat(`{"response":`, 5000) + inner + strings.Repeat(`}`, 5000), ErrLimit},
+		{"thousands of lists", strings.Repeat(`[`, 5000) + inner + strings.Repeat(`]`, 5000), ErrLimit},
+		{"deep inside an event", `{"info":"x","Tag":[{"name":` + strings.Repeat(`[`, 70) + strings.Repeat(`]`, 70) + `}]}`, ErrLimit},
+		{"brackets in strings do not count", `{"info":"` + strings.Repeat(`[{`, 100) + `\"` + `"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := DecodeEvents([]byte(tt.body))
+			if tt.wantErr == nil && err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+	if _, err := (Limits{MaxDepth: 2}).DecodeEvent([]byte(`{"Event":{"info":"x"}}`)); err != nil {
+		t.Errorf("depth 2 with MaxDepth 2: %v", err)
+	}
+	if _, err := (Limits{MaxDepth: 2}).DecodeEvent([]byte(`{"Event":{"info":"x","Tag":[]}}`)); !errors.Is(err, ErrLimit) {
+		t.Errorf("depth 3 with MaxDepth 2: %v", err)
+	}
+}

@@ -221,14 +221,14 @@ func (g *Galaxy) Cluster(uuid string) *GalaxyCluster {
 // galaxyEnvelope decodes {"Galaxy": {…}, "GalaxyCluster": […]} (galaxies/view),
 // {"Galaxy": {…, "GalaxyCluster": […]}} and a bare galaxy.
 type galaxyEnvelope struct {
-	Wrapped  *Galaxy                   `json:"Galaxy"`
-	Clusters []GalaxyCluster           `json:"GalaxyCluster"`
-	Response listOrOne[galaxyEnvelope] `json:"response"`
-	Request  listOrOne[galaxyEnvelope] `json:"request"`
+	Wrapped  *Galaxy         `json:"Galaxy"`
+	Clusters []GalaxyCluster `json:"GalaxyCluster"`
+	Response json.RawMessage `json:"response"`
+	Request  json.RawMessage `json:"request"`
 	Galaxy
 }
 
-func (env *galaxyEnvelope) parts() ([]Galaxy, []galaxyEnvelope, *Galaxy) {
+func (env *galaxyEnvelope) parts() ([]Galaxy, [][]byte, *Galaxy) {
 	if env.Wrapped != nil {
 		g := *env.Wrapped
 		if len(g.GalaxyCluster) == 0 {
@@ -272,13 +272,13 @@ func EncodeGalaxy(g *Galaxy) ([]byte, error) {
 }
 
 type galaxyClusterEnvelope struct {
-	Wrapped  *GalaxyCluster                   `json:"GalaxyCluster"`
-	Response listOrOne[galaxyClusterEnvelope] `json:"response"`
-	Request  listOrOne[galaxyClusterEnvelope] `json:"request"`
+	Wrapped  *GalaxyCluster  `json:"GalaxyCluster"`
+	Response json.RawMessage `json:"response"`
+	Request  json.RawMessage `json:"request"`
 	GalaxyCluster
 }
 
-func (env *galaxyClusterEnvelope) parts() ([]GalaxyCluster, []galaxyClusterEnvelope, *GalaxyCluster) {
+func (env *galaxyClusterEnvelope) parts() ([]GalaxyCluster, [][]byte, *GalaxyCluster) {
 	if env.Wrapped != nil {
 		return []GalaxyCluster{*env.Wrapped}, nil, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The wire scalars. MISP 2.4 sends ids, enums, counts and timestamps as JSON strings
@@ -32,7 +33,7 @@ func unquote(b []byte) (s string, ok bool, err error) {
 	if len(b) < 2 || b[0] != '"' {
 		return "", false, nil
 	}
-	if bytes.IndexByte(b, '\\') < 0 {
+	if bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
 		return string(b[1 : len(b)-1]), true, nil
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
@@ -217,7 +218,11 @@ func (m *MicroTime) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return malformed("%s is not a time", b)
 		}
-		*m = MicroTimeOf(time.Unix(v, 0))
+		t := time.Unix(v, 0).UTC()
+		if t.Year() < 1 || t.Year() > 9999 {
+			return malformed("%s is out of the years 1-9999", b)
+		}
+		*m = MicroTimeOf(t)
 		return nil
 	}
 	if !quoted {
@@ -226,6 +231,9 @@ func (m *MicroTime) UnmarshalJSON(b []byte) error {
 	t, err := parseISOTime(s)
 	if err != nil {
 		return malformed("%q is not an ISO-8601 time", s)
+	}
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return malformed("%q is out of the years 0-9999 in UTC", s)
 	}
 	*m = MicroTimeOf(t)
 	return nil
@@ -335,7 +343,11 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return malformed("%s is not a date", b)
 		}
-		*d = DateOf(time.Unix(v, 0).UTC())
+		t := time.Unix(v, 0).UTC()
+		if t.Year() < 1 || t.Year() > 9999 {
+			return malformed("%s is out of the years 1-9999", b)
+		}
+		*d = DateOf(t)
 		return nil
 	case !quoted:
 		return malformed("%s is not a date", b)
@@ -487,14 +499,18 @@ type Limits struct {
 	MaxTags int
 	// MaxEvents bounds the events in one list body.
 	MaxEvents int
+	// MaxDepth bounds the nesting of objects and lists in a body. MISP's deepest answers nest
+	// about 13 levels (event, galaxy, cluster, relation, tag, …); a body nested thousands of
+	// levels deep is an attack on the decoder, and is refused before decoding starts.
+	MaxDepth int
 }
 
 // DefaultLimits returns the limits DecodeEvent and the other decoders use: one million
-// attributes and two hundred thousand objects per event, ten thousand tags per element and
-// one hundred thousand events per list — far above the largest events MISP instances
+// attributes and two hundred thousand objects per event, ten thousand tags per element,
+// one hundred thousand events per list and 64 levels of nesting — far above the largest events MISP instances
 // exchange, far below what would exhaust memory before the caller's body limit does.
 func DefaultLimits() Limits {
-	return Limits{MaxAttributes: 1_000_000, MaxObjects: 200_000, MaxTags: 10_000, MaxEvents: 100_000}
+	return Limits{MaxAttributes: 1_000_000, MaxObjects: 200_000, MaxTags: 10_000, MaxEvents: 100_000, MaxDepth: 64}
 }
 
 // ErrLimit is wrapped by every error about a body that exceeds a Limits bound.
@@ -532,17 +548,22 @@ func (l *listOrOne[T]) UnmarshalJSON(b []byte) error {
 }
 
 // envelope is implemented by the per-type envelope structs: a body decoded into one holds
-// either wrapped elements, nested envelopes (the response/request wrappers, or a list of
-// wrapped elements under the element's key), or a bare element.
+// either wrapped elements, nested bodies (the response/request wrappers, decoded in turn),
+// or a bare element.
 type envelope[T any, E any] interface {
 	*E
-	parts() (wrapped []T, nested []E, bare *T)
+	parts() (wrapped []T, nested [][]byte, bare *T)
 }
 
 // decodeEnvelopes decodes a body that is one envelope object or a list of them; list says
 // which.
-func decodeEnvelopes[E any](data []byte) (envs []E, list bool, err error) {
+func decodeEnvelopes[E any](data []byte, maxDepth int) (envs []E, list bool, err error) {
 	t := bytes.TrimSpace(data)
+	if maxDepth > 0 {
+		if d := jsonDepth(t, maxDepth); d > maxDepth {
+			return nil, false, overLimit("nesting depth", d, maxDepth)
+		}
+	}
 	if len(t) > 0 && t[0] == '[' {
 		if err := decodeBody(t, &envs); err != nil {
 			return nil, true, err
@@ -568,6 +589,40 @@ func decodeEnvelopes[E any](data []byte) (envs []E, list bool, err error) {
 	return []E{one}, false, nil
 }
 
+// jsonDepth returns the deepest nesting of objects and lists in b, stopping early once it
+// exceeds stop. It does not validate b.
+func jsonDepth(b []byte, stop int) int {
+	depth, deepest := 0, 0
+	inString := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			if depth > deepest {
+				deepest = depth
+				if deepest > stop {
+					return deepest
+				}
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
 // firstKey returns the first key of the JSON object in b when it is a plain string (no
 // escapes), and what follows its colon, white space trimmed; "" when b does not start so.
 func firstKey(b []byte) (key string, rest []byte) {
@@ -591,19 +646,20 @@ func firstKey(b []byte) (key string, rest []byte) {
 	return key, bytes.TrimLeft(b[1:], " \t\r\n")
 }
 
-// flatten collects the elements of decoded envelopes in order. A bare element that is
-// entirely zero ({}) is not an element. A body that is a list, or that holds a wrapper
-// (response, request, or a list under the element's key), may hold no element at all; any
-// other body without an element is malformed. It fails when there are more than max elements
-// (when max > 0).
+// maxWrapperDepth bounds how many response/request wrappers may nest: each level is
+// decoded in turn, so the bound keeps the work linear in the body size.
+const maxWrapperDepth = 4
+
+// flatten collects the elements of decoded envelopes in order, decoding the bodies nested
+// in response/request wrappers in turn. A bare element that is entirely zero ({}) is not an
+// element. A body that is a list, or that holds a wrapper (response, request, or a list
+// under the element's key), may hold no element at all; any other body without an element
+// is malformed. It fails when there are more than max elements (when max > 0).
 func flatten[T any, E any, P envelope[T, E]](envs []E, list bool, what string, max int) ([]T, error) {
 	var out []T
 	container := list
 	var walk func(envs []E, depth int) error
 	walk = func(envs []E, depth int) error {
-		if depth > 4 {
-			return malformed("%s body nests response/request wrappers too deeply", what)
-		}
 		for i := range envs {
 			wrapped, nested, bare := P(&envs[i]).parts()
 			switch {
@@ -612,8 +668,20 @@ func flatten[T any, E any, P envelope[T, E]](envs []E, list bool, what string, m
 				out = append(out, wrapped...)
 			case nested != nil:
 				container = true
-				if err := walk(nested, depth+1); err != nil {
-					return err
+				if depth >= maxWrapperDepth {
+					return malformed("%s body nests response/request wrappers too deeply", what)
+				}
+				for _, raw := range nested {
+					if isNull(bytes.TrimSpace(raw)) {
+						continue
+					}
+					sub, _, err := decodeEnvelopes[E](raw, 0)
+					if err != nil {
+						return err
+					}
+					if err := walk(sub, depth+1); err != nil {
+						return err
+					}
 				}
 			case bare != nil && !reflect.ValueOf(bare).Elem().IsZero():
 				out = append(out, *bare)
@@ -633,20 +701,25 @@ func flatten[T any, E any, P envelope[T, E]](envs []E, list bool, what string, m
 	return out, nil
 }
 
-// joinNested returns the envelopes of the response and request wrappers, non-nil when
-// either wrapper was present.
-func joinNested[E any](response, request listOrOne[E]) []E {
+// joinNested returns the bodies of the response and request wrappers, non-nil when either
+// wrapper was present.
+func joinNested(response, request json.RawMessage) [][]byte {
 	if response == nil && request == nil {
 		return nil
 	}
-	out := make([]E, 0, len(response)+len(request))
-	out = append(out, response...)
-	return append(out, request...)
+	out := make([][]byte, 0, 2)
+	if response != nil {
+		out = append(out, response)
+	}
+	if request != nil {
+		out = append(out, request)
+	}
+	return out
 }
 
 // decodeOne decodes a body holding exactly one element of an envelope type.
 func decodeOne[T any, E any, P envelope[T, E]](data []byte, what string) (*T, error) {
-	list, err := decodeMany[T, E, P](data, what, 0)
+	list, err := decodeMany[T, E, P](data, what, 0, DefaultLimits().MaxDepth)
 	if err != nil {
 		return nil, err
 	}
@@ -657,8 +730,8 @@ func decodeOne[T any, E any, P envelope[T, E]](data []byte, what string) (*T, er
 }
 
 // decodeMany decodes a body holding any number of elements of an envelope type.
-func decodeMany[T any, E any, P envelope[T, E]](data []byte, what string, max int) ([]T, error) {
-	envs, list, err := decodeEnvelopes[E](data)
+func decodeMany[T any, E any, P envelope[T, E]](data []byte, what string, max, maxDepth int) ([]T, error) {
+	envs, list, err := decodeEnvelopes[E](data, maxDepth)
 	if err != nil {
 		return nil, fmt.Errorf("decoding %s: %w", what, err)
 	}

@@ -116,13 +116,13 @@ type ReferencedAttributeInfo struct {
 }
 
 type objectEnvelope struct {
-	Wrapped  *Object                   `json:"Object"`
-	Response listOrOne[objectEnvelope] `json:"response"`
-	Request  listOrOne[objectEnvelope] `json:"request"`
+	Wrapped  *Object         `json:"Object"`
+	Response json.RawMessage `json:"response"`
+	Request  json.RawMessage `json:"request"`
 	Object
 }
 
-func (env *objectEnvelope) parts() ([]Object, []objectEnvelope, *Object) {
+func (env *objectEnvelope) parts() ([]Object, [][]byte, *Object) {
 	if env.Wrapped != nil {
 		return []Object{*env.Wrapped}, nil, nil
 	}
@@ -152,13 +152,13 @@ func DecodeObject(data []byte) (*Object, error) {
 func EncodeObject(o *Object) ([]byte, error) { return encodeWrapped("Object", o) }
 
 type objectReferenceEnvelope struct {
-	Wrapped  *ObjectReference                   `json:"ObjectReference"`
-	Response listOrOne[objectReferenceEnvelope] `json:"response"`
-	Request  listOrOne[objectReferenceEnvelope] `json:"request"`
+	Wrapped  *ObjectReference `json:"ObjectReference"`
+	Response json.RawMessage  `json:"response"`
+	Request  json.RawMessage  `json:"request"`
 	ObjectReference
 }
 
-func (env *objectReferenceEnvelope) parts() ([]ObjectReference, []objectReferenceEnvelope, *ObjectReference) {
+func (env *objectReferenceEnvelope) parts() ([]ObjectReference, [][]byte, *ObjectReference) {
 	if env.Wrapped != nil {
 		return []ObjectReference{*env.Wrapped}, nil, nil
 	}

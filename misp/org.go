@@ -26,13 +26,13 @@ type Organisation struct {
 }
 
 type organisationEnvelope struct {
-	Wrapped  *Organisation                   `json:"Organisation"`
-	Response listOrOne[organisationEnvelope] `json:"response"`
-	Request  listOrOne[organisationEnvelope] `json:"request"`
+	Wrapped  *Organisation   `json:"Organisation"`
+	Response json.RawMessage `json:"response"`
+	Request  json.RawMessage `json:"request"`
 	Organisation
 }
 
-func (env *organisationEnvelope) parts() ([]Organisation, []organisationEnvelope, *Organisation) {
+func (env *organisationEnvelope) parts() ([]Organisation, [][]byte, *Organisation) {
 	if env.Wrapped != nil {
 		return []Organisation{*env.Wrapped}, nil, nil
 	}
@@ -47,7 +47,7 @@ func DecodeOrganisation(data []byte) (*Organisation, error) {
 // DecodeOrganisations decodes organisations/index's [{"Organisation": {…}}, …] (or a single
 // organisation).
 func DecodeOrganisations(data []byte) ([]Organisation, error) {
-	return decodeMany[Organisation, organisationEnvelope](data, "organisation", DefaultLimits().MaxEvents)
+	return decodeMany[Organisation, organisationEnvelope](data, "organisation", DefaultLimits().MaxEvents, DefaultLimits().MaxDepth)
 }
 
 // EncodeOrganisation writes o as MISP answers organisations/view and admin/organisations/add:
@@ -104,16 +104,16 @@ type User struct {
 // userEnvelope decodes {"User": {…}, "Role": {…}, "UserSetting": …, "Organisation": {…}}
 // and a bare user.
 type userEnvelope struct {
-	Wrapped      *User                   `json:"User"`
-	Role         *Role                   `json:"Role"`
-	Organisation *Organisation           `json:"Organisation"`
-	UserSetting  json.RawMessage         `json:"UserSetting"`
-	Response     listOrOne[userEnvelope] `json:"response"`
-	Request      listOrOne[userEnvelope] `json:"request"`
+	Wrapped      *User           `json:"User"`
+	Role         *Role           `json:"Role"`
+	Organisation *Organisation   `json:"Organisation"`
+	UserSetting  json.RawMessage `json:"UserSetting"`
+	Response     json.RawMessage `json:"response"`
+	Request      json.RawMessage `json:"request"`
 	User
 }
 
-func (env *userEnvelope) parts() ([]User, []userEnvelope, *User) {
+func (env *userEnvelope) parts() ([]User, [][]byte, *User) {
 	u := &env.User
 	if env.Wrapped != nil {
 		u = env.Wrapped
@@ -341,13 +341,13 @@ func DefaultRoles() []Role {
 }
 
 type roleEnvelope struct {
-	Wrapped  *Role                   `json:"Role"`
-	Response listOrOne[roleEnvelope] `json:"response"`
-	Request  listOrOne[roleEnvelope] `json:"request"`
+	Wrapped  *Role           `json:"Role"`
+	Response json.RawMessage `json:"response"`
+	Request  json.RawMessage `json:"request"`
 	Role
 }
 
-func (env *roleEnvelope) parts() ([]Role, []roleEnvelope, *Role) {
+func (env *roleEnvelope) parts() ([]Role, [][]byte, *Role) {
 	if env.Wrapped != nil {
 		return []Role{*env.Wrapped}, nil, nil
 	}
@@ -435,16 +435,16 @@ type Server struct {
 // {…}, "SharingGroupOrg": […], "SharingGroupServer": […]}, the nested form events carry, and
 // a bare group.
 type sharingGroupEnvelope struct {
-	Wrapped      *SharingGroup                   `json:"SharingGroup"`
-	Organisation *Organisation                   `json:"Organisation"`
-	Orgs         []SharingGroupOrg               `json:"SharingGroupOrg"`
-	Servers      []SharingGroupServer            `json:"SharingGroupServer"`
-	Response     listOrOne[sharingGroupEnvelope] `json:"response"`
-	Request      listOrOne[sharingGroupEnvelope] `json:"request"`
+	Wrapped      *SharingGroup        `json:"SharingGroup"`
+	Organisation *Organisation        `json:"Organisation"`
+	Orgs         []SharingGroupOrg    `json:"SharingGroupOrg"`
+	Servers      []SharingGroupServer `json:"SharingGroupServer"`
+	Response     json.RawMessage      `json:"response"`
+	Request      json.RawMessage      `json:"request"`
 	SharingGroup
 }
 
-func (env *sharingGroupEnvelope) parts() ([]SharingGroup, []sharingGroupEnvelope, *SharingGroup) {
+func (env *sharingGroupEnvelope) parts() ([]SharingGroup, [][]byte, *SharingGroup) {
 	sg := &env.SharingGroup
 	if env.Wrapped != nil {
 		sg = env.Wrapped

@@ -1,5 +1,7 @@
 package misp
 
+import "encoding/json"
+
 // EventReport is a markdown report attached to an event (JSON key "EventReport"). Its
 // content may reference the event's elements as @[attribute](uuid), @[object](uuid) and
 // @[tag](name).
@@ -17,13 +19,13 @@ type EventReport struct {
 }
 
 type eventReportEnvelope struct {
-	Wrapped  *EventReport                   `json:"EventReport"`
-	Response listOrOne[eventReportEnvelope] `json:"response"`
-	Request  listOrOne[eventReportEnvelope] `json:"request"`
+	Wrapped  *EventReport    `json:"EventReport"`
+	Response json.RawMessage `json:"response"`
+	Request  json.RawMessage `json:"request"`
 	EventReport
 }
 
-func (env *eventReportEnvelope) parts() ([]EventReport, []eventReportEnvelope, *EventReport) {
+func (env *eventReportEnvelope) parts() ([]EventReport, [][]byte, *EventReport) {
 	if env.Wrapped != nil {
 		return []EventReport{*env.Wrapped}, nil, nil
 	}

@@ -1,6 +1,9 @@
 package misp
 
-import "strconv"
+import (
+	"encoding/json"
+	"strconv"
+)
 
 // SightingType says what a sighting reports.
 type SightingType int
@@ -68,13 +71,13 @@ type Sighting struct {
 }
 
 type sightingEnvelope struct {
-	Wrapped  *Sighting                   `json:"Sighting"`
-	Response listOrOne[sightingEnvelope] `json:"response"`
-	Request  listOrOne[sightingEnvelope] `json:"request"`
+	Wrapped  *Sighting       `json:"Sighting"`
+	Response json.RawMessage `json:"response"`
+	Request  json.RawMessage `json:"request"`
 	Sighting
 }
 
-func (env *sightingEnvelope) parts() ([]Sighting, []sightingEnvelope, *Sighting) {
+func (env *sightingEnvelope) parts() ([]Sighting, [][]byte, *Sighting) {
 	if env.Wrapped != nil {
 		return []Sighting{*env.Wrapped}, nil, nil
 	}
@@ -90,7 +93,7 @@ func DecodeSighting(data []byte) (*Sighting, error) {
 // DecodeSightings decodes a list of sightings (sightings/listSightings answers
 // [{"Sighting": {…}}, …]) or a single one; at most DefaultLimits().MaxAttributes.
 func DecodeSightings(data []byte) ([]Sighting, error) {
-	return decodeMany[Sighting, sightingEnvelope](data, "sighting", DefaultLimits().MaxAttributes)
+	return decodeMany[Sighting, sightingEnvelope](data, "sighting", DefaultLimits().MaxAttributes, DefaultLimits().MaxDepth)
 }
 
 // EncodeSighting writes s as MISP answers sightings/add: {"Sighting": {…}}.

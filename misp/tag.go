@@ -1,5 +1,7 @@
 package misp
 
+import "encoding/json"
+
 // Tag is a label on an event or attribute (JSON key "Tag"). Names are free strings, by
 // convention machine tags (namespace:predicate="value", see ParseMachineTag); galaxy
 // clusters are tags too (misp-galaxy:<type>="<value>", see ClusterTagName). On an event or
@@ -29,13 +31,13 @@ type Tag struct {
 func (t *Tag) MachineTag() (MachineTag, error) { return ParseMachineTagName(t.Name) }
 
 type tagEnvelope struct {
-	Wrapped  listOrOne[Tag]         `json:"Tag"`
-	Response listOrOne[tagEnvelope] `json:"response"`
-	Request  listOrOne[tagEnvelope] `json:"request"`
+	Wrapped  listOrOne[Tag]  `json:"Tag"`
+	Response json.RawMessage `json:"response"`
+	Request  json.RawMessage `json:"request"`
 	Tag
 }
 
-func (env *tagEnvelope) parts() ([]Tag, []tagEnvelope, *Tag) {
+func (env *tagEnvelope) parts() ([]Tag, [][]byte, *Tag) {
 	if env.Wrapped != nil {
 		return env.Wrapped, nil, nil
 	}
@@ -48,7 +50,7 @@ func DecodeTag(data []byte) (*Tag, error) { return decodeOne[Tag, tagEnvelope](d
 // DecodeTags decodes a list of tags: tags/index's {"Tag": […]}, a JSON list of wrapped or
 // bare tags, or a single tag; at most DefaultLimits().MaxTags.
 func DecodeTags(data []byte) ([]Tag, error) {
-	return decodeMany[Tag, tagEnvelope](data, "tag", DefaultLimits().MaxTags)
+	return decodeMany[Tag, tagEnvelope](data, "tag", DefaultLimits().MaxTags, DefaultLimits().MaxDepth)
 }
 
 // EncodeTag writes t as MISP answers tags/view, add and edit: {"Tag": {…}}.
