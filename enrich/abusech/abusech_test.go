@@ -148,15 +148,7 @@ func TestLookupBatch(t *testing.T) {
 		ind(ioc.Domain, "example.com"),
 		ind(ioc.MD5, "00000000000000000000000000000000"),
 	}
-	res := p.Lookup(context.Background(), batch)
-	if len(res) != len(batch) {
-		t.Fatalf("%d results for %d indicators", len(res), len(batch))
-	}
-	for i := range batch {
-		if res[i].Indicator != batch[i] {
-			t.Errorf("result %d is for %v, want %v", i, res[i].Indicator, batch[i])
-		}
-	}
+	res := enrichtest.Lookup(t, p, batch)
 	if res[0].Verdict != enrich.Malicious || res[0].Err != nil {
 		t.Errorf("result 0: %v %v", res[0].Verdict, res[0].Err)
 	}

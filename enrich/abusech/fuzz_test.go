@@ -1,8 +1,6 @@
 package abusech
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/hunchsec/hunch/enrich"
@@ -12,15 +10,7 @@ import (
 
 // addSeeds adds every testdata file matching pattern, and a few hand-made edge cases.
 func addSeeds(f *testing.F, pattern string) {
-	files, err := filepath.Glob(filepath.Join("testdata", pattern))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seeds match %s: %v", pattern, err)
-	}
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range enrichtest.Seeds(f, pattern) {
 		f.Add(b)
 	}
 	for _, s := range []string{``, `null`, `[]`, `{}`, `{"query_status":"ok"}`, `{"query_status":"ok","data":null}`,

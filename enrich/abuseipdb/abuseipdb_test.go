@@ -1,7 +1,6 @@
 package abuseipdb
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -215,15 +214,7 @@ func TestBatch(t *testing.T) {
 		ip6("2001:db8::1"),
 		ip("not-an-ip"),
 	}
-	res := c.Lookup(context.Background(), batch)
-	if len(res) != len(batch) {
-		t.Fatalf("%d results for %d indicators", len(res), len(batch))
-	}
-	for i := range batch {
-		if res[i].Indicator != batch[i] {
-			t.Errorf("result %d is for %v, want %v", i, res[i].Indicator, batch[i])
-		}
-	}
+	res := enrichtest.Lookup(t, c, batch)
 	if res[0].Verdict != enrich.Malicious || res[0].Err != nil {
 		t.Errorf("first: %v %v", res[0].Verdict, res[0].Err)
 	}
@@ -267,12 +258,7 @@ func TestErrorDetail(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range enrichtest.Seeds(f, "*.json") {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"data":{"abuseConfidenceScore":-5,"isWhitelisted":true}}`))

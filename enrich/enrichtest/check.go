@@ -56,6 +56,45 @@ func wrapsAny(err error, sentinels []error) bool {
 	return false
 }
 
+// Lookup asks p about batch and returns its answer, after checking that it holds one result per
+// indicator, in order.
+func Lookup(t testing.TB, p enrich.Provider, batch []enrich.Indicator) []enrich.Result {
+	t.Helper()
+	res := p.Lookup(context.Background(), batch)
+	checkOrder(t, batch, res)
+	return res
+}
+
+// checkOrder asserts one result per indicator of batch, in order.
+func checkOrder(t testing.TB, batch []enrich.Indicator, res []enrich.Result) {
+	t.Helper()
+	if len(res) != len(batch) {
+		t.Fatalf("%d results for %d indicators", len(res), len(batch))
+	}
+	for i, r := range res {
+		if r.Indicator != batch[i] {
+			t.Errorf("result %d is for %v, want %v", i, r.Indicator, batch[i])
+		}
+	}
+}
+
+// Seeds returns the contents of the files in testdata matching pattern, for a fuzz target's seed
+// corpus; it fails when none match.
+func Seeds(f *testing.F, pattern string) [][]byte {
+	f.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", pattern))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seeds match testdata/%s: %v", pattern, err)
+	}
+	out := make([][]byte, len(files))
+	for i, name := range files {
+		if out[i], err = os.ReadFile(name); err != nil {
+			f.Fatal(err)
+		}
+	}
+	return out
+}
+
 // CheckCancelled asks p about batch with a context that is already cancelled: it must answer
 // within a second with one result per indicator, each about its indicator and wrapping
 // context.Canceled, and srv, when not nil, must have received no request.
@@ -68,13 +107,8 @@ func CheckCancelled(t *testing.T, p enrich.Provider, srv *Server, batch []enrich
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("cancelled lookup took %v", took)
 	}
-	if len(res) != len(batch) {
-		t.Fatalf("%d results for %d indicators", len(res), len(batch))
-	}
+	checkOrder(t, batch, res)
 	for i, r := range res {
-		if r.Indicator != batch[i] {
-			t.Errorf("result %d is about %v, asked about %v", i, r.Indicator, batch[i])
-		}
 		if !errors.Is(r.Err, context.Canceled) {
 			t.Errorf("result %d (%v): error %v, want context.Canceled", i, r.Indicator, r.Err)
 		}

@@ -1,11 +1,8 @@
 package greynoise
 
 import (
-	"context"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -167,15 +164,7 @@ func TestBatch(t *testing.T) {
 		ip("8.8.8.8/../../v2/x"),
 		ip("::ffff:1.2.3.4"),
 	}
-	res := c.Lookup(context.Background(), batch)
-	if len(res) != len(batch) {
-		t.Fatalf("%d results for %d indicators", len(res), len(batch))
-	}
-	for i := range batch {
-		if res[i].Indicator != batch[i] {
-			t.Errorf("result %d is for %v, want %v", i, res[i].Indicator, batch[i])
-		}
-	}
+	res := enrichtest.Lookup(t, c, batch)
 	if res[0].Verdict != enrich.Benign || res[2].Verdict != enrich.Unknown || res[2].Summary != "not found" {
 		t.Errorf("verdicts %v (%q), %v (%q)", res[0].Verdict, res[0].Summary, res[2].Verdict, res[2].Summary)
 	}
@@ -202,12 +191,7 @@ func TestLookupCancelled(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range enrichtest.Seeds(f, "*.json") {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"classification":7}`))

@@ -2,11 +2,10 @@ package misp
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/enrich/enrichtest"
 	"github.com/hunchsec/hunch/ioc"
 )
 
@@ -14,15 +13,7 @@ import (
 // error wrapping enrich.ErrBadReply, or one result per indicator with a verdict on the scale,
 // where an attribute matching an indicator never leaves it Unknown.
 func FuzzReply(f *testing.F) {
-	files, err := filepath.Glob("testdata/*.json")
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seeds: %v", err)
-	}
-	for _, p := range files {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, data := range enrichtest.Seeds(f, "*.json") {
 		f.Add(data, "8.8.8.8")
 	}
 	f.Add([]byte(`{"response":{"Attribute":[{"value":"a|b|","to_ids":"1","event_id":7,"warnings":[{"value":""}]}]}}`), "b")

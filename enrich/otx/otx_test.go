@@ -261,15 +261,7 @@ func TestBatchOrderAndUnsupported(t *testing.T) {
 		{Type: ioc.SHA256, Value: strings.Repeat("ab", 32)},
 		{Type: ioc.URL, Value: ""},
 	}
-	res := cl.Lookup(context.Background(), batch)
-	if len(res) != len(batch) {
-		t.Fatalf("%d results for %d indicators", len(res), len(batch))
-	}
-	for i, r := range res {
-		if r.Indicator != batch[i] {
-			t.Errorf("result %d is for %v, want %v", i, r.Indicator, batch[i])
-		}
-	}
+	res := enrichtest.Lookup(t, cl, batch)
 	for _, i := range []int{0, 2} {
 		if !errors.Is(res[i].Err, enrich.ErrUnsupported) {
 			t.Errorf("%v: error %v, want ErrUnsupported", batch[i], res[i].Err)

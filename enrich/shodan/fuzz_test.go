@@ -1,8 +1,6 @@
 package shodan
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/hunchsec/hunch/enrich"
@@ -14,15 +12,7 @@ import (
 // result for the indicator asked about, with either a bad-reply error and no verdict, or a verdict
 // that is never Benign and a summary.
 func FuzzInternetDBReply(f *testing.F) {
-	files, err := filepath.Glob("testdata/internetdb_*.json")
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seeds: %v", err)
-	}
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range enrichtest.Seeds(f, "internetdb_*.json") {
 		f.Add(b)
 	}
 	for _, s := range []string{``, `null`, `[]`, `{}`, `{"ip":""}`, `{"ip":"x","ports":null,"tags":null}`,

@@ -152,15 +152,7 @@ func newFixture(t *testing.T, o Options, serve func(*http.Request, int) enrichte
 // ask looks up the indicators and returns the results; the number of requests so far is checked.
 func (f *fixture) ask(t *testing.T, wantRequests int, inds ...enrich.Indicator) []enrich.Result {
 	t.Helper()
-	res := f.c.Lookup(context.Background(), inds)
-	if len(res) != len(inds) {
-		t.Fatalf("%d results for %d indicators", len(res), len(inds))
-	}
-	for i := range res {
-		if res[i].Indicator != inds[i] {
-			t.Errorf("result %d is for %v, want %v", i, res[i].Indicator, inds[i])
-		}
-	}
+	res := enrichtest.Lookup(t, f.c, inds)
 	if n := len(f.srv.Requests()); n != wantRequests {
 		t.Fatalf("%d requests so far, want %d", n, wantRequests)
 	}

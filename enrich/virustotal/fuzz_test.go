@@ -2,8 +2,6 @@ package virustotal
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/hunchsec/hunch/enrich"
@@ -27,12 +25,7 @@ var fuzzIndicators = []enrich.Indicator{
 // it must give either an error or a result that is about the indicator, has a verdict on the
 // scale and marshals to JSON.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
-	for i, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for i, b := range enrichtest.Seeds(f, "*.json") {
 		f.Add(b, uint8(i), uint8(3))
 	}
 	f.Add([]byte(`{"data":{"attributes":{"last_analysis_stats":{"malicious":-5,"harmless":-1}}}}`), uint8(0), uint8(0))

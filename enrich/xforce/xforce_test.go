@@ -6,8 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -280,15 +278,7 @@ func TestBatch(t *testing.T) {
 		ind(ioc.URL, " "),
 		ind(ioc.IPv4, "8.8.8.8"),
 	}
-	res := c.Lookup(context.Background(), batch)
-	if len(res) != len(batch) {
-		t.Fatalf("%d results for %d indicators", len(res), len(batch))
-	}
-	for i := range batch {
-		if res[i].Indicator != batch[i] {
-			t.Errorf("result %d is for %v, want %v", i, res[i].Indicator, batch[i])
-		}
-	}
+	res := enrichtest.Lookup(t, c, batch)
 	if !errors.Is(res[0].Err, enrich.ErrUnsupported) {
 		t.Errorf("email: error %v, want ErrUnsupported", res[0].Err)
 	}
@@ -316,12 +306,7 @@ func TestLookupCancelled(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range enrichtest.Seeds(f, "*.json") {
 		for _, typ := range []ioc.Type{ioc.IPv4, ioc.URL, ioc.SHA256} {
 			f.Add(string(typ), b)
 		}
