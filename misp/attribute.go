@@ -1,6 +1,11 @@
 package misp
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"io"
+	"iter"
+	"time"
+)
 
 // Attribute is one indicator or piece of information in an event (JSON key "Attribute"): a
 // typed value in a category, flagged for detection (ToIDS) or not. An attribute inside an
@@ -52,6 +57,21 @@ func (a Attribute) MarshalJSON() ([]byte, error) {
 
 // InObject reports whether the attribute belongs to an object.
 func (a *Attribute) InObject() bool { return a.ObjectID != 0 || a.ObjectRelation != "" }
+
+// SoftDelete marks the attribute deleted as MISP's attributes/delete does without "hard":
+// the attribute stays, with Deleted set and its timestamp moved to now, so the deletion
+// reaches the instances it is synchronised with. Reads leave deleted attributes out unless
+// asked for them (restSearch "deleted").
+func (a *Attribute) SoftDelete(now time.Time) {
+	a.Deleted = true
+	a.Timestamp = TimestampOf(now)
+}
+
+// Restore undoes SoftDelete (attributes/restore), moving the timestamp to now.
+func (a *Attribute) Restore(now time.Time) {
+	a.Deleted = false
+	a.Timestamp = TimestampOf(now)
+}
 
 // ShadowAttribute is a proposal (JSON key "ShadowAttribute"): a new attribute, a change to
 // an existing one (OldID), or its deletion (ProposalToDelete), made by a user outside the
@@ -135,4 +155,14 @@ func EncodeAttributes(attrs []Attribute) ([]byte, error) {
 	buf = append(buf, `{"response":`...)
 	buf = append(buf, inner...)
 	return append(buf, '}'), nil
+}
+
+// WriteAttributes streams attributes to w as MISP answers attributes/restSearch,
+// {"response": {"Attribute": […]}}, encoding each attribute as it arrives. It stops at the
+// first error from attrs or from w and returns it; what was written by then is not valid
+// JSON.
+func WriteAttributes(w io.Writer, attrs iter.Seq2[*Attribute, error]) error {
+	return writeList(w, `{"response":{"Attribute":[`, `]}}`, attrs, func(a *Attribute) ([]byte, error) {
+		return json.Marshal(a)
+	})
 }

@@ -1,6 +1,11 @@
 package misp
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+)
 
 // Event is a MISP event (JSON key "Event"): a titled, dated collection of attributes and
 // objects with tags and galaxies, owned by one organisation (Org) and created by another
@@ -204,8 +209,7 @@ func (l Limits) checkAttributeTags(a *Attribute) error {
 func EncodeEvent(e *Event) ([]byte, error) { return encodeWrapped("Event", e) }
 
 // EncodeEvents writes events as MISP answers events/restSearch:
-// {"response": [{"Event": {…}}, …]}. For large results, write the envelope yourself and
-// EncodeEvent each event in turn so the whole answer is never held in memory.
+// {"response": [{"Event": {…}}, …]}. For large results use WriteEvents.
 func EncodeEvents(events []*Event) ([]byte, error) {
 	buf := []byte(`{"response":[`)
 	for i, e := range events {
@@ -219,4 +223,40 @@ func EncodeEvents(events []*Event) ([]byte, error) {
 		buf = append(buf, b...)
 	}
 	return append(buf, "]}"...), nil
+}
+
+// WriteEvents streams events to w as MISP answers events/restSearch,
+// {"response": [{"Event": {…}}, …]}, encoding each event as it arrives so the answer is
+// never held in memory whole. It stops at the first error from events or from w and returns
+// it; what was written by then is not valid JSON, so a server can only abort the response.
+func WriteEvents(w io.Writer, events iter.Seq2[*Event, error]) error {
+	return writeList(w, `{"response":[`, `]}`, events, EncodeEvent)
+}
+
+// writeList writes head, the encodings of the items separated by commas, and tail.
+func writeList[T any](w io.Writer, head, tail string, items iter.Seq2[*T, error], encode func(*T) ([]byte, error)) error {
+	if _, err := io.WriteString(w, head); err != nil {
+		return err
+	}
+	n := 0
+	for item, err := range items {
+		if err != nil {
+			return err
+		}
+		b, err := encode(item)
+		if err != nil {
+			return fmt.Errorf("encoding item %d: %w", n, err)
+		}
+		if n > 0 {
+			if _, err := io.WriteString(w, ","); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		n++
+	}
+	_, err := io.WriteString(w, tail)
+	return err
 }

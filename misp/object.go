@@ -3,6 +3,7 @@ package misp
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 )
 
 // Object is a group of attributes built from a misp-objects template (JSON key "Object"):
@@ -38,6 +39,16 @@ func (o Object) MarshalJSON() ([]byte, error) {
 	p.ObjectReference = nonNil(p.ObjectReference)
 	p.Attribute = nonNil(p.Attribute)
 	return json.Marshal(p)
+}
+
+// SoftDelete marks the object and each of its attributes deleted, as MISP's objects/delete
+// does without "hard", moving their timestamps to now.
+func (o *Object) SoftDelete(now time.Time) {
+	o.Deleted = true
+	o.Timestamp = TimestampOf(now)
+	for i := range o.Attribute {
+		o.Attribute[i].SoftDelete(now)
+	}
 }
 
 // ReferencedType says what an object reference points at.

@@ -357,3 +357,84 @@ func TestDefaultRolesEncode(t *testing.T) {
 		}
 	}
 }
+
+func TestSoftDelete(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	o := Object{Timestamp: 5, Attribute: []Attribute{{Timestamp: 5}, {Timestamp: 6}}}
+	o.SoftDelete(now)
+	if !bool(o.Deleted) || o.Timestamp != 1700000000 {
+		t.Errorf("object: deleted %v timestamp %d", o.Deleted, o.Timestamp)
+	}
+	for i, a := range o.Attribute {
+		if !bool(a.Deleted) || a.Timestamp != 1700000000 {
+			t.Errorf("object attribute %d: deleted %v timestamp %d", i, a.Deleted, a.Timestamp)
+		}
+	}
+	a := &o.Attribute[0]
+	a.Restore(now.Add(time.Second))
+	if bool(a.Deleted) || a.Timestamp != 1700000001 {
+		t.Errorf("restore: deleted %v timestamp %d", a.Deleted, a.Timestamp)
+	}
+}
+
+type failWriter struct{ after int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.after <= 0 {
+		return 0, errors.New("connection closed")
+	}
+	w.after--
+	return len(p), nil
+}
+
+func TestWriteStreams(t *testing.T) {
+	attrs := []Attribute{{Type: "md5", Value: "a"}, {Type: "md5", Value: "b"}}
+	seq := func(err error) func(func(*Attribute, error) bool) {
+		return func(yield func(*Attribute, error) bool) {
+			for i := range attrs {
+				if !yield(&attrs[i], nil) {
+					return
+				}
+			}
+			if err != nil {
+				yield(nil, err)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := WriteAttributes(&buf, seq(nil)); err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeAttributes(buf.Bytes())
+	if err != nil || len(diff(attrs, back)) > 0 || !strings.HasPrefix(buf.String(), `{"response":{"Attribute":[{`) {
+		t.Errorf("streamed %s: %v", buf.String(), err)
+	}
+	want, _ := EncodeAttributes(attrs)
+	if buf.String() != string(want) {
+		t.Errorf("stream and EncodeAttributes differ:\n%s\n%s", buf.String(), want)
+	}
+	buf.Reset()
+	if err := WriteAttributes(&buf, func(func(*Attribute, error) bool) {}); err != nil || buf.String() != `{"response":{"Attribute":[]}}` {
+		t.Errorf("empty stream %q %v", buf.String(), err)
+	}
+	boom := errors.New("cursor failed")
+	if err := WriteAttributes(&bytes.Buffer{}, seq(boom)); !errors.Is(err, boom) {
+		t.Errorf("source error: %v", err)
+	}
+	if err := WriteAttributes(&failWriter{after: 2}, seq(nil)); err == nil {
+		t.Errorf("writer error not returned")
+	}
+	events := []*Event{{Info: "a"}, {Info: "b"}}
+	buf.Reset()
+	err = WriteEvents(&buf, func(yield func(*Event, error) bool) {
+		for _, e := range events {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	})
+	wantEvents, _ := EncodeEvents(events)
+	if err != nil || buf.String() != string(wantEvents) {
+		t.Errorf("WriteEvents %s %v", buf.String(), err)
+	}
+}
