@@ -207,12 +207,20 @@ var scratchPool = sync.Pool{New: func() any {
 	return &scratch{plain: make(map[typeValue]struct{}), decoded: make(map[typeValue]struct{})}
 }}
 
+// maxKeptMap is the most values a scratch map may have held and still be cleared for reuse.
+const maxKeptMap = 256
+
 // release drops the references to the last record's strings and returns sc to scratchPool.
 func (sc *scratch) release() {
 	clear(sc.all)
 	clear(sc.fields)
-	clear(sc.plain)
-	clear(sc.decoded)
+	// Clearing costs what the map once held: a map grown by one large record is replaced.
+	if len(sc.plain) > maxKeptMap || len(sc.decoded) > maxKeptMap {
+		sc.plain, sc.decoded = make(map[typeValue]struct{}), make(map[typeValue]struct{})
+	} else {
+		clear(sc.plain)
+		clear(sc.decoded)
+	}
 	sc.fields, sc.matches, sc.all = sc.fields[:0], sc.matches[:0], sc.all[:0]
 	scratchPool.Put(sc)
 }
