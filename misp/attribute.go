@@ -116,7 +116,12 @@ func (env *attributeEnvelope) parts() ([]Attribute, [][]byte, *Attribute) {
 
 // DecodeAttribute decodes one attribute body: {"Attribute": {…}} or a bare attribute.
 func DecodeAttribute(data []byte) (*Attribute, error) {
-	return decodeOne[Attribute, attributeEnvelope](data, "attribute")
+	a, err := decodeOne[Attribute, attributeEnvelope](data, "attribute")
+	if err != nil {
+		return nil, err
+	}
+	normalizeGalaxies(a.Galaxy)
+	return a, nil
 }
 
 // DecodeAttributes decodes a body holding any number of attributes with DefaultLimits:
@@ -137,6 +142,7 @@ func (l Limits) DecodeAttributes(data []byte) ([]Attribute, error) {
 		if err := l.checkAttributeTags(&list[i]); err != nil {
 			return nil, err
 		}
+		normalizeGalaxies(list[i].Galaxy)
 	}
 	return list, nil
 }

@@ -79,6 +79,20 @@ func (e *Event) AllAttributes() int {
 	return n
 }
 
+// normalize brings a decoded event to the form its encoding decodes to (see
+// GalaxyCluster.MarshalJSON).
+func (e *Event) normalize() {
+	normalizeGalaxies(e.Galaxy)
+	for i := range e.Attribute {
+		normalizeGalaxies(e.Attribute[i].Galaxy)
+	}
+	for i := range e.Object {
+		for j := range e.Object[i].Attribute {
+			normalizeGalaxies(e.Object[i].Attribute[j].Galaxy)
+		}
+	}
+}
+
 // RelatedEvent is one entry of an event's RelatedEvent list: a summary of another event that
 // shares a correlating value.
 type RelatedEvent struct {
@@ -161,10 +175,12 @@ func (l Limits) DecodeEvents(data []byte) ([]*Event, error) {
 	}
 	out := make([]*Event, len(list))
 	for i := range list {
-		if err := l.CheckEvent(&list[i]); err != nil {
+		e := &list[i]
+		if err := l.CheckEvent(e); err != nil {
 			return nil, err
 		}
-		out[i] = &list[i]
+		e.normalize()
+		out[i] = e
 	}
 	return out, nil
 }

@@ -221,7 +221,10 @@ func checkWireFidelity(t *testing.T, original, encoded []byte) {
 			for k, v := range xv {
 				w, present := yv[k]
 				if !present {
-					if !dropped[k] {
+					// A default cluster's distribution is left out: PyMISP refuses to load a
+					// default cluster that has one (see GalaxyCluster.MarshalJSON).
+					defaultCluster := k == "distribution" && xv["default"] == true && strings.Contains(path, "GalaxyCluster[")
+					if !dropped[k] && !defaultCluster {
 						problems = append(problems, path+"."+k+": dropped")
 					}
 					continue

@@ -74,12 +74,34 @@ type GalaxyCluster struct {
 }
 
 // MarshalJSON writes the cluster with authors and GalaxyClusterRelation as [] when empty.
+// A default cluster (one shipped in misp-galaxy) is written without distribution and
+// sharing group: it is visible to everyone, and PyMISP refuses to load a default cluster
+// that carries either.
 func (c GalaxyCluster) MarshalJSON() ([]byte, error) {
 	type plain GalaxyCluster
 	p := plain(c)
+	if p.Default {
+		p.Distribution, p.SharingGroupID = DistributionUnset, nil
+	}
 	p.Authors = nonNil(p.Authors)
 	p.GalaxyClusterRelation = nonNil(p.GalaxyClusterRelation)
 	return json.Marshal(p)
+}
+
+// normalize clears what a default cluster cannot meaningfully carry (see MarshalJSON), so
+// that a decoded cluster equals the decoding of its encoding.
+func (c *GalaxyCluster) normalize() {
+	if c.Default {
+		c.Distribution, c.SharingGroupID = DistributionUnset, nil
+	}
+}
+
+func normalizeGalaxies(galaxies []Galaxy) {
+	for i := range galaxies {
+		for j := range galaxies[i].GalaxyCluster {
+			galaxies[i].GalaxyCluster[j].normalize()
+		}
+	}
 }
 
 // MetaFromElements returns the cluster's facts from its GalaxyElement rows, grouped by key
@@ -243,7 +265,12 @@ func (env *galaxyEnvelope) parts() ([]Galaxy, [][]byte, *Galaxy) {
 // DecodeGalaxy decodes one galaxy body: galaxies/view's {"Galaxy": {…}, "GalaxyCluster":
 // […]}, {"Galaxy": {…}} or a bare galaxy with its clusters.
 func DecodeGalaxy(data []byte) (*Galaxy, error) {
-	return decodeOne[Galaxy, galaxyEnvelope](data, "galaxy")
+	g, err := decodeOne[Galaxy, galaxyEnvelope](data, "galaxy")
+	if err != nil {
+		return nil, err
+	}
+	normalizeGalaxies([]Galaxy{*g})
+	return g, nil
 }
 
 // EncodeGalaxy writes g as MISP answers galaxies/view: {"Galaxy": {…}, "GalaxyCluster": […]},
@@ -287,7 +314,12 @@ func (env *galaxyClusterEnvelope) parts() ([]GalaxyCluster, [][]byte, *GalaxyClu
 
 // DecodeGalaxyCluster decodes one cluster body: {"GalaxyCluster": {…}} or a bare cluster.
 func DecodeGalaxyCluster(data []byte) (*GalaxyCluster, error) {
-	return decodeOne[GalaxyCluster, galaxyClusterEnvelope](data, "galaxy cluster")
+	c, err := decodeOne[GalaxyCluster, galaxyClusterEnvelope](data, "galaxy cluster")
+	if err != nil {
+		return nil, err
+	}
+	c.normalize()
+	return c, nil
 }
 
 // EncodeGalaxyCluster writes c as MISP answers galaxy_clusters/view: {"GalaxyCluster": {…}}.

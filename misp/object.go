@@ -155,6 +155,7 @@ func DecodeObject(data []byte) (*Object, error) {
 		if err := l.checkAttributeTags(&o.Attribute[i]); err != nil {
 			return nil, err
 		}
+		normalizeGalaxies(o.Attribute[i].Galaxy)
 	}
 	return o, nil
 }

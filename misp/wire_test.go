@@ -438,3 +438,26 @@ func TestWriteStreams(t *testing.T) {
 		t.Errorf("WriteEvents %s %v", buf.String(), err)
 	}
 }
+
+// MISP writes default clusters with a distribution, which PyMISP refuses to load
+// ("The field 'distribution' cannot be set on a default galaxy cluster"); hunch leaves it out.
+func TestDefaultClusterDistribution(t *testing.T) {
+	c, err := DecodeGalaxyCluster([]byte(`{"GalaxyCluster":{"value":"Sofacy","default":true,"distribution":"3","sharing_group_id":"1"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Distribution != DistributionUnset || c.SharingGroupID != nil {
+		t.Errorf("default cluster kept distribution %q / sharing group %v", c.Distribution, c.SharingGroupID)
+	}
+	custom := GalaxyCluster{Value: "Mine", Distribution: DistributionSharingGroup, SharingGroupID: new(FlexInt)}
+	*custom.SharingGroupID = 2
+	enc, _ := EncodeGalaxyCluster(&custom)
+	if !strings.Contains(string(enc), `"distribution":"4"`) || !strings.Contains(string(enc), `"sharing_group_id":"2"`) {
+		t.Errorf("custom cluster lost its distribution: %s", enc)
+	}
+	custom.Default = true
+	enc, _ = EncodeGalaxyCluster(&custom)
+	if strings.Contains(string(enc), `"distribution"`) || !strings.Contains(string(enc), `"sharing_group_id":null`) {
+		t.Errorf("default cluster written with a distribution: %s", enc)
+	}
+}
