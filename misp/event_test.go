@@ -124,8 +124,38 @@ func countDecoded(events []*Event) rawCounts {
 	return c
 }
 
+// manifestEntry is one file's line in the corpus's MANIFEST.json, counted by the corpus's
+// curator: a second, independent source for the counts.
+type manifestEntry struct {
+	File       string `json:"file"`
+	Attributes int    `json:"attributes"`
+	Objects    int    `json:"objects"`
+	ObjectAttr int    `json:"object_attributes"`
+	EventTags  int    `json:"event_tags"`
+	Galaxies   int    `json:"galaxies"`
+	ToIDSTrue  int    `json:"to_ids_true"`
+}
+
+func readManifest(t *testing.T) map[string]manifestEntry {
+	t.Helper()
+	data, err := os.ReadFile(testcorpus.Path(t, "misp_events/MANIFEST.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []manifestEntry
+	if err := json.Unmarshal(data, &list); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]manifestEntry{}
+	for _, m := range list {
+		out[m.File] = m
+	}
+	return out
+}
+
 func TestCorpusEventsRoundTrip(t *testing.T) {
 	var total rawCounts
+	manifest := readManifest(t)
 	for _, path := range corpusEvents(t) {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".json"), func(t *testing.T) {
 			data, err := os.ReadFile(path)
@@ -153,6 +183,29 @@ func TestCorpusEventsRoundTrip(t *testing.T) {
 			e, err := DecodeEvent(data)
 			if err != nil {
 				t.Fatalf("DecodeEvent: %v", err)
+			}
+			if m, ok := manifest[filepath.Base(path)]; !ok {
+				t.Errorf("%s is not in MANIFEST.json", filepath.Base(path))
+			} else {
+				objAttrs, toIDS := 0, 0
+				for _, o := range e.Object {
+					objAttrs += len(o.Attribute)
+					for _, a := range o.Attribute {
+						if a.ToIDS {
+							toIDS++
+						}
+					}
+				}
+				for _, a := range e.Attribute {
+					if a.ToIDS {
+						toIDS++
+					}
+				}
+				got := manifestEntry{File: m.File, Attributes: len(e.Attribute), Objects: len(e.Object), ObjectAttr: objAttrs,
+					EventTags: len(e.Tag), Galaxies: len(e.Galaxy), ToIDSTrue: toIDS}
+				if got != m {
+					t.Errorf("decoded %+v, MANIFEST.json says %+v", got, m)
+				}
 			}
 			if !ValidUUID(e.UUID) || e.Info == "" || e.Date.IsZero() || e.Timestamp == 0 {
 				t.Errorf("event lost its identity: uuid %q info %q date %v timestamp %d", e.UUID, e.Info, e.Date, e.Timestamp)
