@@ -14,10 +14,25 @@
 // as [] rather than null — wrapped as MISP wraps its answers.
 //
 // Unknown JSON keys are dropped, as MISP drops them: a key this package does not model
-// (analyst data Note/Opinion/Relationship, decay scores, feed correlations) does not survive a
-// decode/encode round trip. Every key that appears in MISP's own events/view output for
-// events, attributes, objects, references, tags, galaxies, clusters, sightings, reports,
-// organisations and sharing groups is modelled.
+// (analyst data Note/Opinion/Relationship, decay scores, feed correlations, the
+// GalaxyClusterRelationTag join rows) does not survive a decode/encode round trip. Every
+// other key of MISP's own events/view output for events, attributes, objects, references,
+// tags, galaxies, clusters, sightings, reports, organisations and sharing groups is
+// modelled, and decode(encode(e)) equals e field by field.
+//
+// Where a body leaves a field out, the field keeps its zero value, which for most fields is
+// also MISP's default. Distribution is the exception that matters: its zero value is
+// DistributionUnset, distinct from "0", so a server can apply MISP's defaults (the instance's
+// default event distribution, "inherit" for attributes) exactly where a client such as
+// PyMISP left it out. (to_ids has no such state: an absent to_ids decodes as false, while
+// MISP would apply the type's default; PyMISP always sends it.)
+//
+// Where MISP's own output would trip PyMISP, hunch writes what PyMISP accepts: a default
+// galaxy cluster is written without a distribution (PyMISP refuses to load one that has it,
+// which makes real MISP exports of events with ATT&CK clusters unloadable by PyMISP).
+//
+// Limits bound what a decoder accepts (attributes, objects, tags, events, nesting depth);
+// the byte size of a body is bounded by the caller before it is read.
 //
 // The category/type matrix, per-type value validation, composite values and object
 // templates live in this package too (describe.go, types.go, validate.go, template.go).
