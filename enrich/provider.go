@@ -12,9 +12,9 @@ import (
 	"github.com/hunchsec/hunch/ioc"
 )
 
-// This file holds what the provider packages share: the checks every constructor makes on its
-// request path and base URL, the loop of providers that answer one indicator at a time, and the
-// provider's own explanation in an HTTP error.
+// This file holds what the provider packages share: the checks constructors make on the request
+// path, the API key and the base URL; the loop of providers that answer one indicator at a time;
+// the not-found answer; and the provider's own explanation in an HTTP error.
 
 // RequireHTTP returns an error naming provider when h is nil: every HTTP provider needs the
 // engine's request path (rate limit, retries, client, clock) to be built.
