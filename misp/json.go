@@ -58,12 +58,11 @@ func (n *FlexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes the value as a JSON string of digits.
-func (n FlexInt) MarshalJSON() ([]byte, error) {
-	buf := make([]byte, 0, 24)
-	buf = append(buf, '"')
-	buf = strconv.AppendInt(buf, int64(n), 10)
-	return append(buf, '"'), nil
+// MarshalText writes the decimal digits, which encoding/json puts in a JSON string. (A
+// TextMarshaler rather than a Marshaler: encoding/json re-scans what a Marshaler returns,
+// and ids are most of what an event holds.)
+func (n FlexInt) MarshalText() ([]byte, error) {
+	return strconv.AppendInt(make([]byte, 0, 20), int64(n), 10), nil
 }
 
 // String returns the decimal form.
@@ -104,7 +103,7 @@ func parseFlexInt(b []byte) (int64, error) {
 type FlexBool bool
 
 // UnmarshalJSON accepts true, false, 0, 1 (any non-zero integer is true), "0", "1",
-// "true", "false" (any case), "" and null.
+// "true", "false" (any case), "" and null. (It encodes as the JSON boolean it is.)
 func (f *FlexBool) UnmarshalJSON(b []byte) error {
 	switch string(b) {
 	case "true", `"1"`, "1", `"true"`, `"True"`, `"TRUE"`:
@@ -137,13 +136,6 @@ func (f *FlexBool) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes true or false.
-func (f FlexBool) MarshalJSON() ([]byte, error) {
-	if f {
-		return []byte("true"), nil
-	}
-	return []byte("false"), nil
-}
 
 // Timestamp is a Unix time in seconds (MISP's timestamp, publish_timestamp,
 // sighting_timestamp, date_sighting). It accepts a JSON number, a string of digits, "" or
@@ -175,8 +167,8 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	return malformed("%s is not a timestamp", b)
 }
 
-// MarshalJSON writes the seconds as a JSON string.
-func (t Timestamp) MarshalJSON() ([]byte, error) { return FlexInt(t).MarshalJSON() }
+// MarshalText writes the seconds in decimal, which encoding/json puts in a JSON string.
+func (t Timestamp) MarshalText() ([]byte, error) { return FlexInt(t).MarshalText() }
 
 // MicroTime is an instant with microsecond precision: MISP's first_seen and last_seen. It
 // accepts ISO-8601 strings with or without a fraction and zone (no zone means UTC), a date
@@ -368,7 +360,8 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes "YYYY-MM-DD", or "" for the zero Date.
+// MarshalJSON writes "YYYY-MM-DD", or "" for the zero Date. (It must be a MarshalJSON:
+// the embedded time.Time's would otherwise be used.)
 func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {
 		return []byte(`""`), nil

@@ -130,16 +130,14 @@ func (d *Distribution) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes the level as a JSON string ("3"), or null when unset. (Fields of this
-// type are tagged omitempty, so an unset distribution is left out.)
-func (d Distribution) MarshalJSON() ([]byte, error) {
-	if d == DistributionUnset {
-		return []byte("null"), nil
-	}
-	if !d.Valid() {
+// MarshalText writes the level ("3"), which encoding/json puts in a JSON string, and
+// refuses anything but 0–5 or unset. (Fields of this type are tagged omitempty, so an unset
+// distribution is left out.)
+func (d Distribution) MarshalText() ([]byte, error) {
+	if d != DistributionUnset && !d.Valid() {
 		return nil, fmt.Errorf("encoding distribution %q: not a level 0-5", string(d))
 	}
-	return []byte(`"` + string(d) + `"`), nil
+	return []byte(d), nil
 }
 
 // EffectiveDistribution returns the distribution that applies to an element (attribute,
@@ -223,8 +221,8 @@ func (t *ThreatLevel) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// MarshalJSON writes the level as a JSON string ("2").
-func (t ThreatLevel) MarshalJSON() ([]byte, error) { return FlexInt(t).MarshalJSON() }
+// MarshalText writes the level ("2"), which encoding/json puts in a JSON string.
+func (t ThreatLevel) MarshalText() ([]byte, error) { return FlexInt(t).MarshalText() }
 
 // Analysis is an event's analysis state: 0 Initial, 1 Ongoing, 2 Completed.
 type Analysis int
@@ -259,8 +257,8 @@ func (a *Analysis) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// MarshalJSON writes the state as a JSON string ("1").
-func (a Analysis) MarshalJSON() ([]byte, error) { return FlexInt(a).MarshalJSON() }
+// MarshalText writes the state ("1"), which encoding/json puts in a JSON string.
+func (a Analysis) MarshalText() ([]byte, error) { return FlexInt(a).MarshalText() }
 
 // NewUUID returns a random (version 4) UUID in MISP's lower-case 8-4-4-4-12 form. UUIDs are
 // the global identity of events, attributes, objects, references, reports, tags on sync,

@@ -78,8 +78,8 @@ func (r *ReferencedType) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// MarshalJSON writes "0" or "1".
-func (r ReferencedType) MarshalJSON() ([]byte, error) { return FlexInt(r).MarshalJSON() }
+// MarshalText writes 0 or 1, which encoding/json puts in a JSON string.
+func (r ReferencedType) MarshalText() ([]byte, error) { return FlexInt(r).MarshalText() }
 
 // ObjectReference is a typed link from an object (ObjectUUID) to another object or
 // attribute (ReferencedUUID), JSON key "ObjectReference", e.g. a file object "drops" another

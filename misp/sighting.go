@@ -41,8 +41,8 @@ func (t *SightingType) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// MarshalJSON writes the type as a JSON string ("0").
-func (t SightingType) MarshalJSON() ([]byte, error) { return FlexInt(t).MarshalJSON() }
+// MarshalText writes the type (0), which encoding/json puts in a JSON string.
+func (t SightingType) MarshalText() ([]byte, error) { return FlexInt(t).MarshalText() }
 
 // Sighting records that an organisation saw an attribute's value (JSON key "Sighting").
 //
