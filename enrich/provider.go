@@ -45,8 +45,7 @@ func BaseURL(provider, given, def string) (string, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("%s: base URL %q is not an http(s) URL, or not an absolute http(s) URL: "+
-			"use an http:// or https:// URL with a host", provider, shown)
+		return "", fmt.Errorf("%s: base URL %q is not an http(s) URL with a host", provider, shown)
 	}
 	return base, nil
 }

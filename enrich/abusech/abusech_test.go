@@ -69,8 +69,8 @@ func TestNewRequiresKeyAndHTTP(t *testing.T) {
 		{"no key", "an API key is required", Options{HTTP: h}},
 		{"blank key", "an API key is required", Options{HTTP: h, Key: "  "}},
 		{"no http", "an HTTP request path is required", Options{Key: testKey}},
-		{"relative base", "not an absolute http(s) URL", Options{HTTP: h, Key: testKey, BaseURL: "/v1"}},
-		{"ftp base", "not an absolute http(s) URL", Options{HTTP: h, Key: testKey, BaseURL: "ftp://mirror.example/v1"}},
+		{"relative base", "not an http(s) URL with a host", Options{HTTP: h, Key: testKey, BaseURL: "/v1"}},
+		{"ftp base", "not an http(s) URL with a host", Options{HTTP: h, Key: testKey, BaseURL: "ftp://mirror.example/v1"}},
 	}
 	for _, tt := range tests {
 		for _, name := range Names() {
