@@ -15,8 +15,10 @@ type item struct {
 }
 
 // batchSize is how many input records a worker takes at a time: large enough to amortise the
-// hand-off, small enough that memory stays bounded (workers × 2 batches in flight).
-const batchSize = 256
+// hand-offs (a batch of text lines takes a worker about 2 ms; at 256 records the waits for the
+// reading goroutine left the second core idle a tenth of the time), small enough that memory
+// stays bounded (workers × 2 batches in flight).
+const batchSize = 1024
 
 // mapOrdered applies fn to every record of in and yields fn's outputs in input order. Errors in
 // the input stream pass through in their place. With workers ≤ 1 it runs on the caller's
