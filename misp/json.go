@@ -136,7 +136,6 @@ func (f *FlexBool) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-
 // Timestamp is a Unix time in seconds (MISP's timestamp, publish_timestamp,
 // sighting_timestamp, date_sighting). It accepts a JSON number, a string of digits, "" or
 // null (0), and an ISO-8601 date-time string. It encodes as a JSON string of digits.
