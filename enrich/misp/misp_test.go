@@ -286,7 +286,7 @@ func TestNew(t *testing.T) {
 		{Name: "no HTTP", Options: Options{BaseURL: "https://misp.example", Key: "k"}, WantErr: "an HTTP request path is required"},
 		{Name: "no base URL", Options: Options{HTTP: h, Key: "k"}, WantErr: "misp: the base URL of the MISP instance is required"},
 		{Name: "relative base URL", Options: Options{HTTP: h, BaseURL: "misp.example", Key: "k"},
-			WantErr: "use an http:// or https:// URL"},
+			WantErr: "is not an http(s) URL with a host"},
 		{Name: "no key", Options: Options{HTTP: h, BaseURL: "https://misp.example"}, WantErr: "misp: an API key is required"},
 		{Name: "negative limit", Options: Options{HTTP: h, BaseURL: "https://misp.example", Key: "k", Limit: -1},
 			WantErr: "must not be negative"},

@@ -199,7 +199,7 @@ func TestNew(t *testing.T) {
 	if _, err := New(Options{}); err == nil || !strings.Contains(err.Error(), "internetdb: an HTTP request path is required") {
 		t.Errorf("New without HTTP: %v", err)
 	}
-	if _, err := New(Options{HTTP: &enrich.HTTP{}, BaseURL: "internetdb.shodan.io"}); err == nil || !strings.Contains(err.Error(), "not an absolute") {
+	if _, err := New(Options{HTTP: &enrich.HTTP{}, BaseURL: "internetdb.shodan.io"}); err == nil || !strings.Contains(err.Error(), "not an http(s) URL with a host") {
 		t.Errorf("New with a relative base URL: %v", err)
 	}
 	c, err := New(Options{HTTP: &enrich.HTTP{}})
