@@ -8,14 +8,15 @@ import (
 )
 
 // Attribute is one indicator or piece of information in an event (JSON key "Attribute"): a
-// typed value in a category, flagged for detection (ToIDS) or not. An attribute inside an
-// object has ObjectID and ObjectRelation set. Composite types (filename|md5, ip-dst|port, …)
-// carry both parts joined with '|' in Value.
+// typed value in a category, flagged for detection (ToIDS) or not — a body that leaves
+// to_ids out leaves ToIDS unset, for a server to apply the type's default. An attribute
+// inside an object has ObjectID and ObjectRelation set. Composite types (filename|md5,
+// ip-dst|port, …) carry both parts joined with '|' in Value.
 type Attribute struct {
 	ID                 FlexInt      `json:"id,omitempty"`
 	Type               string       `json:"type"`
 	Category           string       `json:"category"`
-	ToIDS              FlexBool     `json:"to_ids"`
+	ToIDS              OptBool      `json:"to_ids,omitempty"`
 	UUID               string       `json:"uuid"`
 	EventID            FlexInt      `json:"event_id"`
 	Distribution       Distribution `json:"distribution,omitempty"`
@@ -83,7 +84,7 @@ type ShadowAttribute struct {
 	Type               string        `json:"type"`
 	Category           string        `json:"category"`
 	Value              string        `json:"value"`
-	ToIDS              FlexBool      `json:"to_ids"`
+	ToIDS              OptBool       `json:"to_ids,omitempty"`
 	UUID               string        `json:"uuid"`
 	EventUUID          string        `json:"event_uuid"`
 	OrgID              FlexInt       `json:"org_id"`

@@ -191,13 +191,13 @@ func TestCorpusEventsRoundTrip(t *testing.T) {
 				for _, o := range e.Object {
 					objAttrs += len(o.Attribute)
 					for _, a := range o.Attribute {
-						if a.ToIDS {
+						if a.ToIDS.Bool() {
 							toIDS++
 						}
 					}
 				}
 				for _, a := range e.Attribute {
-					if a.ToIDS {
+					if a.ToIDS.Bool() {
 						toIDS++
 					}
 				}

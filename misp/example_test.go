@@ -21,7 +21,7 @@ func ExampleDecodeEvent() {
 		return
 	}
 	a := e.Attribute[0]
-	fmt.Println(e.Info, e.ThreatLevel, e.Distribution, bool(a.ToIDS), a.FirstSeen)
+	fmt.Println(e.Info, e.ThreatLevel, e.Distribution, a.ToIDS, a.FirstSeen)
 	fmt.Println("attribute distribution given:", a.Distribution != misp.DistributionUnset)
 	fmt.Println("effective:", misp.EffectiveDistribution(a.Distribution, e.Distribution))
 	// Output:

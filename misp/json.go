@@ -136,6 +136,74 @@ func (f *FlexBool) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// OptBool is a flag a body may leave out, where MISP then applies a default: an
+// attribute's to_ids, which defaults to its type's sane default (DefaultToIDS). It decodes
+// every form FlexBool does, leaves an absent key (or null, or "") unset, encodes as a JSON
+// boolean, and is left out of the encoding when unset (fields of this type are omitempty).
+type OptBool int8
+
+// The states of an OptBool.
+const (
+	BoolUnset OptBool = 0
+	BoolFalse OptBool = 1
+	BoolTrue  OptBool = 2
+)
+
+// OptBoolOf returns BoolTrue or BoolFalse.
+func OptBoolOf(b bool) OptBool {
+	if b {
+		return BoolTrue
+	}
+	return BoolFalse
+}
+
+// Bool reports whether the flag is set to true (unset is false).
+func (o OptBool) Bool() bool { return o == BoolTrue }
+
+// IsSet reports whether the body gave the flag.
+func (o OptBool) IsSet() bool { return o == BoolTrue || o == BoolFalse }
+
+// Or returns o, or OptBoolOf(def) when o is unset: the way to apply a default.
+func (o OptBool) Or(def bool) OptBool {
+	if o.IsSet() {
+		return o
+	}
+	return OptBoolOf(def)
+}
+
+// String returns "true", "false" or "unset".
+func (o OptBool) String() string {
+	switch o {
+	case BoolTrue:
+		return "true"
+	case BoolFalse:
+		return "false"
+	}
+	return "unset"
+}
+
+// UnmarshalJSON accepts the forms FlexBool does; null and "" leave the flag unset.
+func (o *OptBool) UnmarshalJSON(b []byte) error {
+	if isNull(b) || string(b) == `""` {
+		*o = BoolUnset
+		return nil
+	}
+	var f FlexBool
+	if err := f.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*o = OptBoolOf(bool(f))
+	return nil
+}
+
+// MarshalJSON writes true or false (false for unset, which omitempty leaves out anyway).
+func (o OptBool) MarshalJSON() ([]byte, error) {
+	if o == BoolTrue {
+		return []byte("true"), nil
+	}
+	return []byte("false"), nil
+}
+
 // Timestamp is a Unix time in seconds (MISP's timestamp, publish_timestamp,
 // sighting_timestamp, date_sighting). It accepts a JSON number, a string of digits, "" or
 // null (0), and an ISO-8601 date-time string. It encodes as a JSON string of digits.

@@ -3,6 +3,7 @@ package misp
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -376,5 +377,56 @@ func TestGalaxyMeta(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`"x"`), &m); err == nil {
 		t.Errorf("a string meta decoded")
+	}
+}
+
+func TestOptBool(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    OptBool
+		wantErr bool
+	}{
+		{`true`, BoolTrue, false},
+		{`false`, BoolFalse, false},
+		{`1`, BoolTrue, false},
+		{`0`, BoolFalse, false},
+		{`"1"`, BoolTrue, false},
+		{`"0"`, BoolFalse, false},
+		{`"True"`, BoolTrue, false},
+		{`null`, BoolUnset, false},
+		{`""`, BoolUnset, false},
+		{`"maybe"`, BoolUnset, true},
+	}
+	for _, tt := range tests {
+		var got OptBool = 7
+		err := json.Unmarshal([]byte(tt.in), &got)
+		if tt.wantErr {
+			if err == nil {
+				t.Errorf("%s: decoded %v, want an error", tt.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s: got %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	a, err := DecodeAttribute([]byte(`{"type":"ip-dst","value":"198.51.100.7"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ToIDS.IsSet() || a.ToIDS.Bool() || a.ToIDS.Or(true) != BoolTrue || BoolFalse.Or(true) != BoolFalse {
+		t.Errorf("absent to_ids: %v", a.ToIDS)
+	}
+	enc, _ := EncodeAttribute(a)
+	if strings.Contains(string(enc), "to_ids") {
+		t.Errorf("unset to_ids written: %s", enc)
+	}
+	a.ToIDS = OptBoolOf(false)
+	enc, _ = EncodeAttribute(a)
+	if !strings.Contains(string(enc), `"to_ids":false`) {
+		t.Errorf("to_ids false not written: %s", enc)
+	}
+	if BoolUnset.String() != "unset" || BoolTrue.String() != "true" || BoolFalse.String() != "false" {
+		t.Errorf("String")
 	}
 }

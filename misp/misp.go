@@ -21,11 +21,11 @@
 // modelled, and decode(encode(e)) equals e field by field.
 //
 // Where a body leaves a field out, the field keeps its zero value, which for most fields is
-// also MISP's default. Distribution is the exception that matters: its zero value is
-// DistributionUnset, distinct from "0", so a server can apply MISP's defaults (the instance's
-// default event distribution, "inherit" for attributes) exactly where a client such as
-// PyMISP left it out. (to_ids has no such state: an absent to_ids decodes as false, while
-// MISP would apply the type's default; PyMISP always sends it.)
+// also MISP's default. Two fields are the exceptions that matter, and their zero values mean
+// "not given" so that a server can apply MISP's defaults exactly where a client left them
+// out: Distribution (DistributionUnset, distinct from "0": the instance's default event
+// distribution, "inherit" for attributes) and an attribute's to_ids (BoolUnset: the type's
+// sane default). Both are left out of the encoding while unset.
 //
 // Where MISP's own output would trip PyMISP, hunch writes what PyMISP accepts: a default
 // galaxy cluster is written without a distribution (PyMISP refuses to load one that has it,

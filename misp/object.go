@@ -121,7 +121,7 @@ type ReferencedAttributeInfo struct {
 	Value          string       `json:"value"`
 	Type           string       `json:"type"`
 	Category       string       `json:"category"`
-	ToIDS          FlexBool     `json:"to_ids"`
+	ToIDS          OptBool      `json:"to_ids,omitempty"`
 	Distribution   Distribution `json:"distribution,omitempty"`
 	SharingGroupID FlexInt      `json:"sharing_group_id"`
 }

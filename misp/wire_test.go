@@ -67,7 +67,7 @@ func TestEncodeMixedForms(t *testing.T) {
 		{"orgc restricted_to_domain from \"\"", e.Orgc.RestrictedToDomain == nil},
 		{"tag local from \"1\"", bool(e.Tag[1].Local) && !bool(e.Tag[0].Local)},
 		{"tag numerical_value", e.Tag[0].NumericalValue == nil && e.Tag[1].NumericalValue != nil && *e.Tag[1].NumericalValue == 50},
-		{"to_ids from 1 and \"true\"", bool(e.Attribute[0].ToIDS) && bool(e.Attribute[1].ToIDS)},
+		{"to_ids from 1 and \"true\"", e.Attribute[0].ToIDS.Bool() && e.Attribute[1].ToIDS.Bool()},
 		{"first_seen", e.Attribute[0].FirstSeen.Equal(time.Date(2019, 6, 25, 14, 52, 53, 0, time.UTC))},
 		{"last_seen from unix", e.Attribute[0].LastSeen.Equal(time.Date(2019, 6, 25, 14, 53, 20, 0, time.UTC))},
 		{"first_seen without zone is UTC", e.Attribute[1].FirstSeen.Equal(time.Date(2019, 6, 25, 14, 52, 53, 0, time.UTC))},
@@ -108,7 +108,7 @@ func TestEncodeMixedForms(t *testing.T) {
 func TestEncodedScalarForms(t *testing.T) {
 	e := &Event{ID: 12, Info: "x", UUID: NewUUID(), Date: DateOf(time.Date(2021, 6, 7, 0, 0, 0, 0, time.UTC)),
 		Timestamp: 1617875568, Published: true, Distribution: DistributionAll, ThreatLevel: ThreatLevelLow,
-		Attribute: []Attribute{{ID: 5, Type: "ip-dst", Category: "Network activity", Value: "198.51.100.7", ToIDS: true,
+		Attribute: []Attribute{{ID: 5, Type: "ip-dst", Category: "Network activity", Value: "198.51.100.7", ToIDS: BoolTrue,
 			FirstSeen: MicroTimeOf(time.Date(2019, 6, 25, 14, 52, 53, 0, time.UTC))}}}
 	enc, err := EncodeEvent(e)
 	if err != nil {
