@@ -250,7 +250,8 @@ func WriteEvents(w io.Writer, events iter.Seq2[*Event, error]) error {
 }
 
 // writeList writes head, the encodings of the items separated by commas, and tail.
-func writeList[T any](w io.Writer, head, tail string, items iter.Seq2[*T, error], encode func(*T) ([]byte, error)) error {
+func writeList[T any](w io.Writer, head, tail string, items iter.Seq2[*T, error],
+	encode func(*T) ([]byte, error)) error {
 	if _, err := io.WriteString(w, head); err != nil {
 		return err
 	}

@@ -567,10 +567,17 @@ type Limits struct {
 
 // DefaultLimits returns the limits DecodeEvent and the other decoders use: one million
 // attributes and two hundred thousand objects per event, ten thousand tags per element,
-// one hundred thousand events per list and 64 levels of nesting — far above the largest events MISP instances
-// exchange, far below what would exhaust memory before the caller's body limit does.
+// one hundred thousand events per list and 64 levels of nesting — far above the largest
+// events MISP instances exchange, far below what would exhaust memory before the caller's
+// body limit does.
 func DefaultLimits() Limits {
-	return Limits{MaxAttributes: 1_000_000, MaxObjects: 200_000, MaxTags: 10_000, MaxEvents: 100_000, MaxDepth: 64}
+	return Limits{
+		MaxAttributes: 1_000_000,
+		MaxObjects:    200_000,
+		MaxTags:       10_000,
+		MaxEvents:     100_000,
+		MaxDepth:      64,
+	}
 }
 
 // ErrLimit is wrapped by every error about a body that exceeds a Limits bound.

@@ -47,7 +47,8 @@ func DecodeOrganisation(data []byte) (*Organisation, error) {
 // DecodeOrganisations decodes organisations/index's [{"Organisation": {…}}, …] (or a single
 // organisation).
 func DecodeOrganisations(data []byte) ([]Organisation, error) {
-	return decodeMany[Organisation, organisationEnvelope](data, "organisation", DefaultLimits().MaxEvents, DefaultLimits().MaxDepth)
+	l := DefaultLimits()
+	return decodeMany[Organisation, organisationEnvelope](data, "organisation", l.MaxEvents, l.MaxDepth)
 }
 
 // EncodeOrganisation writes o as MISP answers organisations/view and admin/organisations/add:

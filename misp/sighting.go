@@ -93,7 +93,8 @@ func DecodeSighting(data []byte) (*Sighting, error) {
 // DecodeSightings decodes a list of sightings (sightings/listSightings answers
 // [{"Sighting": {…}}, …]) or a single one; at most DefaultLimits().MaxAttributes.
 func DecodeSightings(data []byte) ([]Sighting, error) {
-	return decodeMany[Sighting, sightingEnvelope](data, "sighting", DefaultLimits().MaxAttributes, DefaultLimits().MaxDepth)
+	l := DefaultLimits()
+	return decodeMany[Sighting, sightingEnvelope](data, "sighting", l.MaxAttributes, l.MaxDepth)
 }
 
 // EncodeSighting writes s as MISP answers sightings/add: {"Sighting": {…}}.

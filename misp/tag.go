@@ -50,7 +50,8 @@ func DecodeTag(data []byte) (*Tag, error) { return decodeOne[Tag, tagEnvelope](d
 // DecodeTags decodes a list of tags: tags/index's {"Tag": […]}, a JSON list of wrapped or
 // bare tags, or a single tag; at most DefaultLimits().MaxTags.
 func DecodeTags(data []byte) ([]Tag, error) {
-	return decodeMany[Tag, tagEnvelope](data, "tag", DefaultLimits().MaxTags, DefaultLimits().MaxDepth)
+	l := DefaultLimits()
+	return decodeMany[Tag, tagEnvelope](data, "tag", l.MaxTags, l.MaxDepth)
 }
 
 // EncodeTag writes t as MISP answers tags/view, add and edit: {"Tag": {…}}.
