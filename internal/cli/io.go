@@ -37,6 +37,16 @@ func (f *inputFlags) register(cmd *cobra.Command) {
 // inputs returns the records of the named files in order ("-" or none: standard input), with
 // malformed records reported on stderr and counted by the returned tally.
 func (e *env) inputs(f *inputFlags, files []string) (record.Stream, *tally, error) {
+	s, t, err := e.openInputs(f, files)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t.wrap(s), t, nil
+}
+
+// openInputs is inputs with the malformed records left in the stream, as *record.ParseError,
+// for the caller to hand to the tally's note where they come out, in their places.
+func (e *env) openInputs(f *inputFlags, files []string) (record.Stream, *tally, error) {
 	format, err := record.ParseFormat(f.format)
 	if err != nil {
 		return nil, nil, usageError{err}
@@ -73,7 +83,7 @@ func (e *env) inputs(f *inputFlags, files []string) (record.Stream, *tally, erro
 			}
 		}
 	}
-	return t.wrap(stream), t, nil
+	return stream, t, nil
 }
 
 func (e *env) readOne(ctx context.Context, name string, opts record.ReadOptions, yield func(record.Record, error) bool) bool {
@@ -106,12 +116,10 @@ func (t *tally) wrap(in record.Stream) record.Stream {
 	return func(yield func(record.Record, error) bool) {
 		for rec, err := range in {
 			if err != nil && record.IsParseError(err) {
-				if t.strict {
+				if t.note(err) != nil {
 					yield(record.Record{}, err)
 					return
 				}
-				t.skipped++
-				fmt.Fprintf(t.stderr, "hunch: skipped: %v\n", err)
 				continue
 			}
 			if !yield(rec, err) {
@@ -119,6 +127,17 @@ func (t *tally) wrap(in record.Stream) record.Stream {
 			}
 		}
 	}
+}
+
+// note reports a malformed record that reached the end of the stream in its place: with strict
+// it returns err, which ends the command; otherwise it prints and counts it and returns nil.
+func (t *tally) note(err error) error {
+	if t.strict {
+		return err
+	}
+	t.skipped++
+	fmt.Fprintf(t.stderr, "hunch: skipped: %v\n", err)
+	return nil
 }
 
 // done turns the count of skipped records into the command's result.
@@ -170,25 +189,41 @@ func terminalFD(w io.Writer) (int, bool) {
 // fn to the output writer. Errors matching one of warnings are printed and make the result
 // partial (exit 3) without stopping; malformed input records are counted the same way.
 func (e *env) transform(in *inputFlags, files []string, fn func(record.Stream) record.Stream, warnings ...error) error {
-	return e.transformEncoded(in, files, fn, nil, warnings...)
+	src, t, err := e.inputs(in, files)
+	if err != nil {
+		return err
+	}
+	return e.drain(src, t, fn, nil, warnings)
 }
 
 // transformEncoded is transform for a verb that can also render its records on its workers
 // (pipeline.ExtractEncoded, pipeline.UnpackEncoded): when the output format renders each
 // record on its own (ndjson, json), encoded is used and the writer only copies the rendered
-// bytes in order; otherwise, or when encoded is nil, fn's records go to the writer one by one.
+// bytes in order; otherwise fn's records go to the writer one by one. Both pass malformed
+// input records through in their places, so they are reported in input order (whatever the
+// number of workers) and --strict stops at the first with what comes before it written.
 func (e *env) transformEncoded(in *inputFlags, files []string, fn func(record.Stream) record.Stream,
 	encoded func(record.Stream, *record.Encoder) iter.Seq2[pipeline.Encoded, error], warnings ...error) error {
-	src, t, err := e.inputs(in, files)
+	src, t, err := e.openInputs(in, files)
 	if err != nil {
 		return err
 	}
+	return e.drain(src, t, fn, encoded, warnings)
+}
+
+// drain writes what fn (or encoded, when set and the format allows) makes of src.
+func (e *env) drain(src record.Stream, t *tally, fn func(record.Stream) record.Stream,
+	encoded func(record.Stream, *record.Encoder) iter.Seq2[pipeline.Encoded, error], warnings []error) error {
 	w, err := e.writer()
 	if err != nil {
 		return err
 	}
-	// warn reports err and returns nil when it is one of warnings; otherwise it returns err.
+	// warn reports err and returns nil when it is a malformed record or one of warnings;
+	// otherwise it returns err.
 	warn := func(err error) error {
+		if record.IsParseError(err) {
+			return t.note(err)
+		}
 		if isAny(err, warnings) {
 			fmt.Fprintf(e.stderr, "hunch: warning: %v\n", err)
 			t.skipped++
