@@ -45,6 +45,8 @@ type Event struct {
 	EventReport      []EventReport      `json:"EventReport"`
 	CryptographicKey []CryptographicKey `json:"CryptographicKey"`
 	Tag              []Tag              `json:"Tag,omitempty"`
+	// EventTag is the form events/index gives the event's tags in (instead of Tag).
+	EventTag EventTags `json:"EventTag,omitempty"`
 }
 
 // MarshalJSON writes the event as MISP does in events/view: the element lists MISP always
@@ -196,8 +198,8 @@ func (l Limits) CheckEvent(e *Event) error {
 	if l.MaxTags <= 0 {
 		return nil
 	}
-	if len(e.Tag) > l.MaxTags {
-		return overLimit("tags on event "+e.UUID, len(e.Tag), l.MaxTags)
+	if n := max(len(e.Tag), len(e.EventTag)); n > l.MaxTags {
+		return overLimit("tags on event "+e.UUID, n, l.MaxTags)
 	}
 	for i := range e.Attribute {
 		if err := l.checkAttributeTags(&e.Attribute[i]); err != nil {

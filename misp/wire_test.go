@@ -461,3 +461,48 @@ func TestDefaultClusterDistribution(t *testing.T) {
 		t.Errorf("default cluster written with a distribution: %s", enc)
 	}
 }
+
+// events/index gives an event's tags as EventTag, which MISP has sent as a list, a single
+// object, and an object keyed by index.
+func TestEventIndexTags(t *testing.T) {
+	const tag1 = `{"id":"1","event_id":"12","tag_id":"3","local":0,"relationship_type":null,"Tag":{"id":"3","name":"tlp:green"}}`
+	const tag2 = `{"id":"2","event_id":"12","tag_id":"4","local":true,"Tag":{"id":"4","name":"tlp:amber"}}`
+	tests := []struct {
+		name string
+		tags string
+		want []string
+	}{
+		{"list", `[` + tag1 + `,` + tag2 + `]`, []string{"tlp:green", "tlp:amber"}},
+		{"one object", tag1, []string{"tlp:green"}},
+		{"keyed by index", `{"1":` + tag2 + `,"0":` + tag1 + `}`, []string{"tlp:green", "tlp:amber"}},
+		{"keyed by index past 9", `{"10":` + tag2 + `,"9":` + tag1 + `}`, []string{"tlp:green", "tlp:amber"}},
+		{"empty list", `[]`, nil},
+		{"null", `null`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `[{"id":"12","info":"x","uuid":"5a3c2fda-78f4-44b7-8366-46da02de0b81","EventTag":` + tt.tags + `}]`
+			events, err := DecodeEvents([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, et := range events[0].EventTag {
+				got = append(got, et.Tag.Name)
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("tags %v, want %v", got, tt.want)
+			}
+			enc, _ := EncodeEvent(events[0])
+			back, err := DecodeEvent(enc)
+			if err != nil || len(diff(events[0], back)) > 0 {
+				t.Errorf("round trip: %v %v", err, diff(events[0], back))
+			}
+		})
+	}
+	for _, bad := range []string{`"x"`, `{"0":"x"}`, `[1]`} {
+		if _, err := DecodeEvents([]byte(`[{"info":"x","EventTag":` + bad + `}]`)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("EventTag %s: err = %v", bad, err)
+		}
+	}
+}
