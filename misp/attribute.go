@@ -39,21 +39,35 @@ type Attribute struct {
 	// includeContext.
 	Event *EventSummary `json:"Event,omitempty"`
 
-	SharingGroup    *SharingGroup     `json:"SharingGroup,omitempty"`
-	Galaxy          []Galaxy          `json:"Galaxy"`
-	ShadowAttribute []ShadowAttribute `json:"ShadowAttribute"`
-	Sighting        []Sighting        `json:"Sighting,omitempty"`
-	Tag             []Tag             `json:"Tag,omitempty"`
+	SharingGroup    *SharingGroup       `json:"SharingGroup,omitempty"`
+	Galaxy          GalaxyList          `json:"Galaxy"`
+	ShadowAttribute ShadowAttributeList `json:"ShadowAttribute"`
+	Sighting        []Sighting          `json:"Sighting,omitempty"`
+	Tag             []Tag               `json:"Tag,omitempty"`
 }
 
-// MarshalJSON writes the attribute as MISP does: Galaxy and ShadowAttribute appear as []
-// when empty.
-func (a Attribute) MarshalJSON() ([]byte, error) {
-	type plain Attribute
-	p := plain(a)
-	p.Galaxy = nonNil(p.Galaxy)
-	p.ShadowAttribute = nonNil(p.ShadowAttribute)
-	return json.Marshal(p)
+// AttributeList is a list of attributes that encodes as [] when empty, as MISP writes an
+// object's Attribute list. (The list types here, rather than MarshalJSON methods on the
+// element types, keep encoding/json from re-scanning every attribute it has just written.)
+type AttributeList []Attribute
+
+// MarshalJSON writes the list, [] when empty.
+func (l AttributeList) MarshalJSON() ([]byte, error) { return marshalList([]Attribute(l)) }
+
+// ShadowAttributeList is a list of proposals that encodes as [] when empty.
+type ShadowAttributeList []ShadowAttribute
+
+// MarshalJSON writes the list, [] when empty.
+func (l ShadowAttributeList) MarshalJSON() ([]byte, error) {
+	return marshalList([]ShadowAttribute(l))
+}
+
+// marshalList writes [] for an empty list, else the list.
+func marshalList[T any](l []T) ([]byte, error) {
+	if len(l) == 0 {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(l)
 }
 
 // InObject reports whether the attribute belongs to an object.

@@ -80,3 +80,34 @@ func BenchmarkDecodeCorpus(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncodeCorpus encodes every corpus event in turn; MB/s is of the encoded output.
+func BenchmarkEncodeCorpus(b *testing.B) {
+	var events []*Event
+	var total int64
+	for _, p := range corpusEvents(b) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e, err := DecodeEvent(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, err := EncodeEvent(e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events = append(events, e)
+		total += int64(len(out))
+	}
+	b.SetBytes(total)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, e := range events {
+			if _, err := EncodeEvent(e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

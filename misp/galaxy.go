@@ -21,15 +21,22 @@ type Galaxy struct {
 	Enabled        FlexBool            `json:"enabled"`
 	LocalOnly      FlexBool            `json:"local_only"`
 	KillChainOrder map[string][]string `json:"kill_chain_order,omitempty"`
-	GalaxyCluster  []GalaxyCluster     `json:"GalaxyCluster"`
+	GalaxyCluster  GalaxyClusterList   `json:"GalaxyCluster"`
 }
 
-// MarshalJSON writes the galaxy with GalaxyCluster as [] when empty.
-func (g Galaxy) MarshalJSON() ([]byte, error) {
-	type plain Galaxy
-	p := plain(g)
-	p.GalaxyCluster = nonNil(p.GalaxyCluster)
-	return json.Marshal(p)
+// GalaxyList is a list of galaxies that encodes as [] when empty, as MISP writes an
+// attribute's Galaxy list.
+type GalaxyList []Galaxy
+
+// MarshalJSON writes the list, [] when empty.
+func (l GalaxyList) MarshalJSON() ([]byte, error) { return marshalList([]Galaxy(l)) }
+
+// GalaxyClusterList is a list of clusters that encodes as [] when empty.
+type GalaxyClusterList []GalaxyCluster
+
+// MarshalJSON writes the list, [] when empty.
+func (l GalaxyClusterList) MarshalJSON() ([]byte, error) {
+	return marshalList([]GalaxyCluster(l))
 }
 
 // GalaxyCluster is one entry of a galaxy (JSON key "GalaxyCluster"), e.g. the threat actor

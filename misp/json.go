@@ -824,9 +824,17 @@ func decodeBody(data []byte, v any) error {
 	return nil
 }
 
-// encodeWrapped writes {"<key>": v}.
+// encodeWrapped writes {"<key>": v}. A v with its own MarshalJSON (all of which produce
+// compact JSON through json.Marshal) is asked directly, sparing json.Marshal's re-scan of
+// the whole answer.
 func encodeWrapped(key string, v any) ([]byte, error) {
-	inner, err := json.Marshal(v)
+	var inner []byte
+	var err error
+	if m, ok := v.(json.Marshaler); ok {
+		inner, err = m.MarshalJSON()
+	} else {
+		inner, err = json.Marshal(v)
+	}
 	if err != nil {
 		return nil, err
 	}

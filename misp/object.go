@@ -26,19 +26,17 @@ type Object struct {
 	FirstSeen       MicroTime    `json:"first_seen"`
 	LastSeen        MicroTime    `json:"last_seen"`
 
-	SharingGroup    *SharingGroup     `json:"SharingGroup,omitempty"`
-	ObjectReference []ObjectReference `json:"ObjectReference"`
-	Attribute       []Attribute       `json:"Attribute"`
+	SharingGroup    *SharingGroup       `json:"SharingGroup,omitempty"`
+	ObjectReference ObjectReferenceList `json:"ObjectReference"`
+	Attribute       AttributeList       `json:"Attribute"`
 }
 
-// MarshalJSON writes the object as MISP does: ObjectReference and Attribute appear as []
-// when empty.
-func (o Object) MarshalJSON() ([]byte, error) {
-	type plain Object
-	p := plain(o)
-	p.ObjectReference = nonNil(p.ObjectReference)
-	p.Attribute = nonNil(p.Attribute)
-	return json.Marshal(p)
+// ObjectReferenceList is a list of references that encodes as [] when empty.
+type ObjectReferenceList []ObjectReference
+
+// MarshalJSON writes the list, [] when empty.
+func (l ObjectReferenceList) MarshalJSON() ([]byte, error) {
+	return marshalList([]ObjectReference(l))
 }
 
 // SoftDelete marks the object and each of its attributes deleted, as MISP's objects/delete
