@@ -12,7 +12,11 @@
 // and makes and checks API keys (GenerateKey, HashKey, CheckKey, KeyChecker).
 package acl
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/hunchsec/hunch/misp"
+)
 
 // Distribution is MISP's distribution level of an event, attribute, object or event report.
 type Distribution int
@@ -54,7 +58,6 @@ type Role struct {
 	PermAdmin                bool // perm_admin: organisation admin (manages the org's users)
 	PermSiteAdmin            bool // perm_site_admin: everything, everywhere
 	PermAudit                bool // perm_audit: read the audit logs
-	PermFull                 bool // perm_full: legacy flag kept for fidelity; MISP grants nothing on it alone
 	PermAuth                 bool // perm_auth: may authenticate with API keys
 	PermRegexpAccess         bool // perm_regexp_access
 	PermTagger               bool // perm_tagger: attach and detach tags
@@ -87,49 +90,33 @@ const (
 	RoleReadOnly  int64 = 6
 )
 
-// DefaultRoles returns MISP's six default roles with the flag values MISP installs (INSTALL/MYSQL.sql, MISP 2.5):
+// DefaultRoles returns MISP's six default roles, converted from package misp (the one table of their flags,
+// as MISP 2.5 installs them):
 // 1 admin, 2 Org Admin, 3 User (the default role), 4 Publisher, 5 Sync user, 6 Read Only. The slice is new on
 // every call, so callers may change it.
 func DefaultRoles() []Role {
-	return []Role{
-		{
-			ID: RoleAdmin, Name: "admin",
-			PermAdd: true, PermModify: true, PermModifyOrg: true, PermPublish: true, PermPublishZMQ: true,
-			PermPublishKafka: true, PermSync: true, PermAdmin: true, PermSiteAdmin: true, PermAudit: true,
-			PermFull: true, PermAuth: true, PermRegexpAccess: true, PermTagger: true, PermTagEditor: true,
-			PermTemplate: true, PermSharingGroup: true, PermDelegate: true, PermSighting: true,
-			PermObjectTemplate: true, PermDecaying: true, PermGalaxyEditor: true, PermWarninglist: true,
-			PermViewFeedCorrelations: true, PermAnalystData: true,
-		},
-		{
-			ID: RoleOrgAdmin, Name: "Org Admin",
-			PermAdd: true, PermModify: true, PermModifyOrg: true, PermPublish: true, PermPublishZMQ: true,
-			PermPublishKafka: true, PermAdmin: true, PermAudit: true, PermAuth: true, PermTagger: true,
-			PermTagEditor: true, PermTemplate: true, PermSharingGroup: true, PermDelegate: true, PermSighting: true,
-			PermDecaying: true, PermGalaxyEditor: true, PermAnalystData: true,
-		},
-		{
-			ID: RoleUser, Name: "User", Default: true,
-			PermAdd: true, PermModify: true, PermModifyOrg: true, PermAudit: true, PermAuth: true, PermTagger: true,
-			PermSighting: true, PermDecaying: true, PermGalaxyEditor: true, PermAnalystData: true,
-		},
-		{
-			ID: RolePublisher, Name: "Publisher",
-			PermAdd: true, PermModify: true, PermModifyOrg: true, PermPublish: true, PermPublishZMQ: true,
-			PermPublishKafka: true, PermAudit: true, PermAuth: true, PermTagger: true, PermDelegate: true,
-			PermSighting: true, PermDecaying: true, PermGalaxyEditor: true, PermAnalystData: true,
-		},
-		{
-			ID: RoleSyncUser, Name: "Sync user",
-			PermAdd: true, PermModify: true, PermModifyOrg: true, PermPublish: true, PermPublishZMQ: true,
-			PermPublishKafka: true, PermSync: true, PermAudit: true, PermAuth: true, PermTagger: true,
-			PermTagEditor: true, PermSharingGroup: true, PermDelegate: true, PermSighting: true, PermDecaying: true,
-			PermGalaxyEditor: true, PermAnalystData: true,
-		},
-		{
-			ID: RoleReadOnly, Name: "Read Only",
-			PermAudit: true, PermAuth: true,
-		},
+	src := misp.DefaultRoles()
+	out := make([]Role, len(src))
+	for i := range src {
+		out[i] = RoleFromMISP(&src[i])
+	}
+	return out
+}
+
+// RoleFromMISP converts a role as MISP's wire format and package misp carry it.
+func RoleFromMISP(r *misp.Role) Role {
+	return Role{
+		ID: int64(r.ID), Name: r.Name,
+		PermAdd: bool(r.PermAdd), PermModify: bool(r.PermModify), PermModifyOrg: bool(r.PermModifyOrg),
+		PermPublish: bool(r.PermPublish), PermPublishZMQ: bool(r.PermPublishZMQ), PermPublishKafka: bool(r.PermPublishKafka),
+		PermSync: bool(r.PermSync), PermAdmin: bool(r.PermAdmin), PermSiteAdmin: bool(r.PermSiteAdmin),
+		PermAudit: bool(r.PermAudit), PermAuth: bool(r.PermAuth), PermRegexpAccess: bool(r.PermRegexpAccess),
+		PermTagger: bool(r.PermTagger), PermTagEditor: bool(r.PermTagEditor), PermTemplate: bool(r.PermTemplate),
+		PermSharingGroup: bool(r.PermSharingGroup), PermDelegate: bool(r.PermDelegate), PermSighting: bool(r.PermSighting),
+		PermObjectTemplate: bool(r.PermObjectTemplate), PermDecaying: bool(r.PermDecaying),
+		PermGalaxyEditor: bool(r.PermGalaxyEditor), PermWarninglist: bool(r.PermWarninglist),
+		PermViewFeedCorrelations: bool(r.PermViewFeedCorrelations), PermAnalystData: bool(r.PermAnalystData),
+		PermSkipOTP: bool(r.PermSkipOTP), RestrictedToSiteAdmin: bool(r.RestrictedToSiteAdmin), Default: bool(r.DefaultRole),
 	}
 }
 
