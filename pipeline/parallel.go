@@ -49,39 +49,56 @@ func mapOrdered(ctx context.Context, in record.Stream, workers int, fn func(reco
 		}
 	}
 	return func(yield func(record.Record, error) bool) {
-		// The output slices go round: the consumer hands each back once it has yielded it.
-		free := make(chan []item, 2*workers+1)
-		newWorker := func() func([]item) []item {
-			var scratch []record.Record
-			return func(batch []item) []item {
-				var out []item
+		// A batch's result: fn's records, appended in place, and the input errors with the
+		// number of records that come before each.
+		type placedErr struct {
+			at  int
+			err error
+		}
+		type result struct {
+			recs []record.Record
+			errs []placedErr
+		}
+		// The record slices go round: the consumer hands each back once it has yielded it.
+		free := make(chan []record.Record, 2*workers+1)
+		newWorker := func() func([]item) result {
+			return func(batch []item) result {
+				var res result
 				select {
-				case out = <-free:
+				case res.recs = <-free:
 				default:
-					out = make([]item, 0, 4*len(batch))
+					res.recs = make([]record.Record, 0, 4*len(batch))
 				}
 				for _, it := range batch {
 					if it.err != nil {
-						out = append(out, it)
+						res.errs = append(res.errs, placedErr{len(res.recs), it.err})
 						continue
 					}
-					scratch = fn(it.rec, scratch[:0])
-					for _, o := range scratch {
-						out = append(out, item{rec: o})
-					}
+					res.recs = fn(it.rec, res.recs)
 				}
-				return out
+				return res
 			}
 		}
-		emit := func(out []item) bool {
-			for _, it := range out {
-				if !yield(it.rec, it.err) {
+		emit := func(res result) bool {
+			next := 0
+			for _, e := range res.errs {
+				for ; next < e.at; next++ {
+					if !yield(res.recs[next], nil) {
+						return false
+					}
+				}
+				if !yield(record.Record{}, e.err) {
 					return false
 				}
 			}
-			clear(out) // drop references to the records yielded
+			for ; next < len(res.recs); next++ {
+				if !yield(res.recs[next], nil) {
+					return false
+				}
+			}
+			clear(res.recs) // drop references to the records yielded
 			select {
-			case free <- out[:0]:
+			case free <- res.recs[:0]:
 			default:
 			}
 			return true
