@@ -140,7 +140,7 @@ var fakeRows = sync.OnceValues(func() ([]storedKey, error) {
 	return rows, nil
 })
 
-func newFakeKeys(t *testing.T) *fakeKeys {
+func newFakeKeys(t testing.TB) *fakeKeys {
 	t.Helper()
 	rows, err := fakeRows()
 	if err != nil {
@@ -149,7 +149,7 @@ func newFakeKeys(t *testing.T) *fakeKeys {
 	return &fakeKeys{rows: append([]storedKey(nil), rows...)}
 }
 
-func newTestAuth(t *testing.T) (*KeyAuthenticator, *fakeKeys) {
+func newTestAuth(t testing.TB) (*KeyAuthenticator, *fakeKeys) {
 	t.Helper()
 	keys := newFakeKeys(t)
 	clock := func() time.Time { return fixedNow }
