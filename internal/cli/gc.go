@@ -9,13 +9,13 @@ import (
 
 // The verbs that stream records (extract, unpack) keep a live heap of a few MB (the batches in
 // flight) while allocating garbage at the speed of the input: the input lines and records, and
-// the match or blob records when the output format renders records one at a time. At the
-// default GOGC=100 the collector then runs every few MB of allocation, and with -j 2 it takes
-// its share of the cores from the workers. So, unless the user set GOGC or GOMEMLIMIT, these
-// verbs let the heap grow to gcPercent over the live heap, bounded by the soft memory limit
-// gcLimit (runtime/debug.SetGCPercent and SetMemoryLimit; see the Go GC guide), which keeps a
-// run over any amount of input far below 100 MB resident. A live heap that is not small (as
-// --unique global remembering a million values can make it) would make the limit collect
+// the match or blob records themselves for the csv and table writers. At the default GOGC=100
+// the collector then runs every few MB of allocation, and with -j 2 it takes its share of the
+// cores from the workers. So, unless the user set GOGC or GOMEMLIMIT, these verbs let the heap
+// grow to gcPercent over the live heap, bounded by the soft memory limit gcLimit
+// (runtime/debug.SetGCPercent and SetMemoryLimit; see the Go GC guide): a run over 1 GiB of
+// text stays at about 61 MiB resident with -j 2 (BENCHMARKS.md). A live heap that is not small
+// (as --unique global remembering a million values can make it) would make the limit collect
 // continuously; once the live heap passes gcBackoff the default pacing returns.
 const (
 	gcPercent = 400

@@ -283,8 +283,9 @@ func fieldFlag(fl *pflag.FlagSet, fields *[]string, verb string) {
 }
 
 // jobsFlag registers -j/--jobs. The default is one goroutine per CPU Go runs on (GOMAXPROCS):
-// the workers also render their records for ndjson and json output, and on two cores two of
-// them run extract about 1.8× as fast as one (BENCHMARKS.md, "Parallelism").
+// the workers also render their records for ndjson and json output, and on two free cores two
+// of them run extract about 1.8× as fast as one (BENCHMARKS.md, "Parallelism"; on a loaded
+// machine -j 1 can be the faster).
 func jobsFlag(fl *pflag.FlagSet, jobs *int) {
 	fl.IntVarP(jobs, "jobs", "j", runtime.GOMAXPROCS(0), "records processed in parallel on this many goroutines (one per CPU by default); output order is kept")
 }
