@@ -10,7 +10,7 @@ package store
 //   - ids are assigned by the store on create and written back into the value passed in (ID fields, and the IDs of
 //     every element of a saved event); uuids are the caller's when valid and generated when empty;
 //   - a missing row is an error wrapping ErrNotFound; a duplicate uuid, name or e-mail wraps ErrConflict; a
-//     duplicate attribute in an event is a *DuplicateAttributeError (which also matches ErrConflict); an edit that
+//     duplicate attribute added to an event is a *DuplicateAttributeError (which also matches ErrConflict); an edit that
 //     is not newer than the stored copy is a *NotNewerError (which matches ErrNotNewer);
 //   - a timestamp of 0 on a saved or edited event or element means "unset" (PyMISP leaves it out so the server
 //     stamps it): the store stamps it with the current time;
@@ -45,7 +45,8 @@ var ErrNotNewer = misp.ErrNotNewer
 const MsgDuplicateAttribute = "A similar attribute already exists for this event."
 
 // DuplicateAttributeError refuses an attribute whose (value, type, category) is already held by a live (not
-// deleted) attribute outside objects in the same event. Its message is MISP's, MsgDuplicateAttribute.
+// deleted) attribute outside objects in the same event, on the single-attribute writes (AddAttribute,
+// EditAttribute, RestoreAttribute). Its message is MISP's, MsgDuplicateAttribute.
 type DuplicateAttributeError struct {
 	EventID  int64
 	Type     string
@@ -185,8 +186,9 @@ type Events interface {
 	// of the event and every element. Tags are found by name and created when missing; each tag's Local and
 	// RelationshipType describe its attachment. OrgID and OrgcID must name stored organisations; when zero they
 	// are taken from e.Org and e.Orgc, looked up (or created) by uuid, then name. A uuid already stored is
-	// ErrConflict; two attributes outside objects with the same value, type and category are a
-	// *DuplicateAttributeError. Nothing is written when an error is returned.
+	// ErrConflict. The aggregate is stored as given: attributes that repeat one another are kept, since events
+	// exported by MISP instances hold such repeats (the duplicate rule is for single-attribute writes:
+	// AddAttribute, EditAttribute, RestoreAttribute). Nothing is written when an error is returned.
 	SaveEvent(ctx context.Context, e *misp.Event) error
 	// Event returns event id with its whole aggregate (deleted elements included, with Deleted set), Org and
 	// Orgc filled in, and SharingGroup when it has one.
@@ -198,6 +200,7 @@ type Events interface {
 	// the event's own fields are replaced; each attribute, object and reference of e is matched by uuid and
 	// replaced when newer (older ones are skipped silently, as MISP does) or added when new; elements e leaves
 	// out are kept. When e.Tag is not nil the event's tags become exactly e.Tag. e's ids are set as in SaveEvent.
+	// As in SaveEvent, attributes that repeat one another are not refused.
 	UpdateEvent(ctx context.Context, e *misp.Event) error
 	// DeleteEvent deletes event id and its whole aggregate, sightings included (MISP deletes events for good).
 	DeleteEvent(ctx context.Context, id int64) error
