@@ -112,18 +112,23 @@ const orgCols = `id, uuid, name, local, data`
 
 func scanOrg(sc interface{ Scan(...any) error }) (*misp.Organisation, error) {
 	var (
-		o     misp.Organisation
-		id    int64
-		local int64
-		data  string
+		id, local  int64
+		uuid, name string
+		data       string
 	)
-	if err := sc.Scan(&id, &o.UUID, &o.Name, &local, &data); err != nil {
+	if err := sc.Scan(&id, &uuid, &name, &local, &data); err != nil {
 		return nil, err
 	}
+	return orgOf(id, uuid, name, local, data)
+}
+
+// orgOf builds an organisation from its columns.
+func orgOf(id int64, uuid, name string, local int64, data string) (*misp.Organisation, error) {
+	var o misp.Organisation
 	if err := json.Unmarshal([]byte(data), &o); err != nil {
 		return nil, fmt.Errorf("decode organisation %d: %w", id, err)
 	}
-	o.ID, o.Local = misp.FlexInt(id), misp.FlexBool(local != 0)
+	o.ID, o.UUID, o.Name, o.Local = misp.FlexInt(id), uuid, name, misp.FlexBool(local != 0)
 	return &o, nil
 }
 
@@ -252,14 +257,15 @@ func scanUser(sc interface{ Scan(...any) error }) (*misp.User, error) {
 	var (
 		u                       misp.User
 		id, org, role, disabled int64
-		data                    string
+		email, data             string
 	)
-	if err := sc.Scan(&id, &org, &u.Email, &role, &disabled, &data); err != nil {
+	if err := sc.Scan(&id, &org, &email, &role, &disabled, &data); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(data), &u); err != nil {
 		return nil, fmt.Errorf("decode user %d: %w", id, err)
 	}
+	u.Email = email
 	u.ID, u.OrgID, u.RoleID, u.Disabled = misp.FlexInt(id), misp.FlexInt(org), misp.FlexInt(role), disabled != 0
 	return &u, nil
 }
@@ -558,22 +564,21 @@ FROM sharing_group_orgs g JOIN orgs o ON o.id = g.org_id WHERE g.sharing_group_i
 	}
 	for rows.Next() {
 		var (
-			m          misp.SharingGroupOrg
-			id, org, x int64
-			o          misp.Organisation
-			oid, local int64
-			data       string
+			m                 misp.SharingGroupOrg
+			id, org, x        int64
+			oid, local        int64
+			ouuid, name, data string
 		)
-		if err := rows.Scan(&id, &org, &x, &oid, &o.UUID, &o.Name, &local, &data); err != nil {
+		if err := rows.Scan(&id, &org, &x, &oid, &ouuid, &name, &local, &data); err != nil {
 			rows.Close()
 			return fmt.Errorf("read sharing group %d: %w", sg.ID, err)
 		}
-		if err := json.Unmarshal([]byte(data), &o); err != nil {
+		o, err := orgOf(oid, ouuid, name, local, data)
+		if err != nil {
 			rows.Close()
 			return fmt.Errorf("read sharing group %d: %w", sg.ID, err)
 		}
-		o.ID, o.Local = misp.FlexInt(oid), local != 0
-		m.ID, m.SharingGroupID, m.OrgID, m.Extend, m.Organisation = misp.FlexInt(id), sg.ID, misp.FlexInt(org), x != 0, &o
+		m.ID, m.SharingGroupID, m.OrgID, m.Extend, m.Organisation = misp.FlexInt(id), sg.ID, misp.FlexInt(org), x != 0, o
 		sg.SharingGroupOrg = append(sg.SharingGroupOrg, m)
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {

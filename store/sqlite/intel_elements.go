@@ -39,7 +39,7 @@ func (db *DB) AddAttribute(ctx context.Context, eventID int64, a *misp.Attribute
 		if err := requireEvent(ctx, tx, eventID); err != nil {
 			return err
 		}
-		s, err := newSaver(ctx, tx, eventID, false)
+		s, err := newSaver(ctx, tx, eventID, true)
 		if err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func (db *DB) EditAttribute(ctx context.Context, a *misp.Attribute) error {
 			return &store.NotNewerError{What: "Attribute", Incoming: a.Timestamp, Stored: misp.Timestamp(ts)}
 		}
 		a.ID, a.EventID, a.ObjectID, a.UUID = misp.FlexInt(id), misp.FlexInt(ev), misp.FlexInt(obj), uuid
-		if err := editAttribute(ctx, tx, a, obj); err != nil {
+		if err := editAttribute(ctx, tx, a, obj, true); err != nil {
 			return err
 		}
 		return recount(ctx, tx, ev)
@@ -147,7 +147,7 @@ func (db *DB) RestoreAttribute(ctx context.Context, id int64, at time.Time) erro
 			return err
 		}
 		a.Deleted = false
-		s := &saver{ctx: ctx, tx: tx, eventID: int64(a.EventID)}
+		s := &saver{ctx: ctx, tx: tx, eventID: int64(a.EventID), checkDups: true}
 		if err := s.checkDuplicate(a, int64(a.ObjectID)); err != nil {
 			return err
 		}

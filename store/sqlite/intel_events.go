@@ -176,9 +176,8 @@ type saver struct {
 	tags    map[string]int64
 	attr    *sql.Stmt
 	attrTag *sql.Stmt
-	// dups holds (type, category, value) of the live attributes outside objects seen so far; nil when the
-	// check is made in the database instead.
-	dups map[[3]string]bool
+	// checkDups applies the duplicate rule of single-attribute writes.
+	checkDups bool
 	// uuids maps the uuids of this event's objects and attributes to their ids and referenced types, for
 	// references.
 	uuids map[string]ref
@@ -193,11 +192,8 @@ const insertAttrSQL = `INSERT INTO attributes (uuid, event_id, object_id, object
 value1, value2, to_ids, timestamp, distribution, sharing_group_id, comment, deleted, disable_correlation,
 first_seen, last_seen, data, galaxies) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
-func newSaver(ctx context.Context, tx *sql.Tx, eventID int64, dupsInMemory bool) (*saver, error) {
-	s := &saver{ctx: ctx, tx: tx, eventID: eventID, tags: map[string]int64{}, uuids: map[string]ref{}}
-	if dupsInMemory {
-		s.dups = map[[3]string]bool{}
-	}
+func newSaver(ctx context.Context, tx *sql.Tx, eventID int64, checkDups bool) (*saver, error) {
+	s := &saver{ctx: ctx, tx: tx, eventID: eventID, tags: map[string]int64{}, uuids: map[string]ref{}, checkDups: checkDups}
 	var err error
 	if s.attr, err = tx.PrepareContext(ctx, insertAttrSQL); err != nil {
 		return nil, err
@@ -215,15 +211,7 @@ func (s *saver) close() { s.attr.Close(); s.attrTag.Close() }
 
 // checkDuplicate refuses a live attribute outside objects that repeats one already in the event.
 func (s *saver) checkDuplicate(a *misp.Attribute, objectID int64) error {
-	if objectID != 0 || a.Deleted {
-		return nil
-	}
-	key := [3]string{a.Type, a.Category, a.Value}
-	if s.dups != nil {
-		if s.dups[key] {
-			return &store.DuplicateAttributeError{EventID: s.eventID, Type: a.Type, Category: a.Category, Value: a.Value}
-		}
-		s.dups[key] = true
+	if !s.checkDups || objectID != 0 || bool(a.Deleted) {
 		return nil
 	}
 	v1, v2 := splitValue(a.Type, a.Value)
@@ -487,7 +475,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURN
 		return constraintErr(err)
 	}
 	e.ID, e.OrgID, e.OrgcID = misp.FlexInt(id), misp.FlexInt(org), misp.FlexInt(orgc)
-	s, err := newSaver(ctx, tx, id, true)
+	s, err := newSaver(ctx, tx, id, false)
 	if err != nil {
 		return err
 	}
@@ -964,7 +952,7 @@ func (s *saver) upsertAttribute(a *misp.Attribute, objectID int64) error {
 	if !misp.IsNewer(a.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	if err := editAttribute(s.ctx, s.tx, a, objectID); err != nil {
+	if err := editAttribute(s.ctx, s.tx, a, objectID, false); err != nil {
 		return err
 	}
 	if a.Tag != nil {
@@ -976,9 +964,10 @@ func (s *saver) upsertAttribute(a *misp.Attribute, objectID int64) error {
 	return nil
 }
 
-// editAttribute writes a's fields over the stored attribute a.ID (keeping its event), after the duplicate check.
-func editAttribute(ctx context.Context, tx *sql.Tx, a *misp.Attribute, objectID int64) error {
-	s := &saver{ctx: ctx, tx: tx, eventID: int64(a.EventID)}
+// editAttribute writes a's fields over the stored attribute a.ID (keeping its event), after the duplicate check
+// when checkDups is set.
+func editAttribute(ctx context.Context, tx *sql.Tx, a *misp.Attribute, objectID int64, checkDups bool) error {
+	s := &saver{ctx: ctx, tx: tx, eventID: int64(a.EventID), checkDups: checkDups}
 	if err := s.checkDuplicate(a, objectID); err != nil {
 		return err
 	}
