@@ -2,6 +2,7 @@ package mispapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -18,7 +19,12 @@ func FuzzHandler(f *testing.F) {
 	f.Add("POST", "/users/view/1", keyReadOnly+","+keyAdmin, "gzip", gzipped(f, []byte(`{"x":1}`)))
 	f.Add("PUT", "/attributes/describeTypes.json", "Basic Zm9vOmJhcg==", "br", []byte("x"))
 	f.Add("GET", "/events/view/<script>'\"&", testKey("Unknown"), "", []byte(nil))
-	auth, _ := newTestAuth(f)
+	// The table is looked up without bcrypt, so the fuzzer spends its time on the handler.
+	keys := newFakeKeys(f)
+	auth := mapAuth{}
+	for _, r := range keys.rows {
+		auth[r.key] = Principal{User: r.User, KeyID: r.ID, ReadOnly: r.ReadOnly, KeyExpiration: r.Expiration}
+	}
 	h := New(Deps{Auth: auth, MaxDecodedBodyBytes: 1 << 16})
 	f.Fuzz(func(t *testing.T, method, path, key, encoding string, body []byte) {
 		req, err := http.NewRequest(method, "http://hunch.test"+path, bytes.NewReader(body))
@@ -30,10 +36,13 @@ func FuzzHandler(f *testing.F) {
 		req.Header["Content-Encoding"] = []string{encoding}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		if rec.Code >= 500 && !strings.Contains(key, "FailLookup") {
+		if rec.Code >= 500 {
 			t.Fatalf("%s %q: %d %s", method, path, rec.Code, rec.Body)
 		}
-		if method == http.MethodHead && rec.Code < 300 {
+		if method == http.MethodHead {
+			if rec.Body.Len() != 0 {
+				t.Fatalf("HEAD %q answered with a body: %q", path, rec.Body)
+			}
 			return
 		}
 		if !json.Valid(rec.Body.Bytes()) {
@@ -52,4 +61,18 @@ func FuzzHandler(f *testing.F) {
 			t.Fatalf("credentials echoed: %s", rec.Body)
 		}
 	})
+}
+
+// mapAuth authenticates from a map of keys.
+type mapAuth map[string]Principal
+
+func (m mapAuth) Authenticate(_ context.Context, key string) (Principal, error) {
+	p, ok := m[key]
+	if !ok || p.User.Role == nil || !bool(p.User.Role.PermAuth) {
+		return Principal{}, ErrBadKey
+	}
+	if p.User.Disabled {
+		return Principal{}, ErrUserDisabled
+	}
+	return p, nil
 }
