@@ -178,9 +178,18 @@ type saver struct {
 	attrTag *sql.Stmt
 	// checkDups applies the duplicate rule of single-attribute writes.
 	checkDups bool
+	// bulk queues attributes for batched inserts (queue, flush) instead of inserting them one by one.
+	bulk bool
 	// uuids maps the uuids of this event's objects and attributes to their ids and referenced types, for
 	// references.
 	uuids map[string]ref
+
+	// The batch of attributes queued for insertion (whole-event saves).
+	nextID     int64
+	batch      []any
+	batchUUIDs []string
+	batchTags  []queuedTags
+	batchStmt  *sql.Stmt
 }
 
 type ref struct {
@@ -207,7 +216,96 @@ relationship_type = excluded.relationship_type`); err != nil {
 	return s, nil
 }
 
-func (s *saver) close() { s.attr.Close(); s.attrTag.Close() }
+func (s *saver) close() {
+	s.attr.Close()
+	s.attrTag.Close()
+	if s.batchStmt != nil {
+		s.batchStmt.Close()
+	}
+}
+
+// attrBatch is how many attributes a whole-event save inserts per statement: fewer statements cost less than
+// one per row, and 64 rows of 20 values stay far below SQLite's limit on parameters.
+const attrBatch = 64
+
+const insertAttrColsWithID = `(id, uuid, event_id, object_id, object_relation, category, type, value1, value2,
+to_ids, timestamp, distribution, sharing_group_id, comment, deleted, disable_correlation, first_seen, last_seen,
+data, galaxies)`
+
+func insertAttrsSQL(n int) string {
+	row := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	return "INSERT INTO attributes " + insertAttrColsWithID + " VALUES " + strings.Repeat(row+", ", n-1) + row
+}
+
+type queuedTags struct {
+	attrID int64
+	tags   []misp.Tag
+}
+
+// queue adds a (in object objectID, 0 for none) to the batch of attributes to insert, giving it the next id:
+// whole-event saves hold the single writer's transaction, so ids after the largest stored one are free.
+func (s *saver) queue(a *misp.Attribute, objectID int64) error {
+	if a.Type == "" {
+		return fmt.Errorf("attribute %s: empty type", a.UUID)
+	}
+	if s.nextID == 0 {
+		if err := s.tx.QueryRowContext(s.ctx, `SELECT coalesce(max(id), 0) FROM attributes`).Scan(&s.nextID); err != nil {
+			return err
+		}
+	}
+	a.UUID = uuidOr(a.UUID)
+	stamp(&a.Timestamp)
+	gal, err := jsonArg(a.Galaxy)
+	if err != nil {
+		return fmt.Errorf("attribute %s: %w", a.UUID, err)
+	}
+	s.nextID++
+	id := s.nextID
+	v1, v2 := splitValue(a.Type, a.Value)
+	s.batch = append(s.batch, id, a.UUID, s.eventID, objectID, string(a.ObjectRelation), a.Category, a.Type,
+		v1, v2, optBoolArg(a.ToIDS), int64(a.Timestamp), distArg(a.Distribution), int64(a.SharingGroupID), a.Comment,
+		b2i(bool(a.Deleted)), b2i(bool(a.DisableCorrelation)), microArg(a.FirstSeen), microArg(a.LastSeen), a.Data, gal)
+	s.batchUUIDs = append(s.batchUUIDs, a.UUID)
+	a.ID, a.EventID, a.ObjectID = misp.FlexInt(id), misp.FlexInt(s.eventID), misp.FlexInt(objectID)
+	s.uuids[a.UUID] = ref{id, misp.ReferencedAttribute}
+	if len(a.Tag) > 0 {
+		s.batchTags = append(s.batchTags, queuedTags{id, a.Tag})
+	}
+	if len(s.batchUUIDs) == attrBatch {
+		return s.flush()
+	}
+	return nil
+}
+
+// flush inserts the queued attributes and then their tags.
+func (s *saver) flush() error {
+	n := len(s.batchUUIDs)
+	if n == 0 {
+		return nil
+	}
+	var err error
+	if n == attrBatch {
+		if s.batchStmt == nil {
+			if s.batchStmt, err = s.tx.PrepareContext(s.ctx, insertAttrsSQL(attrBatch)); err != nil {
+				return err
+			}
+		}
+		_, err = s.batchStmt.ExecContext(s.ctx, s.batch...)
+	} else {
+		_, err = s.tx.ExecContext(s.ctx, insertAttrsSQL(n), s.batch...)
+	}
+	if err != nil {
+		return fmt.Errorf("attributes %s…: %w", s.batchUUIDs[0], constraintErr(err))
+	}
+	s.batch, s.batchUUIDs = s.batch[:0], s.batchUUIDs[:0]
+	for _, q := range s.batchTags {
+		if err := s.attributeTags(q.attrID, q.tags); err != nil {
+			return err
+		}
+	}
+	s.batchTags = s.batchTags[:0]
+	return nil
+}
 
 // checkDuplicate refuses a live attribute outside objects that repeats one already in the event.
 func (s *saver) checkDuplicate(a *misp.Attribute, objectID int64) error {
@@ -314,7 +412,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 	o.ID, o.EventID = misp.FlexInt(id), misp.FlexInt(s.eventID)
 	s.uuids[o.UUID] = ref{id, misp.ReferencedObject}
 	for i := range o.Attribute {
-		if err := s.attribute(&o.Attribute[i], id); err != nil {
+		add := s.attribute
+		if s.bulk {
+			add = s.queue
+		}
+		if err := add(&o.Attribute[i], id); err != nil {
 			return err
 		}
 	}
@@ -480,11 +582,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURN
 		return err
 	}
 	defer s.close()
+	s.bulk = true
 	if err := s.eventTags(e.Tag); err != nil {
 		return err
 	}
 	for i := range e.Attribute {
-		if err := s.attribute(&e.Attribute[i], 0); err != nil {
+		if err := s.queue(&e.Attribute[i], 0); err != nil {
 			return err
 		}
 	}
@@ -492,6 +595,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURN
 		if err := s.object(&e.Object[i]); err != nil {
 			return err
 		}
+	}
+	if err := s.flush(); err != nil {
+		return err
 	}
 	for i := range e.Object {
 		o := &e.Object[i]

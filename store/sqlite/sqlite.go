@@ -223,8 +223,14 @@ func dsn(path string, busy time.Duration, writer bool) string {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", max(busy.Milliseconds(), 1)))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// Statement journals (which every multi-row statement inside a transaction may need) and temporary
+	// indexes stay in memory instead of in temporary files.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	if writer {
 		q.Add("_pragma", "journal_mode(WAL)")
+		// A 32 MiB page cache lets a whole-event save of tens of thousands of attributes build its index
+		// pages in memory instead of spilling them to the WAL before the commit.
+		q.Add("_pragma", "cache_size(-32768)")
 		// BEGIN IMMEDIATE takes the write lock up front, where the busy timeout applies,
 		// instead of failing when a read transaction later tries to write.
 		q.Set("_txlock", "immediate")
