@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"iter"
 	"strconv"
@@ -313,6 +314,10 @@ func eventQuery(f store.EventFilter) *query {
 	return q
 }
 
+// eventChunk is how many event ids SearchEvents reads per query. It reads ids a chunk at a time and loads each
+// event after closing that query, so that it never holds a connection while the caller handles an event.
+const eventChunk = 256
+
 // SearchEvents streams the events f selects, by id.
 func (db *DB) SearchEvents(ctx context.Context, f store.EventFilter) iter.Seq2[*misp.Event, error] {
 	return func(yield func(*misp.Event, error) bool) {
@@ -321,35 +326,71 @@ func (db *DB) SearchEvents(ctx context.Context, f store.EventFilter) iter.Seq2[*
 			yield(nil, err)
 			return
 		}
-		q := eventQuery(f)
-		text := "SELECT " + eventCols + ", " + eventTagsSQL + " FROM events e\nWHERE " + q.clause() + "\nORDER BY e.id" +
-			q.page(f.Limit, f.Page)
-		rows, err := r.QueryContext(ctx, text, q.args...)
-		if err != nil {
-			yield(nil, fmt.Errorf("search events: %w", err))
-			return
-		}
-		defer rows.Close()
 		cond := f.Conditions
 		opts := loadOpts{cond: &cond, deleted: f.Deleted, metadata: f.Metadata}
-		for rows.Next() {
-			var tags sql.NullString
-			e, err := scanEvent(rows, &tags)
-			if err == nil {
-				err = db.fillEvent(ctx, r, e, tags, opts)
+		var (
+			after     int64 = -1 << 63
+			offset          = 0
+			remaining       = f.Limit // 0: no cap
+		)
+		if f.Limit > 0 {
+			offset = f.Limit * (max(f.Page, 1) - 1)
+		}
+		for {
+			n := eventChunk
+			if f.Limit > 0 {
+				n = min(n, remaining)
 			}
+			q := eventQuery(f)
+			q.add("e.id > " + q.arg(after))
+			text := "SELECT e.id FROM events e\nWHERE " + q.clause() + "\nORDER BY e.id LIMIT " + q.arg(int64(n)) +
+				" OFFSET " + q.arg(int64(offset))
+			ids, err := readIDs(ctx, r, text, q.args...)
 			if err != nil {
 				yield(nil, fmt.Errorf("search events: %w", err))
 				return
 			}
-			if !yield(e, nil) {
+			for _, id := range ids {
+				e, err := db.loadEvent(ctx, "e.id = ?", id, opts)
+				if errors.Is(err, store.ErrNotFound) {
+					continue // deleted since the ids were read
+				}
+				if err != nil {
+					yield(nil, fmt.Errorf("search events: %w", err))
+					return
+				}
+				if !yield(e, nil) {
+					return
+				}
+			}
+			if len(ids) < n {
 				return
 			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(nil, fmt.Errorf("search events: %w", err))
+			after, offset = ids[len(ids)-1], 0
+			if f.Limit > 0 {
+				if remaining -= len(ids); remaining <= 0 {
+					return
+				}
+			}
 		}
 	}
+}
+
+func readIDs(ctx context.Context, r *sql.DB, text string, args ...any) ([]int64, error) {
+	rows, err := r.QueryContext(ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // CountEvents counts the events f selects, ignoring paging.
