@@ -58,9 +58,16 @@ func DSN(tb testing.TB) string {
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := admin(ctx, server, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			tb.Errorf("drop test database: %v", err)
+		// An autovacuum worker may be busy on the database, and a role that is not a superuser may not end
+		// it: such a drop fails, and is tried again once the worker is done.
+		var err error
+		for range 20 {
+			if err = admin(ctx, server, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err == nil {
+				return
+			}
+			time.Sleep(250 * time.Millisecond)
 		}
+		tb.Errorf("drop test database: %v", err)
 	})
 	return dsn
 }

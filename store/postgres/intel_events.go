@@ -1,0 +1,1080 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"strings"
+	"time"
+
+	"github.com/hunchsec/hunch/intel/acl"
+	"github.com/hunchsec/hunch/misp"
+	"github.com/hunchsec/hunch/store"
+)
+
+// ---- value conversions between misp types and columns ----
+
+func distArg(d misp.Distribution) any {
+	if l := d.Level(); l >= 0 {
+		return int64(l)
+	}
+	return nil
+}
+
+func distOf(n sql.NullInt64) misp.Distribution {
+	if !n.Valid {
+		return misp.DistributionUnset
+	}
+	d, _ := misp.DistributionOf(int(n.Int64))
+	return d
+}
+
+func microArg(m misp.MicroTime) any {
+	if m.IsZero() {
+		return nil
+	}
+	return m.UnixMicro()
+}
+
+func microOf(n sql.NullInt64) misp.MicroTime {
+	if !n.Valid {
+		return misp.MicroTime{}
+	}
+	return misp.MicroTime{Time: time.UnixMicro(n.Int64).UTC()}
+}
+
+func optBoolArg(o misp.OptBool) any {
+	if !o.IsSet() {
+		return nil
+	}
+	return b2i(o.Bool())
+}
+
+func optBoolOf(n sql.NullInt64) misp.OptBool {
+	if !n.Valid {
+		return misp.BoolUnset
+	}
+	return misp.OptBoolOf(n.Int64 != 0)
+}
+
+func jsonArg[T any](v []T) (any, error) {
+	if len(v) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// composite reports whether values of type typ are stored split into value1 and value2.
+func composite(typ string) bool { return strings.Contains(typ, "|") || typ == "malware-sample" }
+
+// splitValue splits a composite value at its first '|', as MISP stores it.
+func splitValue(typ, value string) (string, string) {
+	if composite(typ) {
+		if v1, v2, ok := strings.Cut(value, "|"); ok {
+			return v1, v2
+		}
+	}
+	return value, ""
+}
+
+// joinValue is the inverse of splitValue; a composite value stored without a second part loads without '|'.
+func joinValue(v1, v2 string) string {
+	if v2 == "" {
+		return v1
+	}
+	return v1 + "|" + v2
+}
+
+func now() misp.Timestamp { return misp.TimestampOf(time.Now()) }
+
+func stamp(t *misp.Timestamp) {
+	if *t == 0 {
+		*t = now()
+	}
+}
+
+// ---- tags ----
+
+// ensureTag returns the id of the tag named t.Name, creating it with t's fields when missing; cache remembers
+// names already resolved in this transaction.
+func ensureTag(ctx context.Context, tx pgx.Tx, t *misp.Tag, cache map[string]int64) (int64, error) {
+	if id, ok := cache[t.Name]; ok {
+		return id, nil
+	}
+	if t.Name == "" {
+		return 0, errors.New("tag with an empty name")
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT id FROM tags WHERE name = $1`, t.Name).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		id, err = insertTag(ctx, tx, t)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("tag %q: %w", t.Name, err)
+	}
+	if cache != nil {
+		cache[t.Name] = id
+	}
+	return id, nil
+}
+
+func numArg(n *misp.FlexInt) any {
+	if n == nil {
+		return nil
+	}
+	return int64(*n)
+}
+
+func insertTag(ctx context.Context, tx pgx.Tx, t *misp.Tag) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO tags (name, colour, exportable, org_id, user_id, hide_tag,
+numerical_value, is_galaxy, is_custom_galaxy, local_only) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		t.Name, t.Colour, b2i(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), b2i(bool(t.HideTag)),
+		numArg(t.NumericalValue), b2i(bool(t.IsGalaxy)), b2i(bool(t.IsCustomGalaxy)), b2i(bool(t.LocalOnly))).Scan(&id)
+	return id, constraintErr(err)
+}
+
+// tagJSON is a SQL expression building the JSON of a tag row t joined to its attachment row j, decoded by
+// decodeTags.
+const tagJSON = `json_build_object('id', t.id, 'name', t.name, 'colour', t.colour, 'exportable', t.exportable,
+'org_id', t.org_id, 'user_id', t.user_id, 'hide_tag', t.hide_tag, 'numerical_value', t.numerical_value,
+'is_galaxy', t.is_galaxy, 'is_custom_galaxy', t.is_custom_galaxy, 'local_only', t.local_only, 'local', j.local,
+'relationship_type', j.relationship_type)`
+
+// attrTagsSQL and eventTagsSQL are correlated subqueries giving an attribute's and an event's tags as a JSON list.
+const (
+	attrTagsSQL = `(SELECT json_agg(x ORDER BY jid)::text FROM (SELECT ` + tagJSON + ` AS x, j.id AS jid
+FROM attribute_tags j JOIN tags t ON t.id = j.tag_id WHERE j.attribute_id = a.id) AS l)`
+	eventTagsSQL = `(SELECT json_agg(x ORDER BY jid)::text FROM (SELECT ` + tagJSON + ` AS x, j.id AS jid
+FROM event_tags j JOIN tags t ON t.id = j.tag_id WHERE j.event_id = e.id) AS l)`
+)
+
+func decodeTags(s sql.NullString) ([]misp.Tag, error) {
+	if !s.Valid || s.String == "" || s.String == "[]" {
+		return nil, nil
+	}
+	var tags []misp.Tag
+	if err := json.Unmarshal([]byte(s.String), &tags); err != nil {
+		return nil, fmt.Errorf("decode tags: %w", err)
+	}
+	return tags, nil
+}
+
+// ---- inserting an event aggregate ----
+
+// saver inserts the elements of one event inside one transaction with prepared statements.
+type saver struct {
+	ctx     context.Context
+	tx      pgx.Tx
+	eventID int64
+	tags    map[string]int64
+	// checkDups applies the duplicate rule of single-attribute writes.
+	checkDups bool
+	// uuids maps the uuids of this event's objects and attributes to their ids and referenced types, for
+	// references.
+	uuids map[string]ref
+}
+
+type ref struct {
+	id  int64
+	typ misp.ReferencedType
+}
+
+const insertAttrSQL = `INSERT INTO attributes (uuid, event_id, object_id, object_relation, category, type,
+value1, value2, to_ids, timestamp, distribution, sharing_group_id, comment, deleted, disable_correlation,
+first_seen, last_seen, data, galaxies) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`
+
+func newSaver(ctx context.Context, tx pgx.Tx, eventID int64, checkDups bool) *saver {
+	return &saver{ctx: ctx, tx: tx, eventID: eventID, tags: map[string]int64{}, uuids: map[string]ref{}, checkDups: checkDups}
+}
+
+const insertAttrTagSQL = `INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type)
+VALUES ($1, $2, $3, $4, $5) ON CONFLICT (attribute_id, tag_id) DO UPDATE SET local = excluded.local,
+relationship_type = excluded.relationship_type`
+
+// checkDuplicate refuses a live attribute outside objects that repeats one already in the event.
+func (s *saver) checkDuplicate(a *misp.Attribute, objectID int64) error {
+	if !s.checkDups || objectID != 0 || bool(a.Deleted) {
+		return nil
+	}
+	v1, v2 := splitValue(a.Type, a.Value)
+	var one int
+	err := s.tx.QueryRow(s.ctx, `SELECT 1 FROM attributes WHERE event_id = $1 AND object_id = 0 AND deleted = 0
+AND type = $2 AND category = $3 AND value1 = $4 AND value2 = $5 AND uuid <> $6 LIMIT 1`,
+		s.eventID, a.Type, a.Category, v1, v2, a.UUID).Scan(&one)
+	switch {
+	case err == nil:
+		return &store.DuplicateAttributeError{EventID: s.eventID, Type: a.Type, Category: a.Category, Value: a.Value}
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	}
+	return err
+}
+
+// attribute inserts a (in object objectID, 0 for none) with its tags and sets its ids.
+func (s *saver) attribute(a *misp.Attribute, objectID int64) error {
+	if a.Type == "" {
+		return fmt.Errorf("attribute %s: empty type", a.UUID)
+	}
+	a.UUID = uuidOr(a.UUID)
+	if err := s.checkDuplicate(a, objectID); err != nil {
+		return err
+	}
+	stamp(&a.Timestamp)
+	gal, err := jsonArg(a.Galaxy)
+	if err != nil {
+		return fmt.Errorf("attribute %s: %w", a.UUID, err)
+	}
+	v1, v2 := splitValue(a.Type, a.Value)
+	var id int64
+	err = s.tx.QueryRow(s.ctx, insertAttrSQL, a.UUID, s.eventID, objectID, string(a.ObjectRelation), a.Category, a.Type,
+		v1, v2, optBoolArg(a.ToIDS), int64(a.Timestamp), distArg(a.Distribution), int64(a.SharingGroupID), a.Comment,
+		b2i(bool(a.Deleted)), b2i(bool(a.DisableCorrelation)), microArg(a.FirstSeen), microArg(a.LastSeen), a.Data,
+		gal).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("attribute %s: %w", a.UUID, constraintErr(err))
+	}
+	a.ID, a.EventID, a.ObjectID = misp.FlexInt(id), misp.FlexInt(s.eventID), misp.FlexInt(objectID)
+	s.uuids[a.UUID] = ref{id, misp.ReferencedAttribute}
+	return s.attributeTags(id, a.Tag)
+}
+
+func (s *saver) attributeTags(attrID int64, tags []misp.Tag) error {
+	for i := range tags {
+		t := &tags[i]
+		tid, err := ensureTag(s.ctx, s.tx, t, s.tags)
+		if err != nil {
+			return err
+		}
+		t.ID = misp.FlexInt(tid)
+		if _, err := s.tx.Exec(s.ctx, insertAttrTagSQL, attrID, s.eventID, tid, b2i(bool(t.Local)),
+			string(t.RelationshipType)); err != nil {
+			return fmt.Errorf("tag %q on attribute %d: %w", t.Name, attrID, constraintErr(err))
+		}
+	}
+	return nil
+}
+
+func (s *saver) eventTags(tags []misp.Tag) error {
+	for i := range tags {
+		t := &tags[i]
+		tid, err := ensureTag(s.ctx, s.tx, t, s.tags)
+		if err != nil {
+			return err
+		}
+		t.ID = misp.FlexInt(tid)
+		if err := attachEventTag(s.ctx, s.tx, s.eventID, tid, bool(t.Local), string(t.RelationshipType)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func attachEventTag(ctx context.Context, tx pgx.Tx, eventID, tagID int64, local bool, rel string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO event_tags (event_id, tag_id, local, relationship_type) VALUES ($1, $2, $3, $4)
+ON CONFLICT (event_id, tag_id) DO UPDATE SET local = excluded.local, relationship_type = excluded.relationship_type`,
+		eventID, tagID, b2i(local), rel)
+	if err != nil {
+		return fmt.Errorf("tag %d on event %d: %w", tagID, eventID, constraintErr(err))
+	}
+	return nil
+}
+
+// object inserts o (without its references) and its attributes.
+func (s *saver) object(o *misp.Object) error {
+	o.UUID = uuidOr(o.UUID)
+	stamp(&o.Timestamp)
+	var id int64
+	err := s.tx.QueryRow(s.ctx, `INSERT INTO objects (uuid, event_id, name, meta_category, description,
+template_uuid, template_version, timestamp, distribution, sharing_group_id, comment, deleted, first_seen, last_seen)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		o.UUID, s.eventID, o.Name, o.MetaCategory, o.Description, o.TemplateUUID, int64(o.TemplateVersion),
+		int64(o.Timestamp), distArg(o.Distribution), int64(o.SharingGroupID), o.Comment, b2i(bool(o.Deleted)),
+		microArg(o.FirstSeen), microArg(o.LastSeen)).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("object %s: %w", o.UUID, constraintErr(err))
+	}
+	o.ID, o.EventID = misp.FlexInt(id), misp.FlexInt(s.eventID)
+	s.uuids[o.UUID] = ref{id, misp.ReferencedObject}
+	for i := range o.Attribute {
+		if err := s.attribute(&o.Attribute[i], id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reference inserts r of object objectID, resolving its target among this event's elements or in the store.
+func (s *saver) reference(r *misp.ObjectReference, objectID int64, objectUUID string) error {
+	r.UUID = uuidOr(r.UUID)
+	stamp(&r.Timestamp)
+	r.ReferencedUUID = strings.ToLower(r.ReferencedUUID)
+	if t, ok := s.uuids[r.ReferencedUUID]; ok {
+		r.ReferencedID, r.ReferencedType = misp.FlexInt(t.id), t.typ
+	} else if t, ok, err := lookupElement(s.ctx, s.tx, r.ReferencedUUID); err != nil {
+		return err
+	} else if ok {
+		r.ReferencedID, r.ReferencedType = misp.FlexInt(t.id), t.typ
+	}
+	var id int64
+	err := s.tx.QueryRow(s.ctx, `INSERT INTO object_references (uuid, timestamp, object_id, event_id,
+source_uuid, referenced_uuid, referenced_id, referenced_type, relationship_type, comment, deleted)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		r.UUID, int64(r.Timestamp), objectID, s.eventID, r.SourceUUID, r.ReferencedUUID, int64(r.ReferencedID),
+		int64(r.ReferencedType), r.RelationshipType, r.Comment, b2i(bool(r.Deleted))).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("object reference %s: %w", r.UUID, constraintErr(err))
+	}
+	r.ID, r.ObjectID, r.EventID = misp.FlexInt(id), misp.FlexInt(objectID), misp.FlexInt(s.eventID)
+	if r.ObjectUUID == "" {
+		r.ObjectUUID = objectUUID
+	}
+	return nil
+}
+
+// lookupElement finds an object or attribute by uuid anywhere in the store.
+func lookupElement(ctx context.Context, tx pgx.Tx, uuid string) (ref, bool, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT id FROM objects WHERE uuid = $1`, uuid).Scan(&id)
+	if err == nil {
+		return ref{id, misp.ReferencedObject}, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return ref{}, false, err
+	}
+	err = tx.QueryRow(ctx, `SELECT id FROM attributes WHERE uuid = $1`, uuid).Scan(&id)
+	if err == nil {
+		return ref{id, misp.ReferencedAttribute}, true, nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ref{}, false, nil
+	}
+	return ref{}, false, err
+}
+
+func (s *saver) report(r *misp.EventReport) error {
+	r.UUID = uuidOr(r.UUID)
+	stamp(&r.Timestamp)
+	var id int64
+	err := s.tx.QueryRow(s.ctx, `INSERT INTO event_reports (uuid, event_id, name, content, distribution,
+sharing_group_id, timestamp, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		r.UUID, s.eventID, r.Name, r.Content, distArg(r.Distribution), int64(r.SharingGroupID), int64(r.Timestamp),
+		b2i(bool(r.Deleted))).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("event report %s: %w", r.UUID, constraintErr(err))
+	}
+	r.ID, r.EventID = misp.FlexInt(id), misp.FlexInt(s.eventID)
+	return nil
+}
+
+// resolveOrg returns id when set, else the id of the organisation o names by uuid or name, created when missing.
+func resolveOrg(ctx context.Context, tx pgx.Tx, id misp.FlexInt, o *misp.Organisation) (int64, error) {
+	if id != 0 || o == nil {
+		return int64(id), nil
+	}
+	var found int64
+	err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE (uuid = lower($1) AND $2 <> '') OR name = $3 ORDER BY (uuid = lower($4)) DESC LIMIT 1`,
+		o.UUID, o.UUID, o.Name, o.UUID).Scan(&found)
+	if err == nil {
+		return found, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return 0, err
+	}
+	c := *o
+	c.ID = 0
+	if err := createOrg(ctx, tx, &c); err != nil {
+		return 0, err
+	}
+	return int64(c.ID), nil
+}
+
+func liveAttributes(e *misp.Event) int64 {
+	var n int64
+	for i := range e.Attribute {
+		if !e.Attribute[i].Deleted {
+			n++
+		}
+	}
+	for i := range e.Object {
+		for j := range e.Object[i].Attribute {
+			if !e.Object[i].Attribute[j].Deleted {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+const eventCols = `e.id, e.uuid, e.org_id, e.orgc_id, e.user_id, e.date, e.threat_level_id, e.info, e.published,
+e.attribute_count, e.analysis, e.timestamp, e.distribution, e.sharing_group_id, e.proposal_email_lock, e.locked,
+e.publish_timestamp, e.sighting_timestamp, e.disable_correlation, e.extends_uuid, e.protected,
+e.event_creator_email, e.galaxies`
+
+// eventArgs are the values of the event columns after id, in eventCols' order.
+func eventArgs(e *misp.Event, org, orgc int64) ([]any, error) {
+	gal, err := jsonArg(e.Galaxy)
+	if err != nil {
+		return nil, err
+	}
+	return []any{strings.ToLower(e.UUID), org, orgc, int64(e.UserID), e.Date.String(), int64(e.ThreatLevel), e.Info,
+		b2i(bool(e.Published)), int64(e.AttributeCount), int64(e.Analysis), int64(e.Timestamp), distArg(e.Distribution),
+		int64(e.SharingGroupID), b2i(bool(e.ProposalEmailLock)), b2i(bool(e.Locked)), int64(e.PublishTimestamp),
+		int64(e.SightingTimestamp), b2i(bool(e.DisableCorrelation)), e.ExtendsUUID, b2i(bool(e.Protected)),
+		e.EventCreatorEmail, gal}, nil
+}
+
+// SaveEvent stores a new event with its whole aggregate in one transaction.
+func (db *DB) SaveEvent(ctx context.Context, e *misp.Event) error {
+	if err := db.write(ctx, func(tx pgx.Tx) error { return saveEvent(ctx, tx, e) }); err != nil {
+		return fmt.Errorf("save event %s: %w", e.UUID, err)
+	}
+	return nil
+}
+
+func saveEvent(ctx context.Context, tx pgx.Tx, e *misp.Event) error {
+	org, err := resolveOrg(ctx, tx, e.OrgID, e.Org)
+	if err != nil {
+		return err
+	}
+	orgc, err := resolveOrg(ctx, tx, e.OrgcID, e.Orgc)
+	if err != nil {
+		return err
+	}
+	if orgc == 0 {
+		orgc = org
+	}
+	e.UUID = uuidOr(e.UUID)
+	stamp(&e.Timestamp)
+	e.AttributeCount = misp.FlexInt(liveAttributes(e))
+	args, err := eventArgs(e, org, orgc)
+	if err != nil {
+		return err
+	}
+	var id int64
+	err = tx.QueryRow(ctx, `INSERT INTO events (`+strings.ReplaceAll(eventCols[len("e.id, "):], "e.", "")+`)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`, args...).Scan(&id)
+	if err != nil {
+		return constraintErr(err)
+	}
+	e.ID, e.OrgID, e.OrgcID = misp.FlexInt(id), misp.FlexInt(org), misp.FlexInt(orgc)
+	s := newSaver(ctx, tx, id, false)
+	if err := s.eventTags(e.Tag); err != nil {
+		return err
+	}
+	return s.copyElements(e)
+}
+
+// ---- loading ----
+
+type scanner interface{ Scan(...any) error }
+
+func scanEvent(sc scanner, extra ...any) (*misp.Event, error) {
+	var (
+		e                                           misp.Event
+		id, org, orgc, user, tl, pub, count, an, ts int64
+		sg, pel, locked, pts, sts, dc, prot         int64
+		date                                        string
+		dist                                        sql.NullInt64
+		gal                                         sql.NullString
+	)
+	dst := []any{&id, &e.UUID, &org, &orgc, &user, &date, &tl, &e.Info, &pub, &count, &an, &ts, &dist, &sg, &pel,
+		&locked, &pts, &sts, &dc, &e.ExtendsUUID, &prot, &e.EventCreatorEmail, &gal}
+	if err := sc.Scan(append(dst, extra...)...); err != nil {
+		return nil, err
+	}
+	e.ID, e.OrgID, e.OrgcID, e.UserID = misp.FlexInt(id), misp.FlexInt(org), misp.FlexInt(orgc), misp.FlexInt(user)
+	if date != "" {
+		d, err := misp.ParseDate(date)
+		if err != nil {
+			return nil, fmt.Errorf("event %d: %w", id, err)
+		}
+		e.Date = d
+	}
+	e.ThreatLevel, e.Published, e.AttributeCount = misp.ThreatLevel(tl), pub != 0, misp.FlexInt(count)
+	e.Analysis, e.Timestamp, e.Distribution = misp.Analysis(an), misp.Timestamp(ts), distOf(dist)
+	e.SharingGroupID, e.ProposalEmailLock, e.Locked = misp.FlexInt(sg), pel != 0, locked != 0
+	e.PublishTimestamp, e.SightingTimestamp = misp.Timestamp(pts), misp.Timestamp(sts)
+	e.DisableCorrelation, e.Protected = dc != 0, prot != 0
+	if gal.Valid {
+		if err := json.Unmarshal([]byte(gal.String), &e.Galaxy); err != nil {
+			return nil, fmt.Errorf("event %d galaxies: %w", id, err)
+		}
+	}
+	return &e, nil
+}
+
+const attrCols = `a.id, a.uuid, a.event_id, a.object_id, a.object_relation, a.category, a.type, a.value1, a.value2,
+a.to_ids, a.timestamp, a.distribution, a.sharing_group_id, a.comment, a.deleted, a.disable_correlation, a.first_seen,
+a.last_seen, a.data, a.galaxies`
+
+func scanAttribute(sc scanner, extra ...any) (*misp.Attribute, error) {
+	var (
+		a                            misp.Attribute
+		id, ev, obj, ts, sg, del, dc int64
+		rel, v1, v2                  string
+		toIDS, dist, fs, ls          sql.NullInt64
+		gal                          sql.NullString
+	)
+	dst := []any{&id, &a.UUID, &ev, &obj, &rel, &a.Category, &a.Type, &v1, &v2, &toIDS, &ts, &dist, &sg, &a.Comment,
+		&del, &dc, &fs, &ls, &a.Data, &gal}
+	if err := sc.Scan(append(dst, extra...)...); err != nil {
+		return nil, err
+	}
+	a.ID, a.EventID, a.ObjectID, a.ObjectRelation = misp.FlexInt(id), misp.FlexInt(ev), misp.FlexInt(obj), misp.NullString(rel)
+	a.Value, a.ToIDS, a.Timestamp, a.Distribution = joinValue(v1, v2), optBoolOf(toIDS), misp.Timestamp(ts), distOf(dist)
+	a.SharingGroupID, a.Deleted, a.DisableCorrelation = misp.FlexInt(sg), del != 0, dc != 0
+	a.FirstSeen, a.LastSeen = microOf(fs), microOf(ls)
+	if gal.Valid {
+		if err := json.Unmarshal([]byte(gal.String), &a.Galaxy); err != nil {
+			return nil, fmt.Errorf("attribute %d galaxies: %w", id, err)
+		}
+	}
+	return &a, nil
+}
+
+const objectCols = `o.id, o.uuid, o.event_id, o.name, o.meta_category, o.description, o.template_uuid,
+o.template_version, o.timestamp, o.distribution, o.sharing_group_id, o.comment, o.deleted, o.first_seen, o.last_seen`
+
+func scanObject(sc scanner) (*misp.Object, error) {
+	var (
+		o                       misp.Object
+		id, ev, tv, ts, sg, del int64
+		dist, fs, ls            sql.NullInt64
+	)
+	if err := sc.Scan(&id, &o.UUID, &ev, &o.Name, &o.MetaCategory, &o.Description, &o.TemplateUUID, &tv, &ts, &dist,
+		&sg, &o.Comment, &del, &fs, &ls); err != nil {
+		return nil, err
+	}
+	o.ID, o.EventID, o.TemplateVersion, o.Timestamp = misp.FlexInt(id), misp.FlexInt(ev), misp.FlexInt(tv), misp.Timestamp(ts)
+	o.Distribution, o.SharingGroupID, o.Deleted = distOf(dist), misp.FlexInt(sg), del != 0
+	o.FirstSeen, o.LastSeen = microOf(fs), microOf(ls)
+	return &o, nil
+}
+
+// refSQL selects references with their source object's uuid and a summary of their target.
+const refSQL = `SELECT r.id, r.uuid, r.timestamp, r.object_id, src.uuid, r.referenced_uuid, r.referenced_id,
+r.referenced_type, r.relationship_type, r.comment, r.deleted, r.event_id, r.source_uuid,
+t.name, t.meta_category, t.uuid, t.distribution, t.sharing_group_id,
+ta.uuid, ta.value1, ta.value2, ta.type, ta.category, ta.to_ids, ta.distribution, ta.sharing_group_id
+FROM object_references r JOIN objects src ON src.id = r.object_id
+LEFT JOIN objects t ON r.referenced_type = 1 AND t.uuid = r.referenced_uuid
+LEFT JOIN attributes ta ON r.referenced_type = 0 AND ta.uuid = r.referenced_uuid `
+
+func scanReference(sc scanner) (*misp.ObjectReference, error) {
+	var (
+		r                                misp.ObjectReference
+		id, ts, obj, rid, rtype, del, ev int64
+		tName, tMeta, tUUID              sql.NullString
+		tDist, tSG                       sql.NullInt64
+		aUUID, aV1, aV2, aType, aCat     sql.NullString
+		aToIDS, aDist, aSG               sql.NullInt64
+	)
+	if err := sc.Scan(&id, &r.UUID, &ts, &obj, &r.ObjectUUID, &r.ReferencedUUID, &rid, &rtype, &r.RelationshipType,
+		&r.Comment, &del, &ev, &r.SourceUUID, &tName, &tMeta, &tUUID, &tDist, &tSG,
+		&aUUID, &aV1, &aV2, &aType, &aCat, &aToIDS, &aDist, &aSG); err != nil {
+		return nil, err
+	}
+	r.ID, r.Timestamp, r.ObjectID, r.ReferencedID = misp.FlexInt(id), misp.Timestamp(ts), misp.FlexInt(obj), misp.FlexInt(rid)
+	r.ReferencedType, r.Deleted, r.EventID = misp.ReferencedType(rtype), del != 0, misp.FlexInt(ev)
+	if tUUID.Valid {
+		r.Object = &misp.ReferencedObjectInfo{Name: tName.String, MetaCategory: tMeta.String, UUID: tUUID.String,
+			Distribution: distOf(tDist), SharingGroupID: misp.FlexInt(tSG.Int64)}
+	}
+	if aUUID.Valid {
+		r.Attribute = &misp.ReferencedAttributeInfo{UUID: aUUID.String, Value: joinValue(aV1.String, aV2.String),
+			Type: aType.String, Category: aCat.String, ToIDS: optBoolOf(aToIDS), Distribution: distOf(aDist),
+			SharingGroupID: misp.FlexInt(aSG.Int64)}
+	}
+	return &r, nil
+}
+
+// aclEvent is what acl needs to know of e.
+func aclEvent(e *misp.Event) acl.Event {
+	return acl.Event{ID: int64(e.ID), OrgID: int64(e.OrgID), OrgcID: int64(e.OrgcID), UserID: int64(e.UserID),
+		Distribution: acl.Distribution(e.Distribution.Level()), SharingGroupID: int64(e.SharingGroupID),
+		Published: bool(e.Published), Locked: bool(e.Locked)}
+}
+
+func aclElement(kind acl.ElementKind, d misp.Distribution, sg misp.FlexInt) acl.Element {
+	return acl.Element{Kind: kind, Distribution: acl.Distribution(d.Level()), SharingGroupID: int64(sg)}
+}
+
+// loadOpts narrows what loadEvent returns: the elements cond lets a reader see, and deleted ones per deleted.
+type loadOpts struct {
+	cond     *acl.Conditions
+	deleted  store.DeletedFilter
+	metadata bool
+}
+
+func (o loadOpts) keepDeleted(del bool) bool {
+	switch o.deleted {
+	case store.DeletedOnly:
+		return del
+	case store.LiveAndDeleted:
+		return true
+	}
+	return !del
+}
+
+// loadEvent reads the event selected by where with its aggregate.
+func (db *DB) loadEvent(ctx context.Context, where string, key any, opts loadOpts) (*misp.Event, error) {
+	r, err := db.reader()
+	if err != nil {
+		return nil, err
+	}
+	var tagsJSON sql.NullString
+	e, err := scanEvent(r.QueryRow(ctx, `SELECT `+eventCols+`, `+eventTagsSQL+` FROM events e WHERE `+where, key),
+		&tagsJSON)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("event", key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read event %v: %w", key, err)
+	}
+	if err := db.fillEvent(ctx, r, e, tagsJSON, opts); err != nil {
+		return nil, fmt.Errorf("read event %v: %w", key, err)
+	}
+	return e, nil
+}
+
+// fillEvent reads e's organisations, sharing group, tags and (unless opts.metadata) elements.
+func (db *DB) fillEvent(ctx context.Context, r *pgxpool.Pool, e *misp.Event, tagsJSON sql.NullString, opts loadOpts) error {
+	var err error
+	if e.Tag, err = decodeTags(tagsJSON); err != nil {
+		return err
+	}
+	if e.Org, err = db.Org(ctx, int64(e.OrgID)); err != nil {
+		return err
+	}
+	if e.Orgc, err = db.Org(ctx, int64(e.OrgcID)); err != nil {
+		return err
+	}
+	if e.SharingGroupID != 0 {
+		if sg, err := db.SharingGroup(ctx, int64(e.SharingGroupID)); err == nil {
+			e.SharingGroup = sg
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	if opts.metadata {
+		return nil
+	}
+	ev := aclEvent(e)
+	readable := func(kind acl.ElementKind, d misp.Distribution, sg misp.FlexInt, parents ...acl.Element) bool {
+		return opts.cond == nil || opts.cond.MatchElement(ev, aclElement(kind, d, sg), parents...)
+	}
+
+	// Objects first, so that their attributes can be placed.
+	rows, err := r.Query(ctx, `SELECT `+objectCols+` FROM objects o WHERE o.event_id = $1 ORDER BY o.id`, int64(e.ID))
+	if err != nil {
+		return err
+	}
+	objIndex := map[int64]int{}
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		if !opts.keepDeleted(bool(o.Deleted)) || !readable(acl.KindObject, o.Distribution, o.SharingGroupID) {
+			continue
+		}
+		objIndex[int64(o.ID)] = len(e.Object)
+		e.Object = append(e.Object, *o)
+	}
+	if err := closeRows(rows); err != nil {
+		return err
+	}
+
+	rows, err = r.Query(ctx, `SELECT `+attrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.event_id = $1
+ORDER BY a.id`, int64(e.ID))
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var tags sql.NullString
+		a, err := scanAttribute(rows, &tags)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		if a.Tag, err = decodeTags(tags); err != nil {
+			rows.Close()
+			return err
+		}
+		if !opts.keepDeleted(bool(a.Deleted)) {
+			continue
+		}
+		if a.ObjectID == 0 {
+			if readable(acl.KindAttribute, a.Distribution, a.SharingGroupID) {
+				e.Attribute = append(e.Attribute, *a)
+			}
+			continue
+		}
+		i, ok := objIndex[int64(a.ObjectID)]
+		if !ok {
+			continue // its object is deleted or unreadable
+		}
+		o := &e.Object[i]
+		if readable(acl.KindAttribute, a.Distribution, a.SharingGroupID, aclElement(acl.KindObject, o.Distribution, o.SharingGroupID)) {
+			o.Attribute = append(o.Attribute, *a)
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		return err
+	}
+
+	rows, err = r.Query(ctx, refSQL+`WHERE r.event_id = $1 ORDER BY r.id`, int64(e.ID))
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		ref, err := scanReference(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		if i, ok := objIndex[int64(ref.ObjectID)]; ok && opts.keepDeleted(bool(ref.Deleted)) {
+			e.Object[i].ObjectReference = append(e.Object[i].ObjectReference, *ref)
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		return err
+	}
+
+	rows, err = r.Query(ctx, `SELECT id, uuid, event_id, name, content, distribution, sharing_group_id,
+timestamp, deleted FROM event_reports WHERE event_id = $1 ORDER BY id`, int64(e.ID))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			rep               misp.EventReport
+			id, ev, sg, ts, d int64
+			dist              sql.NullInt64
+		)
+		if err := rows.Scan(&id, &rep.UUID, &ev, &rep.Name, &rep.Content, &dist, &sg, &ts, &d); err != nil {
+			return err
+		}
+		rep.ID, rep.EventID, rep.Distribution, rep.SharingGroupID = misp.FlexInt(id), misp.FlexInt(ev), distOf(dist), misp.FlexInt(sg)
+		rep.Timestamp, rep.Deleted = misp.Timestamp(ts), d != 0
+		if opts.keepDeleted(bool(rep.Deleted)) && readable(acl.KindEventReport, rep.Distribution, rep.SharingGroupID) {
+			e.EventReport = append(e.EventReport, rep)
+		}
+	}
+	return rows.Err()
+}
+
+// Event returns event id with its whole aggregate.
+func (db *DB) Event(ctx context.Context, id int64) (*misp.Event, error) {
+	return db.loadEvent(ctx, "e.id = $1", id, loadOpts{deleted: store.LiveAndDeleted})
+}
+
+// EventByUUID returns the event with uuid with its whole aggregate.
+func (db *DB) EventByUUID(ctx context.Context, uuid string) (*misp.Event, error) {
+	return db.loadEvent(ctx, "e.uuid = lower($1)", uuid, loadOpts{deleted: store.LiveAndDeleted})
+}
+
+// ---- editing ----
+
+// UpdateEvent applies an edit of an existing event under the timestamp rule.
+func (db *DB) UpdateEvent(ctx context.Context, e *misp.Event) error {
+	err := db.write(ctx, func(tx pgx.Tx) error { return updateEvent(ctx, tx, e) })
+	if err != nil {
+		return fmt.Errorf("update event %s: %w", e.UUID, err)
+	}
+	return nil
+}
+
+func updateEvent(ctx context.Context, tx pgx.Tx, e *misp.Event) error {
+	var (
+		id, org, orgc, ts int64
+		where             = "id = $1"
+		key               any
+	)
+	key = int64(e.ID)
+	if e.ID == 0 {
+		where, key = "uuid = lower($1)", e.UUID
+	}
+	err := tx.QueryRow(ctx, `SELECT id, org_id, orgc_id, timestamp FROM events WHERE `+where, key).
+		Scan(&id, &org, &orgc, &ts)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound("event", key)
+	}
+	if err != nil {
+		return err
+	}
+	if !misp.IsNewer(e.Timestamp, misp.Timestamp(ts)) {
+		return &store.NotNewerError{What: "Event", Incoming: e.Timestamp, Stored: misp.Timestamp(ts)}
+	}
+	stamp(&e.Timestamp)
+	if e.OrgID != 0 {
+		org = int64(e.OrgID)
+	}
+	if e.OrgcID != 0 {
+		orgc = int64(e.OrgcID)
+	}
+	var storedUUID string
+	if err := tx.QueryRow(ctx, `SELECT uuid FROM events WHERE id = $1`, id).Scan(&storedUUID); err != nil {
+		return err
+	}
+	e.ID, e.UUID, e.OrgID, e.OrgcID = misp.FlexInt(id), storedUUID, misp.FlexInt(org), misp.FlexInt(orgc)
+	args, err := eventArgs(e, org, orgc)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE events SET uuid = $1, org_id = $2, orgc_id = $3, user_id = $4, date = $5,
+threat_level_id = $6, info = $7, published = $8, attribute_count = $9, analysis = $10, timestamp = $11, distribution = $12,
+sharing_group_id = $13, proposal_email_lock = $14, locked = $15, publish_timestamp = $16, sighting_timestamp = $17,
+disable_correlation = $18, extends_uuid = $19, protected = $20, event_creator_email = $21, galaxies = $22 WHERE id = $23`,
+		append(args, id)...)
+	if err != nil {
+		return constraintErr(err)
+	}
+	s := newSaver(ctx, tx, id, false)
+	if e.Tag != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM event_tags WHERE event_id = $1`, id); err != nil {
+			return err
+		}
+		if err := s.eventTags(e.Tag); err != nil {
+			return err
+		}
+	}
+	for i := range e.Attribute {
+		if err := s.upsertAttribute(&e.Attribute[i], 0); err != nil {
+			return err
+		}
+	}
+	for i := range e.Object {
+		if err := s.upsertObject(&e.Object[i]); err != nil {
+			return err
+		}
+	}
+	for i := range e.Object {
+		o := &e.Object[i]
+		for j := range o.ObjectReference {
+			if err := s.upsertReference(&o.ObjectReference[j], int64(o.ID), o.UUID); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range e.EventReport {
+		if err := s.upsertReport(&e.EventReport[i]); err != nil {
+			return err
+		}
+	}
+	return recount(ctx, tx, id)
+}
+
+// recount refreshes an event's attribute_count.
+func recount(ctx context.Context, tx pgx.Tx, eventID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE events SET attribute_count =
+(SELECT count(*) FROM attributes WHERE event_id = $1 AND deleted = 0) WHERE id = $2`, eventID, eventID)
+	return err
+}
+
+// existing returns the id, event and timestamp of the row of table with uuid; ok is false when there is none.
+func existing(ctx context.Context, tx pgx.Tx, table, uuid string) (id, event, ts int64, ok bool, err error) {
+	err = tx.QueryRow(ctx, `SELECT id, event_id, timestamp FROM `+table+` WHERE uuid = $1`, uuid).Scan(&id, &event, &ts)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, 0, false, nil
+	}
+	return id, event, ts, err == nil, err
+}
+
+func (s *saver) upsertAttribute(a *misp.Attribute, objectID int64) error {
+	if a.UUID == "" {
+		return s.attribute(a, objectID)
+	}
+	a.UUID = strings.ToLower(a.UUID)
+	id, ev, ts, ok, err := existing(s.ctx, s.tx, "attributes", a.UUID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.attribute(a, objectID)
+	}
+	if ev != s.eventID {
+		return fmt.Errorf("attribute %s belongs to another event: %w", a.UUID, store.ErrConflict)
+	}
+	a.ID, a.EventID, a.ObjectID = misp.FlexInt(id), misp.FlexInt(ev), misp.FlexInt(objectID)
+	s.uuids[a.UUID] = ref{id, misp.ReferencedAttribute}
+	if !misp.IsNewer(a.Timestamp, misp.Timestamp(ts)) {
+		return nil
+	}
+	if err := editAttribute(s.ctx, s.tx, a, objectID, false); err != nil {
+		return err
+	}
+	if a.Tag != nil {
+		if _, err := s.tx.Exec(s.ctx, `DELETE FROM attribute_tags WHERE attribute_id = $1`, id); err != nil {
+			return err
+		}
+		return s.attributeTags(id, a.Tag)
+	}
+	return nil
+}
+
+// editAttribute writes a's fields over the stored attribute a.ID (keeping its event), after the duplicate check
+// when checkDups is set.
+func editAttribute(ctx context.Context, tx pgx.Tx, a *misp.Attribute, objectID int64, checkDups bool) error {
+	s := &saver{ctx: ctx, tx: tx, eventID: int64(a.EventID), checkDups: checkDups}
+	if err := s.checkDuplicate(a, objectID); err != nil {
+		return err
+	}
+	stamp(&a.Timestamp)
+	gal, err := jsonArg(a.Galaxy)
+	if err != nil {
+		return err
+	}
+	v1, v2 := splitValue(a.Type, a.Value)
+	_, err = tx.Exec(ctx, `UPDATE attributes SET object_id = $1, object_relation = $2, category = $3, type = $4,
+value1 = $5, value2 = $6, to_ids = $7, timestamp = $8, distribution = $9, sharing_group_id = $10, comment = $11, deleted = $12,
+disable_correlation = $13, first_seen = $14, last_seen = $15, data = $16, galaxies = $17 WHERE id = $18`,
+		objectID, string(a.ObjectRelation), a.Category, a.Type, v1, v2, optBoolArg(a.ToIDS), int64(a.Timestamp),
+		distArg(a.Distribution), int64(a.SharingGroupID), a.Comment, b2i(bool(a.Deleted)), b2i(bool(a.DisableCorrelation)),
+		microArg(a.FirstSeen), microArg(a.LastSeen), a.Data, gal, int64(a.ID))
+	if err != nil {
+		return fmt.Errorf("attribute %s: %w", a.UUID, constraintErr(err))
+	}
+	return nil
+}
+
+func (s *saver) upsertObject(o *misp.Object) error {
+	if o.UUID == "" {
+		return s.object(o)
+	}
+	o.UUID = strings.ToLower(o.UUID)
+	id, ev, ts, ok, err := existing(s.ctx, s.tx, "objects", o.UUID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.object(o)
+	}
+	if ev != s.eventID {
+		return fmt.Errorf("object %s belongs to another event: %w", o.UUID, store.ErrConflict)
+	}
+	o.ID, o.EventID = misp.FlexInt(id), misp.FlexInt(ev)
+	s.uuids[o.UUID] = ref{id, misp.ReferencedObject}
+	if misp.IsNewer(o.Timestamp, misp.Timestamp(ts)) {
+		stamp(&o.Timestamp)
+		if _, err := s.tx.Exec(s.ctx, `UPDATE objects SET name = $1, meta_category = $2, description = $3,
+template_uuid = $4, template_version = $5, timestamp = $6, distribution = $7, sharing_group_id = $8, comment = $9,
+deleted = $10, first_seen = $11, last_seen = $12 WHERE id = $13`, o.Name, o.MetaCategory, o.Description, o.TemplateUUID,
+			int64(o.TemplateVersion), int64(o.Timestamp), distArg(o.Distribution), int64(o.SharingGroupID), o.Comment,
+			b2i(bool(o.Deleted)), microArg(o.FirstSeen), microArg(o.LastSeen), id); err != nil {
+			return fmt.Errorf("object %s: %w", o.UUID, constraintErr(err))
+		}
+	}
+	for i := range o.Attribute {
+		if err := s.upsertAttribute(&o.Attribute[i], id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *saver) upsertReference(r *misp.ObjectReference, objectID int64, objectUUID string) error {
+	if r.UUID == "" {
+		return s.reference(r, objectID, objectUUID)
+	}
+	r.UUID = strings.ToLower(r.UUID)
+	id, ev, ts, ok, err := existing(s.ctx, s.tx, "object_references", r.UUID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.reference(r, objectID, objectUUID)
+	}
+	if ev != s.eventID {
+		return fmt.Errorf("object reference %s belongs to another event: %w", r.UUID, store.ErrConflict)
+	}
+	r.ID, r.EventID, r.ObjectID = misp.FlexInt(id), misp.FlexInt(ev), misp.FlexInt(objectID)
+	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
+		return nil
+	}
+	stamp(&r.Timestamp)
+	_, err = s.tx.Exec(s.ctx, `UPDATE object_references SET timestamp = $1, relationship_type = $2, comment = $3,
+deleted = $4 WHERE id = $5`, int64(r.Timestamp), r.RelationshipType, r.Comment, b2i(bool(r.Deleted)), id)
+	return constraintErr(err)
+}
+
+func (s *saver) upsertReport(r *misp.EventReport) error {
+	if r.UUID == "" {
+		return s.report(r)
+	}
+	r.UUID = strings.ToLower(r.UUID)
+	id, ev, ts, ok, err := existing(s.ctx, s.tx, "event_reports", r.UUID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.report(r)
+	}
+	if ev != s.eventID {
+		return fmt.Errorf("event report %s belongs to another event: %w", r.UUID, store.ErrConflict)
+	}
+	r.ID, r.EventID = misp.FlexInt(id), misp.FlexInt(ev)
+	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
+		return nil
+	}
+	stamp(&r.Timestamp)
+	_, err = s.tx.Exec(s.ctx, `UPDATE event_reports SET name = $1, content = $2, distribution = $3,
+sharing_group_id = $4, timestamp = $5, deleted = $6 WHERE id = $7`, r.Name, r.Content, distArg(r.Distribution),
+		int64(r.SharingGroupID), int64(r.Timestamp), b2i(bool(r.Deleted)), id)
+	return constraintErr(err)
+}
+
+// DeleteEvent deletes event id and everything in it.
+func (db *DB) DeleteEvent(ctx context.Context, id int64) error {
+	return db.write(ctx, func(tx pgx.Tx) error {
+		// Rows that reference the event without a foreign key go first.
+		for _, q := range []string{
+			`DELETE FROM sightings WHERE event_id = $1`,
+			`DELETE FROM attribute_tags WHERE event_id = $1`,
+			`DELETE FROM object_references WHERE event_id = $1`,
+		} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return fmt.Errorf("delete event %d: %w", id, err)
+			}
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM events WHERE id = $1`, id)
+		if err := affected(tag, err, "event", id); err != nil {
+			return fmt.Errorf("delete event: %w", err)
+		}
+		return nil
+	})
+}
+
+// PublishEvent marks event id published at at.
+func (db *DB) PublishEvent(ctx context.Context, id int64, at time.Time) error {
+	return db.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE events SET published = 1, publish_timestamp = $1 WHERE id = $2`, at.Unix(), id)
+		if err := affected(tag, err, "event", id); err != nil {
+			return fmt.Errorf("publish event: %w", err)
+		}
+		return nil
+	})
+}
+
+// UnpublishEvent clears event id's published flag.
+func (db *DB) UnpublishEvent(ctx context.Context, id int64) error {
+	return db.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE events SET published = 0 WHERE id = $1`, id)
+		if err := affected(tag, err, "event", id); err != nil {
+			return fmt.Errorf("unpublish event: %w", err)
+		}
+		return nil
+	})
+}
