@@ -7,10 +7,11 @@
 // users/view/me and attributes/describeTypes.json. Every other path is answered as MISP answers
 // an unknown controller, 404 "Not Found", after authentication.
 //
-// Where the brief of a check and MISP disagree, this package does what MISP does: a missing,
-// malformed, unknown or expired key is 403 (MISP throws ForbiddenException in AppController,
-// never 401), and "Authorization: Bearer <key>" is not a key (MISP takes the header's value, or
-// each of its comma-separated parts, as the key itself).
+// Two details follow MISP rather than common HTTP practice: a missing, malformed, unknown or
+// expired key is answered 403, not 401 (MISP's AppController throws ForbiddenException), and
+// "Authorization: Bearer <key>" is not a key (MISP takes the header's value, or each of its
+// comma-separated parts, as the key itself). Where MISP takes any method on a path, hunch takes
+// the ones clients use and answers the others 405 with an Allow header.
 package mispapi
 
 import (
