@@ -113,10 +113,14 @@ func ensureTag(ctx context.Context, tx pgx.Tx, t *misp.Tag, cache map[string]int
 	if t.Name == "" {
 		return 0, errors.New("tag with an empty name")
 	}
-	var id int64
-	err := tx.QueryRow(ctx, `SELECT id FROM tags WHERE name = $1`, t.Name).Scan(&id)
+	find := func() (int64, error) {
+		var id int64
+		err := tx.QueryRow(ctx, `SELECT id FROM tags WHERE name = $1`, t.Name).Scan(&id)
+		return id, err
+	}
+	id, err := find()
 	if errors.Is(err, pgx.ErrNoRows) {
-		id, err = insertTag(ctx, tx, t)
+		id, err = createRacing(ctx, tx, func(sp pgx.Tx) (int64, error) { return insertTag(ctx, sp, t) }, find)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("tag %q: %w", t.Name, err)
@@ -381,21 +385,47 @@ func resolveOrg(ctx context.Context, tx pgx.Tx, id misp.FlexInt, o *misp.Organis
 	if id != 0 || o == nil {
 		return int64(id), nil
 	}
-	var found int64
-	err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE (uuid = lower($1) AND $2 <> '') OR name = $3 ORDER BY (uuid = lower($4)) DESC LIMIT 1`,
-		o.UUID, o.UUID, o.Name, o.UUID).Scan(&found)
-	if err == nil {
-		return found, nil
+	find := func() (int64, error) {
+		var found int64
+		err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE (uuid = lower($1) AND $2 <> '') OR name = $3
+ORDER BY (uuid = lower($4)) DESC LIMIT 1`, o.UUID, o.UUID, o.Name, o.UUID).Scan(&found)
+		return found, err
 	}
+	found, err := find()
 	if !errors.Is(err, pgx.ErrNoRows) {
+		return found, err
+	}
+	return createRacing(ctx, tx, func(sp pgx.Tx) (int64, error) {
+		c := *o
+		c.ID = 0
+		err := createOrg(ctx, sp, &c)
+		return int64(c.ID), err
+	}, find)
+}
+
+// createRacing runs create inside a savepoint of tx. Writers run concurrently on PostgreSQL (SQLite has one), so
+// another transaction may have created the same row since find last looked: create then fails on a unique
+// constraint (after waiting for that transaction to commit), the savepoint is rolled back, and find, which now
+// sees the committed row, answers instead.
+func createRacing(ctx context.Context, tx pgx.Tx, create func(sp pgx.Tx) (int64, error), find func() (int64, error)) (int64, error) {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
 		return 0, err
 	}
-	c := *o
-	c.ID = 0
-	if err := createOrg(ctx, tx, &c); err != nil {
+	id, err := create(sp)
+	if err == nil {
+		return id, sp.Commit(ctx)
+	}
+	if rerr := sp.Rollback(ctx); rerr != nil {
+		return 0, errors.Join(err, rerr)
+	}
+	if !errors.Is(err, store.ErrConflict) {
 		return 0, err
 	}
-	return int64(c.ID), nil
+	if id, ferr := find(); ferr == nil {
+		return id, nil
+	}
+	return 0, err
 }
 
 func liveAttributes(e *misp.Event) int64 {

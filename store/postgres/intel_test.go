@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -398,3 +400,46 @@ func TestAdminMatchesSQLite(t *testing.T) {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// TestConcurrentSaves saves events from several goroutines at once, each naming the same organisation and tags,
+// none stored yet: PostgreSQL runs the writers side by side, and each must find the rows another created instead
+// of failing on the unique constraints.
+func TestConcurrentSaves(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, Options{MaxConns: 8})
+	const writers, rounds = 8, 5
+	errs := make(chan error, writers*rounds)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for r := range rounds {
+				e := &misp.Event{Info: "race", Timestamp: 1700000000,
+					Org:  &misp.Organisation{Name: "Race Org", UUID: "99999999-0000-4000-8000-000000000001"},
+					Orgc: &misp.Organisation{Name: "Race Org", UUID: "99999999-0000-4000-8000-000000000001"},
+					Tag:  []misp.Tag{{Name: "tlp:clear"}, {Name: fmt.Sprintf("round:%d", r)}},
+					Attribute: []misp.Attribute{{Type: "domain", Category: "Network activity",
+						Value: fmt.Sprintf("w%d-r%d.example", w, r), Tag: []misp.Tag{{Name: "shared"}}}}}
+				if err := db.SaveEvent(ctx, e); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	orgs, err := db.ListOrgs(ctx)
+	if err != nil || len(orgs) != 1 {
+		t.Errorf("organisations after the race: %d, %v; want 1", len(orgs), err)
+	}
+	tags, err := db.ListTags(ctx)
+	if err != nil || len(tags) != 2+rounds {
+		t.Errorf("tags after the race: %d, %v; want %d", len(tags), err, 2+rounds)
+	}
+	n, err := db.CountEvents(ctx, store.EventFilter{Conditions: acl.Conditions{Unrestricted: true}})
+	if err != nil || n != writers*rounds {
+		t.Errorf("events after the race: %d, %v; want %d", n, err, writers*rounds)
+	}
+}
