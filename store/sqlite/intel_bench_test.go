@@ -3,8 +3,11 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
@@ -70,34 +73,49 @@ func BenchmarkSaveEvent(b *testing.B) {
 	b.ReportMetric(float64(n*per)/b.Elapsed().Seconds(), "attrs/s")
 }
 
-// BenchmarkSearchValue measures an exact attribute value search under a non-admin user's conditions over a
-// store of 200 000 attributes.
+// BenchmarkSearchValue measures an exact attribute value search under a non-admin user's conditions, over stores
+// of 200 000 and 1 000 000 attributes (HUNCH_BENCH_LARGE=1 for the second), and reports the median and 99th
+// percentile latency of single searches besides the mean.
 func BenchmarkSearchValue(b *testing.B) {
-	const events, per = 20, 10000
-	db, org := openBench(b)
-	ctx := context.Background()
-	for i := range events {
-		if err := db.SaveEvent(ctx, bulkEvent(org, i*per, per)); err != nil {
-			b.Fatal(err)
-		}
+	sizes := []int{20}
+	if os.Getenv("HUNCH_BENCH_LARGE") != "" {
+		sizes = append(sizes, 100)
 	}
-	cond := acl.Conditions{OwnerOrgID: 999, EventDistributions: []acl.Distribution{1, 2, 3},
-		ElementDistributions: []acl.Distribution{1, 2, 3, 5}}
-	i := 0
-	for b.Loop() {
-		k := (i * 7919) % (events * per)
-		k -= k % 4 // an ip-dst
-		f := store.AttributeFilter{Conditions: cond, Value: store.Any(fmt.Sprintf("10.%d.%d.%d", k>>16&255, k>>8&255, k&255))}
-		got := 0
-		for _, err := range db.SearchAttributes(ctx, f) {
-			if err != nil {
-				b.Fatal(err)
+	for _, events := range sizes {
+		const per = 10000
+		b.Run(fmt.Sprintf("attrs=%d", events*per), func(b *testing.B) {
+			db, org := openBench(b)
+			ctx := context.Background()
+			for i := range events {
+				if err := db.SaveEvent(ctx, bulkEvent(org, i*per, per)); err != nil {
+					b.Fatal(err)
+				}
 			}
-			got++
-		}
-		if got != 1 {
-			b.Fatalf("search %d found %d attributes", k, got)
-		}
-		i++
+			cond := acl.Conditions{OwnerOrgID: 999, EventDistributions: []acl.Distribution{1, 2, 3},
+				ElementDistributions: []acl.Distribution{1, 2, 3, 5}}
+			var lat []time.Duration
+			i := 0
+			for b.Loop() {
+				k := (i * 7919) % (events * per)
+				k -= k % 4 // an ip-dst
+				f := store.AttributeFilter{Conditions: cond, Value: store.Any(fmt.Sprintf("10.%d.%d.%d", k>>16&255, k>>8&255, k&255))}
+				start := time.Now()
+				got := 0
+				for _, err := range db.SearchAttributes(ctx, f) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					got++
+				}
+				lat = append(lat, time.Since(start))
+				if got != 1 {
+					b.Fatalf("search %d found %d attributes", k, got)
+				}
+				i++
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+		})
 	}
 }
