@@ -1,6 +1,7 @@
 // Package sqlite is hunch's embedded database: one SQLite file (pure-Go driver, WAL journal) that
-// holds the enrichment cache now and the intel store next. Open creates the file, applies the
-// schema migrations embedded in the binary and returns a DB that implements the store interfaces.
+// holds the enrichment cache and the intel store (MISP's organisations, users, sharing groups,
+// events, attributes, objects, tags and sightings). Open creates the file, applies the schema
+// migrations embedded in the binary and returns a DB that implements store.Cache and store.Intel.
 package sqlite
 
 import (
@@ -63,7 +64,8 @@ var _ store.Cache = (*DB)(nil)
 // Open opens the database file at path, creating its parent directory (mode 0700) and the file
 // (mode 0600) when they do not exist, and brings its schema up to date. The file is switched to
 // the WAL journal (an error if its file system cannot have one); every connection sets
-// synchronous=NORMAL, foreign_keys=ON and the busy timeout.
+// synchronous=NORMAL, foreign_keys=ON, temp_store=MEMORY and the busy timeout, and the writer a
+// 32 MiB page cache.
 //
 // A database last migrated by a newer hunch is refused with an error wrapping
 // store.ErrSchemaNewer and is not modified. The path ":memory:" is refused: an in-memory
