@@ -39,7 +39,7 @@ func (db *DB) AddAttribute(ctx context.Context, eventID int64, a *misp.Attribute
 		if err := requireEvent(ctx, tx, eventID); err != nil {
 			return err
 		}
-		s, err := newSaver(ctx, tx, eventID, true)
+		s, err := newSaver(ctx, tx, db.now, eventID, true)
 		if err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func (db *DB) EditAttribute(ctx context.Context, a *misp.Attribute) error {
 			return &store.NotNewerError{What: "Attribute", Incoming: a.Timestamp, Stored: misp.Timestamp(ts)}
 		}
 		a.ID, a.EventID, a.ObjectID, a.UUID = misp.FlexInt(id), misp.FlexInt(ev), misp.FlexInt(obj), uuid
-		if err := editAttribute(ctx, tx, a, obj, true); err != nil {
+		if err := editAttribute(ctx, tx, db.now, a, obj, true); err != nil {
 			return err
 		}
 		return recount(ctx, tx, ev)
@@ -178,7 +178,7 @@ func (db *DB) AddObject(ctx context.Context, eventID int64, o *misp.Object) erro
 		if err := requireEvent(ctx, tx, eventID); err != nil {
 			return err
 		}
-		s, err := newSaver(ctx, tx, eventID, false)
+		s, err := newSaver(ctx, tx, db.now, eventID, false)
 		if err != nil {
 			return err
 		}
@@ -302,7 +302,7 @@ func (db *DB) AddObjectReference(ctx context.Context, r *misp.ObjectReference) e
 		if err != nil {
 			return err
 		}
-		s := &saver{ctx: ctx, tx: tx, eventID: ev, uuids: map[string]ref{}}
+		s := &saver{ctx: ctx, tx: tx, now: db.now, eventID: ev, uuids: map[string]ref{}}
 		r.ObjectUUID = objUUID
 		return s.reference(r, objID, objUUID)
 	})
@@ -507,7 +507,7 @@ func (db *DB) AddSighting(ctx context.Context, s *misp.Sighting) error {
 		}
 		s.UUID = uuidOr(s.UUID)
 		if s.DateSighting == 0 {
-			s.DateSighting = now()
+			s.DateSighting = misp.TimestampOf(db.now())
 		}
 		var id int64
 		err = tx.QueryRowContext(ctx, `INSERT INTO sightings (uuid, attribute_id, event_id, org_id, date_sighting, source,

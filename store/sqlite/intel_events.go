@@ -91,11 +91,10 @@ func joinValue(v1, v2 string) string {
 	return v1 + "|" + v2
 }
 
-func now() misp.Timestamp { return misp.TimestampOf(time.Now()) }
-
-func stamp(t *misp.Timestamp) {
+// stamp sets an unset timestamp to the current time of the clock now.
+func stamp(t *misp.Timestamp, now func() time.Time) {
 	if *t == 0 {
-		*t = now()
+		*t = misp.TimestampOf(now())
 	}
 }
 
@@ -176,6 +175,8 @@ type saver struct {
 	tags    map[string]int64
 	attr    *sql.Stmt
 	attrTag *sql.Stmt
+	// now is the store's clock.
+	now func() time.Time
 	// checkDups applies the duplicate rule of single-attribute writes.
 	checkDups bool
 	// bulk queues attributes for batched inserts (queue, flush) instead of inserting them one by one.
@@ -201,8 +202,9 @@ const insertAttrSQL = `INSERT INTO attributes (uuid, event_id, object_id, object
 value1, value2, to_ids, timestamp, distribution, sharing_group_id, comment, deleted, disable_correlation,
 first_seen, last_seen, data, galaxies) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
-func newSaver(ctx context.Context, tx *sql.Tx, eventID int64, checkDups bool) (*saver, error) {
-	s := &saver{ctx: ctx, tx: tx, eventID: eventID, tags: map[string]int64{}, uuids: map[string]ref{}, checkDups: checkDups}
+func newSaver(ctx context.Context, tx *sql.Tx, now func() time.Time, eventID int64, checkDups bool) (*saver, error) {
+	s := &saver{ctx: ctx, tx: tx, now: now, eventID: eventID, tags: map[string]int64{}, uuids: map[string]ref{},
+		checkDups: checkDups}
 	var err error
 	if s.attr, err = tx.PrepareContext(ctx, insertAttrSQL); err != nil {
 		return nil, err
@@ -254,7 +256,7 @@ func (s *saver) queue(a *misp.Attribute, objectID int64) error {
 		}
 	}
 	a.UUID = uuidOr(a.UUID)
-	stamp(&a.Timestamp)
+	stamp(&a.Timestamp, s.now)
 	gal, err := jsonArg(a.Galaxy)
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, err)
@@ -335,7 +337,7 @@ func (s *saver) attribute(a *misp.Attribute, objectID int64) error {
 	if err := s.checkDuplicate(a, objectID); err != nil {
 		return err
 	}
-	stamp(&a.Timestamp)
+	stamp(&a.Timestamp, s.now)
 	gal, err := jsonArg(a.Galaxy)
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, err)
@@ -398,7 +400,7 @@ ON CONFLICT (event_id, tag_id) DO UPDATE SET local = excluded.local, relationshi
 // object inserts o (without its references) and its attributes.
 func (s *saver) object(o *misp.Object) error {
 	o.UUID = uuidOr(o.UUID)
-	stamp(&o.Timestamp)
+	stamp(&o.Timestamp, s.now)
 	var id int64
 	err := s.tx.QueryRowContext(s.ctx, `INSERT INTO objects (uuid, event_id, name, meta_category, description,
 template_uuid, template_version, timestamp, distribution, sharing_group_id, comment, deleted, first_seen, last_seen)
@@ -426,7 +428,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 // reference inserts r of object objectID, resolving its target among this event's elements or in the store.
 func (s *saver) reference(r *misp.ObjectReference, objectID int64, objectUUID string) error {
 	r.UUID = uuidOr(r.UUID)
-	stamp(&r.Timestamp)
+	stamp(&r.Timestamp, s.now)
 	r.ReferencedUUID = strings.ToLower(r.ReferencedUUID)
 	if t, ok := s.uuids[r.ReferencedUUID]; ok {
 		r.ReferencedID, r.ReferencedType = misp.FlexInt(t.id), t.typ
@@ -473,7 +475,7 @@ func lookupElement(ctx context.Context, tx *sql.Tx, uuid string) (ref, bool, err
 
 func (s *saver) report(r *misp.EventReport) error {
 	r.UUID = uuidOr(r.UUID)
-	stamp(&r.Timestamp)
+	stamp(&r.Timestamp, s.now)
 	var id int64
 	err := s.tx.QueryRowContext(s.ctx, `INSERT INTO event_reports (uuid, event_id, name, content, distribution,
 sharing_group_id, timestamp, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -545,13 +547,13 @@ func eventArgs(e *misp.Event, org, orgc int64) ([]any, error) {
 
 // SaveEvent stores a new event with its whole aggregate in one transaction.
 func (db *DB) SaveEvent(ctx context.Context, e *misp.Event) error {
-	if err := db.write(ctx, func(tx *sql.Tx) error { return saveEvent(ctx, tx, e) }); err != nil {
+	if err := db.write(ctx, func(tx *sql.Tx) error { return saveEvent(ctx, tx, e, db.now) }); err != nil {
 		return fmt.Errorf("save event %s: %w", e.UUID, err)
 	}
 	return nil
 }
 
-func saveEvent(ctx context.Context, tx *sql.Tx, e *misp.Event) error {
+func saveEvent(ctx context.Context, tx *sql.Tx, e *misp.Event, now func() time.Time) error {
 	org, err := resolveOrg(ctx, tx, e.OrgID, e.Org)
 	if err != nil {
 		return err
@@ -564,7 +566,7 @@ func saveEvent(ctx context.Context, tx *sql.Tx, e *misp.Event) error {
 		orgc = org
 	}
 	e.UUID = uuidOr(e.UUID)
-	stamp(&e.Timestamp)
+	stamp(&e.Timestamp, now)
 	e.AttributeCount = misp.FlexInt(liveAttributes(e))
 	args, err := eventArgs(e, org, orgc)
 	if err != nil {
@@ -577,7 +579,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURN
 		return constraintErr(err)
 	}
 	e.ID, e.OrgID, e.OrgcID = misp.FlexInt(id), misp.FlexInt(org), misp.FlexInt(orgc)
-	s, err := newSaver(ctx, tx, id, false)
+	s, err := newSaver(ctx, tx, now, id, false)
 	if err != nil {
 		return err
 	}
@@ -931,14 +933,14 @@ func (db *DB) EventByUUID(ctx context.Context, uuid string) (*misp.Event, error)
 
 // UpdateEvent applies an edit of an existing event under the timestamp rule.
 func (db *DB) UpdateEvent(ctx context.Context, e *misp.Event) error {
-	err := db.write(ctx, func(tx *sql.Tx) error { return updateEvent(ctx, tx, e) })
+	err := db.write(ctx, func(tx *sql.Tx) error { return updateEvent(ctx, tx, e, db.now) })
 	if err != nil {
 		return fmt.Errorf("update event %s: %w", e.UUID, err)
 	}
 	return nil
 }
 
-func updateEvent(ctx context.Context, tx *sql.Tx, e *misp.Event) error {
+func updateEvent(ctx context.Context, tx *sql.Tx, e *misp.Event, now func() time.Time) error {
 	var (
 		id, org, orgc, ts int64
 		where             = "id = ?"
@@ -959,7 +961,7 @@ func updateEvent(ctx context.Context, tx *sql.Tx, e *misp.Event) error {
 	if !misp.IsNewer(e.Timestamp, misp.Timestamp(ts)) {
 		return &store.NotNewerError{What: "Event", Incoming: e.Timestamp, Stored: misp.Timestamp(ts)}
 	}
-	stamp(&e.Timestamp)
+	stamp(&e.Timestamp, now)
 	if e.OrgID != 0 {
 		org = int64(e.OrgID)
 	}
@@ -983,7 +985,7 @@ disable_correlation = ?, extends_uuid = ?, protected = ?, event_creator_email = 
 	if err != nil {
 		return constraintErr(err)
 	}
-	s, err := newSaver(ctx, tx, id, false)
+	s, err := newSaver(ctx, tx, now, id, false)
 	if err != nil {
 		return err
 	}
@@ -1058,7 +1060,7 @@ func (s *saver) upsertAttribute(a *misp.Attribute, objectID int64) error {
 	if !misp.IsNewer(a.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	if err := editAttribute(s.ctx, s.tx, a, objectID, false); err != nil {
+	if err := editAttribute(s.ctx, s.tx, s.now, a, objectID, false); err != nil {
 		return err
 	}
 	if a.Tag != nil {
@@ -1072,12 +1074,13 @@ func (s *saver) upsertAttribute(a *misp.Attribute, objectID int64) error {
 
 // editAttribute writes a's fields over the stored attribute a.ID (keeping its event), after the duplicate check
 // when checkDups is set.
-func editAttribute(ctx context.Context, tx *sql.Tx, a *misp.Attribute, objectID int64, checkDups bool) error {
-	s := &saver{ctx: ctx, tx: tx, eventID: int64(a.EventID), checkDups: checkDups}
+func editAttribute(ctx context.Context, tx *sql.Tx, now func() time.Time, a *misp.Attribute, objectID int64,
+	checkDups bool) error {
+	s := &saver{ctx: ctx, tx: tx, now: now, eventID: int64(a.EventID), checkDups: checkDups}
 	if err := s.checkDuplicate(a, objectID); err != nil {
 		return err
 	}
-	stamp(&a.Timestamp)
+	stamp(&a.Timestamp, s.now)
 	gal, err := jsonArg(a.Galaxy)
 	if err != nil {
 		return err
@@ -1113,7 +1116,7 @@ func (s *saver) upsertObject(o *misp.Object) error {
 	o.ID, o.EventID = misp.FlexInt(id), misp.FlexInt(ev)
 	s.uuids[o.UUID] = ref{id, misp.ReferencedObject}
 	if misp.IsNewer(o.Timestamp, misp.Timestamp(ts)) {
-		stamp(&o.Timestamp)
+		stamp(&o.Timestamp, s.now)
 		if _, err := s.tx.ExecContext(s.ctx, `UPDATE objects SET name = ?, meta_category = ?, description = ?,
 template_uuid = ?, template_version = ?, timestamp = ?, distribution = ?, sharing_group_id = ?, comment = ?,
 deleted = ?, first_seen = ?, last_seen = ? WHERE id = ?`, o.Name, o.MetaCategory, o.Description, o.TemplateUUID,
@@ -1149,7 +1152,7 @@ func (s *saver) upsertReference(r *misp.ObjectReference, objectID int64, objectU
 	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	stamp(&r.Timestamp)
+	stamp(&r.Timestamp, s.now)
 	_, err = s.tx.ExecContext(s.ctx, `UPDATE object_references SET timestamp = ?, relationship_type = ?, comment = ?,
 deleted = ? WHERE id = ?`, int64(r.Timestamp), r.RelationshipType, r.Comment, b2i(bool(r.Deleted)), id)
 	return constraintErr(err)
@@ -1174,7 +1177,7 @@ func (s *saver) upsertReport(r *misp.EventReport) error {
 	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	stamp(&r.Timestamp)
+	stamp(&r.Timestamp, s.now)
 	_, err = s.tx.ExecContext(s.ctx, `UPDATE event_reports SET name = ?, content = ?, distribution = ?,
 sharing_group_id = ?, timestamp = ?, deleted = ? WHERE id = ?`, r.Name, r.Content, distArg(r.Distribution),
 		int64(r.SharingGroupID), int64(r.Timestamp), b2i(bool(r.Deleted)), id)

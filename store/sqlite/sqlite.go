@@ -39,6 +39,9 @@ type Options struct {
 	MaxReaders int
 	// Logger receives the schema migrations' progress. Nil discards it.
 	Logger *slog.Logger
+	// Now is the clock the intel store stamps unset timestamps with (MISP's timestamp, date_sighting, an API
+	// key's creation). Nil means time.Now.
+	Now func() time.Time
 }
 
 // DB is an open hunch database. Writes go through a single connection, so writers in this
@@ -50,6 +53,8 @@ type DB struct {
 
 	w *sql.DB // one connection, BEGIN IMMEDIATE
 	r *sql.DB // read-only pool
+
+	now func() time.Time // Options.Now
 
 	getStmt *sql.Stmt // on r
 	putStmt *sql.Stmt // on w
@@ -102,7 +107,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 
-	db := &DB{path: abs}
+	db := &DB{path: abs, now: opts.Now}
+	if db.now == nil {
+		db.now = time.Now
+	}
 	if err := db.open(ctx, busy, readers, logger); err != nil {
 		db.closeConns()
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
