@@ -1,6 +1,6 @@
-// Package testpg gives tests a PostgreSQL database of their own on the server named by
-// $HUNCH_TEST_POSTGRES: a fresh database with a random name, created for the test and dropped
-// when it ends, so tests can run in parallel. Without the variable tests skip (fail when CI=true).
+// Package testpg gives tests a PostgreSQL store of their own on the server named by
+// $HUNCH_TEST_POSTGRES: a fresh schema with a random name, created for the test and dropped when it
+// ends, so tests can run in parallel. Without the variable tests skip (fail when CI=true).
 package testpg
 
 import (
@@ -35,9 +35,11 @@ func ServerDSN(tb testing.TB) string {
 	return dsn
 }
 
-// DSN creates a database with a fresh random name on the server of ServerDSN, owned by the
-// connecting role, and returns a connection string for it. The database is dropped, with any
-// connections still open to it, when the test and its subtests end.
+// DSN creates a schema with a fresh random name in the database of ServerDSN, owned by the
+// connecting role, and returns a connection string whose connections use it (search_path), so
+// that everything a test creates lands there. The schema is dropped with all it holds when the test
+// and its subtests end. A schema rather than a database: CREATE DATABASE copies a template and
+// takes a third of a second, CREATE SCHEMA a millisecond.
 func DSN(tb testing.TB) string {
 	tb.Helper()
 	server := ServerDSN(tb)
@@ -46,30 +48,40 @@ func DSN(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	name := "hunch_test_" + hex.EncodeToString(b[:])
-	dsn, err := WithDatabase(server, name)
+	dsn, err := WithParam(server, "search_path", name)
 	if err != nil {
 		tb.Fatalf("%s: %v", EnvVar, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := admin(ctx, server, "CREATE DATABASE "+name); err != nil {
-		tb.Fatalf("create test database: %v", err)
+	if err := admin(ctx, server, "CREATE SCHEMA "+name); err != nil {
+		tb.Fatalf("create test schema: %v", err)
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		// An autovacuum worker may be busy on the database, and a role that is not a superuser may not end
-		// it: such a drop fails, and is tried again once the worker is done.
-		var err error
-		for range 20 {
-			if err = admin(ctx, server, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err == nil {
-				return
-			}
-			time.Sleep(250 * time.Millisecond)
+		if err := admin(ctx, server, "DROP SCHEMA IF EXISTS "+name+" CASCADE"); err != nil {
+			tb.Errorf("drop test schema: %v", err)
 		}
-		tb.Errorf("drop test database: %v", err)
 	})
 	return dsn
+}
+
+// WithParam returns dsn, a postgres:// URL or a keyword/value connection string, with the
+// connection parameter key set to value (a run-time setting such as search_path, sent when
+// connecting).
+func WithParam(dsn, key, value string) (string, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("parse connection url: %w", err)
+		}
+		q := u.Query()
+		q.Set(key, value)
+		u.RawQuery = q.Encode()
+		return u.String(), nil
+	}
+	return dsn + " " + key + "='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(value) + "'", nil
 }
 
 // WithDatabase returns dsn, a postgres:// URL or a keyword/value connection string, naming

@@ -2,6 +2,7 @@ package testpg
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -28,7 +29,27 @@ func TestWithDatabase(t *testing.T) {
 	}
 }
 
-// TestDSN checks that the database exists during the test, is empty, and is gone after it.
+func TestWithParam(t *testing.T) {
+	tests := []struct {
+		dsn, want string
+	}{
+		{"postgres://u:p@127.0.0.1:5432/base?sslmode=disable", "postgres://u:p@127.0.0.1:5432/base?search_path=s1&sslmode=disable"},
+		{"postgres://u@localhost/db?search_path=old", "postgres://u@localhost/db?search_path=s1"},
+		{"host=127.0.0.1 user=u dbname=base", "host=127.0.0.1 user=u dbname=base search_path='s1'"},
+	}
+	for _, tt := range tests {
+		got, err := WithParam(tt.dsn, "search_path", "s1")
+		if err != nil || got != tt.want {
+			t.Errorf("WithParam(%q) = %q, %v; want %q", tt.dsn, got, err, tt.want)
+		}
+		cfg, err := pgx.ParseConfig(got)
+		if err != nil || cfg.RuntimeParams["search_path"] != "s1" {
+			t.Errorf("%q parses to search_path %q, %v", got, cfg.RuntimeParams["search_path"], err)
+		}
+	}
+}
+
+// TestDSN checks that the test's schema is the one its connections use, starts empty, and is gone after it.
 func TestDSN(t *testing.T) {
 	server := ServerDSN(t)
 	ctx := context.Background()
@@ -39,12 +60,15 @@ func TestDSN(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer conn.Close(ctx)
-		var tables int
-		if err := conn.QueryRow(ctx, `SELECT current_database(), (SELECT count(*) FROM pg_tables WHERE schemaname = 'public')`).Scan(&name, &tables); err != nil {
+		if _, err := conn.Exec(ctx, `CREATE TABLE t (x int)`); err != nil {
 			t.Fatal(err)
 		}
-		if tables != 0 {
-			t.Errorf("fresh database %s has %d tables", name, tables)
+		var tables int
+		if err := conn.QueryRow(ctx, `SELECT current_schema(), (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema())`).Scan(&name, &tables); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(name, "hunch_test_") || tables != 1 {
+			t.Errorf("current schema %q with %d tables; want a hunch_test_ schema holding the one table made", name, tables)
 		}
 	})
 	conn, err := pgx.Connect(ctx, server)
@@ -53,7 +77,7 @@ func TestDSN(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	var n int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_database WHERE datname = $1`, name).Scan(&n); err != nil || n != 0 {
-		t.Errorf("database %q still there after the test: %d, %v", name, n, err)
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname = $1`, name).Scan(&n); err != nil || n != 0 {
+		t.Errorf("schema %q still there after the test: %d, %v", name, n, err)
 	}
 }
