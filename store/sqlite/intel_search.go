@@ -74,11 +74,14 @@ func (q *query) valueCond(a, v string) string {
 			` ESCAPE '\' OR (` + a + ".value2 <> '' AND " + a + ".value1 || '|' || " + a + ".value2 LIKE " + q.arg(p) +
 			` ESCAPE '\'))`
 	}
-	c := "(" + a + ".value1 = " + q.arg(v) + " OR (" + a + ".value2 <> '' AND " + a + ".value2 = " + q.arg(v) + ")"
+	// The matching ids come from the value indexes as a set of rowids, which the outer query then reads in id
+	// order: a value held by many attributes costs their ids in memory, never a sort of whole rows.
+	c := "(" + a + ".id IN (SELECT id FROM attributes WHERE value1 = " + q.arg(v) +
+		" UNION ALL SELECT id FROM attributes WHERE value2 = " + q.arg(v) + " AND value2 <> ''"
 	if v1, v2, ok := strings.Cut(v, "|"); ok {
-		c += " OR (" + a + ".value1 = " + q.arg(v1) + " AND " + a + ".value2 = " + q.arg(v2) + ")"
+		c += " UNION ALL SELECT id FROM attributes WHERE value1 = " + q.arg(v1) + " AND value2 = " + q.arg(v2)
 	}
-	return c + ")"
+	return c + "))"
 }
 
 // orgCond matches the organisation id column col against v: an id, a name or a uuid.
