@@ -36,8 +36,13 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// DB is an open hunch database on a PostgreSQL server, reached through a pgx connection pool.
-// A DB is safe for concurrent use.
+// DB is an open hunch database on a PostgreSQL server, reached through a pgx connection pool: the
+// enrichment cache (store.Cache) and the intel store (store.Intel). Unlike SQLite's single writer,
+// writers run side by side, each in its own transaction. A DB is safe for concurrent use.
+//
+// The pool is pgx's own (pgxpool) rather than database/sql over pgx: whole-event saves use COPY and
+// searches use cursors in read-only transactions, which database/sql cannot reach inside one of its
+// transactions; the schema migrations see the same pool through a database/sql view of it.
 type DB struct {
 	pool *pgxpool.Pool
 	name string // "host:port/database", for messages; never the password
