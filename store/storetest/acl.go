@@ -157,6 +157,62 @@ func testACL(t *testing.T, b Backend) {
 	}
 }
 
+// testPaging pages through more events and attributes than a backend is likely to read in one go.
+func testPaging(t *testing.T, b Backend) {
+	c := ctx(t)
+	org := newOrg(t, b, "ORG-A", 1)
+	const n = 600
+	for i := range n {
+		e := &misp.Event{OrgID: org.ID, OrgcID: org.ID, Info: itoa(i), Timestamp: 10, Distribution: dist(1),
+			Attribute: []misp.Attribute{{Type: "text", Category: "Other", Value: itoa(i), Timestamp: 10, Distribution: dist(5)}}}
+		must(t, b.SaveEvent(c, e))
+	}
+	for _, tc := range []struct {
+		limit, page int
+		first, count int
+	}{
+		{0, 0, 0, n},
+		{300, 0, 0, 300},
+		{300, 2, 300, 300},
+		{257, 2, 257, 257},
+		{257, 3, 514, 86},
+		{1000, 1, 0, n},
+		{n, 2, 0, 0},
+	} {
+		var got []string
+		for e, err := range b.SearchEvents(c, store.EventFilter{Conditions: all(), Metadata: true, Limit: tc.limit, Page: tc.page}) {
+			must(t, err)
+			got = append(got, e.Info)
+		}
+		var attrs []string
+		for a, err := range b.SearchAttributes(c, store.AttributeFilter{Conditions: all(), Limit: tc.limit, Page: tc.page}) {
+			must(t, err)
+			attrs = append(attrs, a.Value)
+		}
+		var want []string
+		for i := tc.first; i < tc.first+tc.count; i++ {
+			want = append(want, itoa(i))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("events, limit %d page %d: %d events starting %q, want %d starting %q", tc.limit, tc.page,
+				len(got), first(got), len(want), first(want))
+		}
+		if !slices.Equal(attrs, want) {
+			t.Errorf("attributes, limit %d page %d: %d attributes, want %d", tc.limit, tc.page, len(attrs), len(want))
+		}
+	}
+	if got, err := b.CountEvents(c, store.EventFilter{Conditions: all(), Limit: 10}); err != nil || got != n {
+		t.Errorf("CountEvents = %d, %v; want %d", got, err, n)
+	}
+}
+
+func first(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0]
+}
+
 // testStreaming checks that a search yields its first row without reading the whole result: breaking out after
 // the first of many rows is much faster than reading them all.
 func testStreaming(t *testing.T, b Backend) {
