@@ -168,7 +168,7 @@ func testPaging(t *testing.T, b Backend) {
 		must(t, b.SaveEvent(c, e))
 	}
 	for _, tc := range []struct {
-		limit, page int
+		limit, page  int
 		first, count int
 	}{
 		{0, 0, 0, n},
