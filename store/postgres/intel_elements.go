@@ -15,18 +15,26 @@ import (
 )
 
 // eventOf returns the id of the event that the row id of table belongs to.
+// It locks that event's row as requireEvent does.
 func eventOf(ctx context.Context, tx pgx.Tx, table string, id int64) (int64, error) {
 	var ev int64
 	err := tx.QueryRow(ctx, `SELECT event_id FROM `+table+` WHERE id = $1`, id).Scan(&ev)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, notFound(strings.TrimSuffix(table, "s"), id)
 	}
-	return ev, err
+	if err != nil {
+		return 0, err
+	}
+	return ev, requireEvent(ctx, tx, ev)
 }
 
+// requireEvent checks that event id exists and locks its row until the transaction ends. Writers run side by side
+// on PostgreSQL, and each statement of a read-committed transaction sees what others committed before it began:
+// with the event locked first, writes to one event's elements take turns, so that the duplicate check, the
+// timestamp rule and the attribute count see every earlier write, as with SQLite's single writer.
 func requireEvent(ctx context.Context, tx pgx.Tx, id int64) error {
 	var one int
-	err := tx.QueryRow(ctx, `SELECT 1 FROM events WHERE id = $1`, id).Scan(&one)
+	err := tx.QueryRow(ctx, `SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, id).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return notFound("event", id)
 	}
@@ -99,6 +107,17 @@ func (db *DB) EditAttribute(ctx context.Context, a *misp.Attribute) error {
 		if err != nil {
 			return err
 		}
+		if err := requireEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		// Read again under the event's lock: another writer may have changed the attribute meanwhile.
+		err = tx.QueryRow(ctx, `SELECT object_id, timestamp FROM attributes WHERE id = $1`, id).Scan(&obj, &ts)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("attribute", key)
+		}
+		if err != nil {
+			return err
+		}
 		if !misp.IsNewer(a.Timestamp, misp.Timestamp(ts)) {
 			return &store.NotNewerError{What: "Attribute", Incoming: a.Timestamp, Stored: misp.Timestamp(ts)}
 		}
@@ -140,6 +159,9 @@ func (db *DB) DeleteAttribute(ctx context.Context, id int64, hard bool, at time.
 // RestoreAttribute undoes a soft delete.
 func (db *DB) RestoreAttribute(ctx context.Context, id int64, at time.Time) error {
 	err := db.write(ctx, func(tx pgx.Tx) error {
+		if _, err := eventOf(ctx, tx, "attributes", id); err != nil {
+			return err
+		}
 		a, err := attributeIn(ctx, tx, id)
 		if err != nil {
 			return err

@@ -837,7 +837,7 @@ func updateEvent(ctx context.Context, tx pgx.Tx, e *misp.Event) error {
 	if e.ID == 0 {
 		where, key = "uuid = lower($1)", e.UUID
 	}
-	err := tx.QueryRow(ctx, `SELECT id, org_id, orgc_id, timestamp FROM events WHERE `+where, key).
+	err := tx.QueryRow(ctx, `SELECT id, org_id, orgc_id, timestamp FROM events WHERE `+where+` FOR UPDATE`, key).
 		Scan(&id, &org, &orgc, &ts)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return notFound("event", key)

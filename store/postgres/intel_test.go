@@ -443,3 +443,52 @@ func TestConcurrentSaves(t *testing.T) {
 		t.Errorf("events after the race: %d, %v; want %d", n, err, writers*rounds)
 	}
 }
+
+// TestConcurrentAttributeWrites adds attributes to one event from several goroutines at once: every add is
+// counted in the event's attribute_count, and of the goroutines adding the same value exactly one succeeds, as
+// with SQLite's single writer.
+func TestConcurrentAttributeWrites(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, Options{MaxConns: 8})
+	e := &misp.Event{Info: "target", Org: &misp.Organisation{Name: "O"}, Orgc: &misp.Organisation{Name: "O"}}
+	if err := db.SaveEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	const writers, adds = 8, 10
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var dupOK, dupRefused int
+	for w := range writers {
+		wg.Go(func() {
+			for i := range adds {
+				a := &misp.Attribute{Type: "domain", Category: "Network activity", Value: fmt.Sprintf("w%d-%d.example", w, i)}
+				if err := db.AddAttribute(ctx, int64(e.ID), a); err != nil {
+					t.Error(err)
+				}
+			}
+			err := db.AddAttribute(ctx, int64(e.ID), &misp.Attribute{Type: "domain", Category: "Network activity", Value: "same.example"})
+			var de *store.DuplicateAttributeError
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				dupOK++
+			case errors.As(err, &de):
+				dupRefused++
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if dupOK != 1 || dupRefused != writers-1 {
+		t.Errorf("the same value added %d times: %d stored, %d refused; want 1 stored", writers, dupOK, dupRefused)
+	}
+	got, err := db.Event(ctx, int64(e.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := writers*adds + 1; int(got.AttributeCount) != want || len(got.Attribute) != want {
+		t.Errorf("attribute_count %d with %d attributes stored, want %d", got.AttributeCount, len(got.Attribute), want)
+	}
+}
