@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("ACL", func(t *testing.T) { testACL(t, open(t)) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, open(t)) })
 	t.Run("Streaming", func(t *testing.T) { testStreaming(t, open(t)) })
+	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open(t)) })
 }
 
 func ctx(t *testing.T) context.Context { return t.Context() }
