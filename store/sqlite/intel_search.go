@@ -209,7 +209,8 @@ func attributeQuery(f store.AttributeFilter) *query {
 	return q
 }
 
-// SearchAttributes streams the attributes f selects, by id.
+// SearchAttributes streams the attributes f selects, by id. The sequence reads its rows as it yields them and
+// holds one read connection until the loop ends; breaking out of the loop releases it.
 func (db *DB) SearchAttributes(ctx context.Context, f store.AttributeFilter) iter.Seq2[*misp.Attribute, error] {
 	return func(yield func(*misp.Attribute, error) bool) {
 		r, err := db.reader()
