@@ -394,7 +394,7 @@ func (db *DB) AddAuthKey(ctx context.Context, k *store.AuthKey) error {
 	}
 	k.UUID = uuidOr(k.UUID)
 	if k.Created.IsZero() {
-		k.Created = time.Now().UTC().Truncate(time.Second)
+		k.Created = db.now().UTC().Truncate(time.Second)
 	}
 	var exp int64
 	if !k.Expiration.IsZero() {

@@ -43,7 +43,7 @@ func (s *saver) copyElements(e *misp.Event) error {
 			return fmt.Errorf("attribute %s: empty type", a.UUID)
 		}
 		a.UUID = uuidOr(a.UUID)
-		stamp(&a.Timestamp)
+		stamp(&a.Timestamp, s.now)
 		gal, err := jsonArg(a.Galaxy)
 		if err != nil {
 			return fmt.Errorf("attribute %s: %w", a.UUID, err)
@@ -84,7 +84,7 @@ func (s *saver) copyElements(e *misp.Event) error {
 	for i := range e.Object {
 		o := &e.Object[i]
 		o.UUID = uuidOr(o.UUID)
-		stamp(&o.Timestamp)
+		stamp(&o.Timestamp, s.now)
 		id := objIDs[i]
 		objRows = append(objRows, []any{id, o.UUID, s.eventID, o.Name, o.MetaCategory, o.Description, o.TemplateUUID,
 			int64(o.TemplateVersion), int64(o.Timestamp), distArg(o.Distribution), int64(o.SharingGroupID), o.Comment,
@@ -102,7 +102,7 @@ func (s *saver) copyElements(e *misp.Event) error {
 		for j := range o.ObjectReference {
 			r := &o.ObjectReference[j]
 			r.UUID = uuidOr(r.UUID)
-			stamp(&r.Timestamp)
+			stamp(&r.Timestamp, s.now)
 			r.ReferencedUUID = strings.ToLower(r.ReferencedUUID)
 			if t, ok := s.uuids[r.ReferencedUUID]; ok {
 				r.ReferencedID, r.ReferencedType = misp.FlexInt(t.id), t.typ
@@ -125,7 +125,7 @@ func (s *saver) copyElements(e *misp.Event) error {
 	for i := range e.EventReport {
 		r := &e.EventReport[i]
 		r.UUID = uuidOr(r.UUID)
-		stamp(&r.Timestamp)
+		stamp(&r.Timestamp, s.now)
 		repRows = append(repRows, []any{repIDs[i], r.UUID, s.eventID, r.Name, r.Content, distArg(r.Distribution),
 			int64(r.SharingGroupID), int64(r.Timestamp), b2i(bool(r.Deleted))})
 		r.ID, r.EventID = misp.FlexInt(repIDs[i]), misp.FlexInt(s.eventID)

@@ -49,7 +49,7 @@ func (db *DB) AddAttribute(ctx context.Context, eventID int64, a *misp.Attribute
 		if err := requireEvent(ctx, tx, eventID); err != nil {
 			return err
 		}
-		s := newSaver(ctx, tx, eventID, true)
+		s := newSaver(ctx, tx, db.now, eventID, true)
 		if err := s.attribute(a, int64(a.ObjectID)); err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (db *DB) EditAttribute(ctx context.Context, a *misp.Attribute) error {
 			return &store.NotNewerError{What: "Attribute", Incoming: a.Timestamp, Stored: misp.Timestamp(ts)}
 		}
 		a.ID, a.EventID, a.ObjectID, a.UUID = misp.FlexInt(id), misp.FlexInt(ev), misp.FlexInt(obj), uuid
-		if err := editAttribute(ctx, tx, a, obj, true); err != nil {
+		if err := editAttribute(ctx, tx, db.now, a, obj, true); err != nil {
 			return err
 		}
 		return recount(ctx, tx, ev)
@@ -167,7 +167,7 @@ func (db *DB) RestoreAttribute(ctx context.Context, id int64, at time.Time) erro
 			return err
 		}
 		a.Deleted = false
-		s := &saver{ctx: ctx, tx: tx, eventID: int64(a.EventID), checkDups: true}
+		s := &saver{ctx: ctx, tx: tx, now: db.now, eventID: int64(a.EventID), checkDups: true}
 		if err := s.checkDuplicate(a, int64(a.ObjectID)); err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func (db *DB) AddObject(ctx context.Context, eventID int64, o *misp.Object) erro
 		if err := requireEvent(ctx, tx, eventID); err != nil {
 			return err
 		}
-		s := newSaver(ctx, tx, eventID, false)
+		s := newSaver(ctx, tx, db.now, eventID, false)
 		if err := s.object(o); err != nil {
 			return err
 		}
@@ -318,7 +318,7 @@ func (db *DB) AddObjectReference(ctx context.Context, r *misp.ObjectReference) e
 		if err != nil {
 			return err
 		}
-		s := &saver{ctx: ctx, tx: tx, eventID: ev, uuids: map[string]ref{}}
+		s := &saver{ctx: ctx, tx: tx, now: db.now, eventID: ev, uuids: map[string]ref{}}
 		r.ObjectUUID = objUUID
 		return s.reference(r, objID, objUUID)
 	})
@@ -523,7 +523,7 @@ func (db *DB) AddSighting(ctx context.Context, s *misp.Sighting) error {
 		}
 		s.UUID = uuidOr(s.UUID)
 		if s.DateSighting == 0 {
-			s.DateSighting = now()
+			s.DateSighting = misp.TimestampOf(db.now())
 		}
 		var id int64
 		err = tx.QueryRow(ctx, `INSERT INTO sightings (uuid, attribute_id, event_id, org_id, date_sighting, source,

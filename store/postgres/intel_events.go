@@ -94,11 +94,10 @@ func joinValue(v1, v2 string) string {
 	return v1 + "|" + v2
 }
 
-func now() misp.Timestamp { return misp.TimestampOf(time.Now()) }
-
-func stamp(t *misp.Timestamp) {
+// stamp sets an unset (zero) timestamp to now.
+func stamp(t *misp.Timestamp, now func() time.Time) {
 	if *t == 0 {
-		*t = now()
+		*t = misp.TimestampOf(now())
 	}
 }
 
@@ -178,6 +177,7 @@ func decodeTags(s sql.NullString) ([]misp.Tag, error) {
 // saver inserts the elements of one event inside one transaction with prepared statements.
 type saver struct {
 	ctx     context.Context
+	now     func() time.Time // Options.Now
 	tx      pgx.Tx
 	eventID int64
 	tags    map[string]int64
@@ -197,8 +197,9 @@ const insertAttrSQL = `INSERT INTO attributes (uuid, event_id, object_id, object
 value1, value2, to_ids, timestamp, distribution, sharing_group_id, comment, deleted, disable_correlation,
 first_seen, last_seen, data, galaxies) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`
 
-func newSaver(ctx context.Context, tx pgx.Tx, eventID int64, checkDups bool) *saver {
-	return &saver{ctx: ctx, tx: tx, eventID: eventID, tags: map[string]int64{}, uuids: map[string]ref{}, checkDups: checkDups}
+func newSaver(ctx context.Context, tx pgx.Tx, now func() time.Time, eventID int64, checkDups bool) *saver {
+	return &saver{ctx: ctx, tx: tx, now: now, eventID: eventID, tags: map[string]int64{}, uuids: map[string]ref{},
+		checkDups: checkDups}
 }
 
 const insertAttrTagSQL = `INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type)
@@ -233,7 +234,7 @@ func (s *saver) attribute(a *misp.Attribute, objectID int64) error {
 	if err := s.checkDuplicate(a, objectID); err != nil {
 		return err
 	}
-	stamp(&a.Timestamp)
+	stamp(&a.Timestamp, s.now)
 	gal, err := jsonArg(a.Galaxy)
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, err)
@@ -296,7 +297,7 @@ ON CONFLICT (event_id, tag_id) DO UPDATE SET local = excluded.local, relationshi
 // object inserts o (without its references) and its attributes.
 func (s *saver) object(o *misp.Object) error {
 	o.UUID = uuidOr(o.UUID)
-	stamp(&o.Timestamp)
+	stamp(&o.Timestamp, s.now)
 	var id int64
 	err := s.tx.QueryRow(s.ctx, `INSERT INTO objects (uuid, event_id, name, meta_category, description,
 template_uuid, template_version, timestamp, distribution, sharing_group_id, comment, deleted, first_seen, last_seen)
@@ -320,7 +321,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING i
 // reference inserts r of object objectID, resolving its target among this event's elements or in the store.
 func (s *saver) reference(r *misp.ObjectReference, objectID int64, objectUUID string) error {
 	r.UUID = uuidOr(r.UUID)
-	stamp(&r.Timestamp)
+	stamp(&r.Timestamp, s.now)
 	r.ReferencedUUID = strings.ToLower(r.ReferencedUUID)
 	if t, ok := s.uuids[r.ReferencedUUID]; ok {
 		r.ReferencedID, r.ReferencedType = misp.FlexInt(t.id), t.typ
@@ -367,7 +368,7 @@ func lookupElement(ctx context.Context, tx pgx.Tx, uuid string) (ref, bool, erro
 
 func (s *saver) report(r *misp.EventReport) error {
 	r.UUID = uuidOr(r.UUID)
-	stamp(&r.Timestamp)
+	stamp(&r.Timestamp, s.now)
 	var id int64
 	err := s.tx.QueryRow(s.ctx, `INSERT INTO event_reports (uuid, event_id, name, content, distribution,
 sharing_group_id, timestamp, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
@@ -465,13 +466,13 @@ func eventArgs(e *misp.Event, org, orgc int64) ([]any, error) {
 
 // SaveEvent stores a new event with its whole aggregate in one transaction.
 func (db *DB) SaveEvent(ctx context.Context, e *misp.Event) error {
-	if err := db.write(ctx, func(tx pgx.Tx) error { return saveEvent(ctx, tx, e) }); err != nil {
+	if err := db.write(ctx, func(tx pgx.Tx) error { return saveEvent(ctx, tx, db.now, e) }); err != nil {
 		return fmt.Errorf("save event %s: %w", e.UUID, err)
 	}
 	return nil
 }
 
-func saveEvent(ctx context.Context, tx pgx.Tx, e *misp.Event) error {
+func saveEvent(ctx context.Context, tx pgx.Tx, now func() time.Time, e *misp.Event) error {
 	org, err := resolveOrg(ctx, tx, e.OrgID, e.Org)
 	if err != nil {
 		return err
@@ -484,7 +485,7 @@ func saveEvent(ctx context.Context, tx pgx.Tx, e *misp.Event) error {
 		orgc = org
 	}
 	e.UUID = uuidOr(e.UUID)
-	stamp(&e.Timestamp)
+	stamp(&e.Timestamp, now)
 	e.AttributeCount = misp.FlexInt(liveAttributes(e))
 	args, err := eventArgs(e, org, orgc)
 	if err != nil {
@@ -497,7 +498,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 		return constraintErr(err)
 	}
 	e.ID, e.OrgID, e.OrgcID = misp.FlexInt(id), misp.FlexInt(org), misp.FlexInt(orgc)
-	s := newSaver(ctx, tx, id, false)
+	s := newSaver(ctx, tx, now, id, false)
 	if err := s.eventTags(e.Tag); err != nil {
 		return err
 	}
@@ -820,14 +821,14 @@ func (db *DB) EventByUUID(ctx context.Context, uuid string) (*misp.Event, error)
 
 // UpdateEvent applies an edit of an existing event under the timestamp rule.
 func (db *DB) UpdateEvent(ctx context.Context, e *misp.Event) error {
-	err := db.write(ctx, func(tx pgx.Tx) error { return updateEvent(ctx, tx, e) })
+	err := db.write(ctx, func(tx pgx.Tx) error { return updateEvent(ctx, tx, db.now, e) })
 	if err != nil {
 		return fmt.Errorf("update event %s: %w", e.UUID, err)
 	}
 	return nil
 }
 
-func updateEvent(ctx context.Context, tx pgx.Tx, e *misp.Event) error {
+func updateEvent(ctx context.Context, tx pgx.Tx, now func() time.Time, e *misp.Event) error {
 	var (
 		id, org, orgc, ts int64
 		where             = "id = $1"
@@ -848,7 +849,7 @@ func updateEvent(ctx context.Context, tx pgx.Tx, e *misp.Event) error {
 	if !misp.IsNewer(e.Timestamp, misp.Timestamp(ts)) {
 		return &store.NotNewerError{What: "Event", Incoming: e.Timestamp, Stored: misp.Timestamp(ts)}
 	}
-	stamp(&e.Timestamp)
+	stamp(&e.Timestamp, now)
 	if e.OrgID != 0 {
 		org = int64(e.OrgID)
 	}
@@ -872,7 +873,7 @@ disable_correlation = $18, extends_uuid = $19, protected = $20, event_creator_em
 	if err != nil {
 		return constraintErr(err)
 	}
-	s := newSaver(ctx, tx, id, false)
+	s := newSaver(ctx, tx, now, id, false)
 	if e.Tag != nil {
 		if _, err := tx.Exec(ctx, `DELETE FROM event_tags WHERE event_id = $1`, id); err != nil {
 			return err
@@ -943,7 +944,7 @@ func (s *saver) upsertAttribute(a *misp.Attribute, objectID int64) error {
 	if !misp.IsNewer(a.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	if err := editAttribute(s.ctx, s.tx, a, objectID, false); err != nil {
+	if err := editAttribute(s.ctx, s.tx, s.now, a, objectID, false); err != nil {
 		return err
 	}
 	if a.Tag != nil {
@@ -957,12 +958,12 @@ func (s *saver) upsertAttribute(a *misp.Attribute, objectID int64) error {
 
 // editAttribute writes a's fields over the stored attribute a.ID (keeping its event), after the duplicate check
 // when checkDups is set.
-func editAttribute(ctx context.Context, tx pgx.Tx, a *misp.Attribute, objectID int64, checkDups bool) error {
-	s := &saver{ctx: ctx, tx: tx, eventID: int64(a.EventID), checkDups: checkDups}
+func editAttribute(ctx context.Context, tx pgx.Tx, now func() time.Time, a *misp.Attribute, objectID int64, checkDups bool) error {
+	s := &saver{ctx: ctx, tx: tx, now: now, eventID: int64(a.EventID), checkDups: checkDups}
 	if err := s.checkDuplicate(a, objectID); err != nil {
 		return err
 	}
-	stamp(&a.Timestamp)
+	stamp(&a.Timestamp, s.now)
 	gal, err := jsonArg(a.Galaxy)
 	if err != nil {
 		return err
@@ -998,7 +999,7 @@ func (s *saver) upsertObject(o *misp.Object) error {
 	o.ID, o.EventID = misp.FlexInt(id), misp.FlexInt(ev)
 	s.uuids[o.UUID] = ref{id, misp.ReferencedObject}
 	if misp.IsNewer(o.Timestamp, misp.Timestamp(ts)) {
-		stamp(&o.Timestamp)
+		stamp(&o.Timestamp, s.now)
 		if _, err := s.tx.Exec(s.ctx, `UPDATE objects SET name = $1, meta_category = $2, description = $3,
 template_uuid = $4, template_version = $5, timestamp = $6, distribution = $7, sharing_group_id = $8, comment = $9,
 deleted = $10, first_seen = $11, last_seen = $12 WHERE id = $13`, o.Name, o.MetaCategory, o.Description, o.TemplateUUID,
@@ -1034,7 +1035,7 @@ func (s *saver) upsertReference(r *misp.ObjectReference, objectID int64, objectU
 	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	stamp(&r.Timestamp)
+	stamp(&r.Timestamp, s.now)
 	_, err = s.tx.Exec(s.ctx, `UPDATE object_references SET timestamp = $1, relationship_type = $2, comment = $3,
 deleted = $4 WHERE id = $5`, int64(r.Timestamp), r.RelationshipType, r.Comment, b2i(bool(r.Deleted)), id)
 	return constraintErr(err)
@@ -1059,7 +1060,7 @@ func (s *saver) upsertReport(r *misp.EventReport) error {
 	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	stamp(&r.Timestamp)
+	stamp(&r.Timestamp, s.now)
 	_, err = s.tx.Exec(s.ctx, `UPDATE event_reports SET name = $1, content = $2, distribution = $3,
 sharing_group_id = $4, timestamp = $5, deleted = $6 WHERE id = $7`, r.Name, r.Content, distArg(r.Distribution),
 		int64(r.SharingGroupID), int64(r.Timestamp), b2i(bool(r.Deleted)), id)

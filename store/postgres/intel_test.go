@@ -16,6 +16,7 @@ import (
 
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/internal/testcorpus"
+	"github.com/hunchsec/hunch/internal/testpg"
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
 	"github.com/hunchsec/hunch/store/sqlite"
@@ -490,5 +491,38 @@ func TestConcurrentAttributeWrites(t *testing.T) {
 	}
 	if want := writers*adds + 1; int(got.AttributeCount) != want || len(got.Attribute) != want {
 		t.Errorf("attribute_count %d with %d attributes stored, want %d", got.AttributeCount, len(got.Attribute), want)
+	}
+}
+
+// TestOptionsNow checks that unset timestamps are stamped with Options.Now.
+func TestOptionsNow(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+	db, err := Open(ctx, testpg.DSN(t), Options{MaxConns: 2, Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e := &misp.Event{Info: "clock", Org: &misp.Organisation{Name: "O"}, Orgc: &misp.Organisation{Name: "O"},
+		Attribute: []misp.Attribute{{Type: "domain", Category: "Network activity", Value: "a.example"}},
+		Object:    []misp.Object{{Name: "file", Attribute: []misp.Attribute{{Type: "md5", Category: "Payload delivery", Value: "d41d8cd98f00b204e9800998ecf8427e"}}}}}
+	if err := db.SaveEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	s := &misp.Sighting{AttributeID: e.Attribute[0].ID}
+	if err := db.AddSighting(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Event(ctx, int64(e.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := misp.TimestampOf(at)
+	for what, ts := range map[string]misp.Timestamp{"event": got.Timestamp, "attribute": got.Attribute[0].Timestamp,
+		"object": got.Object[0].Timestamp, "object attribute": got.Object[0].Attribute[0].Timestamp,
+		"sighting": s.DateSighting, "event sighting_timestamp": got.SightingTimestamp} {
+		if ts != want {
+			t.Errorf("%s timestamp %d, want %d", what, ts, want)
+		}
 	}
 }

@@ -34,6 +34,9 @@ type Options struct {
 	MaxConnIdleTime time.Duration
 	// Logger receives the schema migrations' progress. Nil discards it.
 	Logger *slog.Logger
+	// Now is the clock the intel store stamps unset timestamps with (MISP's timestamp, date_sighting, an API
+	// key's creation). Nil means time.Now.
+	Now func() time.Time
 }
 
 // DB is an open hunch database on a PostgreSQL server, reached through a pgx connection pool: the
@@ -45,7 +48,8 @@ type Options struct {
 // transactions; the schema migrations see the same pool through a database/sql view of it.
 type DB struct {
 	pool *pgxpool.Pool
-	name string // "host:port/database", for messages; never the password
+	name string           // "host:port/database", for messages; never the password
+	now  func() time.Time // Options.Now
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -89,7 +93,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres database %s: %w", name, err)
 	}
-	return &DB{pool: pool, name: name}, nil
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &DB{pool: pool, name: name, now: now}, nil
 }
 
 // applyOptions sets the pool sizing the options ask for on cfg.
