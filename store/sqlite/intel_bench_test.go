@@ -12,35 +12,9 @@ import (
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
+	"github.com/hunchsec/hunch/store/storetest"
 	"github.com/hunchsec/hunch/store/sqlite"
 )
-
-// bulkEvent returns an event of n attributes with distinct values of a few common types, numbered from base, and
-// one tag on every tenth attribute.
-func bulkEvent(org misp.FlexInt, base, n int) *misp.Event {
-	e := &misp.Event{OrgID: org, OrgcID: org, Info: fmt.Sprintf("bulk %d", base), Timestamp: 1700000000,
-		Distribution: "1", Tag: []misp.Tag{{Name: "tlp:green"}}}
-	e.Attribute = make([]misp.Attribute, n)
-	for i := range e.Attribute {
-		k := base + i
-		a := &e.Attribute[i]
-		a.Category, a.Timestamp, a.Distribution, a.ToIDS = "Network activity", 1700000000, "5", misp.BoolTrue
-		switch k % 4 {
-		case 0:
-			a.Type, a.Value = "ip-dst", fmt.Sprintf("10.%d.%d.%d", k>>16&255, k>>8&255, k&255)
-		case 1:
-			a.Type, a.Value = "domain", fmt.Sprintf("host%d.example.com", k)
-		case 2:
-			a.Type, a.Value = "url", fmt.Sprintf("http://host%d.example.com/path/%d", k, k)
-		default:
-			a.Type, a.Category, a.Value = "filename|md5", "Payload delivery", fmt.Sprintf("file%d.exe|%032x", k, k)
-		}
-		if k%10 == 0 {
-			a.Tag = []misp.Tag{{Name: "kill-chain:delivery"}}
-		}
-	}
-	return e
-}
 
 func openBench(b *testing.B) (*sqlite.DB, misp.FlexInt) {
 	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "hunch.db"), sqlite.Options{})
@@ -63,7 +37,7 @@ func BenchmarkSaveEvent(b *testing.B) {
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
-		e := bulkEvent(org, n*per, per)
+		e := storetest.BulkEvent(org, n*per, per)
 		b.StartTimer()
 		if err := db.SaveEvent(ctx, e); err != nil {
 			b.Fatal(err)
@@ -87,7 +61,7 @@ func BenchmarkSearchValue(b *testing.B) {
 			db, org := openBench(b)
 			ctx := context.Background()
 			for i := range events {
-				if err := db.SaveEvent(ctx, bulkEvent(org, i*per, per)); err != nil {
+				if err := db.SaveEvent(ctx, storetest.BulkEvent(org, i*per, per)); err != nil {
 					b.Fatal(err)
 				}
 			}
