@@ -12,8 +12,8 @@ import (
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
-	"github.com/hunchsec/hunch/store/storetest"
 	"github.com/hunchsec/hunch/store/sqlite"
+	"github.com/hunchsec/hunch/store/storetest"
 )
 
 func openBench(b *testing.B) (*sqlite.DB, misp.FlexInt) {

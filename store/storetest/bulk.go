@@ -33,4 +33,3 @@ func BulkEvent(org misp.FlexInt, base, n int) *misp.Event {
 	}
 	return e
 }
-
