@@ -87,6 +87,7 @@ type Intel interface {
 	Attributes
 	Tags
 	Sightings
+	Settings
 }
 
 // Orgs persists organisations.
@@ -294,6 +295,19 @@ type Sightings interface {
 	SightingsByEvent(ctx context.Context, eventID int64) ([]misp.Sighting, error)
 	// DeleteSighting deletes sighting id.
 	DeleteSighting(ctx context.Context, id int64) error
+}
+
+// Settings persists the instance's own state as named values: its uuid, its host organisation, which taxonomies
+// and galaxies are enabled. Names are the caller's (dotted, like MISP's server settings); values are opaque text.
+type Settings interface {
+	// Setting returns the value stored under name; a name never set is ErrNotFound.
+	Setting(ctx context.Context, name string) (string, error)
+	// PutSetting stores value under name, replacing any earlier value.
+	PutSetting(ctx context.Context, name, value string) error
+	// DeleteSetting removes name; a name never set is ErrNotFound.
+	DeleteSetting(ctx context.Context, name string) error
+	// ListSettings returns every name whose name starts with prefix ("" for all) with its value.
+	ListSettings(ctx context.Context, prefix string) (map[string]string, error)
 }
 
 // Match is one of restSearch's list-able filters: a value matches when it matches any of OR (or OR is empty),

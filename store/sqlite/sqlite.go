@@ -192,7 +192,7 @@ func (db *DB) open(ctx context.Context, busy time.Duration, readers int, logger 
 	if !strings.EqualFold(mode, "wal") {
 		return fmt.Errorf("the file system does not support the WAL journal (journal_mode is %q)", mode)
 	}
-	if err := migrate(ctx, db.w, logger); err != nil {
+	if err := migrateRetrying(ctx, db.w, logger, busy); err != nil {
 		return err
 	}
 

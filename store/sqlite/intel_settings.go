@@ -1,0 +1,71 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Setting returns the value stored under name.
+func (db *DB) Setting(ctx context.Context, name string) (string, error) {
+	r, err := db.reader()
+	if err != nil {
+		return "", err
+	}
+	var v string
+	err = r.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", notFound("setting", name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read setting %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// PutSetting stores value under name.
+func (db *DB) PutSetting(ctx context.Context, name, value string) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+		if err != nil {
+			return fmt.Errorf("store setting %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// DeleteSetting removes name.
+func (db *DB) DeleteSetting(ctx context.Context, name string) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE name = ?`, name)
+		return affected(res, err, "setting", name)
+	})
+}
+
+// ListSettings returns the settings whose names start with prefix.
+func (db *DB) ListSettings(ctx context.Context, prefix string) (map[string]string, error) {
+	r, err := db.reader()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.QueryContext(ctx, `SELECT name, value FROM settings WHERE substr(name, 1, ?) = ? ORDER BY name`,
+		len([]rune(prefix)), prefix)
+	if err != nil {
+		return nil, fmt.Errorf("list settings: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var n, v string
+		if err := rows.Scan(&n, &v); err != nil {
+			return nil, fmt.Errorf("list settings: %w", err)
+		}
+		if strings.HasPrefix(n, prefix) {
+			out[n] = v
+		}
+	}
+	return out, rows.Err()
+}
