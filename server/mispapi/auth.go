@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
 )
@@ -174,4 +175,27 @@ func authMessage(err error) string {
 		return MsgUserDisabled
 	}
 	return acl.MsgAuthFailed
+}
+
+// The key memory the handler gives a KeyAuthenticator it builds itself (Deps.Auth nil): a success is trusted for
+// DefaultKeyCacheTTL, for at most DefaultKeyCacheSize keys.
+const (
+	DefaultKeyCacheTTL  = 5 * time.Minute
+	DefaultKeyCacheSize = 10000
+)
+
+// StoreKeyLookup is the KeyLookup over the intel service's store: the keys by their first and last four
+// characters, each with its user, role and organisation.
+func StoreKeyLookup(svc *intel.Service) KeyLookup {
+	return func(ctx context.Context, start, end string) ([]KeyCandidate, error) {
+		keys, err := svc.KeysByFragment(ctx, start, end)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]KeyCandidate, 0, len(keys))
+		for _, k := range keys {
+			out = append(out, KeyCandidate{ID: k.ID, Hash: k.Hash, Expiration: k.Expiration, ReadOnly: k.ReadOnly, User: k.User})
+		}
+		return out, nil
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/server"
@@ -47,7 +48,11 @@ const msgInternal = "An Internal Error Has Occurred."
 
 // Deps are what the handler needs.
 type Deps struct {
-	// Auth resolves API keys; required.
+	// Intel is the intel service the API serves. Without it only the handshake paths (getVersion, users/view/me,
+	// describeTypes) are served, and every other path is unknown (404).
+	Intel *intel.Service
+	// Auth resolves API keys; when nil, keys are looked up in Intel's store (StoreKeyLookup) through a
+	// KeyAuthenticator. One of Auth and Intel is required.
 	Auth Authenticator
 	// Logger receives the errors the handler answers 500 for; nil discards them.
 	Logger *slog.Logger
@@ -60,6 +65,7 @@ type Deps struct {
 }
 
 type handler struct {
+	svc  *intel.Service // nil without Deps.Intel
 	deps Deps
 	log  *slog.Logger
 	mux  *http.ServeMux
@@ -67,11 +73,14 @@ type handler struct {
 
 type principalKey struct{}
 
-// New returns the MISP-compatible API handler. It panics when d.Auth is nil, which is a
-// programming error.
+// New returns the MISP-compatible API handler. It panics when both d.Auth and d.Intel are nil,
+// which is a programming error.
 func New(d Deps) http.Handler {
+	if d.Auth == nil && d.Intel == nil {
+		panic("mispapi: Deps.Auth and Deps.Intel are both nil")
+	}
 	if d.Auth == nil {
-		panic("mispapi: Deps.Auth is nil")
+		d.Auth = NewKeyAuthenticator(StoreKeyLookup(d.Intel), acl.NewKeyChecker(DefaultKeyCacheTTL, DefaultKeyCacheSize, nil), nil)
 	}
 	if d.MaxDecodedBodyBytes <= 0 {
 		d.MaxDecodedBodyBytes = DefaultMaxDecodedBodyBytes
@@ -87,6 +96,18 @@ func New(d Deps) http.Handler {
 	h.route("/users/view/{id}", h.viewUser, read...)
 	for _, p := range []string{"/attributes/describeTypes", "/attributes/describeTypes.json"} {
 		h.route(p, h.describeTypes, read...)
+	}
+	if d.Intel != nil {
+		h.svc = d.Intel
+		// One registration per group of MISP controllers, each in its own file.
+		h.eventRoutes()
+		h.attributeRoutes()
+		h.searchRoutes()
+		h.objectRoutes()
+		h.sightingRoutes()
+		h.tagRoutes()
+		h.taxonomyRoutes()
+		h.adminRoutes()
 	}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// MISP's answer to an unknown controller or action (MissingControllerException outside
