@@ -162,6 +162,14 @@ func TestContract(t *testing.T) {
 		})
 	}
 	// Every golden file belongs to a case, so none goes stale unnoticed.
+	for _, cases := range storeContractGroups() {
+		for _, tc := range cases {
+			if seen[tc.Name] {
+				t.Errorf("duplicate case %s", tc.Name)
+			}
+			seen[tc.Name] = true
+		}
+	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "contract", "*.golden"))
 	for _, f := range files {
 		if name := strings.TrimSuffix(filepath.Base(f), ".golden"); !seen[name] {
