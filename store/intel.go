@@ -87,6 +87,7 @@ type Intel interface {
 	Attributes
 	Tags
 	Sightings
+	EventReports
 	Settings
 }
 
@@ -295,6 +296,24 @@ type Sightings interface {
 	SightingsByEvent(ctx context.Context, eventID int64) ([]misp.Sighting, error)
 	// DeleteSighting deletes sighting id.
 	DeleteSighting(ctx context.Context, id int64) error
+}
+
+// EventReports persists event reports inside existing events.
+type EventReports interface {
+	// AddEventReport stores r in event eventID and sets r.ID and r.EventID (and r.UUID when empty); a zero
+	// timestamp is stamped with the current time. A uuid already used is ErrConflict.
+	AddEventReport(ctx context.Context, eventID int64, r *misp.EventReport) error
+	// EventReport returns report id.
+	EventReport(ctx context.Context, id int64) (*misp.EventReport, error)
+	// EventReportByUUID is EventReport by uuid.
+	EventReportByUUID(ctx context.Context, uuid string) (*misp.EventReport, error)
+	// EditEventReport replaces the fields of report r.ID (or r.UUID) under the timestamp rule (*NotNewerError);
+	// its event does not change.
+	EditEventReport(ctx context.Context, r *misp.EventReport) error
+	// DeleteEventReport deletes report id: soft (deleted set, timestamp at) or, when hard, for good.
+	DeleteEventReport(ctx context.Context, id int64, hard bool, at time.Time) error
+	// ListEventReports returns the reports of event eventID (deleted ones included), by id.
+	ListEventReports(ctx context.Context, eventID int64) ([]misp.EventReport, error)
 }
 
 // Settings persists the instance's own state as named values: its uuid, its host organisation, which taxonomies
