@@ -127,3 +127,11 @@ func notFoundFor(kind ElementKind) *Error {
 		return notFound(MsgInvalidAttribute)
 	}
 }
+
+// NotFound is the refusal for a target that does not exist, worded with MISP's message for it (MsgInvalidEvent,
+// MsgInvalidAttribute, …): callers that look a row up before deciding answer a missing row exactly as an
+// unreadable one, so that existence is never disclosed.
+func NotFound(msg string) *Error { return notFound(msg) }
+
+// NotFoundFor is NotFound worded for an element of kind.
+func NotFoundFor(kind ElementKind) *Error { return notFoundFor(kind) }

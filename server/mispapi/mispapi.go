@@ -274,9 +274,14 @@ func (h *handler) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var aclErr *acl.Error
 	var tooLarge *http.MaxBytesError
+	var invalid *intel.InvalidError
 	switch {
+	case errors.As(err, &invalid):
+		writeSaveFailed(w, r, http.StatusForbidden, invalid.Message, invalid.Fields)
 	case errors.As(err, &ae):
 		server.WriteError(w, r, ae.status, ae.message)
+	case errors.As(err, &aclErr) && aclErr.Detail() != "":
+		writeSaveFailed(w, r, aclErr.Status(), aclErr.Message(), aclErr.Detail())
 	case errors.As(err, &aclErr):
 		server.WriteError(w, r, aclErr.Status(), aclErr.Message())
 	case errors.Is(err, acl.ErrUnauthenticated):
