@@ -43,6 +43,12 @@ type Options struct {
 	DefaultAttributeDistribution *misp.Distribution
 	// Limits bound what one decoded MISP body may hold; the zero value means misp.DefaultLimits().
 	Limits misp.Limits
+	// ObjectTemplates validate objects whose template is known (misp-objects, loaded with misp.LoadTemplates);
+	// nil accepts every object as MISP does for unknown templates.
+	ObjectTemplates *misp.Templates
+	// DataDir holds the MISP JSON data the service serves beyond the store: taxonomies/ and galaxies/ trees in the
+	// layout of the misp-taxonomies and misp-galaxy repositories. Empty means none are installed.
+	DataDir string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives what the service notices but does not return; nil discards it.
@@ -92,6 +98,12 @@ func (s *Service) Now() time.Time { return s.now() }
 
 // Limits returns the bounds on decoded MISP bodies.
 func (s *Service) Limits() misp.Limits { return s.opts.Limits }
+
+// ObjectTemplates returns the object templates, nil when none are loaded.
+func (s *Service) ObjectTemplates() *misp.Templates { return s.opts.ObjectTemplates }
+
+// DataDir returns the directory of MISP JSON data (taxonomies, galaxies), "" when none.
+func (s *Service) DataDir() string { return s.opts.DataDir }
 
 // Logger returns the service's logger.
 func (s *Service) Logger() *slog.Logger { return s.log }
