@@ -4,13 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"time"
-
-	msqlite "modernc.org/sqlite"
 
 	"github.com/pressly/goose/v3"
 
@@ -23,29 +19,6 @@ import (
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
-
-// migrateRetrying is migrate, tried again while another process holding the same new file is
-// migrating it: a migration step upgrades a read lock to a write lock, which SQLite refuses at once
-// with SQLITE_BUSY (the busy timeout does not apply to a lock upgrade), so the loser waits and
-// retries for up to busy.
-func migrateRetrying(ctx context.Context, db *sql.DB, logger *slog.Logger, busy time.Duration) error {
-	deadline := time.Now().Add(busy)
-	for {
-		err := migrate(ctx, db, logger)
-		var se *msqlite.Error
-		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// sqliteBusy is SQLITE_BUSY, the primary result code of every busy failure.
-const sqliteBusy = 5
 
 // migrate applies the pending migrations, after refusing a database whose recorded version is
 // beyond the newest one embedded here (written by a newer hunch).

@@ -20,7 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	msqlite "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
 
 	"github.com/hunchsec/hunch/store"
 )
@@ -107,16 +107,40 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 
-	db := &DB{path: abs, now: opts.Now}
-	if db.now == nil {
-		db.now = time.Now
+	now := opts.Now
+	if now == nil {
+		now = time.Now
 	}
-	if err := db.open(ctx, busy, readers, logger); err != nil {
+	// Another process opening the same new file at the same moment may hold the lock while it switches the
+	// journal to WAL or migrates the schema; SQLite refuses some of those steps at once with SQLITE_BUSY (a lock
+	// upgrade does not wait for the busy timeout), so the whole open is tried again until the busy timeout.
+	deadline := time.Now().Add(busy)
+	for {
+		db := &DB{path: abs, now: now}
+		err := db.open(ctx, busy, readers, logger)
+		if err == nil {
+			return db, nil
+		}
 		db.closeConns()
-		return nil, fmt.Errorf("open database %s: %w", abs, err)
+		if !isBusy(err) || time.Now().After(deadline) {
+			return nil, fmt.Errorf("open database %s: %w", abs, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("open database %s: %w", abs, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	return db, nil
 }
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (any extended code).
+func isBusy(err error) bool {
+	var se *msqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqliteBusy
+}
+
+// sqliteBusy is SQLITE_BUSY, the primary result code of every busy failure.
+const sqliteBusy = 5
 
 // OpenTemp opens a new database in a fresh private temporary directory that Close removes: for
 // tests and one-off runs that need a real file shared by all connections.
@@ -192,7 +216,7 @@ func (db *DB) open(ctx context.Context, busy time.Duration, readers int, logger 
 	if !strings.EqualFold(mode, "wal") {
 		return fmt.Errorf("the file system does not support the WAL journal (journal_mode is %q)", mode)
 	}
-	if err := migrateRetrying(ctx, db.w, logger, busy); err != nil {
+	if err := migrate(ctx, db.w, logger); err != nil {
 		return err
 	}
 
