@@ -2,11 +2,12 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/hunchsec/hunch/store/internal/sqlrow"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -95,47 +96,6 @@ func uuidOr(u string) string {
 	return strings.ToLower(u)
 }
 
-func b2i(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// ---- organisations ----
-
-const orgCols = `id, uuid, name, local, data`
-
-func scanOrg(sc interface{ Scan(...any) error }) (*misp.Organisation, error) {
-	var (
-		id, local  int64
-		uuid, name string
-		data       string
-	)
-	if err := sc.Scan(&id, &uuid, &name, &local, &data); err != nil {
-		return nil, err
-	}
-	return orgOf(id, uuid, name, local, data)
-}
-
-// orgOf builds an organisation from its columns.
-func orgOf(id int64, uuid, name string, local int64, data string) (*misp.Organisation, error) {
-	var o misp.Organisation
-	if err := json.Unmarshal([]byte(data), &o); err != nil {
-		return nil, fmt.Errorf("decode organisation %d: %w", id, err)
-	}
-	o.ID, o.UUID, o.Name, o.Local = misp.FlexInt(id), uuid, name, misp.FlexBool(local != 0)
-	return &o, nil
-}
-
-// orgData is the JSON of the organisation's fields that have no column of their own.
-func orgData(o *misp.Organisation) (string, error) {
-	c := *o
-	c.ID, c.UUID, c.Name, c.Local = 0, "", "", false
-	b, err := json.Marshal(c)
-	return string(b), err
-}
-
 // CreateOrg stores o and sets its id (and uuid when empty).
 func (db *DB) CreateOrg(ctx context.Context, o *misp.Organisation) error {
 	return db.write(ctx, func(tx pgx.Tx) error { return createOrg(ctx, tx, o) })
@@ -146,13 +106,13 @@ func createOrg(ctx context.Context, tx pgx.Tx, o *misp.Organisation) error {
 		return errors.New("create organisation: empty name")
 	}
 	o.UUID = uuidOr(o.UUID)
-	data, err := orgData(o)
+	data, err := sqlrow.OrgData(o)
 	if err != nil {
 		return fmt.Errorf("create organisation %q: %w", o.Name, err)
 	}
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO orgs (uuid, name, local, data) VALUES ($1, $2, $3, $4) RETURNING id`,
-		o.UUID, o.Name, b2i(bool(o.Local)), data).Scan(&id)
+		o.UUID, o.Name, sqlrow.B2I(bool(o.Local)), data).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("create organisation %q: %w", o.Name, constraintErr(err))
 	}
@@ -165,7 +125,7 @@ func (db *DB) orgWhere(ctx context.Context, what string, key any, where string) 
 	if err != nil {
 		return nil, err
 	}
-	o, err := scanOrg(r.QueryRow(ctx, `SELECT `+orgCols+` FROM orgs WHERE `+where, key))
+	o, err := sqlrow.ScanOrg(r.QueryRow(ctx, `SELECT `+sqlrow.OrgCols+` FROM orgs WHERE `+where, key))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound(what, key)
 	}
@@ -196,14 +156,14 @@ func (db *DB) ListOrgs(ctx context.Context) ([]misp.Organisation, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.Query(ctx, `SELECT `+orgCols+` FROM orgs ORDER BY id`)
+	rows, err := r.Query(ctx, `SELECT `+sqlrow.OrgCols+` FROM orgs ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list organisations: %w", err)
 	}
 	defer rows.Close()
 	var out []misp.Organisation
 	for rows.Next() {
-		o, err := scanOrg(rows)
+		o, err := sqlrow.ScanOrg(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list organisations: %w", err)
 		}
@@ -214,13 +174,13 @@ func (db *DB) ListOrgs(ctx context.Context) ([]misp.Organisation, error) {
 
 // UpdateOrg replaces the stored fields of organisation o.ID.
 func (db *DB) UpdateOrg(ctx context.Context, o *misp.Organisation) error {
-	data, err := orgData(o)
+	data, err := sqlrow.OrgData(o)
 	if err != nil {
 		return fmt.Errorf("update organisation %d: %w", o.ID, err)
 	}
 	return db.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE orgs SET uuid = $1, name = $2, local = $3, data = $4 WHERE id = $5`,
-			uuidOr(o.UUID), o.Name, b2i(bool(o.Local)), data, int64(o.ID))
+			uuidOr(o.UUID), o.Name, sqlrow.B2I(bool(o.Local)), data, int64(o.ID))
 		if err := affected(tag, err, "organisation", o.ID); err != nil {
 			return fmt.Errorf("update organisation: %w", err)
 		}
@@ -245,48 +205,19 @@ func (db *DB) DeleteOrg(ctx context.Context, id int64) error {
 	})
 }
 
-// ---- users ----
-
-const userCols = `id, org_id, email, role_id, disabled, data`
-
-func scanUser(sc interface{ Scan(...any) error }) (*misp.User, error) {
-	var (
-		u                       misp.User
-		id, org, role, disabled int64
-		email, data             string
-	)
-	if err := sc.Scan(&id, &org, &email, &role, &disabled, &data); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(data), &u); err != nil {
-		return nil, fmt.Errorf("decode user %d: %w", id, err)
-	}
-	u.Email = email
-	u.ID, u.OrgID, u.RoleID, u.Disabled = misp.FlexInt(id), misp.FlexInt(org), misp.FlexInt(role), disabled != 0
-	return &u, nil
-}
-
-func userData(u *misp.User) (string, error) {
-	c := *u
-	c.ID, c.OrgID, c.Email, c.RoleID, c.Disabled = 0, 0, "", 0, false
-	c.Authkey, c.Password, c.Role, c.Organisation, c.Settings = "", "", nil, nil, nil
-	b, err := json.Marshal(c)
-	return string(b), err
-}
-
 // CreateUser stores u and sets its id.
 func (db *DB) CreateUser(ctx context.Context, u *misp.User) error {
 	if u.Email == "" {
 		return errors.New("create user: empty e-mail")
 	}
-	data, err := userData(u)
+	data, err := sqlrow.UserData(u)
 	if err != nil {
 		return fmt.Errorf("create user %s: %w", u.Email, err)
 	}
 	return db.write(ctx, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO users (org_id, email, role_id, disabled, data)
-VALUES ($1, $2, $3, $4, $5) RETURNING id`, int64(u.OrgID), u.Email, int64(u.RoleID), b2i(bool(u.Disabled)), data).Scan(&id)
+VALUES ($1, $2, $3, $4, $5) RETURNING id`, int64(u.OrgID), u.Email, int64(u.RoleID), sqlrow.B2I(bool(u.Disabled)), data).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("create user %s: %w", u.Email, constraintErr(err))
 		}
@@ -300,7 +231,7 @@ func (db *DB) userWhere(ctx context.Context, key any, where string) (*misp.User,
 	if err != nil {
 		return nil, err
 	}
-	u, err := scanUser(r.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE `+where, key))
+	u, err := sqlrow.ScanUser(r.QueryRow(ctx, `SELECT `+sqlrow.UserCols+` FROM users WHERE `+where, key))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound("user", key)
 	}
@@ -326,14 +257,14 @@ func (db *DB) ListUsers(ctx context.Context, orgID int64) ([]misp.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.Query(ctx, `SELECT `+userCols+` FROM users WHERE $1 = 0 OR org_id = $2 ORDER BY id`, orgID, orgID)
+	rows, err := r.Query(ctx, `SELECT `+sqlrow.UserCols+` FROM users WHERE $1 = 0 OR org_id = $2 ORDER BY id`, orgID, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	defer rows.Close()
 	var out []misp.User
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := sqlrow.ScanUser(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list users: %w", err)
 		}
@@ -344,13 +275,13 @@ func (db *DB) ListUsers(ctx context.Context, orgID int64) ([]misp.User, error) {
 
 // UpdateUser replaces the stored fields of user u.ID.
 func (db *DB) UpdateUser(ctx context.Context, u *misp.User) error {
-	data, err := userData(u)
+	data, err := sqlrow.UserData(u)
 	if err != nil {
 		return fmt.Errorf("update user %d: %w", u.ID, err)
 	}
 	return db.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET org_id = $1, email = $2, role_id = $3, disabled = $4, data = $5
-WHERE id = $6`, int64(u.OrgID), u.Email, int64(u.RoleID), b2i(bool(u.Disabled)), data, int64(u.ID))
+WHERE id = $6`, int64(u.OrgID), u.Email, int64(u.RoleID), sqlrow.B2I(bool(u.Disabled)), data, int64(u.ID))
 		if err := affected(tag, err, "user", u.ID); err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
@@ -369,24 +300,6 @@ func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 	})
 }
 
-// ---- API keys ----
-
-const keyCols = `id, uuid, user_id, authkey, authkey_start, authkey_end, expiration, read_only, comment, created`
-
-func scanKey(sc interface{ Scan(...any) error }) (store.AuthKey, error) {
-	var (
-		k                 store.AuthKey
-		exp, ro, creation int64
-	)
-	err := sc.Scan(&k.ID, &k.UUID, &k.UserID, &k.Hash, &k.Start, &k.End, &exp, &ro, &k.Comment, &creation)
-	if exp != 0 {
-		k.Expiration = time.Unix(exp, 0).UTC()
-	}
-	k.ReadOnly = ro != 0
-	k.Created = time.Unix(creation, 0).UTC()
-	return k, err
-}
-
 // AddAuthKey stores k and sets its id, uuid and creation time.
 func (db *DB) AddAuthKey(ctx context.Context, k *store.AuthKey) error {
 	if k.Hash == "" || k.Start == "" || k.End == "" {
@@ -403,7 +316,7 @@ func (db *DB) AddAuthKey(ctx context.Context, k *store.AuthKey) error {
 	return db.write(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO auth_keys (uuid, user_id, authkey, authkey_start, authkey_end,
 expiration, read_only, comment, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			k.UUID, k.UserID, k.Hash, k.Start, k.End, exp, b2i(k.ReadOnly), k.Comment, k.Created.Unix()).Scan(&k.ID)
+			k.UUID, k.UserID, k.Hash, k.Start, k.End, exp, sqlrow.B2I(k.ReadOnly), k.Comment, k.Created.Unix()).Scan(&k.ID)
 		if err != nil {
 			return fmt.Errorf("add api key for user %d: %w", k.UserID, constraintErr(err))
 		}
@@ -416,14 +329,14 @@ func (db *DB) keys(ctx context.Context, where string, args ...any) ([]store.Auth
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.Query(ctx, `SELECT `+keyCols+` FROM auth_keys WHERE `+where+` ORDER BY id`, args...)
+	rows, err := r.Query(ctx, `SELECT `+sqlrow.KeyCols+` FROM auth_keys WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read api keys: %w", err)
 	}
 	defer rows.Close()
 	var out []store.AuthKey
 	for rows.Next() {
-		k, err := scanKey(rows)
+		k, err := sqlrow.ScanKey(rows)
 		if err != nil {
 			return nil, fmt.Errorf("read api keys: %w", err)
 		}
@@ -453,11 +366,6 @@ func (db *DB) DeleteAuthKey(ctx context.Context, id int64) error {
 	})
 }
 
-// ---- sharing groups ----
-
-const sgCols = `id, uuid, name, description, releasability, local, active, roaming, organisation_uuid, org_id,
-sync_user_id, created, modified`
-
 // CreateSharingGroup stores sg with its lists and sets its id.
 func (db *DB) CreateSharingGroup(ctx context.Context, sg *misp.SharingGroup) error {
 	if sg.Name == "" {
@@ -469,8 +377,8 @@ func (db *DB) CreateSharingGroup(ctx context.Context, sg *misp.SharingGroup) err
 		err := tx.QueryRow(ctx, `INSERT INTO sharing_groups (uuid, name, description, releasability, local,
 active, roaming, organisation_uuid, org_id, sync_user_id, created, modified)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			sg.UUID, sg.Name, sg.Description, sg.Releasability, b2i(bool(sg.Local)), b2i(bool(sg.Active)),
-			b2i(bool(sg.Roaming)), sg.OrganisationUUID, int64(sg.OrgID), int64(sg.SyncUserID), sg.Created,
+			sg.UUID, sg.Name, sg.Description, sg.Releasability, sqlrow.B2I(bool(sg.Local)), sqlrow.B2I(bool(sg.Active)),
+			sqlrow.B2I(bool(sg.Roaming)), sg.OrganisationUUID, int64(sg.OrgID), int64(sg.SyncUserID), sg.Created,
 			sg.Modified).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("create sharing group %q: %w", sg.Name, constraintErr(err))
@@ -496,7 +404,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 
 func addSGOrg(ctx context.Context, tx pgx.Tx, sg, org int64, extend bool) error {
 	_, err := tx.Exec(ctx, `INSERT INTO sharing_group_orgs (sharing_group_id, org_id, extend) VALUES ($1, $2, $3)
-ON CONFLICT (sharing_group_id, org_id) DO UPDATE SET extend = excluded.extend`, sg, org, b2i(extend))
+ON CONFLICT (sharing_group_id, org_id) DO UPDATE SET extend = excluded.extend`, sg, org, sqlrow.B2I(extend))
 	if err != nil {
 		return fmt.Errorf("add organisation %d to sharing group %d: %w", org, sg, constraintErr(err))
 	}
@@ -506,7 +414,7 @@ ON CONFLICT (sharing_group_id, org_id) DO UPDATE SET extend = excluded.extend`, 
 func addSGServer(ctx context.Context, tx pgx.Tx, sg, server int64, allOrgs bool) error {
 	_, err := tx.Exec(ctx, `INSERT INTO sharing_group_servers (sharing_group_id, server_id, all_orgs)
 VALUES ($1, $2, $3) ON CONFLICT (sharing_group_id, server_id) DO UPDATE SET all_orgs = excluded.all_orgs`,
-		sg, server, b2i(allOrgs))
+		sg, server, sqlrow.B2I(allOrgs))
 	if err != nil {
 		return fmt.Errorf("add server %d to sharing group %d: %w", server, sg, constraintErr(err))
 	}
@@ -519,7 +427,7 @@ func (db *DB) loadSharingGroups(ctx context.Context, where string, args ...any) 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.Query(ctx, `SELECT `+sgCols+` FROM sharing_groups WHERE `+where+` ORDER BY id`, args...)
+	rows, err := r.Query(ctx, `SELECT `+sqlrow.SGCols+` FROM sharing_groups WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read sharing groups: %w", err)
 	}
@@ -553,7 +461,7 @@ func (db *DB) fillSharingGroup(ctx context.Context, r *pgxpool.Pool, sg *misp.Sh
 	if o, err := db.Org(ctx, int64(sg.OrgID)); err == nil {
 		sg.Organisation = o
 	}
-	rows, err := r.Query(ctx, `SELECT g.id, g.org_id, g.extend, `+prefixed("o", orgCols)+`
+	rows, err := r.Query(ctx, `SELECT g.id, g.org_id, g.extend, `+sqlrow.Prefixed("o", sqlrow.OrgCols)+`
 FROM sharing_group_orgs g JOIN orgs o ON o.id = g.org_id WHERE g.sharing_group_id = $1 ORDER BY g.org_id`, int64(sg.ID))
 	if err != nil {
 		return fmt.Errorf("read sharing group %d: %w", sg.ID, err)
@@ -569,7 +477,7 @@ FROM sharing_group_orgs g JOIN orgs o ON o.id = g.org_id WHERE g.sharing_group_i
 			rows.Close()
 			return fmt.Errorf("read sharing group %d: %w", sg.ID, err)
 		}
-		o, err := orgOf(oid, ouuid, name, local, data)
+		o, err := sqlrow.OrgOf(oid, ouuid, name, local, data)
 		if err != nil {
 			rows.Close()
 			return fmt.Errorf("read sharing group %d: %w", sg.ID, err)
@@ -596,14 +504,6 @@ WHERE sharing_group_id = $1 ORDER BY server_id`, int64(sg.ID))
 		})
 	}
 	return rows.Err()
-}
-
-func prefixed(alias, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, p := range parts {
-		parts[i] = alias + "." + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
 }
 
 func (db *DB) oneSharingGroup(ctx context.Context, key any, where string) (*misp.SharingGroup, error) {
@@ -638,8 +538,8 @@ func (db *DB) UpdateSharingGroup(ctx context.Context, sg *misp.SharingGroup) err
 		tag, err := tx.Exec(ctx, `UPDATE sharing_groups SET uuid = $1, name = $2, description = $3,
 releasability = $4, local = $5, active = $6, roaming = $7, organisation_uuid = $8, org_id = $9, sync_user_id = $10,
 created = $11, modified = $12 WHERE id = $13`,
-			uuidOr(sg.UUID), sg.Name, sg.Description, sg.Releasability, b2i(bool(sg.Local)), b2i(bool(sg.Active)),
-			b2i(bool(sg.Roaming)), sg.OrganisationUUID, int64(sg.OrgID), int64(sg.SyncUserID), sg.Created,
+			uuidOr(sg.UUID), sg.Name, sg.Description, sg.Releasability, sqlrow.B2I(bool(sg.Local)), sqlrow.B2I(bool(sg.Active)),
+			sqlrow.B2I(bool(sg.Roaming)), sg.OrganisationUUID, int64(sg.OrgID), int64(sg.SyncUserID), sg.Created,
 			sg.Modified, int64(sg.ID))
 		if err := affected(tag, err, "sharing group", sg.ID); err != nil {
 			return fmt.Errorf("update sharing group: %w", err)

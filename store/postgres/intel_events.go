@@ -4,102 +4,20 @@ import (
 	"context"
 	"database/sql"
 
-	"encoding/json"
+	"github.com/hunchsec/hunch/store/internal/sqlrow"
+
 	"errors"
 	"fmt"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
 )
-
-// ---- value conversions between misp types and columns ----
-
-func distArg(d misp.Distribution) any {
-	if l := d.Level(); l >= 0 {
-		return int64(l)
-	}
-	return nil
-}
-
-func distOf(n sql.NullInt64) misp.Distribution {
-	if !n.Valid {
-		return misp.DistributionUnset
-	}
-	d, _ := misp.DistributionOf(int(n.Int64))
-	return d
-}
-
-func microArg(m misp.MicroTime) any {
-	if m.IsZero() {
-		return nil
-	}
-	return m.UnixMicro()
-}
-
-func microOf(n sql.NullInt64) misp.MicroTime {
-	if !n.Valid {
-		return misp.MicroTime{}
-	}
-	return misp.MicroTime{Time: time.UnixMicro(n.Int64).UTC()}
-}
-
-func optBoolArg(o misp.OptBool) any {
-	if !o.IsSet() {
-		return nil
-	}
-	return b2i(o.Bool())
-}
-
-func optBoolOf(n sql.NullInt64) misp.OptBool {
-	if !n.Valid {
-		return misp.BoolUnset
-	}
-	return misp.OptBoolOf(n.Int64 != 0)
-}
-
-func jsonArg[T any](v []T) (any, error) {
-	if len(v) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
-}
-
-// composite reports whether values of type typ are stored split into value1 and value2.
-func composite(typ string) bool { return strings.Contains(typ, "|") || typ == "malware-sample" }
-
-// splitValue splits a composite value at its first '|', as MISP stores it.
-func splitValue(typ, value string) (string, string) {
-	if composite(typ) {
-		if v1, v2, ok := strings.Cut(value, "|"); ok {
-			return v1, v2
-		}
-	}
-	return value, ""
-}
-
-// joinValue is the inverse of splitValue; a composite value stored without a second part loads without '|'.
-func joinValue(v1, v2 string) string {
-	if v2 == "" {
-		return v1
-	}
-	return v1 + "|" + v2
-}
-
-// stamp sets an unset (zero) timestamp to now.
-func stamp(t *misp.Timestamp, now func() time.Time) {
-	if *t == 0 {
-		*t = misp.TimestampOf(now())
-	}
-}
 
 // ---- tags ----
 
@@ -130,24 +48,17 @@ func ensureTag(ctx context.Context, tx pgx.Tx, t *misp.Tag, cache map[string]int
 	return id, nil
 }
 
-func numArg(n *misp.FlexInt) any {
-	if n == nil {
-		return nil
-	}
-	return int64(*n)
-}
-
 func insertTag(ctx context.Context, tx pgx.Tx, t *misp.Tag) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO tags (name, colour, exportable, org_id, user_id, hide_tag,
 numerical_value, is_galaxy, is_custom_galaxy, local_only) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		t.Name, t.Colour, b2i(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), b2i(bool(t.HideTag)),
-		numArg(t.NumericalValue), b2i(bool(t.IsGalaxy)), b2i(bool(t.IsCustomGalaxy)), b2i(bool(t.LocalOnly))).Scan(&id)
+		t.Name, t.Colour, sqlrow.B2I(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), sqlrow.B2I(bool(t.HideTag)),
+		sqlrow.NumArg(t.NumericalValue), sqlrow.B2I(bool(t.IsGalaxy)), sqlrow.B2I(bool(t.IsCustomGalaxy)), sqlrow.B2I(bool(t.LocalOnly))).Scan(&id)
 	return id, constraintErr(err)
 }
 
 // tagJSON is a SQL expression building the JSON of a tag row t joined to its attachment row j, decoded by
-// decodeTags.
+// sqlrow.DecodeTags.
 const tagJSON = `json_build_object('id', t.id, 'name', t.name, 'colour', t.colour, 'exportable', t.exportable,
 'org_id', t.org_id, 'user_id', t.user_id, 'hide_tag', t.hide_tag, 'numerical_value', t.numerical_value,
 'is_galaxy', t.is_galaxy, 'is_custom_galaxy', t.is_custom_galaxy, 'local_only', t.local_only, 'local', j.local,
@@ -160,17 +71,6 @@ FROM attribute_tags j JOIN tags t ON t.id = j.tag_id WHERE j.attribute_id = a.id
 	eventTagsSQL = `(SELECT json_agg(x ORDER BY jid)::text FROM (SELECT ` + tagJSON + ` AS x, j.id AS jid
 FROM event_tags j JOIN tags t ON t.id = j.tag_id WHERE j.event_id = e.id) AS l)`
 )
-
-func decodeTags(s sql.NullString) ([]misp.Tag, error) {
-	if !s.Valid || s.String == "" || s.String == "[]" {
-		return nil, nil
-	}
-	var tags []misp.Tag
-	if err := json.Unmarshal([]byte(s.String), &tags); err != nil {
-		return nil, fmt.Errorf("decode tags: %w", err)
-	}
-	return tags, nil
-}
 
 // ---- inserting an event aggregate ----
 
@@ -211,7 +111,7 @@ func (s *saver) checkDuplicate(a *misp.Attribute, objectID int64) error {
 	if !s.checkDups || objectID != 0 || bool(a.Deleted) {
 		return nil
 	}
-	v1, v2 := splitValue(a.Type, a.Value)
+	v1, v2 := sqlrow.SplitValue(a.Type, a.Value)
 	var one int
 	err := s.tx.QueryRow(s.ctx, `SELECT 1 FROM attributes WHERE event_id = $1 AND object_id = 0 AND deleted = 0
 AND type = $2 AND category = $3 AND value1 = $4 AND value2 = $5 AND uuid <> $6 LIMIT 1`,
@@ -234,16 +134,16 @@ func (s *saver) attribute(a *misp.Attribute, objectID int64) error {
 	if err := s.checkDuplicate(a, objectID); err != nil {
 		return err
 	}
-	stamp(&a.Timestamp, s.now)
-	gal, err := jsonArg(a.Galaxy)
+	sqlrow.Stamp(&a.Timestamp, s.now)
+	gal, err := sqlrow.JSONArg(a.Galaxy)
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, err)
 	}
-	v1, v2 := splitValue(a.Type, a.Value)
+	v1, v2 := sqlrow.SplitValue(a.Type, a.Value)
 	var id int64
 	err = s.tx.QueryRow(s.ctx, insertAttrSQL, a.UUID, s.eventID, objectID, string(a.ObjectRelation), a.Category, a.Type,
-		v1, v2, optBoolArg(a.ToIDS), int64(a.Timestamp), distArg(a.Distribution), int64(a.SharingGroupID), a.Comment,
-		b2i(bool(a.Deleted)), b2i(bool(a.DisableCorrelation)), microArg(a.FirstSeen), microArg(a.LastSeen), a.Data,
+		v1, v2, sqlrow.OptBoolArg(a.ToIDS), int64(a.Timestamp), sqlrow.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment,
+		sqlrow.B2I(bool(a.Deleted)), sqlrow.B2I(bool(a.DisableCorrelation)), sqlrow.MicroArg(a.FirstSeen), sqlrow.MicroArg(a.LastSeen), a.Data,
 		gal).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, constraintErr(err))
@@ -261,7 +161,7 @@ func (s *saver) attributeTags(attrID int64, tags []misp.Tag) error {
 			return err
 		}
 		t.ID = misp.FlexInt(tid)
-		if _, err := s.tx.Exec(s.ctx, insertAttrTagSQL, attrID, s.eventID, tid, b2i(bool(t.Local)),
+		if _, err := s.tx.Exec(s.ctx, insertAttrTagSQL, attrID, s.eventID, tid, sqlrow.B2I(bool(t.Local)),
 			string(t.RelationshipType)); err != nil {
 			return fmt.Errorf("tag %q on attribute %d: %w", t.Name, attrID, constraintErr(err))
 		}
@@ -287,7 +187,7 @@ func (s *saver) eventTags(tags []misp.Tag) error {
 func attachEventTag(ctx context.Context, tx pgx.Tx, eventID, tagID int64, local bool, rel string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO event_tags (event_id, tag_id, local, relationship_type) VALUES ($1, $2, $3, $4)
 ON CONFLICT (event_id, tag_id) DO UPDATE SET local = excluded.local, relationship_type = excluded.relationship_type`,
-		eventID, tagID, b2i(local), rel)
+		eventID, tagID, sqlrow.B2I(local), rel)
 	if err != nil {
 		return fmt.Errorf("tag %d on event %d: %w", tagID, eventID, constraintErr(err))
 	}
@@ -297,14 +197,14 @@ ON CONFLICT (event_id, tag_id) DO UPDATE SET local = excluded.local, relationshi
 // object inserts o (without its references) and its attributes.
 func (s *saver) object(o *misp.Object) error {
 	o.UUID = uuidOr(o.UUID)
-	stamp(&o.Timestamp, s.now)
+	sqlrow.Stamp(&o.Timestamp, s.now)
 	var id int64
 	err := s.tx.QueryRow(s.ctx, `INSERT INTO objects (uuid, event_id, name, meta_category, description,
 template_uuid, template_version, timestamp, distribution, sharing_group_id, comment, deleted, first_seen, last_seen)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 		o.UUID, s.eventID, o.Name, o.MetaCategory, o.Description, o.TemplateUUID, int64(o.TemplateVersion),
-		int64(o.Timestamp), distArg(o.Distribution), int64(o.SharingGroupID), o.Comment, b2i(bool(o.Deleted)),
-		microArg(o.FirstSeen), microArg(o.LastSeen)).Scan(&id)
+		int64(o.Timestamp), sqlrow.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment, sqlrow.B2I(bool(o.Deleted)),
+		sqlrow.MicroArg(o.FirstSeen), sqlrow.MicroArg(o.LastSeen)).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("object %s: %w", o.UUID, constraintErr(err))
 	}
@@ -321,7 +221,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING i
 // reference inserts r of object objectID, resolving its target among this event's elements or in the store.
 func (s *saver) reference(r *misp.ObjectReference, objectID int64, objectUUID string) error {
 	r.UUID = uuidOr(r.UUID)
-	stamp(&r.Timestamp, s.now)
+	sqlrow.Stamp(&r.Timestamp, s.now)
 	r.ReferencedUUID = strings.ToLower(r.ReferencedUUID)
 	if t, ok := s.uuids[r.ReferencedUUID]; ok {
 		r.ReferencedID, r.ReferencedType = misp.FlexInt(t.id), t.typ
@@ -335,7 +235,7 @@ func (s *saver) reference(r *misp.ObjectReference, objectID int64, objectUUID st
 source_uuid, referenced_uuid, referenced_id, referenced_type, relationship_type, comment, deleted)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 		r.UUID, int64(r.Timestamp), objectID, s.eventID, r.SourceUUID, r.ReferencedUUID, int64(r.ReferencedID),
-		int64(r.ReferencedType), r.RelationshipType, r.Comment, b2i(bool(r.Deleted))).Scan(&id)
+		int64(r.ReferencedType), r.RelationshipType, r.Comment, sqlrow.B2I(bool(r.Deleted))).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("object reference %s: %w", r.UUID, constraintErr(err))
 	}
@@ -368,12 +268,12 @@ func lookupElement(ctx context.Context, tx pgx.Tx, uuid string) (ref, bool, erro
 
 func (s *saver) report(r *misp.EventReport) error {
 	r.UUID = uuidOr(r.UUID)
-	stamp(&r.Timestamp, s.now)
+	sqlrow.Stamp(&r.Timestamp, s.now)
 	var id int64
 	err := s.tx.QueryRow(s.ctx, `INSERT INTO event_reports (uuid, event_id, name, content, distribution,
 sharing_group_id, timestamp, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		r.UUID, s.eventID, r.Name, r.Content, distArg(r.Distribution), int64(r.SharingGroupID), int64(r.Timestamp),
-		b2i(bool(r.Deleted))).Scan(&id)
+		r.UUID, s.eventID, r.Name, r.Content, sqlrow.DistArg(r.Distribution), int64(r.SharingGroupID), int64(r.Timestamp),
+		sqlrow.B2I(bool(r.Deleted))).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("event report %s: %w", r.UUID, constraintErr(err))
 	}
@@ -429,41 +329,6 @@ func createRacing(ctx context.Context, tx pgx.Tx, create func(sp pgx.Tx) (int64,
 	return 0, err
 }
 
-func liveAttributes(e *misp.Event) int64 {
-	var n int64
-	for i := range e.Attribute {
-		if !e.Attribute[i].Deleted {
-			n++
-		}
-	}
-	for i := range e.Object {
-		for j := range e.Object[i].Attribute {
-			if !e.Object[i].Attribute[j].Deleted {
-				n++
-			}
-		}
-	}
-	return n
-}
-
-const eventCols = `e.id, e.uuid, e.org_id, e.orgc_id, e.user_id, e.date, e.threat_level_id, e.info, e.published,
-e.attribute_count, e.analysis, e.timestamp, e.distribution, e.sharing_group_id, e.proposal_email_lock, e.locked,
-e.publish_timestamp, e.sighting_timestamp, e.disable_correlation, e.extends_uuid, e.protected,
-e.event_creator_email, e.galaxies`
-
-// eventArgs are the values of the event columns after id, in eventCols' order.
-func eventArgs(e *misp.Event, org, orgc int64) ([]any, error) {
-	gal, err := jsonArg(e.Galaxy)
-	if err != nil {
-		return nil, err
-	}
-	return []any{strings.ToLower(e.UUID), org, orgc, int64(e.UserID), e.Date.String(), int64(e.ThreatLevel), e.Info,
-		b2i(bool(e.Published)), int64(e.AttributeCount), int64(e.Analysis), int64(e.Timestamp), distArg(e.Distribution),
-		int64(e.SharingGroupID), b2i(bool(e.ProposalEmailLock)), b2i(bool(e.Locked)), int64(e.PublishTimestamp),
-		int64(e.SightingTimestamp), b2i(bool(e.DisableCorrelation)), e.ExtendsUUID, b2i(bool(e.Protected)),
-		e.EventCreatorEmail, gal}, nil
-}
-
 // SaveEvent stores a new event with its whole aggregate in one transaction.
 func (db *DB) SaveEvent(ctx context.Context, e *misp.Event) error {
 	if err := db.write(ctx, func(tx pgx.Tx) error { return saveEvent(ctx, tx, db.now, e) }); err != nil {
@@ -485,14 +350,14 @@ func saveEvent(ctx context.Context, tx pgx.Tx, now func() time.Time, e *misp.Eve
 		orgc = org
 	}
 	e.UUID = uuidOr(e.UUID)
-	stamp(&e.Timestamp, now)
-	e.AttributeCount = misp.FlexInt(liveAttributes(e))
-	args, err := eventArgs(e, org, orgc)
+	sqlrow.Stamp(&e.Timestamp, now)
+	e.AttributeCount = misp.FlexInt(sqlrow.LiveAttributes(e))
+	args, err := sqlrow.EventArgs(e, org, orgc)
 	if err != nil {
 		return err
 	}
 	var id int64
-	err = tx.QueryRow(ctx, `INSERT INTO events (`+strings.ReplaceAll(eventCols[len("e.id, "):], "e.", "")+`)
+	err = tx.QueryRow(ctx, `INSERT INTO events (`+strings.ReplaceAll(sqlrow.EventCols[len("e.id, "):], "e.", "")+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`, args...).Scan(&id)
 	if err != nil {
 		return constraintErr(err)
@@ -505,166 +370,14 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 	return s.copyElements(e)
 }
 
-// ---- loading ----
-
-type scanner interface{ Scan(...any) error }
-
-func scanEvent(sc scanner, extra ...any) (*misp.Event, error) {
-	var (
-		e                                           misp.Event
-		id, org, orgc, user, tl, pub, count, an, ts int64
-		sg, pel, locked, pts, sts, dc, prot         int64
-		date                                        string
-		dist                                        sql.NullInt64
-		gal                                         sql.NullString
-	)
-	dst := []any{&id, &e.UUID, &org, &orgc, &user, &date, &tl, &e.Info, &pub, &count, &an, &ts, &dist, &sg, &pel,
-		&locked, &pts, &sts, &dc, &e.ExtendsUUID, &prot, &e.EventCreatorEmail, &gal}
-	if err := sc.Scan(append(dst, extra...)...); err != nil {
-		return nil, err
-	}
-	e.ID, e.OrgID, e.OrgcID, e.UserID = misp.FlexInt(id), misp.FlexInt(org), misp.FlexInt(orgc), misp.FlexInt(user)
-	if date != "" {
-		d, err := misp.ParseDate(date)
-		if err != nil {
-			return nil, fmt.Errorf("event %d: %w", id, err)
-		}
-		e.Date = d
-	}
-	e.ThreatLevel, e.Published, e.AttributeCount = misp.ThreatLevel(tl), pub != 0, misp.FlexInt(count)
-	e.Analysis, e.Timestamp, e.Distribution = misp.Analysis(an), misp.Timestamp(ts), distOf(dist)
-	e.SharingGroupID, e.ProposalEmailLock, e.Locked = misp.FlexInt(sg), pel != 0, locked != 0
-	e.PublishTimestamp, e.SightingTimestamp = misp.Timestamp(pts), misp.Timestamp(sts)
-	e.DisableCorrelation, e.Protected = dc != 0, prot != 0
-	if gal.Valid {
-		if err := json.Unmarshal([]byte(gal.String), &e.Galaxy); err != nil {
-			return nil, fmt.Errorf("event %d galaxies: %w", id, err)
-		}
-	}
-	return &e, nil
-}
-
-const attrCols = `a.id, a.uuid, a.event_id, a.object_id, a.object_relation, a.category, a.type, a.value1, a.value2,
-a.to_ids, a.timestamp, a.distribution, a.sharing_group_id, a.comment, a.deleted, a.disable_correlation, a.first_seen,
-a.last_seen, a.data, a.galaxies`
-
-func scanAttribute(sc scanner, extra ...any) (*misp.Attribute, error) {
-	var (
-		a                            misp.Attribute
-		id, ev, obj, ts, sg, del, dc int64
-		rel, v1, v2                  string
-		toIDS, dist, fs, ls          sql.NullInt64
-		gal                          sql.NullString
-	)
-	dst := []any{&id, &a.UUID, &ev, &obj, &rel, &a.Category, &a.Type, &v1, &v2, &toIDS, &ts, &dist, &sg, &a.Comment,
-		&del, &dc, &fs, &ls, &a.Data, &gal}
-	if err := sc.Scan(append(dst, extra...)...); err != nil {
-		return nil, err
-	}
-	a.ID, a.EventID, a.ObjectID, a.ObjectRelation = misp.FlexInt(id), misp.FlexInt(ev), misp.FlexInt(obj), misp.NullString(rel)
-	a.Value, a.ToIDS, a.Timestamp, a.Distribution = joinValue(v1, v2), optBoolOf(toIDS), misp.Timestamp(ts), distOf(dist)
-	a.SharingGroupID, a.Deleted, a.DisableCorrelation = misp.FlexInt(sg), del != 0, dc != 0
-	a.FirstSeen, a.LastSeen = microOf(fs), microOf(ls)
-	if gal.Valid {
-		if err := json.Unmarshal([]byte(gal.String), &a.Galaxy); err != nil {
-			return nil, fmt.Errorf("attribute %d galaxies: %w", id, err)
-		}
-	}
-	return &a, nil
-}
-
-const objectCols = `o.id, o.uuid, o.event_id, o.name, o.meta_category, o.description, o.template_uuid,
-o.template_version, o.timestamp, o.distribution, o.sharing_group_id, o.comment, o.deleted, o.first_seen, o.last_seen`
-
-func scanObject(sc scanner) (*misp.Object, error) {
-	var (
-		o                       misp.Object
-		id, ev, tv, ts, sg, del int64
-		dist, fs, ls            sql.NullInt64
-	)
-	if err := sc.Scan(&id, &o.UUID, &ev, &o.Name, &o.MetaCategory, &o.Description, &o.TemplateUUID, &tv, &ts, &dist,
-		&sg, &o.Comment, &del, &fs, &ls); err != nil {
-		return nil, err
-	}
-	o.ID, o.EventID, o.TemplateVersion, o.Timestamp = misp.FlexInt(id), misp.FlexInt(ev), misp.FlexInt(tv), misp.Timestamp(ts)
-	o.Distribution, o.SharingGroupID, o.Deleted = distOf(dist), misp.FlexInt(sg), del != 0
-	o.FirstSeen, o.LastSeen = microOf(fs), microOf(ls)
-	return &o, nil
-}
-
-// refSQL selects references with their source object's uuid and a summary of their target.
-const refSQL = `SELECT r.id, r.uuid, r.timestamp, r.object_id, src.uuid, r.referenced_uuid, r.referenced_id,
-r.referenced_type, r.relationship_type, r.comment, r.deleted, r.event_id, r.source_uuid,
-t.name, t.meta_category, t.uuid, t.distribution, t.sharing_group_id,
-ta.uuid, ta.value1, ta.value2, ta.type, ta.category, ta.to_ids, ta.distribution, ta.sharing_group_id
-FROM object_references r JOIN objects src ON src.id = r.object_id
-LEFT JOIN objects t ON r.referenced_type = 1 AND t.uuid = r.referenced_uuid
-LEFT JOIN attributes ta ON r.referenced_type = 0 AND ta.uuid = r.referenced_uuid `
-
-func scanReference(sc scanner) (*misp.ObjectReference, error) {
-	var (
-		r                                misp.ObjectReference
-		id, ts, obj, rid, rtype, del, ev int64
-		tName, tMeta, tUUID              sql.NullString
-		tDist, tSG                       sql.NullInt64
-		aUUID, aV1, aV2, aType, aCat     sql.NullString
-		aToIDS, aDist, aSG               sql.NullInt64
-	)
-	if err := sc.Scan(&id, &r.UUID, &ts, &obj, &r.ObjectUUID, &r.ReferencedUUID, &rid, &rtype, &r.RelationshipType,
-		&r.Comment, &del, &ev, &r.SourceUUID, &tName, &tMeta, &tUUID, &tDist, &tSG,
-		&aUUID, &aV1, &aV2, &aType, &aCat, &aToIDS, &aDist, &aSG); err != nil {
-		return nil, err
-	}
-	r.ID, r.Timestamp, r.ObjectID, r.ReferencedID = misp.FlexInt(id), misp.Timestamp(ts), misp.FlexInt(obj), misp.FlexInt(rid)
-	r.ReferencedType, r.Deleted, r.EventID = misp.ReferencedType(rtype), del != 0, misp.FlexInt(ev)
-	if tUUID.Valid {
-		r.Object = &misp.ReferencedObjectInfo{Name: tName.String, MetaCategory: tMeta.String, UUID: tUUID.String,
-			Distribution: distOf(tDist), SharingGroupID: misp.FlexInt(tSG.Int64)}
-	}
-	if aUUID.Valid {
-		r.Attribute = &misp.ReferencedAttributeInfo{UUID: aUUID.String, Value: joinValue(aV1.String, aV2.String),
-			Type: aType.String, Category: aCat.String, ToIDS: optBoolOf(aToIDS), Distribution: distOf(aDist),
-			SharingGroupID: misp.FlexInt(aSG.Int64)}
-	}
-	return &r, nil
-}
-
-// aclEvent is what acl needs to know of e.
-func aclEvent(e *misp.Event) acl.Event {
-	return acl.Event{ID: int64(e.ID), OrgID: int64(e.OrgID), OrgcID: int64(e.OrgcID), UserID: int64(e.UserID),
-		Distribution: acl.Distribution(e.Distribution.Level()), SharingGroupID: int64(e.SharingGroupID),
-		Published: bool(e.Published), Locked: bool(e.Locked)}
-}
-
-func aclElement(kind acl.ElementKind, d misp.Distribution, sg misp.FlexInt) acl.Element {
-	return acl.Element{Kind: kind, Distribution: acl.Distribution(d.Level()), SharingGroupID: int64(sg)}
-}
-
-// loadOpts narrows what loadEvent returns: the elements cond lets a reader see, and deleted ones per deleted.
-type loadOpts struct {
-	cond     *acl.Conditions
-	deleted  store.DeletedFilter
-	metadata bool
-}
-
-func (o loadOpts) keepDeleted(del bool) bool {
-	switch o.deleted {
-	case store.DeletedOnly:
-		return del
-	case store.LiveAndDeleted:
-		return true
-	}
-	return !del
-}
-
 // loadEvent reads the event selected by where with its aggregate.
-func (db *DB) loadEvent(ctx context.Context, where string, key any, opts loadOpts) (*misp.Event, error) {
+func (db *DB) loadEvent(ctx context.Context, where string, key any, opts sqlrow.LoadOpts) (*misp.Event, error) {
 	r, err := db.reader()
 	if err != nil {
 		return nil, err
 	}
 	var tagsJSON sql.NullString
-	e, err := scanEvent(r.QueryRow(ctx, `SELECT `+eventCols+`, `+eventTagsSQL+` FROM events e WHERE `+where, key),
+	e, err := sqlrow.ScanEvent(r.QueryRow(ctx, `SELECT `+sqlrow.EventCols+`, `+eventTagsSQL+` FROM events e WHERE `+where, key),
 		&tagsJSON)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound("event", key)
@@ -678,10 +391,10 @@ func (db *DB) loadEvent(ctx context.Context, where string, key any, opts loadOpt
 	return e, nil
 }
 
-// fillEvent reads e's organisations, sharing group, tags and (unless opts.metadata) elements.
-func (db *DB) fillEvent(ctx context.Context, r *pgxpool.Pool, e *misp.Event, tagsJSON sql.NullString, opts loadOpts) error {
+// fillEvent reads e's organisations, sharing group, tags and (unless opts.Metadata) elements.
+func (db *DB) fillEvent(ctx context.Context, r *pgxpool.Pool, e *misp.Event, tagsJSON sql.NullString, opts sqlrow.LoadOpts) error {
 	var err error
-	if e.Tag, err = decodeTags(tagsJSON); err != nil {
+	if e.Tag, err = sqlrow.DecodeTags(tagsJSON); err != nil {
 		return err
 	}
 	if e.Org, err = db.Org(ctx, int64(e.OrgID)); err != nil {
@@ -697,27 +410,27 @@ func (db *DB) fillEvent(ctx context.Context, r *pgxpool.Pool, e *misp.Event, tag
 			return err
 		}
 	}
-	if opts.metadata {
+	if opts.Metadata {
 		return nil
 	}
-	ev := aclEvent(e)
+	ev := sqlrow.ACLEvent(e)
 	readable := func(kind acl.ElementKind, d misp.Distribution, sg misp.FlexInt, parents ...acl.Element) bool {
-		return opts.cond == nil || opts.cond.MatchElement(ev, aclElement(kind, d, sg), parents...)
+		return opts.Cond == nil || opts.Cond.MatchElement(ev, sqlrow.ACLElement(kind, d, sg), parents...)
 	}
 
 	// Objects first, so that their attributes can be placed.
-	rows, err := r.Query(ctx, `SELECT `+objectCols+` FROM objects o WHERE o.event_id = $1 ORDER BY o.id`, int64(e.ID))
+	rows, err := r.Query(ctx, `SELECT `+sqlrow.ObjectCols+` FROM objects o WHERE o.event_id = $1 ORDER BY o.id`, int64(e.ID))
 	if err != nil {
 		return err
 	}
 	objIndex := map[int64]int{}
 	for rows.Next() {
-		o, err := scanObject(rows)
+		o, err := sqlrow.ScanObject(rows)
 		if err != nil {
 			rows.Close()
 			return err
 		}
-		if !opts.keepDeleted(bool(o.Deleted)) || !readable(acl.KindObject, o.Distribution, o.SharingGroupID) {
+		if !opts.KeepDeleted(bool(o.Deleted)) || !readable(acl.KindObject, o.Distribution, o.SharingGroupID) {
 			continue
 		}
 		objIndex[int64(o.ID)] = len(e.Object)
@@ -727,23 +440,23 @@ func (db *DB) fillEvent(ctx context.Context, r *pgxpool.Pool, e *misp.Event, tag
 		return err
 	}
 
-	rows, err = r.Query(ctx, `SELECT `+attrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.event_id = $1
+	rows, err = r.Query(ctx, `SELECT `+sqlrow.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.event_id = $1
 ORDER BY a.id`, int64(e.ID))
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var tags sql.NullString
-		a, err := scanAttribute(rows, &tags)
+		a, err := sqlrow.ScanAttribute(rows, &tags)
 		if err != nil {
 			rows.Close()
 			return err
 		}
-		if a.Tag, err = decodeTags(tags); err != nil {
+		if a.Tag, err = sqlrow.DecodeTags(tags); err != nil {
 			rows.Close()
 			return err
 		}
-		if !opts.keepDeleted(bool(a.Deleted)) {
+		if !opts.KeepDeleted(bool(a.Deleted)) {
 			continue
 		}
 		if a.ObjectID == 0 {
@@ -757,7 +470,7 @@ ORDER BY a.id`, int64(e.ID))
 			continue // its object is deleted or unreadable
 		}
 		o := &e.Object[i]
-		if readable(acl.KindAttribute, a.Distribution, a.SharingGroupID, aclElement(acl.KindObject, o.Distribution, o.SharingGroupID)) {
+		if readable(acl.KindAttribute, a.Distribution, a.SharingGroupID, sqlrow.ACLElement(acl.KindObject, o.Distribution, o.SharingGroupID)) {
 			o.Attribute = append(o.Attribute, *a)
 		}
 	}
@@ -765,17 +478,17 @@ ORDER BY a.id`, int64(e.ID))
 		return err
 	}
 
-	rows, err = r.Query(ctx, refSQL+`WHERE r.event_id = $1 ORDER BY r.id`, int64(e.ID))
+	rows, err = r.Query(ctx, sqlrow.RefSQL+`WHERE r.event_id = $1 ORDER BY r.id`, int64(e.ID))
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		ref, err := scanReference(rows)
+		ref, err := sqlrow.ScanReference(rows)
 		if err != nil {
 			rows.Close()
 			return err
 		}
-		if i, ok := objIndex[int64(ref.ObjectID)]; ok && opts.keepDeleted(bool(ref.Deleted)) {
+		if i, ok := objIndex[int64(ref.ObjectID)]; ok && opts.KeepDeleted(bool(ref.Deleted)) {
 			e.Object[i].ObjectReference = append(e.Object[i].ObjectReference, *ref)
 		}
 	}
@@ -798,9 +511,9 @@ timestamp, deleted FROM event_reports WHERE event_id = $1 ORDER BY id`, int64(e.
 		if err := rows.Scan(&id, &rep.UUID, &ev, &rep.Name, &rep.Content, &dist, &sg, &ts, &d); err != nil {
 			return err
 		}
-		rep.ID, rep.EventID, rep.Distribution, rep.SharingGroupID = misp.FlexInt(id), misp.FlexInt(ev), distOf(dist), misp.FlexInt(sg)
+		rep.ID, rep.EventID, rep.Distribution, rep.SharingGroupID = misp.FlexInt(id), misp.FlexInt(ev), sqlrow.DistOf(dist), misp.FlexInt(sg)
 		rep.Timestamp, rep.Deleted = misp.Timestamp(ts), d != 0
-		if opts.keepDeleted(bool(rep.Deleted)) && readable(acl.KindEventReport, rep.Distribution, rep.SharingGroupID) {
+		if opts.KeepDeleted(bool(rep.Deleted)) && readable(acl.KindEventReport, rep.Distribution, rep.SharingGroupID) {
 			e.EventReport = append(e.EventReport, rep)
 		}
 	}
@@ -809,12 +522,12 @@ timestamp, deleted FROM event_reports WHERE event_id = $1 ORDER BY id`, int64(e.
 
 // Event returns event id with its whole aggregate.
 func (db *DB) Event(ctx context.Context, id int64) (*misp.Event, error) {
-	return db.loadEvent(ctx, "e.id = $1", id, loadOpts{deleted: store.LiveAndDeleted})
+	return db.loadEvent(ctx, "e.id = $1", id, sqlrow.LoadOpts{Deleted: store.LiveAndDeleted})
 }
 
 // EventByUUID returns the event with uuid with its whole aggregate.
 func (db *DB) EventByUUID(ctx context.Context, uuid string) (*misp.Event, error) {
-	return db.loadEvent(ctx, "e.uuid = lower($1)", uuid, loadOpts{deleted: store.LiveAndDeleted})
+	return db.loadEvent(ctx, "e.uuid = lower($1)", uuid, sqlrow.LoadOpts{Deleted: store.LiveAndDeleted})
 }
 
 // ---- editing ----
@@ -849,7 +562,7 @@ func updateEvent(ctx context.Context, tx pgx.Tx, now func() time.Time, e *misp.E
 	if !misp.IsNewer(e.Timestamp, misp.Timestamp(ts)) {
 		return &store.NotNewerError{What: "Event", Incoming: e.Timestamp, Stored: misp.Timestamp(ts)}
 	}
-	stamp(&e.Timestamp, now)
+	sqlrow.Stamp(&e.Timestamp, now)
 	if e.OrgID != 0 {
 		org = int64(e.OrgID)
 	}
@@ -861,7 +574,7 @@ func updateEvent(ctx context.Context, tx pgx.Tx, now func() time.Time, e *misp.E
 		return err
 	}
 	e.ID, e.UUID, e.OrgID, e.OrgcID = misp.FlexInt(id), storedUUID, misp.FlexInt(org), misp.FlexInt(orgc)
-	args, err := eventArgs(e, org, orgc)
+	args, err := sqlrow.EventArgs(e, org, orgc)
 	if err != nil {
 		return err
 	}
@@ -963,18 +676,18 @@ func editAttribute(ctx context.Context, tx pgx.Tx, now func() time.Time, a *misp
 	if err := s.checkDuplicate(a, objectID); err != nil {
 		return err
 	}
-	stamp(&a.Timestamp, s.now)
-	gal, err := jsonArg(a.Galaxy)
+	sqlrow.Stamp(&a.Timestamp, s.now)
+	gal, err := sqlrow.JSONArg(a.Galaxy)
 	if err != nil {
 		return err
 	}
-	v1, v2 := splitValue(a.Type, a.Value)
+	v1, v2 := sqlrow.SplitValue(a.Type, a.Value)
 	_, err = tx.Exec(ctx, `UPDATE attributes SET object_id = $1, object_relation = $2, category = $3, type = $4,
 value1 = $5, value2 = $6, to_ids = $7, timestamp = $8, distribution = $9, sharing_group_id = $10, comment = $11, deleted = $12,
 disable_correlation = $13, first_seen = $14, last_seen = $15, data = $16, galaxies = $17 WHERE id = $18`,
-		objectID, string(a.ObjectRelation), a.Category, a.Type, v1, v2, optBoolArg(a.ToIDS), int64(a.Timestamp),
-		distArg(a.Distribution), int64(a.SharingGroupID), a.Comment, b2i(bool(a.Deleted)), b2i(bool(a.DisableCorrelation)),
-		microArg(a.FirstSeen), microArg(a.LastSeen), a.Data, gal, int64(a.ID))
+		objectID, string(a.ObjectRelation), a.Category, a.Type, v1, v2, sqlrow.OptBoolArg(a.ToIDS), int64(a.Timestamp),
+		sqlrow.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment, sqlrow.B2I(bool(a.Deleted)), sqlrow.B2I(bool(a.DisableCorrelation)),
+		sqlrow.MicroArg(a.FirstSeen), sqlrow.MicroArg(a.LastSeen), a.Data, gal, int64(a.ID))
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, constraintErr(err))
 	}
@@ -999,12 +712,12 @@ func (s *saver) upsertObject(o *misp.Object) error {
 	o.ID, o.EventID = misp.FlexInt(id), misp.FlexInt(ev)
 	s.uuids[o.UUID] = ref{id, misp.ReferencedObject}
 	if misp.IsNewer(o.Timestamp, misp.Timestamp(ts)) {
-		stamp(&o.Timestamp, s.now)
+		sqlrow.Stamp(&o.Timestamp, s.now)
 		if _, err := s.tx.Exec(s.ctx, `UPDATE objects SET name = $1, meta_category = $2, description = $3,
 template_uuid = $4, template_version = $5, timestamp = $6, distribution = $7, sharing_group_id = $8, comment = $9,
 deleted = $10, first_seen = $11, last_seen = $12 WHERE id = $13`, o.Name, o.MetaCategory, o.Description, o.TemplateUUID,
-			int64(o.TemplateVersion), int64(o.Timestamp), distArg(o.Distribution), int64(o.SharingGroupID), o.Comment,
-			b2i(bool(o.Deleted)), microArg(o.FirstSeen), microArg(o.LastSeen), id); err != nil {
+			int64(o.TemplateVersion), int64(o.Timestamp), sqlrow.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment,
+			sqlrow.B2I(bool(o.Deleted)), sqlrow.MicroArg(o.FirstSeen), sqlrow.MicroArg(o.LastSeen), id); err != nil {
 			return fmt.Errorf("object %s: %w", o.UUID, constraintErr(err))
 		}
 	}
@@ -1035,9 +748,9 @@ func (s *saver) upsertReference(r *misp.ObjectReference, objectID int64, objectU
 	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	stamp(&r.Timestamp, s.now)
+	sqlrow.Stamp(&r.Timestamp, s.now)
 	_, err = s.tx.Exec(s.ctx, `UPDATE object_references SET timestamp = $1, relationship_type = $2, comment = $3,
-deleted = $4 WHERE id = $5`, int64(r.Timestamp), r.RelationshipType, r.Comment, b2i(bool(r.Deleted)), id)
+deleted = $4 WHERE id = $5`, int64(r.Timestamp), r.RelationshipType, r.Comment, sqlrow.B2I(bool(r.Deleted)), id)
 	return constraintErr(err)
 }
 
@@ -1060,10 +773,10 @@ func (s *saver) upsertReport(r *misp.EventReport) error {
 	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	stamp(&r.Timestamp, s.now)
+	sqlrow.Stamp(&r.Timestamp, s.now)
 	_, err = s.tx.Exec(s.ctx, `UPDATE event_reports SET name = $1, content = $2, distribution = $3,
-sharing_group_id = $4, timestamp = $5, deleted = $6 WHERE id = $7`, r.Name, r.Content, distArg(r.Distribution),
-		int64(r.SharingGroupID), int64(r.Timestamp), b2i(bool(r.Deleted)), id)
+sharing_group_id = $4, timestamp = $5, deleted = $6 WHERE id = $7`, r.Name, r.Content, sqlrow.DistArg(r.Distribution),
+		int64(r.SharingGroupID), int64(r.Timestamp), sqlrow.B2I(bool(r.Deleted)), id)
 	return constraintErr(err)
 }
 

@@ -2,33 +2,19 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
+
+	"github.com/hunchsec/hunch/store/internal/sqlrow"
 
 	"errors"
 	"fmt"
-	"github.com/jackc/pgx/v5"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
 )
-
-const reportCols = `id, uuid, event_id, name, content, distribution, sharing_group_id, timestamp, deleted`
-
-func scanReport(sc interface{ Scan(...any) error }) (*misp.EventReport, error) {
-	var (
-		r                 misp.EventReport
-		id, ev, sg, ts, d int64
-		dist              sql.NullInt64
-	)
-	if err := sc.Scan(&id, &r.UUID, &ev, &r.Name, &r.Content, &dist, &sg, &ts, &d); err != nil {
-		return nil, err
-	}
-	r.ID, r.EventID, r.Distribution, r.SharingGroupID = misp.FlexInt(id), misp.FlexInt(ev), distOf(dist), misp.FlexInt(sg)
-	r.Timestamp, r.Deleted = misp.Timestamp(ts), d != 0
-	return &r, nil
-}
 
 // AddEventReport stores r in event eventID.
 func (db *DB) AddEventReport(ctx context.Context, eventID int64, r *misp.EventReport) error {
@@ -54,7 +40,7 @@ func (db *DB) reportWhere(ctx context.Context, where string, key any) (*misp.Eve
 	if err != nil {
 		return nil, err
 	}
-	r, err := scanReport(rd.QueryRow(ctx, `SELECT `+reportCols+` FROM event_reports WHERE `+where, key))
+	r, err := sqlrow.ScanReport(rd.QueryRow(ctx, `SELECT `+sqlrow.ReportCols+` FROM event_reports WHERE `+where, key))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound("event report", key)
 	}
@@ -93,11 +79,11 @@ func (db *DB) EditEventReport(ctx context.Context, r *misp.EventReport) error {
 			return &store.NotNewerError{What: "Event report", Incoming: r.Timestamp, Stored: misp.Timestamp(ts)}
 		}
 		r.Timestamp = 0
-		stamp(&r.Timestamp, db.now)
+		sqlrow.Stamp(&r.Timestamp, db.now)
 		r.ID, r.EventID = misp.FlexInt(id), misp.FlexInt(ev)
 		_, err = tx.Exec(ctx, `UPDATE event_reports SET name = $1, content = $2, distribution = $3,
-sharing_group_id = $4, timestamp = $5, deleted = $6 WHERE id = $7`, r.Name, r.Content, distArg(r.Distribution),
-			int64(r.SharingGroupID), int64(r.Timestamp), b2i(bool(r.Deleted)), id)
+sharing_group_id = $4, timestamp = $5, deleted = $6 WHERE id = $7`, r.Name, r.Content, sqlrow.DistArg(r.Distribution),
+			int64(r.SharingGroupID), int64(r.Timestamp), sqlrow.B2I(bool(r.Deleted)), id)
 		return err
 	})
 	if err != nil {
@@ -128,14 +114,14 @@ func (db *DB) ListEventReports(ctx context.Context, eventID int64) ([]misp.Event
 	if err != nil {
 		return nil, err
 	}
-	rows, err := rd.Query(ctx, `SELECT `+reportCols+` FROM event_reports WHERE event_id = $1 ORDER BY id`, eventID)
+	rows, err := rd.Query(ctx, `SELECT `+sqlrow.ReportCols+` FROM event_reports WHERE event_id = $1 ORDER BY id`, eventID)
 	if err != nil {
 		return nil, fmt.Errorf("list event reports: %w", err)
 	}
 	defer rows.Close()
 	var out []misp.EventReport
 	for rows.Next() {
-		r, err := scanReport(rows)
+		r, err := sqlrow.ScanReport(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list event reports: %w", err)
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hunchsec/hunch/store/internal/sqlrow"
+
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
 )
@@ -61,14 +63,14 @@ func (db *DB) loadAttribute(ctx context.Context, where string, key any) (*misp.A
 		return nil, err
 	}
 	var tags sql.NullString
-	a, err := scanAttribute(r.QueryRowContext(ctx, `SELECT `+attrCols+`, `+attrTagsSQL+` FROM attributes a WHERE `+where, key), &tags)
+	a, err := sqlrow.ScanAttribute(r.QueryRowContext(ctx, `SELECT `+sqlrow.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE `+where, key), &tags)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("attribute", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read attribute %v: %w", key, err)
 	}
-	if a.Tag, err = decodeTags(tags); err != nil {
+	if a.Tag, err = sqlrow.DecodeTags(tags); err != nil {
 		return nil, fmt.Errorf("read attribute %v: %w", key, err)
 	}
 	return a, nil
@@ -163,7 +165,7 @@ func (db *DB) RestoreAttribute(ctx context.Context, id int64, at time.Time) erro
 }
 
 func attributeIn(ctx context.Context, tx *sql.Tx, id int64) (*misp.Attribute, error) {
-	a, err := scanAttribute(tx.QueryRowContext(ctx, `SELECT `+attrCols+` FROM attributes a WHERE a.id = ?`, id))
+	a, err := sqlrow.ScanAttribute(tx.QueryRowContext(ctx, `SELECT `+sqlrow.AttrCols+` FROM attributes a WHERE a.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("attribute", id)
 	}
@@ -204,23 +206,23 @@ func (db *DB) loadObject(ctx context.Context, where string, key any) (*misp.Obje
 	if err != nil {
 		return nil, err
 	}
-	o, err := scanObject(r.QueryRowContext(ctx, `SELECT `+objectCols+` FROM objects o WHERE `+where, key))
+	o, err := sqlrow.ScanObject(r.QueryRowContext(ctx, `SELECT `+sqlrow.ObjectCols+` FROM objects o WHERE `+where, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("object", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
-	rows, err := r.QueryContext(ctx, `SELECT `+attrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.object_id = ?
+	rows, err := r.QueryContext(ctx, `SELECT `+sqlrow.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.object_id = ?
 ORDER BY a.id`, int64(o.ID))
 	if err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
 	for rows.Next() {
 		var tags sql.NullString
-		a, err := scanAttribute(rows, &tags)
+		a, err := sqlrow.ScanAttribute(rows, &tags)
 		if err == nil {
-			a.Tag, err = decodeTags(tags)
+			a.Tag, err = sqlrow.DecodeTags(tags)
 		}
 		if err != nil {
 			rows.Close()
@@ -231,13 +233,13 @@ ORDER BY a.id`, int64(o.ID))
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
-	rows, err = r.QueryContext(ctx, refSQL+`WHERE r.object_id = ? ORDER BY r.id`, int64(o.ID))
+	rows, err = r.QueryContext(ctx, sqlrow.RefSQL+`WHERE r.object_id = ? ORDER BY r.id`, int64(o.ID))
 	if err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		ref, err := scanReference(rows)
+		ref, err := sqlrow.ScanReference(rows)
 		if err != nil {
 			return nil, fmt.Errorf("read object %v: %w", key, err)
 		}
@@ -327,30 +329,6 @@ func (db *DB) DeleteObjectReference(ctx context.Context, id int64, hard bool, at
 	})
 }
 
-// ---- tags ----
-
-const tagCols = `id, name, colour, exportable, org_id, user_id, hide_tag, numerical_value, is_galaxy,
-is_custom_galaxy, local_only`
-
-func scanTag(sc scanner) (*misp.Tag, error) {
-	var (
-		t                                   misp.Tag
-		id, exp, org, user, hide, gal, cust int64
-		lo                                  int64
-		num                                 sql.NullInt64
-	)
-	if err := sc.Scan(&id, &t.Name, &t.Colour, &exp, &org, &user, &hide, &num, &gal, &cust, &lo); err != nil {
-		return nil, err
-	}
-	t.ID, t.Exportable, t.OrgID, t.UserID, t.HideTag = misp.FlexInt(id), exp != 0, misp.FlexInt(org), misp.FlexInt(user), hide != 0
-	if num.Valid {
-		n := misp.FlexInt(num.Int64)
-		t.NumericalValue = &n
-	}
-	t.IsGalaxy, t.IsCustomGalaxy, t.LocalOnly = gal != 0, cust != 0, lo != 0
-	return &t, nil
-}
-
 // CreateTag stores t and sets its id.
 func (db *DB) CreateTag(ctx context.Context, t *misp.Tag) error {
 	if t.Name == "" {
@@ -371,7 +349,7 @@ func (db *DB) tagWhere(ctx context.Context, where string, key any) (*misp.Tag, e
 	if err != nil {
 		return nil, err
 	}
-	t, err := scanTag(r.QueryRowContext(ctx, `SELECT `+tagCols+` FROM tags WHERE `+where, key))
+	t, err := sqlrow.ScanTag(r.QueryRowContext(ctx, `SELECT `+sqlrow.TagCols+` FROM tags WHERE `+where, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("tag", key)
 	}
@@ -397,14 +375,14 @@ func (db *DB) ListTags(ctx context.Context) ([]misp.Tag, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.QueryContext(ctx, `SELECT `+tagCols+` FROM tags ORDER BY name`)
+	rows, err := r.QueryContext(ctx, `SELECT `+sqlrow.TagCols+` FROM tags ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
 	defer rows.Close()
 	var out []misp.Tag
 	for rows.Next() {
-		t, err := scanTag(rows)
+		t, err := sqlrow.ScanTag(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list tags: %w", err)
 		}
@@ -418,8 +396,8 @@ func (db *DB) UpdateTag(ctx context.Context, t *misp.Tag) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tags SET name = ?, colour = ?, exportable = ?, org_id = ?, user_id = ?,
 hide_tag = ?, numerical_value = ?, is_galaxy = ?, is_custom_galaxy = ?, local_only = ? WHERE id = ?`,
-			t.Name, t.Colour, b2i(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), b2i(bool(t.HideTag)),
-			numArg(t.NumericalValue), b2i(bool(t.IsGalaxy)), b2i(bool(t.IsCustomGalaxy)), b2i(bool(t.LocalOnly)), int64(t.ID))
+			t.Name, t.Colour, sqlrow.B2I(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), sqlrow.B2I(bool(t.HideTag)),
+			sqlrow.NumArg(t.NumericalValue), sqlrow.B2I(bool(t.IsGalaxy)), sqlrow.B2I(bool(t.IsCustomGalaxy)), sqlrow.B2I(bool(t.LocalOnly)), int64(t.ID))
 		if err := affected(res, err, "tag", t.ID); err != nil {
 			return fmt.Errorf("update tag: %w", err)
 		}
@@ -468,7 +446,7 @@ func (db *DB) AttachAttributeTag(ctx context.Context, attributeID, tagID int64, 
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type)
 VALUES (?, ?, ?, ?, ?) ON CONFLICT (attribute_id, tag_id) DO UPDATE SET local = excluded.local,
-relationship_type = excluded.relationship_type`, attributeID, ev, tagID, b2i(local), relationshipType)
+relationship_type = excluded.relationship_type`, attributeID, ev, tagID, sqlrow.B2I(local), relationshipType)
 		if err != nil {
 			return fmt.Errorf("attach tag %d to attribute %d: %w", tagID, attributeID, constraintErr(err))
 		}

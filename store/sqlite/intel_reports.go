@@ -8,25 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hunchsec/hunch/store/internal/sqlrow"
+
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
 )
-
-const reportCols = `id, uuid, event_id, name, content, distribution, sharing_group_id, timestamp, deleted`
-
-func scanReport(sc interface{ Scan(...any) error }) (*misp.EventReport, error) {
-	var (
-		r                 misp.EventReport
-		id, ev, sg, ts, d int64
-		dist              sql.NullInt64
-	)
-	if err := sc.Scan(&id, &r.UUID, &ev, &r.Name, &r.Content, &dist, &sg, &ts, &d); err != nil {
-		return nil, err
-	}
-	r.ID, r.EventID, r.Distribution, r.SharingGroupID = misp.FlexInt(id), misp.FlexInt(ev), distOf(dist), misp.FlexInt(sg)
-	r.Timestamp, r.Deleted = misp.Timestamp(ts), d != 0
-	return &r, nil
-}
 
 // AddEventReport stores r in event eventID.
 func (db *DB) AddEventReport(ctx context.Context, eventID int64, r *misp.EventReport) error {
@@ -52,7 +38,7 @@ func (db *DB) reportWhere(ctx context.Context, where string, key any) (*misp.Eve
 	if err != nil {
 		return nil, err
 	}
-	r, err := scanReport(rd.QueryRowContext(ctx, `SELECT `+reportCols+` FROM event_reports WHERE `+where, key))
+	r, err := sqlrow.ScanReport(rd.QueryRowContext(ctx, `SELECT `+sqlrow.ReportCols+` FROM event_reports WHERE `+where, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("event report", key)
 	}
@@ -91,11 +77,11 @@ func (db *DB) EditEventReport(ctx context.Context, r *misp.EventReport) error {
 			return &store.NotNewerError{What: "Event report", Incoming: r.Timestamp, Stored: misp.Timestamp(ts)}
 		}
 		r.Timestamp = 0
-		stamp(&r.Timestamp, db.now)
+		sqlrow.Stamp(&r.Timestamp, db.now)
 		r.ID, r.EventID = misp.FlexInt(id), misp.FlexInt(ev)
 		_, err = tx.ExecContext(ctx, `UPDATE event_reports SET name = ?, content = ?, distribution = ?,
-sharing_group_id = ?, timestamp = ?, deleted = ? WHERE id = ?`, r.Name, r.Content, distArg(r.Distribution),
-			int64(r.SharingGroupID), int64(r.Timestamp), b2i(bool(r.Deleted)), id)
+sharing_group_id = ?, timestamp = ?, deleted = ? WHERE id = ?`, r.Name, r.Content, sqlrow.DistArg(r.Distribution),
+			int64(r.SharingGroupID), int64(r.Timestamp), sqlrow.B2I(bool(r.Deleted)), id)
 		return err
 	})
 	if err != nil {
@@ -126,14 +112,14 @@ func (db *DB) ListEventReports(ctx context.Context, eventID int64) ([]misp.Event
 	if err != nil {
 		return nil, err
 	}
-	rows, err := rd.QueryContext(ctx, `SELECT `+reportCols+` FROM event_reports WHERE event_id = ? ORDER BY id`, eventID)
+	rows, err := rd.QueryContext(ctx, `SELECT `+sqlrow.ReportCols+` FROM event_reports WHERE event_id = ? ORDER BY id`, eventID)
 	if err != nil {
 		return nil, fmt.Errorf("list event reports: %w", err)
 	}
 	defer rows.Close()
 	var out []misp.EventReport
 	for rows.Next() {
-		r, err := scanReport(rows)
+		r, err := sqlrow.ScanReport(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list event reports: %w", err)
 		}
