@@ -1,4 +1,331 @@
 package mispapi
 
-// sightingRoutes registers this group's MISP controllers; nothing yet.
-func (h *handler) sightingRoutes() {}
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hunchsec/hunch/intel"
+	"github.com/hunchsec/hunch/misp"
+)
+
+// MISP's messages for sightings, verbatim.
+const (
+	msgSightingDeleted     = "Sighting successfully deleted."
+	msgSightingIDRequired  = "An id must be provided if the context is set."
+	msgSightingBadFormat   = "Invalid return format."
+	msgSightingBadDuration = "Invalid last filter."
+)
+
+// sightingRoutes registers MISP's SightingsController actions.
+func (h *handler) sightingRoutes() {
+	h.routeArgs([]string{"/sightings/add"}, h.addSighting, http.MethodPost)
+	h.routeArgs([]string{"/sightings/listSightings"}, h.listSightings, http.MethodGet, http.MethodPost)
+	h.routeArgs([]string{"/sightings/delete"}, h.deleteSighting, http.MethodPost, http.MethodDelete)
+	h.routeArgs([]string{"/sightings/restSearch"}, h.restSearchSightings, http.MethodGet, http.MethodPost)
+}
+
+// addSighting answers sightings/add[/{attribute id|uuid}]: {"Sighting": …} when one attribute is named (in the
+// path, or by id or uuid in the body), MISP's "N sightings successfully added." for values.
+func (h *handler) addSighting(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
+	body, err := readBody(r)
+	if err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	req := &misp.Sighting{}
+	if body != nil {
+		// Decoded field by field rather than with misp.DecodeSighting, which wants a whole sighting: PyMISP
+		// may send no more than {"type": "0"}.
+		if err := json.Unmarshal(unwrap(body, "Sighting"), req); err != nil {
+			h.writeErr(w, r, intel.Invalid(intel.MsgCouldNotAddSighting, "Sighting", sightingDecodeComplaint(err)))
+			return
+		}
+	}
+	in := intel.SightingInput{Attribute: a.Arg(0), Type: req.Type, Source: req.Source, Timestamp: req.Timestamp}
+	if in.Timestamp == 0 {
+		in.Timestamp = req.DateSighting
+	}
+	if in.Attribute == "" {
+		switch {
+		case req.Value != "":
+			in.Values = []string{req.Value}
+		case len(req.Values) > 0:
+			in.Values = req.Values
+		case req.UUID != "":
+			in.Attribute = req.UUID
+		case req.ID != 0:
+			in.Attribute = req.ID.String()
+		case req.AttributeUUID != "":
+			in.Attribute = req.AttributeUUID
+		case req.AttributeID != 0:
+			in.Attribute = req.AttributeID.String()
+		}
+	}
+	added, err := h.svc.AddSightings(r.Context(), p.ACL(), in)
+	if err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	if in.Attribute != "" {
+		writeValue(w, r, sightingOut{Sighting: wireSighting(added[0])})
+		return
+	}
+	noun := "sightings"
+	if len(added) == 1 {
+		noun = "sighting"
+	}
+	writeSaved(w, r, fmt.Sprintf("%d %s successfully added.", len(added), noun), "")
+}
+
+// flexString reads a JSON string or number as text ("" for null or anything else).
+func flexString(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
+
+// listSightings answers sightings/listSightings ({"context": "attribute"|"event", "id": …} in the body, or
+// /{id}/{context} in the path) with [{"Sighting": …}, …].
+func (h *handler) listSightings(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
+	body, err := readBody(r)
+	if err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	id, context := a.Arg(0), a.Arg(1)
+	if body != nil {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(unwrap(body, ""), &m) == nil {
+			if v := flexString(m["id"]); v != "" {
+				id = v
+			}
+			if v := flexString(m["context"]); v != "" {
+				context = v
+			}
+		}
+	}
+	if context == "" {
+		context = "attribute"
+	}
+	if context != "attribute" && context != "event" {
+		h.writeErr(w, r, &apiError{status: http.StatusMethodNotAllowed, message: intel.MsgInvalidSightingContext})
+		return
+	}
+	list, err := h.svc.Sightings(r.Context(), p.ACL(), context, id)
+	if err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	writeValue(w, r, wireSightings(list))
+}
+
+// deleteSighting answers sightings/delete/{id} with MISP's "Sighting successfully deleted.".
+func (h *handler) deleteSighting(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
+	id, err := strconv.ParseInt(a.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		h.writeErr(w, r, notFound("Invalid sighting."))
+		return
+	}
+	if err := h.svc.DeleteSighting(r.Context(), p.ACL(), id); err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	writeSaved(w, r, msgSightingDeleted, a.Arg(0))
+}
+
+// sightingTime reads a from/to filter: a unix timestamp or a date (YYYY-MM-DD) or RFC 3339 time.
+func sightingTime(v string) (time.Time, bool) {
+	if v == "" {
+		return time.Time{}, true
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Unix(n, 0).UTC(), true
+	}
+	for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// sightingLast reads a last filter: seconds, or a number with a unit (s, m, h, d, w).
+func sightingLast(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, true
+	}
+	unit := time.Second
+	switch v[len(v)-1] {
+	case 's':
+		v = v[:len(v)-1]
+	case 'm':
+		unit, v = time.Minute, v[:len(v)-1]
+	case 'h':
+		unit, v = time.Hour, v[:len(v)-1]
+	case 'd':
+		unit, v = 24*time.Hour, v[:len(v)-1]
+	case 'w':
+		unit, v = 7*24*time.Hour, v[:len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > 100*365*24*3600 {
+		return 0, false
+	}
+	return time.Duration(n) * unit, true
+}
+
+// restSearchSightings answers sightings/restSearch[/{context}] in MISP's JSON export shape,
+// {"response": [{"Sighting": …}, …]}.
+func (h *handler) restSearchSightings(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
+	body, err := readBody(r)
+	if err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	m := map[string]json.RawMessage{}
+	if body != nil {
+		if json.Unmarshal(unwrap(body, ""), &m) != nil {
+			h.writeErr(w, r, badRequest("The search filters must be a JSON object."))
+			return
+		}
+	}
+	get := func(k string) string {
+		if v := a.Named[k]; v != "" {
+			return v
+		}
+		return flexString(m[k])
+	}
+	f := intel.SightingFilter{Context: a.Arg(0), ID: get("id"), Source: get("source")}
+	if f.Context == "" {
+		f.Context = get("context")
+	}
+	if f.ID == "" {
+		f.ID = get("uuid")
+	}
+	if f.Context != "" && f.Context != "attribute" && f.Context != "event" {
+		h.writeErr(w, r, &apiError{status: http.StatusMethodNotAllowed, message: intel.MsgInvalidSightingContext})
+		return
+	}
+	if f.Context != "" && f.ID == "" {
+		h.writeErr(w, r, &apiError{status: http.StatusMethodNotAllowed, message: msgSightingIDRequired})
+		return
+	}
+	if rf := get("returnFormat"); rf != "" && rf != "json" && rf != "download" {
+		h.writeErr(w, r, badRequest(msgSightingBadFormat))
+		return
+	}
+	if t := get("type"); t != "" {
+		n, err := strconv.Atoi(t)
+		st := misp.SightingType(n)
+		if err != nil || !st.Valid() {
+			h.writeErr(w, r, badRequest("Invalid type."))
+			return
+		}
+		f.Type = &st
+	}
+	if o := get("org_id"); o != "" {
+		n, err := strconv.ParseInt(o, 10, 64)
+		if err != nil || n < 0 {
+			h.writeErr(w, r, badRequest("Invalid org_id."))
+			return
+		}
+		f.OrgID = n
+	}
+	var ok bool
+	if f.From, ok = sightingTime(get("from")); !ok {
+		h.writeErr(w, r, badRequest("Invalid from filter."))
+		return
+	}
+	if f.To, ok = sightingTime(get("to")); !ok {
+		h.writeErr(w, r, badRequest("Invalid to filter."))
+		return
+	}
+	last, ok := sightingLast(get("last"))
+	if !ok {
+		h.writeErr(w, r, badRequest(msgSightingBadDuration))
+		return
+	}
+	if last > 0 {
+		if from := h.svc.Now().Add(-last); from.After(f.From) {
+			f.From = from
+		}
+	}
+	if l := get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			h.writeErr(w, r, badRequest("Invalid limit."))
+			return
+		}
+		f.Limit = n
+	}
+	list, err := h.svc.SearchSightings(r.Context(), p.ACL(), f)
+	if err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	writeValue(w, r, struct {
+		Response []sightingOut `json:"response"`
+	}{wireSightings(list)})
+}
+
+// sightingDecodeComplaint words why a sightings/add body does not decode.
+func sightingDecodeComplaint(err error) string {
+	if strings.Contains(err.Error(), "sighting type") {
+		return "Invalid type."
+	}
+	return "The sighting could not be read: " + err.Error()
+}
+
+// sightingOrgOut is the organisation MISP attaches to a listed sighting: its id, uuid and name only.
+type sightingOrgOut struct {
+	ID   misp.FlexInt `json:"id"`
+	UUID string       `json:"uuid"`
+	Name string       `json:"name"`
+}
+
+// sightingFields is a sighting as MISP writes it, without the request-only keys and with the short
+// organisation.
+type sightingFields struct {
+	ID            misp.FlexInt      `json:"id"`
+	UUID          string            `json:"uuid"`
+	AttributeID   misp.FlexInt      `json:"attribute_id"`
+	AttributeUUID string            `json:"attribute_uuid,omitempty"`
+	EventID       misp.FlexInt      `json:"event_id"`
+	OrgID         misp.FlexInt      `json:"org_id"`
+	DateSighting  misp.Timestamp    `json:"date_sighting"`
+	Source        string            `json:"source"`
+	Type          misp.SightingType `json:"type"`
+	Organisation  *sightingOrgOut   `json:"Organisation,omitempty"`
+}
+
+// sightingOut is one {"Sighting": …} entry.
+type sightingOut struct {
+	Sighting sightingFields `json:"Sighting"`
+}
+
+func wireSighting(s misp.Sighting) sightingFields {
+	out := sightingFields{ID: s.ID, UUID: s.UUID, AttributeID: s.AttributeID, AttributeUUID: s.AttributeUUID,
+		EventID: s.EventID, OrgID: s.OrgID, DateSighting: s.DateSighting, Source: s.Source, Type: s.Type}
+	if o := s.Organisation; o != nil {
+		out.Organisation = &sightingOrgOut{ID: o.ID, UUID: o.UUID, Name: o.Name}
+	}
+	return out
+}
+
+func wireSightings(list []misp.Sighting) []sightingOut {
+	out := make([]sightingOut, 0, len(list))
+	for _, s := range list {
+		out = append(out, sightingOut{Sighting: wireSighting(s)})
+	}
+	return out
+}
