@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hunchsec/hunch/store/internal/sqlrow"
+	"github.com/hunchsec/hunch/store/internal/sqlstore"
 
 	"github.com/jackc/pgx/v5"
 
@@ -44,19 +44,19 @@ func (s *saver) copyElements(e *misp.Event) error {
 		if a.Type == "" {
 			return fmt.Errorf("attribute %s: empty type", a.UUID)
 		}
-		a.UUID = uuidOr(a.UUID)
-		sqlrow.Stamp(&a.Timestamp, s.now)
-		gal, err := sqlrow.JSONArg(a.Galaxy)
+		a.UUID = sqlstore.UUIDOr(a.UUID)
+		sqlstore.Stamp(&a.Timestamp, s.now)
+		gal, err := sqlstore.JSONArg(a.Galaxy)
 		if err != nil {
 			return fmt.Errorf("attribute %s: %w", a.UUID, err)
 		}
 		id := attrIDs[0]
 		attrIDs = attrIDs[1:]
-		v1, v2 := sqlrow.SplitValue(a.Type, a.Value)
+		v1, v2 := sqlstore.SplitValue(a.Type, a.Value)
 		attrRows = append(attrRows, []any{id, a.UUID, s.eventID, objectID, string(a.ObjectRelation), a.Category,
-			a.Type, v1, v2, sqlrow.OptBoolArg(a.ToIDS), int64(a.Timestamp), sqlrow.DistArg(a.Distribution), int64(a.SharingGroupID),
-			a.Comment, sqlrow.B2I(bool(a.Deleted)), sqlrow.B2I(bool(a.DisableCorrelation)), sqlrow.MicroArg(a.FirstSeen),
-			sqlrow.MicroArg(a.LastSeen), a.Data, gal})
+			a.Type, v1, v2, sqlstore.OptBoolArg(a.ToIDS), int64(a.Timestamp), sqlstore.DistArg(a.Distribution), int64(a.SharingGroupID),
+			a.Comment, sqlstore.B2I(bool(a.Deleted)), sqlstore.B2I(bool(a.DisableCorrelation)), sqlstore.MicroArg(a.FirstSeen),
+			sqlstore.MicroArg(a.LastSeen), a.Data, gal})
 		a.ID, a.EventID, a.ObjectID = misp.FlexInt(id), misp.FlexInt(s.eventID), misp.FlexInt(objectID)
 		s.uuids[a.UUID] = ref{id, misp.ReferencedAttribute}
 		seen := map[int64]int{} // a tag given twice keeps its last attachment, as the upsert does
@@ -67,7 +67,7 @@ func (s *saver) copyElements(e *misp.Event) error {
 				return err
 			}
 			t.ID = misp.FlexInt(tid)
-			row := []any{id, s.eventID, tid, sqlrow.B2I(bool(t.Local)), string(t.RelationshipType)}
+			row := []any{id, s.eventID, tid, sqlstore.B2I(bool(t.Local)), string(t.RelationshipType)}
 			if j, ok := seen[tid]; ok {
 				tagRows[j] = row
 				continue
@@ -85,12 +85,12 @@ func (s *saver) copyElements(e *misp.Event) error {
 	}
 	for i := range e.Object {
 		o := &e.Object[i]
-		o.UUID = uuidOr(o.UUID)
-		sqlrow.Stamp(&o.Timestamp, s.now)
+		o.UUID = sqlstore.UUIDOr(o.UUID)
+		sqlstore.Stamp(&o.Timestamp, s.now)
 		id := objIDs[i]
 		objRows = append(objRows, []any{id, o.UUID, s.eventID, o.Name, o.MetaCategory, o.Description, o.TemplateUUID,
-			int64(o.TemplateVersion), int64(o.Timestamp), sqlrow.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment,
-			sqlrow.B2I(bool(o.Deleted)), sqlrow.MicroArg(o.FirstSeen), sqlrow.MicroArg(o.LastSeen)})
+			int64(o.TemplateVersion), int64(o.Timestamp), sqlstore.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment,
+			sqlstore.B2I(bool(o.Deleted)), sqlstore.MicroArg(o.FirstSeen), sqlstore.MicroArg(o.LastSeen)})
 		o.ID, o.EventID = misp.FlexInt(id), misp.FlexInt(s.eventID)
 		s.uuids[o.UUID] = ref{id, misp.ReferencedObject}
 		for j := range o.Attribute {
@@ -103,8 +103,8 @@ func (s *saver) copyElements(e *misp.Event) error {
 		o := &e.Object[i]
 		for j := range o.ObjectReference {
 			r := &o.ObjectReference[j]
-			r.UUID = uuidOr(r.UUID)
-			sqlrow.Stamp(&r.Timestamp, s.now)
+			r.UUID = sqlstore.UUIDOr(r.UUID)
+			sqlstore.Stamp(&r.Timestamp, s.now)
 			r.ReferencedUUID = strings.ToLower(r.ReferencedUUID)
 			if t, ok := s.uuids[r.ReferencedUUID]; ok {
 				r.ReferencedID, r.ReferencedType = misp.FlexInt(t.id), t.typ
@@ -117,7 +117,7 @@ func (s *saver) copyElements(e *misp.Event) error {
 			refIDs = refIDs[1:]
 			refRows = append(refRows, []any{id, r.UUID, int64(r.Timestamp), int64(o.ID), s.eventID, r.SourceUUID,
 				r.ReferencedUUID, int64(r.ReferencedID), int64(r.ReferencedType), r.RelationshipType, r.Comment,
-				sqlrow.B2I(bool(r.Deleted))})
+				sqlstore.B2I(bool(r.Deleted))})
 			r.ID, r.ObjectID, r.EventID = misp.FlexInt(id), o.ID, misp.FlexInt(s.eventID)
 			if r.ObjectUUID == "" {
 				r.ObjectUUID = o.UUID
@@ -126,10 +126,10 @@ func (s *saver) copyElements(e *misp.Event) error {
 	}
 	for i := range e.EventReport {
 		r := &e.EventReport[i]
-		r.UUID = uuidOr(r.UUID)
-		sqlrow.Stamp(&r.Timestamp, s.now)
-		repRows = append(repRows, []any{repIDs[i], r.UUID, s.eventID, r.Name, r.Content, sqlrow.DistArg(r.Distribution),
-			int64(r.SharingGroupID), int64(r.Timestamp), sqlrow.B2I(bool(r.Deleted))})
+		r.UUID = sqlstore.UUIDOr(r.UUID)
+		sqlstore.Stamp(&r.Timestamp, s.now)
+		repRows = append(repRows, []any{repIDs[i], r.UUID, s.eventID, r.Name, r.Content, sqlstore.DistArg(r.Distribution),
+			int64(r.SharingGroupID), int64(r.Timestamp), sqlstore.B2I(bool(r.Deleted))})
 		r.ID, r.EventID = misp.FlexInt(repIDs[i]), misp.FlexInt(s.eventID)
 	}
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 
-	"github.com/hunchsec/hunch/store/internal/sqlrow"
+	"github.com/hunchsec/hunch/store/internal/sqlstore"
 
 	"errors"
 	"fmt"
@@ -23,7 +23,7 @@ func eventOf(ctx context.Context, tx pgx.Tx, table string, id int64) (int64, err
 	var ev int64
 	err := tx.QueryRow(ctx, `SELECT event_id FROM `+table+` WHERE id = $1`, id).Scan(&ev)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, notFound(strings.TrimSuffix(table, "s"), id)
+		return 0, sqlstore.NotFound(strings.TrimSuffix(table, "s"), id)
 	}
 	if err != nil {
 		return 0, err
@@ -39,7 +39,7 @@ func requireEvent(ctx context.Context, tx pgx.Tx, id int64) error {
 	var one int
 	err := tx.QueryRow(ctx, `SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, id).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return notFound("event", id)
+		return sqlstore.NotFound("event", id)
 	}
 	return err
 }
@@ -70,14 +70,14 @@ func (db *DB) loadAttribute(ctx context.Context, where string, key any) (*misp.A
 		return nil, err
 	}
 	var tags sql.NullString
-	a, err := sqlrow.ScanAttribute(r.QueryRow(ctx, `SELECT `+sqlrow.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE `+where, key), &tags)
+	a, err := sqlstore.ScanAttribute(r.QueryRow(ctx, `SELECT `+sqlstore.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE `+where, key), &tags)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound("attribute", key)
+		return nil, sqlstore.NotFound("attribute", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read attribute %v: %w", key, err)
 	}
-	if a.Tag, err = sqlrow.DecodeTags(tags); err != nil {
+	if a.Tag, err = sqlstore.DecodeTags(tags); err != nil {
 		return nil, fmt.Errorf("read attribute %v: %w", key, err)
 	}
 	return a, nil
@@ -105,7 +105,7 @@ func (db *DB) EditAttribute(ctx context.Context, a *misp.Attribute) error {
 		err := tx.QueryRow(ctx, `SELECT id, event_id, object_id, timestamp, uuid FROM attributes WHERE `+where, key).
 			Scan(&id, &ev, &obj, &ts, &uuid)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound("attribute", key)
+			return sqlstore.NotFound("attribute", key)
 		}
 		if err != nil {
 			return err
@@ -116,7 +116,7 @@ func (db *DB) EditAttribute(ctx context.Context, a *misp.Attribute) error {
 		// Read again under the event's lock: another writer may have changed the attribute meanwhile.
 		err = tx.QueryRow(ctx, `SELECT object_id, timestamp FROM attributes WHERE id = $1`, id).Scan(&obj, &ts)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound("attribute", key)
+			return sqlstore.NotFound("attribute", key)
 		}
 		if err != nil {
 			return err
@@ -186,9 +186,9 @@ func (db *DB) RestoreAttribute(ctx context.Context, id int64, at time.Time) erro
 }
 
 func attributeIn(ctx context.Context, tx pgx.Tx, id int64) (*misp.Attribute, error) {
-	a, err := sqlrow.ScanAttribute(tx.QueryRow(ctx, `SELECT `+sqlrow.AttrCols+` FROM attributes a WHERE a.id = $1`, id))
+	a, err := sqlstore.ScanAttribute(tx.QueryRow(ctx, `SELECT `+sqlstore.AttrCols+` FROM attributes a WHERE a.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound("attribute", id)
+		return nil, sqlstore.NotFound("attribute", id)
 	}
 	return a, err
 }
@@ -223,23 +223,23 @@ func (db *DB) loadObject(ctx context.Context, where string, key any) (*misp.Obje
 	if err != nil {
 		return nil, err
 	}
-	o, err := sqlrow.ScanObject(r.QueryRow(ctx, `SELECT `+sqlrow.ObjectCols+` FROM objects o WHERE `+where, key))
+	o, err := sqlstore.ScanObject(r.QueryRow(ctx, `SELECT `+sqlstore.ObjectCols+` FROM objects o WHERE `+where, key))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound("object", key)
+		return nil, sqlstore.NotFound("object", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
-	rows, err := r.Query(ctx, `SELECT `+sqlrow.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.object_id = $1
+	rows, err := r.Query(ctx, `SELECT `+sqlstore.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.object_id = $1
 ORDER BY a.id`, int64(o.ID))
 	if err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
 	for rows.Next() {
 		var tags sql.NullString
-		a, err := sqlrow.ScanAttribute(rows, &tags)
+		a, err := sqlstore.ScanAttribute(rows, &tags)
 		if err == nil {
-			a.Tag, err = sqlrow.DecodeTags(tags)
+			a.Tag, err = sqlstore.DecodeTags(tags)
 		}
 		if err != nil {
 			rows.Close()
@@ -250,13 +250,13 @@ ORDER BY a.id`, int64(o.ID))
 	if err := closeRows(rows); err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
-	rows, err = r.Query(ctx, sqlrow.RefSQL+`WHERE r.object_id = $1 ORDER BY r.id`, int64(o.ID))
+	rows, err = r.Query(ctx, sqlstore.RefSQL+`WHERE r.object_id = $1 ORDER BY r.id`, int64(o.ID))
 	if err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		ref, err := sqlrow.ScanReference(rows)
+		ref, err := sqlstore.ScanReference(rows)
 		if err != nil {
 			return nil, fmt.Errorf("read object %v: %w", key, err)
 		}
@@ -316,7 +316,7 @@ func (db *DB) AddObjectReference(ctx context.Context, r *misp.ObjectReference) e
 		}
 		err := tx.QueryRow(ctx, `SELECT id, event_id, uuid FROM objects WHERE `+where, key).Scan(&objID, &ev, &objUUID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound("object", key)
+			return sqlstore.NotFound("object", key)
 		}
 		if err != nil {
 			return err
@@ -366,9 +366,9 @@ func (db *DB) tagWhere(ctx context.Context, where string, key any) (*misp.Tag, e
 	if err != nil {
 		return nil, err
 	}
-	t, err := sqlrow.ScanTag(r.QueryRow(ctx, `SELECT `+sqlrow.TagCols+` FROM tags WHERE `+where, key))
+	t, err := sqlstore.ScanTag(r.QueryRow(ctx, `SELECT `+sqlstore.TagCols+` FROM tags WHERE `+where, key))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound("tag", key)
+		return nil, sqlstore.NotFound("tag", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read tag %v: %w", key, err)
@@ -392,14 +392,14 @@ func (db *DB) ListTags(ctx context.Context) ([]misp.Tag, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.Query(ctx, `SELECT `+sqlrow.TagCols+` FROM tags ORDER BY name`)
+	rows, err := r.Query(ctx, `SELECT `+sqlstore.TagCols+` FROM tags ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
 	defer rows.Close()
 	var out []misp.Tag
 	for rows.Next() {
-		t, err := sqlrow.ScanTag(rows)
+		t, err := sqlstore.ScanTag(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list tags: %w", err)
 		}
@@ -413,8 +413,8 @@ func (db *DB) UpdateTag(ctx context.Context, t *misp.Tag) error {
 	return db.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE tags SET name = $1, colour = $2, exportable = $3, org_id = $4, user_id = $5,
 hide_tag = $6, numerical_value = $7, is_galaxy = $8, is_custom_galaxy = $9, local_only = $10 WHERE id = $11`,
-			t.Name, t.Colour, sqlrow.B2I(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), sqlrow.B2I(bool(t.HideTag)),
-			sqlrow.NumArg(t.NumericalValue), sqlrow.B2I(bool(t.IsGalaxy)), sqlrow.B2I(bool(t.IsCustomGalaxy)), sqlrow.B2I(bool(t.LocalOnly)), int64(t.ID))
+			t.Name, t.Colour, sqlstore.B2I(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), sqlstore.B2I(bool(t.HideTag)),
+			sqlstore.NumArg(t.NumericalValue), sqlstore.B2I(bool(t.IsGalaxy)), sqlstore.B2I(bool(t.IsCustomGalaxy)), sqlstore.B2I(bool(t.LocalOnly)), int64(t.ID))
 		if err := affected(tag, err, "tag", t.ID); err != nil {
 			return fmt.Errorf("update tag: %w", err)
 		}
@@ -463,7 +463,7 @@ func (db *DB) AttachAttributeTag(ctx context.Context, attributeID, tagID int64, 
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type)
 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (attribute_id, tag_id) DO UPDATE SET local = excluded.local,
-relationship_type = excluded.relationship_type`, attributeID, ev, tagID, sqlrow.B2I(local), relationshipType)
+relationship_type = excluded.relationship_type`, attributeID, ev, tagID, sqlstore.B2I(local), relationshipType)
 		if err != nil {
 			return fmt.Errorf("attach tag %d to attribute %d: %w", tagID, attributeID, constraintErr(err))
 		}
@@ -495,12 +495,12 @@ func (db *DB) AddSighting(ctx context.Context, s *misp.Sighting) error {
 		var uuid string
 		err := tx.QueryRow(ctx, `SELECT id, event_id, uuid FROM attributes WHERE `+where, key).Scan(&attr, &ev, &uuid)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound("attribute", key)
+			return sqlstore.NotFound("attribute", key)
 		}
 		if err != nil {
 			return err
 		}
-		s.UUID = uuidOr(s.UUID)
+		s.UUID = sqlstore.UUIDOr(s.UUID)
 		if s.DateSighting == 0 {
 			s.DateSighting = misp.TimestampOf(db.now())
 		}

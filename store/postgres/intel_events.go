@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 
-	"github.com/hunchsec/hunch/store/internal/sqlrow"
+	"github.com/hunchsec/hunch/store/internal/sqlstore"
 
 	"errors"
 	"fmt"
@@ -52,13 +52,13 @@ func insertTag(ctx context.Context, tx pgx.Tx, t *misp.Tag) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO tags (name, colour, exportable, org_id, user_id, hide_tag,
 numerical_value, is_galaxy, is_custom_galaxy, local_only) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		t.Name, t.Colour, sqlrow.B2I(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), sqlrow.B2I(bool(t.HideTag)),
-		sqlrow.NumArg(t.NumericalValue), sqlrow.B2I(bool(t.IsGalaxy)), sqlrow.B2I(bool(t.IsCustomGalaxy)), sqlrow.B2I(bool(t.LocalOnly))).Scan(&id)
+		t.Name, t.Colour, sqlstore.B2I(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), sqlstore.B2I(bool(t.HideTag)),
+		sqlstore.NumArg(t.NumericalValue), sqlstore.B2I(bool(t.IsGalaxy)), sqlstore.B2I(bool(t.IsCustomGalaxy)), sqlstore.B2I(bool(t.LocalOnly))).Scan(&id)
 	return id, constraintErr(err)
 }
 
 // tagJSON is a SQL expression building the JSON of a tag row t joined to its attachment row j, decoded by
-// sqlrow.DecodeTags.
+// sqlstore.DecodeTags.
 const tagJSON = `json_build_object('id', t.id, 'name', t.name, 'colour', t.colour, 'exportable', t.exportable,
 'org_id', t.org_id, 'user_id', t.user_id, 'hide_tag', t.hide_tag, 'numerical_value', t.numerical_value,
 'is_galaxy', t.is_galaxy, 'is_custom_galaxy', t.is_custom_galaxy, 'local_only', t.local_only, 'local', j.local,
@@ -111,7 +111,7 @@ func (s *saver) checkDuplicate(a *misp.Attribute, objectID int64) error {
 	if !s.checkDups || objectID != 0 || bool(a.Deleted) {
 		return nil
 	}
-	v1, v2 := sqlrow.SplitValue(a.Type, a.Value)
+	v1, v2 := sqlstore.SplitValue(a.Type, a.Value)
 	var one int
 	err := s.tx.QueryRow(s.ctx, `SELECT 1 FROM attributes WHERE event_id = $1 AND object_id = 0 AND deleted = 0
 AND type = $2 AND category = $3 AND value1 = $4 AND value2 = $5 AND uuid <> $6 LIMIT 1`,
@@ -130,20 +130,20 @@ func (s *saver) attribute(a *misp.Attribute, objectID int64) error {
 	if a.Type == "" {
 		return fmt.Errorf("attribute %s: empty type", a.UUID)
 	}
-	a.UUID = uuidOr(a.UUID)
+	a.UUID = sqlstore.UUIDOr(a.UUID)
 	if err := s.checkDuplicate(a, objectID); err != nil {
 		return err
 	}
-	sqlrow.Stamp(&a.Timestamp, s.now)
-	gal, err := sqlrow.JSONArg(a.Galaxy)
+	sqlstore.Stamp(&a.Timestamp, s.now)
+	gal, err := sqlstore.JSONArg(a.Galaxy)
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, err)
 	}
-	v1, v2 := sqlrow.SplitValue(a.Type, a.Value)
+	v1, v2 := sqlstore.SplitValue(a.Type, a.Value)
 	var id int64
 	err = s.tx.QueryRow(s.ctx, insertAttrSQL, a.UUID, s.eventID, objectID, string(a.ObjectRelation), a.Category, a.Type,
-		v1, v2, sqlrow.OptBoolArg(a.ToIDS), int64(a.Timestamp), sqlrow.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment,
-		sqlrow.B2I(bool(a.Deleted)), sqlrow.B2I(bool(a.DisableCorrelation)), sqlrow.MicroArg(a.FirstSeen), sqlrow.MicroArg(a.LastSeen), a.Data,
+		v1, v2, sqlstore.OptBoolArg(a.ToIDS), int64(a.Timestamp), sqlstore.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment,
+		sqlstore.B2I(bool(a.Deleted)), sqlstore.B2I(bool(a.DisableCorrelation)), sqlstore.MicroArg(a.FirstSeen), sqlstore.MicroArg(a.LastSeen), a.Data,
 		gal).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, constraintErr(err))
@@ -161,7 +161,7 @@ func (s *saver) attributeTags(attrID int64, tags []misp.Tag) error {
 			return err
 		}
 		t.ID = misp.FlexInt(tid)
-		if _, err := s.tx.Exec(s.ctx, insertAttrTagSQL, attrID, s.eventID, tid, sqlrow.B2I(bool(t.Local)),
+		if _, err := s.tx.Exec(s.ctx, insertAttrTagSQL, attrID, s.eventID, tid, sqlstore.B2I(bool(t.Local)),
 			string(t.RelationshipType)); err != nil {
 			return fmt.Errorf("tag %q on attribute %d: %w", t.Name, attrID, constraintErr(err))
 		}
@@ -187,7 +187,7 @@ func (s *saver) eventTags(tags []misp.Tag) error {
 func attachEventTag(ctx context.Context, tx pgx.Tx, eventID, tagID int64, local bool, rel string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO event_tags (event_id, tag_id, local, relationship_type) VALUES ($1, $2, $3, $4)
 ON CONFLICT (event_id, tag_id) DO UPDATE SET local = excluded.local, relationship_type = excluded.relationship_type`,
-		eventID, tagID, sqlrow.B2I(local), rel)
+		eventID, tagID, sqlstore.B2I(local), rel)
 	if err != nil {
 		return fmt.Errorf("tag %d on event %d: %w", tagID, eventID, constraintErr(err))
 	}
@@ -196,15 +196,15 @@ ON CONFLICT (event_id, tag_id) DO UPDATE SET local = excluded.local, relationshi
 
 // object inserts o (without its references) and its attributes.
 func (s *saver) object(o *misp.Object) error {
-	o.UUID = uuidOr(o.UUID)
-	sqlrow.Stamp(&o.Timestamp, s.now)
+	o.UUID = sqlstore.UUIDOr(o.UUID)
+	sqlstore.Stamp(&o.Timestamp, s.now)
 	var id int64
 	err := s.tx.QueryRow(s.ctx, `INSERT INTO objects (uuid, event_id, name, meta_category, description,
 template_uuid, template_version, timestamp, distribution, sharing_group_id, comment, deleted, first_seen, last_seen)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 		o.UUID, s.eventID, o.Name, o.MetaCategory, o.Description, o.TemplateUUID, int64(o.TemplateVersion),
-		int64(o.Timestamp), sqlrow.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment, sqlrow.B2I(bool(o.Deleted)),
-		sqlrow.MicroArg(o.FirstSeen), sqlrow.MicroArg(o.LastSeen)).Scan(&id)
+		int64(o.Timestamp), sqlstore.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment, sqlstore.B2I(bool(o.Deleted)),
+		sqlstore.MicroArg(o.FirstSeen), sqlstore.MicroArg(o.LastSeen)).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("object %s: %w", o.UUID, constraintErr(err))
 	}
@@ -220,8 +220,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING i
 
 // reference inserts r of object objectID, resolving its target among this event's elements or in the store.
 func (s *saver) reference(r *misp.ObjectReference, objectID int64, objectUUID string) error {
-	r.UUID = uuidOr(r.UUID)
-	sqlrow.Stamp(&r.Timestamp, s.now)
+	r.UUID = sqlstore.UUIDOr(r.UUID)
+	sqlstore.Stamp(&r.Timestamp, s.now)
 	r.ReferencedUUID = strings.ToLower(r.ReferencedUUID)
 	if t, ok := s.uuids[r.ReferencedUUID]; ok {
 		r.ReferencedID, r.ReferencedType = misp.FlexInt(t.id), t.typ
@@ -235,7 +235,7 @@ func (s *saver) reference(r *misp.ObjectReference, objectID int64, objectUUID st
 source_uuid, referenced_uuid, referenced_id, referenced_type, relationship_type, comment, deleted)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 		r.UUID, int64(r.Timestamp), objectID, s.eventID, r.SourceUUID, r.ReferencedUUID, int64(r.ReferencedID),
-		int64(r.ReferencedType), r.RelationshipType, r.Comment, sqlrow.B2I(bool(r.Deleted))).Scan(&id)
+		int64(r.ReferencedType), r.RelationshipType, r.Comment, sqlstore.B2I(bool(r.Deleted))).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("object reference %s: %w", r.UUID, constraintErr(err))
 	}
@@ -267,13 +267,13 @@ func lookupElement(ctx context.Context, tx pgx.Tx, uuid string) (ref, bool, erro
 }
 
 func (s *saver) report(r *misp.EventReport) error {
-	r.UUID = uuidOr(r.UUID)
-	sqlrow.Stamp(&r.Timestamp, s.now)
+	r.UUID = sqlstore.UUIDOr(r.UUID)
+	sqlstore.Stamp(&r.Timestamp, s.now)
 	var id int64
 	err := s.tx.QueryRow(s.ctx, `INSERT INTO event_reports (uuid, event_id, name, content, distribution,
 sharing_group_id, timestamp, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		r.UUID, s.eventID, r.Name, r.Content, sqlrow.DistArg(r.Distribution), int64(r.SharingGroupID), int64(r.Timestamp),
-		sqlrow.B2I(bool(r.Deleted))).Scan(&id)
+		r.UUID, s.eventID, r.Name, r.Content, sqlstore.DistArg(r.Distribution), int64(r.SharingGroupID), int64(r.Timestamp),
+		sqlstore.B2I(bool(r.Deleted))).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("event report %s: %w", r.UUID, constraintErr(err))
 	}
@@ -299,7 +299,7 @@ ORDER BY (uuid = lower($4)) DESC LIMIT 1`, o.UUID, o.UUID, o.Name, o.UUID).Scan(
 	return createRacing(ctx, tx, func(sp pgx.Tx) (int64, error) {
 		c := *o
 		c.ID = 0
-		err := createOrg(ctx, sp, &c)
+		err := sqlstore.InsertOrg(ctx, querier{sp}, &c, constraintErr)
 		return int64(c.ID), err
 	}, find)
 }
@@ -349,15 +349,15 @@ func saveEvent(ctx context.Context, tx pgx.Tx, now func() time.Time, e *misp.Eve
 	if orgc == 0 {
 		orgc = org
 	}
-	e.UUID = uuidOr(e.UUID)
-	sqlrow.Stamp(&e.Timestamp, now)
-	e.AttributeCount = misp.FlexInt(sqlrow.LiveAttributes(e))
-	args, err := sqlrow.EventArgs(e, org, orgc)
+	e.UUID = sqlstore.UUIDOr(e.UUID)
+	sqlstore.Stamp(&e.Timestamp, now)
+	e.AttributeCount = misp.FlexInt(sqlstore.LiveAttributes(e))
+	args, err := sqlstore.EventArgs(e, org, orgc)
 	if err != nil {
 		return err
 	}
 	var id int64
-	err = tx.QueryRow(ctx, `INSERT INTO events (`+strings.ReplaceAll(sqlrow.EventCols[len("e.id, "):], "e.", "")+`)
+	err = tx.QueryRow(ctx, `INSERT INTO events (`+strings.ReplaceAll(sqlstore.EventCols[len("e.id, "):], "e.", "")+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`, args...).Scan(&id)
 	if err != nil {
 		return constraintErr(err)
@@ -371,16 +371,16 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 }
 
 // loadEvent reads the event selected by where with its aggregate.
-func (db *DB) loadEvent(ctx context.Context, where string, key any, opts sqlrow.LoadOpts) (*misp.Event, error) {
+func (db *DB) loadEvent(ctx context.Context, where string, key any, opts sqlstore.LoadOpts) (*misp.Event, error) {
 	r, err := db.reader()
 	if err != nil {
 		return nil, err
 	}
 	var tagsJSON sql.NullString
-	e, err := sqlrow.ScanEvent(r.QueryRow(ctx, `SELECT `+sqlrow.EventCols+`, `+eventTagsSQL+` FROM events e WHERE `+where, key),
+	e, err := sqlstore.ScanEvent(r.QueryRow(ctx, `SELECT `+sqlstore.EventCols+`, `+eventTagsSQL+` FROM events e WHERE `+where, key),
 		&tagsJSON)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound("event", key)
+		return nil, sqlstore.NotFound("event", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read event %v: %w", key, err)
@@ -392,9 +392,9 @@ func (db *DB) loadEvent(ctx context.Context, where string, key any, opts sqlrow.
 }
 
 // fillEvent reads e's organisations, sharing group, tags and (unless opts.Metadata) elements.
-func (db *DB) fillEvent(ctx context.Context, r *pgxpool.Pool, e *misp.Event, tagsJSON sql.NullString, opts sqlrow.LoadOpts) error {
+func (db *DB) fillEvent(ctx context.Context, r *pgxpool.Pool, e *misp.Event, tagsJSON sql.NullString, opts sqlstore.LoadOpts) error {
 	var err error
-	if e.Tag, err = sqlrow.DecodeTags(tagsJSON); err != nil {
+	if e.Tag, err = sqlstore.DecodeTags(tagsJSON); err != nil {
 		return err
 	}
 	if e.Org, err = db.Org(ctx, int64(e.OrgID)); err != nil {
@@ -413,19 +413,19 @@ func (db *DB) fillEvent(ctx context.Context, r *pgxpool.Pool, e *misp.Event, tag
 	if opts.Metadata {
 		return nil
 	}
-	ev := sqlrow.ACLEvent(e)
+	ev := sqlstore.ACLEvent(e)
 	readable := func(kind acl.ElementKind, d misp.Distribution, sg misp.FlexInt, parents ...acl.Element) bool {
-		return opts.Cond == nil || opts.Cond.MatchElement(ev, sqlrow.ACLElement(kind, d, sg), parents...)
+		return opts.Cond == nil || opts.Cond.MatchElement(ev, sqlstore.ACLElement(kind, d, sg), parents...)
 	}
 
 	// Objects first, so that their attributes can be placed.
-	rows, err := r.Query(ctx, `SELECT `+sqlrow.ObjectCols+` FROM objects o WHERE o.event_id = $1 ORDER BY o.id`, int64(e.ID))
+	rows, err := r.Query(ctx, `SELECT `+sqlstore.ObjectCols+` FROM objects o WHERE o.event_id = $1 ORDER BY o.id`, int64(e.ID))
 	if err != nil {
 		return err
 	}
 	objIndex := map[int64]int{}
 	for rows.Next() {
-		o, err := sqlrow.ScanObject(rows)
+		o, err := sqlstore.ScanObject(rows)
 		if err != nil {
 			rows.Close()
 			return err
@@ -440,19 +440,19 @@ func (db *DB) fillEvent(ctx context.Context, r *pgxpool.Pool, e *misp.Event, tag
 		return err
 	}
 
-	rows, err = r.Query(ctx, `SELECT `+sqlrow.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.event_id = $1
+	rows, err = r.Query(ctx, `SELECT `+sqlstore.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.event_id = $1
 ORDER BY a.id`, int64(e.ID))
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var tags sql.NullString
-		a, err := sqlrow.ScanAttribute(rows, &tags)
+		a, err := sqlstore.ScanAttribute(rows, &tags)
 		if err != nil {
 			rows.Close()
 			return err
 		}
-		if a.Tag, err = sqlrow.DecodeTags(tags); err != nil {
+		if a.Tag, err = sqlstore.DecodeTags(tags); err != nil {
 			rows.Close()
 			return err
 		}
@@ -470,7 +470,7 @@ ORDER BY a.id`, int64(e.ID))
 			continue // its object is deleted or unreadable
 		}
 		o := &e.Object[i]
-		if readable(acl.KindAttribute, a.Distribution, a.SharingGroupID, sqlrow.ACLElement(acl.KindObject, o.Distribution, o.SharingGroupID)) {
+		if readable(acl.KindAttribute, a.Distribution, a.SharingGroupID, sqlstore.ACLElement(acl.KindObject, o.Distribution, o.SharingGroupID)) {
 			o.Attribute = append(o.Attribute, *a)
 		}
 	}
@@ -478,12 +478,12 @@ ORDER BY a.id`, int64(e.ID))
 		return err
 	}
 
-	rows, err = r.Query(ctx, sqlrow.RefSQL+`WHERE r.event_id = $1 ORDER BY r.id`, int64(e.ID))
+	rows, err = r.Query(ctx, sqlstore.RefSQL+`WHERE r.event_id = $1 ORDER BY r.id`, int64(e.ID))
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		ref, err := sqlrow.ScanReference(rows)
+		ref, err := sqlstore.ScanReference(rows)
 		if err != nil {
 			rows.Close()
 			return err
@@ -511,7 +511,7 @@ timestamp, deleted FROM event_reports WHERE event_id = $1 ORDER BY id`, int64(e.
 		if err := rows.Scan(&id, &rep.UUID, &ev, &rep.Name, &rep.Content, &dist, &sg, &ts, &d); err != nil {
 			return err
 		}
-		rep.ID, rep.EventID, rep.Distribution, rep.SharingGroupID = misp.FlexInt(id), misp.FlexInt(ev), sqlrow.DistOf(dist), misp.FlexInt(sg)
+		rep.ID, rep.EventID, rep.Distribution, rep.SharingGroupID = misp.FlexInt(id), misp.FlexInt(ev), sqlstore.DistOf(dist), misp.FlexInt(sg)
 		rep.Timestamp, rep.Deleted = misp.Timestamp(ts), d != 0
 		if opts.KeepDeleted(bool(rep.Deleted)) && readable(acl.KindEventReport, rep.Distribution, rep.SharingGroupID) {
 			e.EventReport = append(e.EventReport, rep)
@@ -522,12 +522,12 @@ timestamp, deleted FROM event_reports WHERE event_id = $1 ORDER BY id`, int64(e.
 
 // Event returns event id with its whole aggregate.
 func (db *DB) Event(ctx context.Context, id int64) (*misp.Event, error) {
-	return db.loadEvent(ctx, "e.id = $1", id, sqlrow.LoadOpts{Deleted: store.LiveAndDeleted})
+	return db.loadEvent(ctx, "e.id = $1", id, sqlstore.LoadOpts{Deleted: store.LiveAndDeleted})
 }
 
 // EventByUUID returns the event with uuid with its whole aggregate.
 func (db *DB) EventByUUID(ctx context.Context, uuid string) (*misp.Event, error) {
-	return db.loadEvent(ctx, "e.uuid = lower($1)", uuid, sqlrow.LoadOpts{Deleted: store.LiveAndDeleted})
+	return db.loadEvent(ctx, "e.uuid = lower($1)", uuid, sqlstore.LoadOpts{Deleted: store.LiveAndDeleted})
 }
 
 // ---- editing ----
@@ -554,7 +554,7 @@ func updateEvent(ctx context.Context, tx pgx.Tx, now func() time.Time, e *misp.E
 	err := tx.QueryRow(ctx, `SELECT id, org_id, orgc_id, timestamp FROM events WHERE `+where+` FOR UPDATE`, key).
 		Scan(&id, &org, &orgc, &ts)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return notFound("event", key)
+		return sqlstore.NotFound("event", key)
 	}
 	if err != nil {
 		return err
@@ -562,7 +562,7 @@ func updateEvent(ctx context.Context, tx pgx.Tx, now func() time.Time, e *misp.E
 	if !misp.IsNewer(e.Timestamp, misp.Timestamp(ts)) {
 		return &store.NotNewerError{What: "Event", Incoming: e.Timestamp, Stored: misp.Timestamp(ts)}
 	}
-	sqlrow.Stamp(&e.Timestamp, now)
+	sqlstore.Stamp(&e.Timestamp, now)
 	if e.OrgID != 0 {
 		org = int64(e.OrgID)
 	}
@@ -574,7 +574,7 @@ func updateEvent(ctx context.Context, tx pgx.Tx, now func() time.Time, e *misp.E
 		return err
 	}
 	e.ID, e.UUID, e.OrgID, e.OrgcID = misp.FlexInt(id), storedUUID, misp.FlexInt(org), misp.FlexInt(orgc)
-	args, err := sqlrow.EventArgs(e, org, orgc)
+	args, err := sqlstore.EventArgs(e, org, orgc)
 	if err != nil {
 		return err
 	}
@@ -676,18 +676,18 @@ func editAttribute(ctx context.Context, tx pgx.Tx, now func() time.Time, a *misp
 	if err := s.checkDuplicate(a, objectID); err != nil {
 		return err
 	}
-	sqlrow.Stamp(&a.Timestamp, s.now)
-	gal, err := sqlrow.JSONArg(a.Galaxy)
+	sqlstore.Stamp(&a.Timestamp, s.now)
+	gal, err := sqlstore.JSONArg(a.Galaxy)
 	if err != nil {
 		return err
 	}
-	v1, v2 := sqlrow.SplitValue(a.Type, a.Value)
+	v1, v2 := sqlstore.SplitValue(a.Type, a.Value)
 	_, err = tx.Exec(ctx, `UPDATE attributes SET object_id = $1, object_relation = $2, category = $3, type = $4,
 value1 = $5, value2 = $6, to_ids = $7, timestamp = $8, distribution = $9, sharing_group_id = $10, comment = $11, deleted = $12,
 disable_correlation = $13, first_seen = $14, last_seen = $15, data = $16, galaxies = $17 WHERE id = $18`,
-		objectID, string(a.ObjectRelation), a.Category, a.Type, v1, v2, sqlrow.OptBoolArg(a.ToIDS), int64(a.Timestamp),
-		sqlrow.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment, sqlrow.B2I(bool(a.Deleted)), sqlrow.B2I(bool(a.DisableCorrelation)),
-		sqlrow.MicroArg(a.FirstSeen), sqlrow.MicroArg(a.LastSeen), a.Data, gal, int64(a.ID))
+		objectID, string(a.ObjectRelation), a.Category, a.Type, v1, v2, sqlstore.OptBoolArg(a.ToIDS), int64(a.Timestamp),
+		sqlstore.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment, sqlstore.B2I(bool(a.Deleted)), sqlstore.B2I(bool(a.DisableCorrelation)),
+		sqlstore.MicroArg(a.FirstSeen), sqlstore.MicroArg(a.LastSeen), a.Data, gal, int64(a.ID))
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, constraintErr(err))
 	}
@@ -712,12 +712,12 @@ func (s *saver) upsertObject(o *misp.Object) error {
 	o.ID, o.EventID = misp.FlexInt(id), misp.FlexInt(ev)
 	s.uuids[o.UUID] = ref{id, misp.ReferencedObject}
 	if misp.IsNewer(o.Timestamp, misp.Timestamp(ts)) {
-		sqlrow.Stamp(&o.Timestamp, s.now)
+		sqlstore.Stamp(&o.Timestamp, s.now)
 		if _, err := s.tx.Exec(s.ctx, `UPDATE objects SET name = $1, meta_category = $2, description = $3,
 template_uuid = $4, template_version = $5, timestamp = $6, distribution = $7, sharing_group_id = $8, comment = $9,
 deleted = $10, first_seen = $11, last_seen = $12 WHERE id = $13`, o.Name, o.MetaCategory, o.Description, o.TemplateUUID,
-			int64(o.TemplateVersion), int64(o.Timestamp), sqlrow.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment,
-			sqlrow.B2I(bool(o.Deleted)), sqlrow.MicroArg(o.FirstSeen), sqlrow.MicroArg(o.LastSeen), id); err != nil {
+			int64(o.TemplateVersion), int64(o.Timestamp), sqlstore.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment,
+			sqlstore.B2I(bool(o.Deleted)), sqlstore.MicroArg(o.FirstSeen), sqlstore.MicroArg(o.LastSeen), id); err != nil {
 			return fmt.Errorf("object %s: %w", o.UUID, constraintErr(err))
 		}
 	}
@@ -748,9 +748,9 @@ func (s *saver) upsertReference(r *misp.ObjectReference, objectID int64, objectU
 	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	sqlrow.Stamp(&r.Timestamp, s.now)
+	sqlstore.Stamp(&r.Timestamp, s.now)
 	_, err = s.tx.Exec(s.ctx, `UPDATE object_references SET timestamp = $1, relationship_type = $2, comment = $3,
-deleted = $4 WHERE id = $5`, int64(r.Timestamp), r.RelationshipType, r.Comment, sqlrow.B2I(bool(r.Deleted)), id)
+deleted = $4 WHERE id = $5`, int64(r.Timestamp), r.RelationshipType, r.Comment, sqlstore.B2I(bool(r.Deleted)), id)
 	return constraintErr(err)
 }
 
@@ -773,10 +773,10 @@ func (s *saver) upsertReport(r *misp.EventReport) error {
 	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	sqlrow.Stamp(&r.Timestamp, s.now)
+	sqlstore.Stamp(&r.Timestamp, s.now)
 	_, err = s.tx.Exec(s.ctx, `UPDATE event_reports SET name = $1, content = $2, distribution = $3,
-sharing_group_id = $4, timestamp = $5, deleted = $6 WHERE id = $7`, r.Name, r.Content, sqlrow.DistArg(r.Distribution),
-		int64(r.SharingGroupID), int64(r.Timestamp), sqlrow.B2I(bool(r.Deleted)), id)
+sharing_group_id = $4, timestamp = $5, deleted = $6 WHERE id = $7`, r.Name, r.Content, sqlstore.DistArg(r.Distribution),
+		int64(r.SharingGroupID), int64(r.Timestamp), sqlstore.B2I(bool(r.Deleted)), id)
 	return constraintErr(err)
 }
 

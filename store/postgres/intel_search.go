@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 
-	"github.com/hunchsec/hunch/store/internal/sqlrow"
+	"github.com/hunchsec/hunch/store/internal/sqlstore"
 
 	"fmt"
 	"iter"
@@ -19,12 +19,12 @@ import (
 )
 
 // dialect is PostgreSQL's SQL for the shared search builder.
-var dialect = sqlrow.Dialect{
+var dialect = sqlstore.Dialect{
 	Placeholder:  func(n int) string { return "$" + strconv.Itoa(n) },
 	Like:         "ILIKE",
 	BoolArgs:     true,
 	LowerUUIDArg: func(arg string) string { return "lower(" + arg + ")" },
-	ExactValue: func(q *sqlrow.Query, a, v string) string {
+	ExactValue: func(q *sqlstore.Query, a, v string) string {
 		c := "(" + a + ".value1 = " + q.Arg(v) + " OR (" + a + ".value2 <> '' AND " + a + ".value2 = " + q.Arg(v) + ")"
 		if v1, v2, ok := strings.Cut(v, "|"); ok {
 			c += " OR (" + a + ".value1 = " + q.Arg(v1) + " AND " + a + ".value2 = " + q.Arg(v2) + ")"
@@ -46,14 +46,14 @@ func (db *DB) SearchAttributes(ctx context.Context, f store.AttributeFilter) ite
 			yield(nil, err)
 			return
 		}
-		q := sqlrow.AttributeQuery(&dialect, f)
-		cols := sqlrow.AttrCols + ", " + attrTagsSQL + ", e.uuid"
+		q := sqlstore.AttributeQuery(&dialect, f)
+		cols := sqlstore.AttrCols + ", " + attrTagsSQL + ", e.uuid"
 		if f.IncludeEventTags {
 			cols += ", " + eventTagsSQL
 		} else {
 			cols += ", NULL"
 		}
-		text := "SELECT " + cols + sqlrow.AttrFrom + "\nWHERE " + q.Clause() + "\nORDER BY a.id" + q.Page(f.Limit, f.Page)
+		text := "SELECT " + cols + sqlstore.AttrFrom + "\nWHERE " + q.Clause() + "\nORDER BY a.id" + q.Page(f.Limit, f.Page)
 		tx, err := r.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 		if err != nil {
 			yield(nil, fmt.Errorf("search attributes: %w", err))
@@ -95,13 +95,13 @@ func fetchAttributes(ctx context.Context, tx pgx.Tx, withEventUUID bool) ([]*mis
 			tags, evTags sql.NullString
 			evUUID       string
 		)
-		a, err := sqlrow.ScanAttribute(rows, &tags, &evUUID, &evTags)
+		a, err := sqlstore.ScanAttribute(rows, &tags, &evUUID, &evTags)
 		if err == nil {
-			a.Tag, err = sqlrow.DecodeTags(tags)
+			a.Tag, err = sqlstore.DecodeTags(tags)
 		}
 		var et []misp.Tag
 		if err == nil {
-			et, err = sqlrow.DecodeTags(evTags)
+			et, err = sqlstore.DecodeTags(evTags)
 		}
 		if err != nil {
 			return nil, err
@@ -121,9 +121,9 @@ func (db *DB) CountAttributes(ctx context.Context, f store.AttributeFilter) (int
 	if err != nil {
 		return 0, err
 	}
-	q := sqlrow.AttributeQuery(&dialect, f)
+	q := sqlstore.AttributeQuery(&dialect, f)
 	var n int64
-	if err := r.QueryRow(ctx, "SELECT count(*)"+sqlrow.AttrFrom+"\nWHERE "+q.Clause(), q.Args...).Scan(&n); err != nil {
+	if err := r.QueryRow(ctx, "SELECT count(*)"+sqlstore.AttrFrom+"\nWHERE "+q.Clause(), q.Args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count attributes: %w", err)
 	}
 	return n, nil
@@ -142,7 +142,7 @@ func (db *DB) SearchEvents(ctx context.Context, f store.EventFilter) iter.Seq2[*
 			yield(nil, err)
 			return
 		}
-		q := sqlrow.EventQuery(&dialect, f)
+		q := sqlstore.EventQuery(&dialect, f)
 		rows, err := r.Query(ctx, "SELECT e.id FROM events e\nWHERE "+q.Clause()+"\nORDER BY e.id"+q.Page(f.Limit, f.Page), q.Args...)
 		if err != nil {
 			yield(nil, fmt.Errorf("search events: %w", err))
@@ -154,7 +154,7 @@ func (db *DB) SearchEvents(ctx context.Context, f store.EventFilter) iter.Seq2[*
 			return
 		}
 		cond := f.Conditions
-		opts := sqlrow.LoadOpts{Cond: &cond, Deleted: f.Deleted, Metadata: f.Metadata}
+		opts := sqlstore.LoadOpts{Cond: &cond, Deleted: f.Deleted, Metadata: f.Metadata}
 		for len(ids) > 0 {
 			batch := ids[:min(searchBatch, len(ids))]
 			ids = ids[len(batch):]
@@ -183,7 +183,7 @@ type eventRow struct {
 
 // eventsByID reads the event rows of ids, by id; events deleted since the ids were read are left out.
 func (db *DB) eventsByID(ctx context.Context, r *pgxpool.Pool, ids []int64) ([]eventRow, error) {
-	rows, err := r.Query(ctx, "SELECT "+sqlrow.EventCols+", "+eventTagsSQL+" FROM events e WHERE e.id = ANY($1) ORDER BY e.id", ids)
+	rows, err := r.Query(ctx, "SELECT "+sqlstore.EventCols+", "+eventTagsSQL+" FROM events e WHERE e.id = ANY($1) ORDER BY e.id", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func (db *DB) eventsByID(ctx context.Context, r *pgxpool.Pool, ids []int64) ([]e
 	var out []eventRow
 	for rows.Next() {
 		var ev eventRow
-		if ev.e, err = sqlrow.ScanEvent(rows, &ev.tags); err != nil {
+		if ev.e, err = sqlstore.ScanEvent(rows, &ev.tags); err != nil {
 			return nil, err
 		}
 		out = append(out, ev)
@@ -205,7 +205,7 @@ func (db *DB) CountEvents(ctx context.Context, f store.EventFilter) (int64, erro
 	if err != nil {
 		return 0, err
 	}
-	q := sqlrow.EventQuery(&dialect, f)
+	q := sqlstore.EventQuery(&dialect, f)
 	var n int64
 	if err := r.QueryRow(ctx, "SELECT count(*) FROM events e\nWHERE "+q.Clause(), q.Args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count events: %w", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hunchsec/hunch/store"
+	"github.com/hunchsec/hunch/store/internal/sqlstore"
 )
 
 // Options tunes Open. The zero value is ready to use; a pool_max_conns or similar parameter in
@@ -47,6 +48,9 @@ type Options struct {
 // searches use cursors in read-only transactions, which database/sql cannot reach inside one of its
 // transactions; the schema migrations see the same pool through a database/sql view of it.
 type DB struct {
+	// Store is the SQL this backend shares with store/sqlite.
+	*sqlstore.Store
+
 	pool *pgxpool.Pool
 	name string           // "host:port/database", for messages; never the password
 	now  func() time.Time // Options.Now
@@ -97,7 +101,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &DB{pool: pool, name: name, now: now}, nil
+	db := &DB{pool: pool, name: name, now: now}
+	db.Store = sqlstore.New(conn{db}, now)
+	return db, nil
 }
 
 // applyOptions sets the pool sizing the options ask for on cfg.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hunchsec/hunch/store/internal/sqlrow"
+	"github.com/hunchsec/hunch/store/internal/sqlstore"
 
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
@@ -19,7 +19,7 @@ func eventOf(ctx context.Context, tx *sql.Tx, table string, id int64) (int64, er
 	var ev int64
 	err := tx.QueryRowContext(ctx, `SELECT event_id FROM `+table+` WHERE id = ?`, id).Scan(&ev)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, notFound(strings.TrimSuffix(table, "s"), id)
+		return 0, sqlstore.NotFound(strings.TrimSuffix(table, "s"), id)
 	}
 	return ev, err
 }
@@ -28,7 +28,7 @@ func requireEvent(ctx context.Context, tx *sql.Tx, id int64) error {
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM events WHERE id = ?`, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("event", id)
+		return sqlstore.NotFound("event", id)
 	}
 	return err
 }
@@ -63,14 +63,14 @@ func (db *DB) loadAttribute(ctx context.Context, where string, key any) (*misp.A
 		return nil, err
 	}
 	var tags sql.NullString
-	a, err := sqlrow.ScanAttribute(r.QueryRowContext(ctx, `SELECT `+sqlrow.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE `+where, key), &tags)
+	a, err := sqlstore.ScanAttribute(r.QueryRowContext(ctx, `SELECT `+sqlstore.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE `+where, key), &tags)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("attribute", key)
+		return nil, sqlstore.NotFound("attribute", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read attribute %v: %w", key, err)
 	}
-	if a.Tag, err = sqlrow.DecodeTags(tags); err != nil {
+	if a.Tag, err = sqlstore.DecodeTags(tags); err != nil {
 		return nil, fmt.Errorf("read attribute %v: %w", key, err)
 	}
 	return a, nil
@@ -98,7 +98,7 @@ func (db *DB) EditAttribute(ctx context.Context, a *misp.Attribute) error {
 		err := tx.QueryRowContext(ctx, `SELECT id, event_id, object_id, timestamp, uuid FROM attributes WHERE `+where, key).
 			Scan(&id, &ev, &obj, &ts, &uuid)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("attribute", key)
+			return sqlstore.NotFound("attribute", key)
 		}
 		if err != nil {
 			return err
@@ -165,9 +165,9 @@ func (db *DB) RestoreAttribute(ctx context.Context, id int64, at time.Time) erro
 }
 
 func attributeIn(ctx context.Context, tx *sql.Tx, id int64) (*misp.Attribute, error) {
-	a, err := sqlrow.ScanAttribute(tx.QueryRowContext(ctx, `SELECT `+sqlrow.AttrCols+` FROM attributes a WHERE a.id = ?`, id))
+	a, err := sqlstore.ScanAttribute(tx.QueryRowContext(ctx, `SELECT `+sqlstore.AttrCols+` FROM attributes a WHERE a.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("attribute", id)
+		return nil, sqlstore.NotFound("attribute", id)
 	}
 	return a, err
 }
@@ -206,23 +206,23 @@ func (db *DB) loadObject(ctx context.Context, where string, key any) (*misp.Obje
 	if err != nil {
 		return nil, err
 	}
-	o, err := sqlrow.ScanObject(r.QueryRowContext(ctx, `SELECT `+sqlrow.ObjectCols+` FROM objects o WHERE `+where, key))
+	o, err := sqlstore.ScanObject(r.QueryRowContext(ctx, `SELECT `+sqlstore.ObjectCols+` FROM objects o WHERE `+where, key))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("object", key)
+		return nil, sqlstore.NotFound("object", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
-	rows, err := r.QueryContext(ctx, `SELECT `+sqlrow.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.object_id = ?
+	rows, err := r.QueryContext(ctx, `SELECT `+sqlstore.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.object_id = ?
 ORDER BY a.id`, int64(o.ID))
 	if err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
 	for rows.Next() {
 		var tags sql.NullString
-		a, err := sqlrow.ScanAttribute(rows, &tags)
+		a, err := sqlstore.ScanAttribute(rows, &tags)
 		if err == nil {
-			a.Tag, err = sqlrow.DecodeTags(tags)
+			a.Tag, err = sqlstore.DecodeTags(tags)
 		}
 		if err != nil {
 			rows.Close()
@@ -233,13 +233,13 @@ ORDER BY a.id`, int64(o.ID))
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
-	rows, err = r.QueryContext(ctx, sqlrow.RefSQL+`WHERE r.object_id = ? ORDER BY r.id`, int64(o.ID))
+	rows, err = r.QueryContext(ctx, sqlstore.RefSQL+`WHERE r.object_id = ? ORDER BY r.id`, int64(o.ID))
 	if err != nil {
 		return nil, fmt.Errorf("read object %v: %w", key, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		ref, err := sqlrow.ScanReference(rows)
+		ref, err := sqlstore.ScanReference(rows)
 		if err != nil {
 			return nil, fmt.Errorf("read object %v: %w", key, err)
 		}
@@ -299,7 +299,7 @@ func (db *DB) AddObjectReference(ctx context.Context, r *misp.ObjectReference) e
 		}
 		err := tx.QueryRowContext(ctx, `SELECT id, event_id, uuid FROM objects WHERE `+where, key).Scan(&objID, &ev, &objUUID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("object", key)
+			return sqlstore.NotFound("object", key)
 		}
 		if err != nil {
 			return err
@@ -349,9 +349,9 @@ func (db *DB) tagWhere(ctx context.Context, where string, key any) (*misp.Tag, e
 	if err != nil {
 		return nil, err
 	}
-	t, err := sqlrow.ScanTag(r.QueryRowContext(ctx, `SELECT `+sqlrow.TagCols+` FROM tags WHERE `+where, key))
+	t, err := sqlstore.ScanTag(r.QueryRowContext(ctx, `SELECT `+sqlstore.TagCols+` FROM tags WHERE `+where, key))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("tag", key)
+		return nil, sqlstore.NotFound("tag", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read tag %v: %w", key, err)
@@ -375,14 +375,14 @@ func (db *DB) ListTags(ctx context.Context) ([]misp.Tag, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.QueryContext(ctx, `SELECT `+sqlrow.TagCols+` FROM tags ORDER BY name`)
+	rows, err := r.QueryContext(ctx, `SELECT `+sqlstore.TagCols+` FROM tags ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
 	defer rows.Close()
 	var out []misp.Tag
 	for rows.Next() {
-		t, err := sqlrow.ScanTag(rows)
+		t, err := sqlstore.ScanTag(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list tags: %w", err)
 		}
@@ -396,8 +396,8 @@ func (db *DB) UpdateTag(ctx context.Context, t *misp.Tag) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tags SET name = ?, colour = ?, exportable = ?, org_id = ?, user_id = ?,
 hide_tag = ?, numerical_value = ?, is_galaxy = ?, is_custom_galaxy = ?, local_only = ? WHERE id = ?`,
-			t.Name, t.Colour, sqlrow.B2I(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), sqlrow.B2I(bool(t.HideTag)),
-			sqlrow.NumArg(t.NumericalValue), sqlrow.B2I(bool(t.IsGalaxy)), sqlrow.B2I(bool(t.IsCustomGalaxy)), sqlrow.B2I(bool(t.LocalOnly)), int64(t.ID))
+			t.Name, t.Colour, sqlstore.B2I(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), sqlstore.B2I(bool(t.HideTag)),
+			sqlstore.NumArg(t.NumericalValue), sqlstore.B2I(bool(t.IsGalaxy)), sqlstore.B2I(bool(t.IsCustomGalaxy)), sqlstore.B2I(bool(t.LocalOnly)), int64(t.ID))
 		if err := affected(res, err, "tag", t.ID); err != nil {
 			return fmt.Errorf("update tag: %w", err)
 		}
@@ -446,7 +446,7 @@ func (db *DB) AttachAttributeTag(ctx context.Context, attributeID, tagID int64, 
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type)
 VALUES (?, ?, ?, ?, ?) ON CONFLICT (attribute_id, tag_id) DO UPDATE SET local = excluded.local,
-relationship_type = excluded.relationship_type`, attributeID, ev, tagID, sqlrow.B2I(local), relationshipType)
+relationship_type = excluded.relationship_type`, attributeID, ev, tagID, sqlstore.B2I(local), relationshipType)
 		if err != nil {
 			return fmt.Errorf("attach tag %d to attribute %d: %w", tagID, attributeID, constraintErr(err))
 		}
@@ -478,12 +478,12 @@ func (db *DB) AddSighting(ctx context.Context, s *misp.Sighting) error {
 		var uuid string
 		err := tx.QueryRowContext(ctx, `SELECT id, event_id, uuid FROM attributes WHERE `+where, key).Scan(&attr, &ev, &uuid)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("attribute", key)
+			return sqlstore.NotFound("attribute", key)
 		}
 		if err != nil {
 			return err
 		}
-		s.UUID = uuidOr(s.UUID)
+		s.UUID = sqlstore.UUIDOr(s.UUID)
 		if s.DateSighting == 0 {
 			s.DateSighting = misp.TimestampOf(db.now())
 		}

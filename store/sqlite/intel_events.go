@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hunchsec/hunch/store/internal/sqlrow"
+	"github.com/hunchsec/hunch/store/internal/sqlstore"
 
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
@@ -44,13 +44,13 @@ func insertTag(ctx context.Context, tx *sql.Tx, t *misp.Tag) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO tags (name, colour, exportable, org_id, user_id, hide_tag,
 numerical_value, is_galaxy, is_custom_galaxy, local_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		t.Name, t.Colour, sqlrow.B2I(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), sqlrow.B2I(bool(t.HideTag)),
-		sqlrow.NumArg(t.NumericalValue), sqlrow.B2I(bool(t.IsGalaxy)), sqlrow.B2I(bool(t.IsCustomGalaxy)), sqlrow.B2I(bool(t.LocalOnly))).Scan(&id)
+		t.Name, t.Colour, sqlstore.B2I(bool(t.Exportable)), int64(t.OrgID), int64(t.UserID), sqlstore.B2I(bool(t.HideTag)),
+		sqlstore.NumArg(t.NumericalValue), sqlstore.B2I(bool(t.IsGalaxy)), sqlstore.B2I(bool(t.IsCustomGalaxy)), sqlstore.B2I(bool(t.LocalOnly))).Scan(&id)
 	return id, constraintErr(err)
 }
 
 // tagJSON is a SQL expression building the JSON of a tag row t joined to its attachment row j, decoded by
-// sqlrow.DecodeTags.
+// sqlstore.DecodeTags.
 const tagJSON = `json_object('id', t.id, 'name', t.name, 'colour', t.colour, 'exportable', t.exportable,
 'org_id', t.org_id, 'user_id', t.user_id, 'hide_tag', t.hide_tag, 'numerical_value', t.numerical_value,
 'is_galaxy', t.is_galaxy, 'is_custom_galaxy', t.is_custom_galaxy, 'local_only', t.local_only, 'local', j.local,
@@ -154,18 +154,18 @@ func (s *saver) queue(a *misp.Attribute, objectID int64) error {
 			return err
 		}
 	}
-	a.UUID = uuidOr(a.UUID)
-	sqlrow.Stamp(&a.Timestamp, s.now)
-	gal, err := sqlrow.JSONArg(a.Galaxy)
+	a.UUID = sqlstore.UUIDOr(a.UUID)
+	sqlstore.Stamp(&a.Timestamp, s.now)
+	gal, err := sqlstore.JSONArg(a.Galaxy)
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, err)
 	}
 	s.nextID++
 	id := s.nextID
-	v1, v2 := sqlrow.SplitValue(a.Type, a.Value)
+	v1, v2 := sqlstore.SplitValue(a.Type, a.Value)
 	s.batch = append(s.batch, id, a.UUID, s.eventID, objectID, string(a.ObjectRelation), a.Category, a.Type,
-		v1, v2, sqlrow.OptBoolArg(a.ToIDS), int64(a.Timestamp), sqlrow.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment,
-		sqlrow.B2I(bool(a.Deleted)), sqlrow.B2I(bool(a.DisableCorrelation)), sqlrow.MicroArg(a.FirstSeen), sqlrow.MicroArg(a.LastSeen), a.Data, gal)
+		v1, v2, sqlstore.OptBoolArg(a.ToIDS), int64(a.Timestamp), sqlstore.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment,
+		sqlstore.B2I(bool(a.Deleted)), sqlstore.B2I(bool(a.DisableCorrelation)), sqlstore.MicroArg(a.FirstSeen), sqlstore.MicroArg(a.LastSeen), a.Data, gal)
 	s.batchUUIDs = append(s.batchUUIDs, a.UUID)
 	a.ID, a.EventID, a.ObjectID = misp.FlexInt(id), misp.FlexInt(s.eventID), misp.FlexInt(objectID)
 	s.uuids[a.UUID] = ref{id, misp.ReferencedAttribute}
@@ -213,7 +213,7 @@ func (s *saver) checkDuplicate(a *misp.Attribute, objectID int64) error {
 	if !s.checkDups || objectID != 0 || bool(a.Deleted) {
 		return nil
 	}
-	v1, v2 := sqlrow.SplitValue(a.Type, a.Value)
+	v1, v2 := sqlstore.SplitValue(a.Type, a.Value)
 	var one int
 	err := s.tx.QueryRowContext(s.ctx, `SELECT 1 FROM attributes WHERE event_id = ? AND object_id = 0 AND deleted = 0
 AND type = ? AND category = ? AND value1 = ? AND value2 = ? AND uuid <> ? LIMIT 1`,
@@ -232,20 +232,20 @@ func (s *saver) attribute(a *misp.Attribute, objectID int64) error {
 	if a.Type == "" {
 		return fmt.Errorf("attribute %s: empty type", a.UUID)
 	}
-	a.UUID = uuidOr(a.UUID)
+	a.UUID = sqlstore.UUIDOr(a.UUID)
 	if err := s.checkDuplicate(a, objectID); err != nil {
 		return err
 	}
-	sqlrow.Stamp(&a.Timestamp, s.now)
-	gal, err := sqlrow.JSONArg(a.Galaxy)
+	sqlstore.Stamp(&a.Timestamp, s.now)
+	gal, err := sqlstore.JSONArg(a.Galaxy)
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, err)
 	}
-	v1, v2 := sqlrow.SplitValue(a.Type, a.Value)
+	v1, v2 := sqlstore.SplitValue(a.Type, a.Value)
 	var id int64
 	err = s.attr.QueryRowContext(s.ctx, a.UUID, s.eventID, objectID, string(a.ObjectRelation), a.Category, a.Type,
-		v1, v2, sqlrow.OptBoolArg(a.ToIDS), int64(a.Timestamp), sqlrow.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment,
-		sqlrow.B2I(bool(a.Deleted)), sqlrow.B2I(bool(a.DisableCorrelation)), sqlrow.MicroArg(a.FirstSeen), sqlrow.MicroArg(a.LastSeen), a.Data,
+		v1, v2, sqlstore.OptBoolArg(a.ToIDS), int64(a.Timestamp), sqlstore.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment,
+		sqlstore.B2I(bool(a.Deleted)), sqlstore.B2I(bool(a.DisableCorrelation)), sqlstore.MicroArg(a.FirstSeen), sqlstore.MicroArg(a.LastSeen), a.Data,
 		gal).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, constraintErr(err))
@@ -263,7 +263,7 @@ func (s *saver) attributeTags(attrID int64, tags []misp.Tag) error {
 			return err
 		}
 		t.ID = misp.FlexInt(tid)
-		if _, err := s.attrTag.ExecContext(s.ctx, attrID, s.eventID, tid, sqlrow.B2I(bool(t.Local)),
+		if _, err := s.attrTag.ExecContext(s.ctx, attrID, s.eventID, tid, sqlstore.B2I(bool(t.Local)),
 			string(t.RelationshipType)); err != nil {
 			return fmt.Errorf("tag %q on attribute %d: %w", t.Name, attrID, constraintErr(err))
 		}
@@ -289,7 +289,7 @@ func (s *saver) eventTags(tags []misp.Tag) error {
 func attachEventTag(ctx context.Context, tx *sql.Tx, eventID, tagID int64, local bool, rel string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO event_tags (event_id, tag_id, local, relationship_type) VALUES (?, ?, ?, ?)
 ON CONFLICT (event_id, tag_id) DO UPDATE SET local = excluded.local, relationship_type = excluded.relationship_type`,
-		eventID, tagID, sqlrow.B2I(local), rel)
+		eventID, tagID, sqlstore.B2I(local), rel)
 	if err != nil {
 		return fmt.Errorf("tag %d on event %d: %w", tagID, eventID, constraintErr(err))
 	}
@@ -298,15 +298,15 @@ ON CONFLICT (event_id, tag_id) DO UPDATE SET local = excluded.local, relationshi
 
 // object inserts o (without its references) and its attributes.
 func (s *saver) object(o *misp.Object) error {
-	o.UUID = uuidOr(o.UUID)
-	sqlrow.Stamp(&o.Timestamp, s.now)
+	o.UUID = sqlstore.UUIDOr(o.UUID)
+	sqlstore.Stamp(&o.Timestamp, s.now)
 	var id int64
 	err := s.tx.QueryRowContext(s.ctx, `INSERT INTO objects (uuid, event_id, name, meta_category, description,
 template_uuid, template_version, timestamp, distribution, sharing_group_id, comment, deleted, first_seen, last_seen)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		o.UUID, s.eventID, o.Name, o.MetaCategory, o.Description, o.TemplateUUID, int64(o.TemplateVersion),
-		int64(o.Timestamp), sqlrow.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment, sqlrow.B2I(bool(o.Deleted)),
-		sqlrow.MicroArg(o.FirstSeen), sqlrow.MicroArg(o.LastSeen)).Scan(&id)
+		int64(o.Timestamp), sqlstore.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment, sqlstore.B2I(bool(o.Deleted)),
+		sqlstore.MicroArg(o.FirstSeen), sqlstore.MicroArg(o.LastSeen)).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("object %s: %w", o.UUID, constraintErr(err))
 	}
@@ -326,8 +326,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 
 // reference inserts r of object objectID, resolving its target among this event's elements or in the store.
 func (s *saver) reference(r *misp.ObjectReference, objectID int64, objectUUID string) error {
-	r.UUID = uuidOr(r.UUID)
-	sqlrow.Stamp(&r.Timestamp, s.now)
+	r.UUID = sqlstore.UUIDOr(r.UUID)
+	sqlstore.Stamp(&r.Timestamp, s.now)
 	r.ReferencedUUID = strings.ToLower(r.ReferencedUUID)
 	if t, ok := s.uuids[r.ReferencedUUID]; ok {
 		r.ReferencedID, r.ReferencedType = misp.FlexInt(t.id), t.typ
@@ -341,7 +341,7 @@ func (s *saver) reference(r *misp.ObjectReference, objectID int64, objectUUID st
 source_uuid, referenced_uuid, referenced_id, referenced_type, relationship_type, comment, deleted)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		r.UUID, int64(r.Timestamp), objectID, s.eventID, r.SourceUUID, r.ReferencedUUID, int64(r.ReferencedID),
-		int64(r.ReferencedType), r.RelationshipType, r.Comment, sqlrow.B2I(bool(r.Deleted))).Scan(&id)
+		int64(r.ReferencedType), r.RelationshipType, r.Comment, sqlstore.B2I(bool(r.Deleted))).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("object reference %s: %w", r.UUID, constraintErr(err))
 	}
@@ -373,13 +373,13 @@ func lookupElement(ctx context.Context, tx *sql.Tx, uuid string) (ref, bool, err
 }
 
 func (s *saver) report(r *misp.EventReport) error {
-	r.UUID = uuidOr(r.UUID)
-	sqlrow.Stamp(&r.Timestamp, s.now)
+	r.UUID = sqlstore.UUIDOr(r.UUID)
+	sqlstore.Stamp(&r.Timestamp, s.now)
 	var id int64
 	err := s.tx.QueryRowContext(s.ctx, `INSERT INTO event_reports (uuid, event_id, name, content, distribution,
 sharing_group_id, timestamp, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.UUID, s.eventID, r.Name, r.Content, sqlrow.DistArg(r.Distribution), int64(r.SharingGroupID), int64(r.Timestamp),
-		sqlrow.B2I(bool(r.Deleted))).Scan(&id)
+		r.UUID, s.eventID, r.Name, r.Content, sqlstore.DistArg(r.Distribution), int64(r.SharingGroupID), int64(r.Timestamp),
+		sqlstore.B2I(bool(r.Deleted))).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("event report %s: %w", r.UUID, constraintErr(err))
 	}
@@ -403,7 +403,7 @@ func resolveOrg(ctx context.Context, tx *sql.Tx, id misp.FlexInt, o *misp.Organi
 	}
 	c := *o
 	c.ID = 0
-	if err := createOrg(ctx, tx, &c); err != nil {
+	if err := sqlstore.InsertOrg(ctx, querier{tx}, &c, constraintErr); err != nil {
 		return 0, err
 	}
 	return int64(c.ID), nil
@@ -429,15 +429,15 @@ func saveEvent(ctx context.Context, tx *sql.Tx, e *misp.Event, now func() time.T
 	if orgc == 0 {
 		orgc = org
 	}
-	e.UUID = uuidOr(e.UUID)
-	sqlrow.Stamp(&e.Timestamp, now)
-	e.AttributeCount = misp.FlexInt(sqlrow.LiveAttributes(e))
-	args, err := sqlrow.EventArgs(e, org, orgc)
+	e.UUID = sqlstore.UUIDOr(e.UUID)
+	sqlstore.Stamp(&e.Timestamp, now)
+	e.AttributeCount = misp.FlexInt(sqlstore.LiveAttributes(e))
+	args, err := sqlstore.EventArgs(e, org, orgc)
 	if err != nil {
 		return err
 	}
 	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO events (`+strings.ReplaceAll(sqlrow.EventCols[len("e.id, "):], "e.", "")+`)
+	err = tx.QueryRowContext(ctx, `INSERT INTO events (`+strings.ReplaceAll(sqlstore.EventCols[len("e.id, "):], "e.", "")+`)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(&id)
 	if err != nil {
 		return constraintErr(err)
@@ -482,16 +482,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURN
 }
 
 // loadEvent reads the event selected by where with its aggregate.
-func (db *DB) loadEvent(ctx context.Context, where string, key any, opts sqlrow.LoadOpts) (*misp.Event, error) {
+func (db *DB) loadEvent(ctx context.Context, where string, key any, opts sqlstore.LoadOpts) (*misp.Event, error) {
 	r, err := db.reader()
 	if err != nil {
 		return nil, err
 	}
 	var tagsJSON sql.NullString
-	e, err := sqlrow.ScanEvent(r.QueryRowContext(ctx, `SELECT `+sqlrow.EventCols+`, `+eventTagsSQL+` FROM events e WHERE `+where, key),
+	e, err := sqlstore.ScanEvent(r.QueryRowContext(ctx, `SELECT `+sqlstore.EventCols+`, `+eventTagsSQL+` FROM events e WHERE `+where, key),
 		&tagsJSON)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("event", key)
+		return nil, sqlstore.NotFound("event", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read event %v: %w", key, err)
@@ -503,9 +503,9 @@ func (db *DB) loadEvent(ctx context.Context, where string, key any, opts sqlrow.
 }
 
 // fillEvent reads e's organisations, sharing group, tags and (unless opts.Metadata) elements.
-func (db *DB) fillEvent(ctx context.Context, r *sql.DB, e *misp.Event, tagsJSON sql.NullString, opts sqlrow.LoadOpts) error {
+func (db *DB) fillEvent(ctx context.Context, r *sql.DB, e *misp.Event, tagsJSON sql.NullString, opts sqlstore.LoadOpts) error {
 	var err error
-	if e.Tag, err = sqlrow.DecodeTags(tagsJSON); err != nil {
+	if e.Tag, err = sqlstore.DecodeTags(tagsJSON); err != nil {
 		return err
 	}
 	if e.Org, err = db.Org(ctx, int64(e.OrgID)); err != nil {
@@ -524,19 +524,19 @@ func (db *DB) fillEvent(ctx context.Context, r *sql.DB, e *misp.Event, tagsJSON 
 	if opts.Metadata {
 		return nil
 	}
-	ev := sqlrow.ACLEvent(e)
+	ev := sqlstore.ACLEvent(e)
 	readable := func(kind acl.ElementKind, d misp.Distribution, sg misp.FlexInt, parents ...acl.Element) bool {
-		return opts.Cond == nil || opts.Cond.MatchElement(ev, sqlrow.ACLElement(kind, d, sg), parents...)
+		return opts.Cond == nil || opts.Cond.MatchElement(ev, sqlstore.ACLElement(kind, d, sg), parents...)
 	}
 
 	// Objects first, so that their attributes can be placed.
-	rows, err := r.QueryContext(ctx, `SELECT `+sqlrow.ObjectCols+` FROM objects o WHERE o.event_id = ? ORDER BY o.id`, int64(e.ID))
+	rows, err := r.QueryContext(ctx, `SELECT `+sqlstore.ObjectCols+` FROM objects o WHERE o.event_id = ? ORDER BY o.id`, int64(e.ID))
 	if err != nil {
 		return err
 	}
 	objIndex := map[int64]int{}
 	for rows.Next() {
-		o, err := sqlrow.ScanObject(rows)
+		o, err := sqlstore.ScanObject(rows)
 		if err != nil {
 			rows.Close()
 			return err
@@ -551,19 +551,19 @@ func (db *DB) fillEvent(ctx context.Context, r *sql.DB, e *misp.Event, tagsJSON 
 		return err
 	}
 
-	rows, err = r.QueryContext(ctx, `SELECT `+sqlrow.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.event_id = ?
+	rows, err = r.QueryContext(ctx, `SELECT `+sqlstore.AttrCols+`, `+attrTagsSQL+` FROM attributes a WHERE a.event_id = ?
 ORDER BY a.id`, int64(e.ID))
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var tags sql.NullString
-		a, err := sqlrow.ScanAttribute(rows, &tags)
+		a, err := sqlstore.ScanAttribute(rows, &tags)
 		if err != nil {
 			rows.Close()
 			return err
 		}
-		if a.Tag, err = sqlrow.DecodeTags(tags); err != nil {
+		if a.Tag, err = sqlstore.DecodeTags(tags); err != nil {
 			rows.Close()
 			return err
 		}
@@ -581,7 +581,7 @@ ORDER BY a.id`, int64(e.ID))
 			continue // its object is deleted or unreadable
 		}
 		o := &e.Object[i]
-		if readable(acl.KindAttribute, a.Distribution, a.SharingGroupID, sqlrow.ACLElement(acl.KindObject, o.Distribution, o.SharingGroupID)) {
+		if readable(acl.KindAttribute, a.Distribution, a.SharingGroupID, sqlstore.ACLElement(acl.KindObject, o.Distribution, o.SharingGroupID)) {
 			o.Attribute = append(o.Attribute, *a)
 		}
 	}
@@ -589,12 +589,12 @@ ORDER BY a.id`, int64(e.ID))
 		return err
 	}
 
-	rows, err = r.QueryContext(ctx, sqlrow.RefSQL+`WHERE r.event_id = ? ORDER BY r.id`, int64(e.ID))
+	rows, err = r.QueryContext(ctx, sqlstore.RefSQL+`WHERE r.event_id = ? ORDER BY r.id`, int64(e.ID))
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		ref, err := sqlrow.ScanReference(rows)
+		ref, err := sqlstore.ScanReference(rows)
 		if err != nil {
 			rows.Close()
 			return err
@@ -622,7 +622,7 @@ timestamp, deleted FROM event_reports WHERE event_id = ? ORDER BY id`, int64(e.I
 		if err := rows.Scan(&id, &rep.UUID, &ev, &rep.Name, &rep.Content, &dist, &sg, &ts, &d); err != nil {
 			return err
 		}
-		rep.ID, rep.EventID, rep.Distribution, rep.SharingGroupID = misp.FlexInt(id), misp.FlexInt(ev), sqlrow.DistOf(dist), misp.FlexInt(sg)
+		rep.ID, rep.EventID, rep.Distribution, rep.SharingGroupID = misp.FlexInt(id), misp.FlexInt(ev), sqlstore.DistOf(dist), misp.FlexInt(sg)
 		rep.Timestamp, rep.Deleted = misp.Timestamp(ts), d != 0
 		if opts.KeepDeleted(bool(rep.Deleted)) && readable(acl.KindEventReport, rep.Distribution, rep.SharingGroupID) {
 			e.EventReport = append(e.EventReport, rep)
@@ -633,12 +633,12 @@ timestamp, deleted FROM event_reports WHERE event_id = ? ORDER BY id`, int64(e.I
 
 // Event returns event id with its whole aggregate.
 func (db *DB) Event(ctx context.Context, id int64) (*misp.Event, error) {
-	return db.loadEvent(ctx, "e.id = ?", id, sqlrow.LoadOpts{Deleted: store.LiveAndDeleted})
+	return db.loadEvent(ctx, "e.id = ?", id, sqlstore.LoadOpts{Deleted: store.LiveAndDeleted})
 }
 
 // EventByUUID returns the event with uuid with its whole aggregate.
 func (db *DB) EventByUUID(ctx context.Context, uuid string) (*misp.Event, error) {
-	return db.loadEvent(ctx, "e.uuid = ?", uuid, sqlrow.LoadOpts{Deleted: store.LiveAndDeleted})
+	return db.loadEvent(ctx, "e.uuid = ?", uuid, sqlstore.LoadOpts{Deleted: store.LiveAndDeleted})
 }
 
 // ---- editing ----
@@ -665,7 +665,7 @@ func updateEvent(ctx context.Context, tx *sql.Tx, e *misp.Event, now func() time
 	err := tx.QueryRowContext(ctx, `SELECT id, org_id, orgc_id, timestamp FROM events WHERE `+where, key).
 		Scan(&id, &org, &orgc, &ts)
 	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("event", key)
+		return sqlstore.NotFound("event", key)
 	}
 	if err != nil {
 		return err
@@ -673,7 +673,7 @@ func updateEvent(ctx context.Context, tx *sql.Tx, e *misp.Event, now func() time
 	if !misp.IsNewer(e.Timestamp, misp.Timestamp(ts)) {
 		return &store.NotNewerError{What: "Event", Incoming: e.Timestamp, Stored: misp.Timestamp(ts)}
 	}
-	sqlrow.Stamp(&e.Timestamp, now)
+	sqlstore.Stamp(&e.Timestamp, now)
 	if e.OrgID != 0 {
 		org = int64(e.OrgID)
 	}
@@ -685,7 +685,7 @@ func updateEvent(ctx context.Context, tx *sql.Tx, e *misp.Event, now func() time
 		return err
 	}
 	e.ID, e.UUID, e.OrgID, e.OrgcID = misp.FlexInt(id), storedUUID, misp.FlexInt(org), misp.FlexInt(orgc)
-	args, err := sqlrow.EventArgs(e, org, orgc)
+	args, err := sqlstore.EventArgs(e, org, orgc)
 	if err != nil {
 		return err
 	}
@@ -792,18 +792,18 @@ func editAttribute(ctx context.Context, tx *sql.Tx, now func() time.Time, a *mis
 	if err := s.checkDuplicate(a, objectID); err != nil {
 		return err
 	}
-	sqlrow.Stamp(&a.Timestamp, s.now)
-	gal, err := sqlrow.JSONArg(a.Galaxy)
+	sqlstore.Stamp(&a.Timestamp, s.now)
+	gal, err := sqlstore.JSONArg(a.Galaxy)
 	if err != nil {
 		return err
 	}
-	v1, v2 := sqlrow.SplitValue(a.Type, a.Value)
+	v1, v2 := sqlstore.SplitValue(a.Type, a.Value)
 	_, err = tx.ExecContext(ctx, `UPDATE attributes SET object_id = ?, object_relation = ?, category = ?, type = ?,
 value1 = ?, value2 = ?, to_ids = ?, timestamp = ?, distribution = ?, sharing_group_id = ?, comment = ?, deleted = ?,
 disable_correlation = ?, first_seen = ?, last_seen = ?, data = ?, galaxies = ? WHERE id = ?`,
-		objectID, string(a.ObjectRelation), a.Category, a.Type, v1, v2, sqlrow.OptBoolArg(a.ToIDS), int64(a.Timestamp),
-		sqlrow.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment, sqlrow.B2I(bool(a.Deleted)), sqlrow.B2I(bool(a.DisableCorrelation)),
-		sqlrow.MicroArg(a.FirstSeen), sqlrow.MicroArg(a.LastSeen), a.Data, gal, int64(a.ID))
+		objectID, string(a.ObjectRelation), a.Category, a.Type, v1, v2, sqlstore.OptBoolArg(a.ToIDS), int64(a.Timestamp),
+		sqlstore.DistArg(a.Distribution), int64(a.SharingGroupID), a.Comment, sqlstore.B2I(bool(a.Deleted)), sqlstore.B2I(bool(a.DisableCorrelation)),
+		sqlstore.MicroArg(a.FirstSeen), sqlstore.MicroArg(a.LastSeen), a.Data, gal, int64(a.ID))
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", a.UUID, constraintErr(err))
 	}
@@ -828,12 +828,12 @@ func (s *saver) upsertObject(o *misp.Object) error {
 	o.ID, o.EventID = misp.FlexInt(id), misp.FlexInt(ev)
 	s.uuids[o.UUID] = ref{id, misp.ReferencedObject}
 	if misp.IsNewer(o.Timestamp, misp.Timestamp(ts)) {
-		sqlrow.Stamp(&o.Timestamp, s.now)
+		sqlstore.Stamp(&o.Timestamp, s.now)
 		if _, err := s.tx.ExecContext(s.ctx, `UPDATE objects SET name = ?, meta_category = ?, description = ?,
 template_uuid = ?, template_version = ?, timestamp = ?, distribution = ?, sharing_group_id = ?, comment = ?,
 deleted = ?, first_seen = ?, last_seen = ? WHERE id = ?`, o.Name, o.MetaCategory, o.Description, o.TemplateUUID,
-			int64(o.TemplateVersion), int64(o.Timestamp), sqlrow.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment,
-			sqlrow.B2I(bool(o.Deleted)), sqlrow.MicroArg(o.FirstSeen), sqlrow.MicroArg(o.LastSeen), id); err != nil {
+			int64(o.TemplateVersion), int64(o.Timestamp), sqlstore.DistArg(o.Distribution), int64(o.SharingGroupID), o.Comment,
+			sqlstore.B2I(bool(o.Deleted)), sqlstore.MicroArg(o.FirstSeen), sqlstore.MicroArg(o.LastSeen), id); err != nil {
 			return fmt.Errorf("object %s: %w", o.UUID, constraintErr(err))
 		}
 	}
@@ -864,9 +864,9 @@ func (s *saver) upsertReference(r *misp.ObjectReference, objectID int64, objectU
 	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	sqlrow.Stamp(&r.Timestamp, s.now)
+	sqlstore.Stamp(&r.Timestamp, s.now)
 	_, err = s.tx.ExecContext(s.ctx, `UPDATE object_references SET timestamp = ?, relationship_type = ?, comment = ?,
-deleted = ? WHERE id = ?`, int64(r.Timestamp), r.RelationshipType, r.Comment, sqlrow.B2I(bool(r.Deleted)), id)
+deleted = ? WHERE id = ?`, int64(r.Timestamp), r.RelationshipType, r.Comment, sqlstore.B2I(bool(r.Deleted)), id)
 	return constraintErr(err)
 }
 
@@ -889,10 +889,10 @@ func (s *saver) upsertReport(r *misp.EventReport) error {
 	if !misp.IsNewer(r.Timestamp, misp.Timestamp(ts)) {
 		return nil
 	}
-	sqlrow.Stamp(&r.Timestamp, s.now)
+	sqlstore.Stamp(&r.Timestamp, s.now)
 	_, err = s.tx.ExecContext(s.ctx, `UPDATE event_reports SET name = ?, content = ?, distribution = ?,
-sharing_group_id = ?, timestamp = ?, deleted = ? WHERE id = ?`, r.Name, r.Content, sqlrow.DistArg(r.Distribution),
-		int64(r.SharingGroupID), int64(r.Timestamp), sqlrow.B2I(bool(r.Deleted)), id)
+sharing_group_id = ?, timestamp = ?, deleted = ? WHERE id = ?`, r.Name, r.Content, sqlstore.DistArg(r.Distribution),
+		int64(r.SharingGroupID), int64(r.Timestamp), sqlstore.B2I(bool(r.Deleted)), id)
 	return constraintErr(err)
 }
 

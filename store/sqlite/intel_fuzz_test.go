@@ -13,7 +13,7 @@ import (
 	"github.com/hunchsec/hunch/store/sqlite"
 )
 
-// fuzzValues are the attributes FuzzSearchValue searches: plain and sqlrow.Composite values with the characters that
+// fuzzValues are the attributes FuzzSearchValue searches: plain and sqlstore.Composite values with the characters that
 // matter to SQL and to LIKE.
 var fuzzValues = []struct{ typ, value string }{
 	{"domain", "evil.example"},
@@ -33,7 +33,7 @@ var fuzzValues = []struct{ typ, value string }{
 }
 
 // FuzzSearchValue searches attribute values with arbitrary filters and checks the answer against the filter's
-// meaning evaluated in Go: the whole value or either part of a sqlrow.Composite, equal, or LIKE with '%' as the only
+// meaning evaluated in Go: the whole value or either part of a sqlstore.Composite, equal, or LIKE with '%' as the only
 // wildcard (case-insensitive for ASCII). No filter value may fail the query or change what it selects otherwise.
 func FuzzSearchValue(f *testing.F) {
 	for _, v := range []string{"evil.example", "%.example", "%", "", "a.exe", "443", "203.0.113.5|443", "50%_off",

@@ -8,19 +8,19 @@ import (
 	"iter"
 	"strings"
 
-	"github.com/hunchsec/hunch/store/internal/sqlrow"
+	"github.com/hunchsec/hunch/store/internal/sqlstore"
 
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
 )
 
 // dialect is SQLite's SQL for the shared search builder.
-var dialect = sqlrow.Dialect{
+var dialect = sqlstore.Dialect{
 	Placeholder: func(int) string { return "?" },
 	Like:        "LIKE",
 	// The matching ids come from the value indexes as a set of rowids, which the outer query then reads in id
 	// order: a value held by many attributes costs their ids in memory, never a sort of whole rows.
-	ExactValue: func(q *sqlrow.Query, a, v string) string {
+	ExactValue: func(q *sqlstore.Query, a, v string) string {
 		c := "(" + a + ".id IN (SELECT id FROM attributes WHERE value1 = " + q.Arg(v) +
 			" UNION ALL SELECT id FROM attributes WHERE value2 = " + q.Arg(v) + " AND value2 <> ''"
 		if v1, v2, ok := strings.Cut(v, "|"); ok {
@@ -39,14 +39,14 @@ func (db *DB) SearchAttributes(ctx context.Context, f store.AttributeFilter) ite
 			yield(nil, err)
 			return
 		}
-		q := sqlrow.AttributeQuery(&dialect, f)
-		cols := sqlrow.AttrCols + ", " + attrTagsSQL + ", e.uuid"
+		q := sqlstore.AttributeQuery(&dialect, f)
+		cols := sqlstore.AttrCols + ", " + attrTagsSQL + ", e.uuid"
 		if f.IncludeEventTags {
 			cols += ", " + eventTagsSQL
 		} else {
 			cols += ", NULL"
 		}
-		text := "SELECT " + cols + sqlrow.AttrFrom + "\nWHERE " + q.Clause() + "\nORDER BY a.id" + q.Page(f.Limit, f.Page)
+		text := "SELECT " + cols + sqlstore.AttrFrom + "\nWHERE " + q.Clause() + "\nORDER BY a.id" + q.Page(f.Limit, f.Page)
 		rows, err := r.QueryContext(ctx, text, q.Args...)
 		if err != nil {
 			yield(nil, fmt.Errorf("search attributes: %w", err))
@@ -58,13 +58,13 @@ func (db *DB) SearchAttributes(ctx context.Context, f store.AttributeFilter) ite
 				tags, evTags sql.NullString
 				evUUID       string
 			)
-			a, err := sqlrow.ScanAttribute(rows, &tags, &evUUID, &evTags)
+			a, err := sqlstore.ScanAttribute(rows, &tags, &evUUID, &evTags)
 			if err == nil {
-				a.Tag, err = sqlrow.DecodeTags(tags)
+				a.Tag, err = sqlstore.DecodeTags(tags)
 			}
 			var et []misp.Tag
 			if err == nil {
-				et, err = sqlrow.DecodeTags(evTags)
+				et, err = sqlstore.DecodeTags(evTags)
 			}
 			if err != nil {
 				yield(nil, fmt.Errorf("search attributes: %w", err))
@@ -90,9 +90,9 @@ func (db *DB) CountAttributes(ctx context.Context, f store.AttributeFilter) (int
 	if err != nil {
 		return 0, err
 	}
-	q := sqlrow.AttributeQuery(&dialect, f)
+	q := sqlstore.AttributeQuery(&dialect, f)
 	var n int64
-	if err := r.QueryRowContext(ctx, "SELECT count(*)"+sqlrow.AttrFrom+"\nWHERE "+q.Clause(), q.Args...).Scan(&n); err != nil {
+	if err := r.QueryRowContext(ctx, "SELECT count(*)"+sqlstore.AttrFrom+"\nWHERE "+q.Clause(), q.Args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count attributes: %w", err)
 	}
 	return n, nil
@@ -111,7 +111,7 @@ func (db *DB) SearchEvents(ctx context.Context, f store.EventFilter) iter.Seq2[*
 			return
 		}
 		cond := f.Conditions
-		opts := sqlrow.LoadOpts{Cond: &cond, Deleted: f.Deleted, Metadata: f.Metadata}
+		opts := sqlstore.LoadOpts{Cond: &cond, Deleted: f.Deleted, Metadata: f.Metadata}
 		var (
 			after     int64 = -1 << 63
 			offset          = 0
@@ -125,7 +125,7 @@ func (db *DB) SearchEvents(ctx context.Context, f store.EventFilter) iter.Seq2[*
 			if f.Limit > 0 {
 				n = min(n, remaining)
 			}
-			q := sqlrow.EventQuery(&dialect, f)
+			q := sqlstore.EventQuery(&dialect, f)
 			q.Add("e.id > " + q.Arg(after))
 			text := "SELECT e.id FROM events e\nWHERE " + q.Clause() + "\nORDER BY e.id LIMIT " + q.Arg(int64(n)) +
 				" OFFSET " + q.Arg(int64(offset))
@@ -183,7 +183,7 @@ func (db *DB) CountEvents(ctx context.Context, f store.EventFilter) (int64, erro
 	if err != nil {
 		return 0, err
 	}
-	q := sqlrow.EventQuery(&dialect, f)
+	q := sqlstore.EventQuery(&dialect, f)
 	var n int64
 	if err := r.QueryRowContext(ctx, "SELECT count(*) FROM events e\nWHERE "+q.Clause(), q.Args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count events: %w", err)

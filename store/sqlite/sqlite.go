@@ -23,6 +23,7 @@ import (
 	msqlite "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
 
 	"github.com/hunchsec/hunch/store"
+	"github.com/hunchsec/hunch/store/internal/sqlstore"
 )
 
 // DefaultBusyTimeout is how long a statement waits for a lock held by another process when
@@ -48,6 +49,9 @@ type Options struct {
 // process queue in Go instead of contending for SQLite's lock; reads use a pool of read-only
 // connections that WAL lets run beside the writer. A DB is safe for concurrent use.
 type DB struct {
+	// Store is the SQL this backend shares with store/postgres.
+	*sqlstore.Store
+
 	path    string
 	tempDir string // removed by Close; set by OpenTemp
 
@@ -117,6 +121,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	deadline := time.Now().Add(busy)
 	for {
 		db := &DB{path: abs, now: now}
+		db.Store = sqlstore.New(conn{db}, now)
 		err := db.open(ctx, busy, readers, logger)
 		if err == nil {
 			return db, nil

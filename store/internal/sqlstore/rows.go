@@ -1,7 +1,8 @@
-// Package sqlrow holds what hunch's two SQL stores (store/sqlite and store/postgres) share about rows: the
-// conversions between package misp's values and SQL columns, the column lists and the scanners that read rows into
-// misp values, so that both backends read and write the same shapes through one piece of code.
-package sqlrow
+// Package sqlstore is the SQL that hunch's two databases (store/sqlite and store/postgres) share: the parts of
+// store.Intel written once over a small Conn each backend provides (organisations, users, API keys, sharing groups,
+// settings, event reports), the conversions between package misp's values and SQL columns, the scanners that read
+// rows into misp values, and the restSearch query builder with its per-backend Dialect.
+package sqlstore
 
 import (
 	"database/sql"

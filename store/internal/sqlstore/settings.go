@@ -1,23 +1,22 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
 )
 
 // Setting returns the value stored under name.
-func (db *DB) Setting(ctx context.Context, name string) (string, error) {
-	r, err := db.reader()
+func (s *Store) Setting(ctx context.Context, name string) (string, error) {
+	r, err := s.c.Reader()
 	if err != nil {
 		return "", err
 	}
 	var v string
-	err = r.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", notFound("setting", name)
+	err = r.QueryRow(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, ErrNoRows) {
+		return "", NotFound("setting", name)
 	}
 	if err != nil {
 		return "", fmt.Errorf("read setting %s: %w", name, err)
@@ -26,9 +25,9 @@ func (db *DB) Setting(ctx context.Context, name string) (string, error) {
 }
 
 // PutSetting stores value under name.
-func (db *DB) PutSetting(ctx context.Context, name, value string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)
+func (s *Store) PutSetting(ctx context.Context, name, value string) error {
+	return s.c.Write(ctx, func(tx Querier) error {
+		_, err := tx.Exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
 		if err != nil {
 			return fmt.Errorf("store setting %s: %w", name, err)
@@ -38,20 +37,20 @@ func (db *DB) PutSetting(ctx context.Context, name, value string) error {
 }
 
 // DeleteSetting removes name.
-func (db *DB) DeleteSetting(ctx context.Context, name string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE name = ?`, name)
-		return affected(res, err, "setting", name)
+func (s *Store) DeleteSetting(ctx context.Context, name string) error {
+	return s.c.Write(ctx, func(tx Querier) error {
+		n, err := tx.Exec(ctx, `DELETE FROM settings WHERE name = ?`, name)
+		return s.affected(n, err, "setting", name)
 	})
 }
 
 // ListSettings returns the settings whose names start with prefix.
-func (db *DB) ListSettings(ctx context.Context, prefix string) (map[string]string, error) {
-	r, err := db.reader()
+func (s *Store) ListSettings(ctx context.Context, prefix string) (map[string]string, error) {
+	r, err := s.c.Reader()
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.QueryContext(ctx, `SELECT name, value FROM settings WHERE substr(name, 1, ?) = ? ORDER BY name`,
+	rows, err := r.Query(ctx, `SELECT name, value FROM settings WHERE substr(name, 1, ?) = ? ORDER BY name`,
 		len([]rune(prefix)), prefix)
 	if err != nil {
 		return nil, fmt.Errorf("list settings: %w", err)
