@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -48,12 +49,20 @@ func BenchmarkSaveEvent(b *testing.B) {
 }
 
 // BenchmarkSearchValue measures an exact attribute value search under a non-admin user's conditions, over stores
-// of 200 000 and 1 000 000 attributes (HUNCH_BENCH_LARGE=1 for the second), and reports the median and 99th
+// of 200 000 and 1 000 000 attributes (HUNCH_BENCH_LARGE=1 for the second; HUNCH_BENCH_ATTRS=N for a store of N
+// attributes, rounded down to whole events of 10 000, e.g. 10000000 once), and reports the median and 99th
 // percentile latency of single searches besides the mean.
 func BenchmarkSearchValue(b *testing.B) {
 	sizes := []int{20}
 	if os.Getenv("HUNCH_BENCH_LARGE") != "" {
 		sizes = append(sizes, 100)
+	}
+	if v := os.Getenv("HUNCH_BENCH_ATTRS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 10000 {
+			b.Fatalf("HUNCH_BENCH_ATTRS=%q: want a number of attributes of at least 10000", v)
+		}
+		sizes = []int{n / 10000}
 	}
 	for _, events := range sizes {
 		const per = 10000
