@@ -6,6 +6,7 @@ package inteltest
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,7 +101,7 @@ func New(t testing.TB, opts Options) *Fixture {
 			t.Fatalf("inteltest: create user %s: %v", u.Name, err)
 		}
 		key := Key(u.Name)
-		hash, err := acl.HashKey(key)
+		hash, err := keyHash(key)
 		if err != nil {
 			t.Fatalf("inteltest: hash key: %v", err)
 		}
@@ -123,6 +124,22 @@ func New(t testing.TB, opts Options) *Fixture {
 	}
 	f.Svc = svc
 	return f
+}
+
+// hashes remembers the bcrypt hash of each fixture key, so that a test binary pays for bcrypt once per key rather
+// than once per fixture. The keys are fixed test values; the hashes are as acl.HashKey makes them.
+var hashes sync.Map
+
+func keyHash(key string) (string, error) {
+	if h, ok := hashes.Load(key); ok {
+		return h.(string), nil
+	}
+	h, err := acl.HashKey(key)
+	if err != nil {
+		return "", err
+	}
+	hashes.Store(key, h)
+	return h, nil
 }
 
 // ACL returns user name as the subject of access decisions (with a full key).
