@@ -94,39 +94,68 @@ func flexString(raw json.RawMessage) string {
 	return ""
 }
 
-// listSightings answers sightings/listSightings ({"context": "attribute"|"event", "id": …} in the body, or
-// /{id}/{context} in the path) with [{"Sighting": …}, …].
+// listSightings answers sightings/listSightings ({"context": "attribute"|"event", "id": …, "org_id"?} in the
+// body, or /{id}/{context}/{org_id} in the path) as MISP does: [{"Sighting": …, "Organisation": {"name": …}}, …],
+// the organisation beside the sighting and named only (blank where the instance anonymises it).
 func (h *handler) listSightings(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
 	body, err := readBody(r)
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
-	id, context := a.Arg(0), a.Arg(1)
+	f := intel.SightingFilter{ID: a.Arg(0), Context: a.Arg(1)}
+	org := a.Arg(2)
 	if body != nil {
 		var m map[string]json.RawMessage
 		if json.Unmarshal(unwrap(body, ""), &m) == nil {
 			if v := flexString(m["id"]); v != "" {
-				id = v
+				f.ID = v
 			}
 			if v := flexString(m["context"]); v != "" {
-				context = v
+				f.Context = v
+			}
+			if v := flexString(m["org_id"]); v != "" {
+				org = v
 			}
 		}
 	}
-	if context == "" {
-		context = "attribute"
+	if f.Context == "" {
+		f.Context = "attribute"
 	}
-	if context != "attribute" && context != "event" {
+	if f.Context != "attribute" && f.Context != "event" {
 		h.writeErr(w, r, &apiError{status: http.StatusMethodNotAllowed, message: intel.MsgInvalidSightingContext})
 		return
 	}
-	list, err := h.svc.Sightings(r.Context(), p.ACL(), context, id)
+	if org != "" {
+		n, err := strconv.ParseInt(org, 10, 64)
+		if err != nil || n < 0 {
+			h.writeErr(w, r, badRequest("Invalid org_id."))
+			return
+		}
+		f.OrgID = n
+	}
+	list, err := h.svc.SearchSightings(r.Context(), p.ACL(), f)
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
-	writeValue(w, r, wireSightings(list))
+	type orgName struct {
+		Name string `json:"name"`
+	}
+	type listed struct {
+		Sighting     sightingFields `json:"Sighting"`
+		Organisation orgName        `json:"Organisation"`
+	}
+	out := make([]listed, 0, len(list))
+	for _, s := range list {
+		e := listed{Sighting: wireSighting(s)}
+		e.Sighting.Organisation = nil
+		if s.Organisation != nil {
+			e.Organisation.Name = s.Organisation.Name
+		}
+		out = append(out, e)
+	}
+	writeValue(w, r, out)
 }
 
 // deleteSighting answers sightings/delete/{id} with MISP's "Sighting successfully deleted.".

@@ -52,6 +52,9 @@ func contractSightingCases() []storeCase {
 		// The default policy: the event's owner sees every sighting; others see their own organisation's.
 		{Name: "sightings_list_owner", As: "user", Method: "POST", Path: "/sightings/listSightings",
 			Body: `{"context": "attribute", "id": "1"}`, Check: checkSightingCount(3)},
+		// PyMISP sightings(attribute, org) adds org_id.
+		{Name: "sightings_list_by_org", As: "user", Method: "POST", Path: "/sightings/listSightings",
+			Body: `{"context": "attribute", "id": "1", "org_id": "2"}`, Check: checkSightingCount(1)},
 		{Name: "sightings_list_other_org", As: "user2", Method: "POST", Path: "/sightings/listSightings",
 			Body: `{"context": "attribute", "id": "` + objSeedIPUUID + `"}`, Check: checkSightingCount(1)},
 		{Name: "sightings_list_event_other_org", As: "user3", Method: "POST", Path: "/sightings/listSightings",
