@@ -40,6 +40,18 @@ type AddObjectOptions struct {
 	BreakOnDuplicate bool
 }
 
+// objUnpublish clears ev's published flag, as MISP does when an object of the event is added or removed.
+func (s *Service) objUnpublish(ctx context.Context, ev *misp.Event) error {
+	if !ev.Published {
+		return nil
+	}
+	if err := s.st.UnpublishEvent(ctx, int64(ev.ID)); err != nil {
+		return fmt.Errorf("unpublish event %d: %w", ev.ID, err)
+	}
+	ev.Published = false
+	return nil
+}
+
 // objParseRef reads a path reference: a positive decimal id or a uuid (lower-cased).
 func objParseRef(ref string) (id int64, uuid string, ok bool) {
 	ref = strings.TrimSpace(ref)
@@ -224,7 +236,8 @@ func objSignature(o *misp.Object) string {
 // AddObject adds object o, with its attributes and references, to the event ref names (an id or uuid), as
 // objects/add does: u must be allowed to add to the event (CanAddAttribute); MISP's defaults are applied to the
 // object and each attribute (distribution, category, to_ids, normalised values); a known template validates the
-// attributes (unknown templates are accepted, as MISP accepts them). It returns the stored object.
+// attributes (unknown templates are accepted, as MISP accepts them). The event is unpublished, as adding,
+// editing or deleting objects and references does in MISP. It returns the stored object.
 func (s *Service) AddObject(ctx context.Context, u acl.User, ref string, o *misp.Object, opts AddObjectOptions) (*misp.Object, error) {
 	ev, err := s.objEventByRef(ctx, ref, acl.NotFound(acl.MsgInvalidEvent))
 	if err != nil {
@@ -281,6 +294,9 @@ func (s *Service) AddObject(ctx context.Context, u acl.User, ref string, o *misp
 			return nil, Invalid(MsgCouldNotAddObject, "uuid", "An object with this uuid already exists.")
 		}
 		return nil, fmt.Errorf("add object to event %d: %w", ev.ID, err)
+	}
+	if err := s.objUnpublish(ctx, ev); err != nil {
+		return nil, err
 	}
 	stored, err := s.st.Object(ctx, int64(o.ID))
 	if err != nil {
@@ -467,6 +483,9 @@ func (s *Service) DeleteObject(ctx context.Context, u acl.User, ref string, hard
 	if err := s.st.DeleteObject(ctx, int64(o.ID), hard, s.now()); err != nil {
 		return 0, fmt.Errorf("delete object %d: %w", o.ID, err)
 	}
+	if err := s.objUnpublish(ctx, ev); err != nil {
+		return 0, err
+	}
 	return int64(o.ID), nil
 }
 
@@ -526,6 +545,9 @@ func (s *Service) AddObjectReference(ctx context.Context, u acl.User, r *misp.Ob
 		}
 		return nil, fmt.Errorf("add object reference: %w", err)
 	}
+	if err := s.objUnpublish(ctx, ev); err != nil {
+		return nil, err
+	}
 	return &add, nil
 }
 
@@ -559,6 +581,9 @@ func (s *Service) DeleteObjectReference(ctx context.Context, u acl.User, ref str
 				}
 				if err := s.st.DeleteObjectReference(ctx, int64(r.ID), hard, s.now()); err != nil {
 					return 0, fmt.Errorf("delete object reference %d: %w", r.ID, err)
+				}
+				if err := s.objUnpublish(ctx, ev); err != nil {
+					return 0, err
 				}
 				return int64(r.ID), nil
 			}

@@ -347,3 +347,48 @@ func TestObjectReferencesAndDelete(t *testing.T) {
 		t.Errorf("hard-deleted object: %v", err)
 	}
 }
+
+func TestObjectChangesUnpublish(t *testing.T) {
+	ctx := context.Background()
+	f := inteltest.New(t, inteltest.Options{})
+	ev := objTestEvent(t, f, "user", 1)
+	u := f.ACL("user")
+	publish := func() {
+		t.Helper()
+		if err := f.Store.PublishEvent(ctx, int64(ev.ID), f.Svc.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	published := func(what string) {
+		t.Helper()
+		got, err := f.Store.Event(ctx, int64(ev.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Published {
+			t.Errorf("event still published after %s", what)
+		}
+	}
+	publish()
+	o, err := f.Svc.AddObject(ctx, u, ev.ID.String(), objTestObject(), intel.AddObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	published("objects/add")
+	publish()
+	if _, err := f.Svc.AddObjectReference(ctx, u, &misp.ObjectReference{ObjectID: o.ID, ReferencedUUID: ev.Attribute[0].UUID,
+		RelationshipType: "related-to"}); err != nil {
+		t.Fatal(err)
+	}
+	published("objectReferences/add")
+	publish()
+	if _, err := f.Svc.EditObject(ctx, u, o.UUID, &misp.Object{Comment: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	published("objects/edit")
+	publish()
+	if _, err := f.Svc.DeleteObject(ctx, u, o.UUID, false); err != nil {
+		t.Fatal(err)
+	}
+	published("objects/delete")
+}
