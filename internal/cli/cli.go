@@ -121,6 +121,9 @@ enriches indicators, and hands the results back — one static binary, no servic
 
 	root.AddCommand(newVersionCmd(e), newExtractCmd(e), newUnpackCmd(e), newLookupCmd(e), newGeoIPCmd(e), newWhoisCmd(e),
 		newCacheCmd(e), newConfigCmd(e))
+	root.AddCommand(newServeCmd(e))
+	root.AddCommand(newOrgCmd(e), newUserCmd(e))
+	root.AddCommand(newIntelCmd(e))
 	// Unknown sub-commands and stray arguments are usage errors.
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {

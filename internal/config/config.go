@@ -34,6 +34,10 @@ type Config struct {
 	GeoIP GeoIP `yaml:"geoip"`
 	// Whois configures RDAP and Team Cymru lookups.
 	Whois Whois `yaml:"whois"`
+	// Server configures `hunch serve`.
+	Server Server `yaml:"server"`
+	// Intel configures the intel store.
+	Intel Intel `yaml:"intel"`
 }
 
 // GeoIP configures location lookups from MaxMind-format databases.
@@ -180,6 +184,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, &FieldError{field + ".files", "a local list needs at least one file"})
 		}
 	}
+	errs = append(errs, c.Server.validate()...)
+	errs = append(errs, c.Intel.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -194,6 +200,8 @@ func (c *Config) resolvePaths(dir string) {
 	}
 	c.DataDir = abs(c.DataDir)
 	c.GeoIP.Dir = abs(c.GeoIP.Dir)
+	c.Server.TLSCert, c.Server.TLSKey = abs(c.Server.TLSCert), abs(c.Server.TLSKey)
+	c.Intel.ObjectsDir, c.Intel.DataDir = abs(c.Intel.ObjectsDir), abs(c.Intel.DataDir)
 	for i := range c.GeoIP.Files {
 		c.GeoIP.Files[i] = abs(c.GeoIP.Files[i])
 	}

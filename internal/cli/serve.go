@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hunchsec/hunch/server"
+	"github.com/hunchsec/hunch/server/mispapi"
+)
+
+// Defaults of the organisation and site admin `hunch serve` makes on an instance without users.
+const (
+	defaultOrgName    = "ORGNAME"
+	defaultAdminEmail = "admin@admin.test"
+)
+
+// serveFlags are the flags of `hunch serve`; each overrides the configuration's server block.
+type serveFlags struct {
+	listen        string
+	db            string
+	tlsCert       string
+	tlsKey        string
+	tlsSelfSigned bool
+	maxBody       byteSize
+	org           string
+	adminEmail    string
+	logFormat     string
+}
+
+func newServeCmd(e *env) *cobra.Command {
+	f := &serveFlags{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the intel store over a MISP-compatible REST API (PyMISP works against it)",
+		Long: `serve answers MISP's REST API (events, attributes, objects, tags, sightings, restSearch,
+organisations, users) from the intel store: the embedded SQLite file in the data directory, or
+PostgreSQL with --db postgres://… (or $HUNCH_DATABASE, or intel.database in the configuration).
+
+On first start, when the store has no users, it creates the host organisation (--org) and a site
+admin (--admin-email) and prints the admin's API key once on stderr. Keep it: it is stored hashed
+and never shown again (make more keys with 'hunch user add').
+
+It listens on 127.0.0.1:8080 unless told otherwise, speaks TLS with --tls-cert/--tls-key or
+--tls-self-signed, answers GET /health without authentication, logs every request (structured,
+on stderr) and shuts down gracefully on interrupt.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return e.serve(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.listen, "listen", "", "address to listen on, host:port (default "+server.DefaultAddr+")")
+	fl.StringVar(&f.db, "db", "", "postgres:// URL of the intel store (default: SQLite in the data directory)")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) file; needs --tls-key")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
+	fl.BoolVar(&f.tlsSelfSigned, "tls-self-signed", false, "make a self-signed certificate for localhost at start")
+	fl.Var(&f.maxBody, "max-body", "largest request body accepted, e.g. 64MiB (default 32MiB)")
+	fl.StringVar(&f.org, "org", "", "host organisation made on first start (default "+defaultOrgName+")")
+	fl.StringVar(&f.adminEmail, "admin-email", "", "e-mail of the site admin made on first start (default "+defaultAdminEmail+")")
+	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
+	return cmd
+}
+
+// serverConfig merges the flags over the configuration's server block and checks them.
+func (e *env) serverConfig(cmd *cobra.Command, f *serveFlags) (server.Config, error) {
+	c := e.cfg.Server
+	fl := cmd.Flags()
+	pick := func(name, flag, conf string) string {
+		if fl.Changed(name) {
+			return flag
+		}
+		return conf
+	}
+	cfg := server.Config{
+		Addr:          pick("listen", f.listen, c.Listen),
+		TLSCert:       pick("tls-cert", f.tlsCert, c.TLSCert),
+		TLSKey:        pick("tls-key", f.tlsKey, c.TLSKey),
+		TLSSelfSigned: f.tlsSelfSigned || c.TLSSelfSigned,
+	}
+	if fl.Changed("tls-self-signed") {
+		cfg.TLSSelfSigned = f.tlsSelfSigned
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = server.DefaultAddr
+	}
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return cfg, usagef("--listen %q: want host:port", cfg.Addr)
+	}
+	switch {
+	case (cfg.TLSCert == "") != (cfg.TLSKey == ""):
+		return cfg, usagef("--tls-cert and --tls-key go together")
+	case cfg.TLSSelfSigned && cfg.TLSCert != "":
+		return cfg, usagef("--tls-self-signed excludes --tls-cert and --tls-key")
+	}
+	if fl.Changed("max-body") {
+		if f.maxBody <= 0 {
+			return cfg, usagef("--max-body must be positive")
+		}
+		cfg.MaxBodyBytes = int64(f.maxBody)
+	} else {
+		n, err := c.MaxBodyBytes()
+		if err != nil {
+			return cfg, fmt.Errorf("server.max_body: %w", err)
+		}
+		cfg.MaxBodyBytes = n
+	}
+	return cfg, nil
+}
+
+// serverLogger is the logger of a running server: info and above (debug with -vv) on stderr.
+func (e *env) serverLogger(format string) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if e.verbose >= 2 {
+		opts.Level = slog.LevelDebug
+	}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+	}
+	return nil, usagef("--log-format %q: want text or json", format)
+}
+
+func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
+	cfg, err := e.serverConfig(cmd, f)
+	if err != nil {
+		return err
+	}
+	log, err := e.serverLogger(f.logFormat)
+	if err != nil {
+		return err
+	}
+	dsn, err := e.intelDB(f.db)
+	if err != nil {
+		return err
+	}
+	e.log = log
+	svc, closeStore, err := e.openIntel(dsn)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+
+	org := firstNonEmpty(f.org, e.cfg.Server.Org, defaultOrgName)
+	email := firstNonEmpty(f.adminEmail, e.cfg.Server.AdminEmail, defaultAdminEmail)
+	key, created, err := svc.Bootstrap(e.ctx, org, email)
+	if err != nil {
+		return fmt.Errorf("first start: %w", err)
+	}
+	if created {
+		fmt.Fprintf(e.stderr, `
+  First start: created organisation %q and site admin %s.
+  Their API key (shown only now; stored hashed, keep it safe):
+
+      %s
+
+`, org, email, key)
+	}
+	uuid, err := svc.InstanceUUID(e.ctx)
+	if err != nil {
+		return err
+	}
+	api := mispapi.New(mispapi.Deps{Intel: svc, InstanceUUID: uuid, Logger: log})
+	srv, err := server.New(cfg, api, log)
+	if err != nil {
+		return err
+	}
+	if !cfg.TLSSelfSigned && cfg.TLSCert == "" && !loopback(cfg.Addr) {
+		log.Warn("listening on a non-loopback address without TLS: API keys and data cross the network in clear; use --tls-cert/--tls-key or --tls-self-signed", "addr", cfg.Addr)
+	}
+	return srv.Run(e.ctx)
+}
+
+// loopback reports whether addr (host:port) listens on loopback only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
