@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hunchsec/hunch/misp"
@@ -22,7 +23,7 @@ const (
 
 // objSeedEvent stores an event of fixture user as's organisation, created by as, at distribution dist, with an
 // ip-dst and a domain attribute (whose uuids are given).
-func objSeedEvent(t *testing.T, a *api, as, uuid, ipUUID, domainUUID string, dist int) *misp.Event {
+func objSeedEvent(t testing.TB, a *api, as, uuid, ipUUID, domainUUID string, dist int) *misp.Event {
 	t.Helper()
 	u := a.Users[as]
 	d, _ := misp.DistributionOf(dist)
@@ -147,4 +148,36 @@ func TestObjectAddAppliesDefaults(t *testing.T) {
 				at.Value, at.ToIDS, at.Distribution)
 		}
 	}
+}
+
+// elementFuzzPaths are the element endpoints FuzzElementBodies posts to.
+var elementFuzzPaths = []string{
+	"/objects/add/1", "/objects/edit/1", "/objectReferences/add", "/sightings/add", "/sightings/add/1",
+	"/sightings/listSightings", "/sightings/restSearch", "/sightings/restSearch/event", "/eventReports/add/1",
+	"/eventReports/edit/1", "/objects/delete/1", "/eventReports/index/event_id:1",
+}
+
+// FuzzElementBodies posts arbitrary bodies to the object, sighting and event report endpoints: whatever a client
+// sends is answered below 500, in JSON.
+func FuzzElementBodies(f *testing.F) {
+	f.Add(uint8(0), pymispDomainIP)
+	f.Add(uint8(2), `{"object_uuid": "`+objObjectUUID+`", "referenced_uuid": "`+objSeedIPUUID+`", "relationship_type": "x"}`)
+	f.Add(uint8(3), `{"values": ["198.51.100.7"], "type": "1"}`)
+	f.Add(uint8(6), `{"type": "0", "from": "2026-01-01", "last": "7d", "org_id": "1"}`)
+	f.Add(uint8(8), `{"name": "r", "content": "c", "distribution": "4", "sharing_group_id": "9"}`)
+	a := newAPI(f)
+	objSeedEvent(f, a, "user", objSeedEventUUID, objSeedIPUUID, objSeedDomainUUID, 1)
+	if rec := a.do(f, "user", "POST", "/objects/add/1", pymispDomainIP); rec.Code != http.StatusOK {
+		f.Fatalf("seed object: %d %s", rec.Code, rec.Body)
+	}
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		path := elementFuzzPaths[int(which)%len(elementFuzzPaths)]
+		rec := a.do(t, "user", "POST", path, body)
+		if rec.Code >= 500 {
+			t.Fatalf("%s answered %d: %s", path, rec.Code, rec.Body)
+		}
+		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Fatalf("%s answered %d with content type %q", path, rec.Code, ct)
+		}
+	})
 }
