@@ -138,39 +138,98 @@ func (s *Service) loadGalaxy(id int64) (*misp.Galaxy, error) {
 }
 
 // clusterFileFor reads the cluster file of galaxy g: clusters/<name>.json named as the galaxy's file, or else the
-// one whose type is the galaxy's. A galaxy without clusters has none (nil).
-func (s *Service) clusterFileFor(ctx context.Context, g *misp.Galaxy, galaxyPath string) (*clusterFile, error) {
+// one whose type is the galaxy's (index, from clusterFileTypes; nil to build it here). A galaxy without clusters has
+// none (nil).
+func (s *Service) clusterFileFor(ctx context.Context, g *misp.Galaxy, galaxyPath string, index map[string]string) (*clusterFile, error) {
 	dir := filepath.Join(s.DataDir(), "galaxies", "clusters")
 	same := filepath.Join(dir, filepath.Base(galaxyPath))
-	var f clusterFile
-	if err := readGalaxyJSON(same, &f); err == nil && f.Type == g.Type {
+	if typ, err := clusterFileType(same); err == nil && typ == g.Type {
+		var f clusterFile
+		if err := readGalaxyJSON(same, &f); err != nil {
+			return nil, err
+		}
 		return &f, nil
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	if index == nil {
+		var err error
+		if index, err = s.clusterFileTypes(ctx); err != nil {
+			return nil, err
+		}
+	}
+	p, ok := index[g.Type]
+	if !ok {
+		return nil, nil
+	}
+	var f clusterFile
+	if err := readGalaxyJSON(p, &f); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// clusterFileTypes maps each cluster file's type to its path, reading only the head of each file.
+func (s *Service) clusterFileTypes(ctx context.Context) (map[string]string, error) {
+	dir := filepath.Join(s.DataDir(), "galaxies", "clusters")
 	list, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return map[string]string{}, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("read clusters: %w", err)
 	}
+	out := map[string]string{}
 	for _, d := range list {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p := filepath.Join(dir, d.Name())
-		if d.IsDir() || !strings.HasSuffix(d.Name(), ".json") || p == same {
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".json") {
 			continue
 		}
-		var c clusterFile
-		if err := readGalaxyJSON(p, &c); err != nil {
+		p := filepath.Join(dir, d.Name())
+		typ, err := clusterFileType(p)
+		if err != nil {
 			return nil, err
 		}
-		if c.Type == g.Type {
-			return &c, nil
+		if _, dup := out[typ]; !dup && typ != "" {
+			out[typ] = p
 		}
 	}
-	return nil, nil
+	return out, nil
+}
+
+// clusterFileType reads a cluster file's "type" without decoding its values when, as in misp-galaxy's files (keys
+// in order), the type comes first.
+func clusterFileType(path string) (string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", filepath.Base(path), err)
+	}
+	defer fh.Close()
+	dec := json.NewDecoder(fh)
+	bad := fmt.Errorf("decode %s: not a cluster file", path)
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", bad
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", bad
+		}
+		key, _ := tok.(string)
+		if key == "type" {
+			var typ string
+			if err := dec.Decode(&typ); err != nil {
+				return "", bad
+			}
+			return typ, nil
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", bad
+		}
+	}
+	return "", nil
 }
 
 // clustersOf returns galaxy g's clusters from file f, with ids, tag names and elements.
@@ -204,8 +263,11 @@ func (s *Service) GalaxyByID(ctx context.Context, u acl.User, id int64, withClus
 	if err != nil || !withClusters {
 		return g, err
 	}
-	paths, _ := s.galaxyPaths()
-	f, err := s.clusterFileFor(ctx, g, paths[id-1])
+	paths, err := s.galaxyPaths()
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.clusterFileFor(ctx, g, paths[id-1], nil)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +311,10 @@ func (s *Service) findCluster(ctx context.Context, ref string) (*misp.GalaxyClus
 	} else {
 		return nil, notFound
 	}
+	types, err := s.clusterFileTypes(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, gid := range ids {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -257,7 +323,7 @@ func (s *Service) findCluster(ctx context.Context, ref string) (*misp.GalaxyClus
 		if err != nil {
 			return nil, err
 		}
-		f, err := s.clusterFileFor(ctx, g, paths[gid-1])
+		f, err := s.clusterFileFor(ctx, g, paths[gid-1], types)
 		if err != nil {
 			return nil, err
 		}
