@@ -27,7 +27,7 @@ const (
 )
 
 // attrSetupEvents stores the cases' events directly in the store, and a read-only key for "user" as "user_ro".
-func attrSetupEvents(t *testing.T, a *api) {
+func attrSetupEvents(t testing.TB, a *api) {
 	t.Helper()
 	ctx := context.Background()
 	dist := func(n int) misp.Distribution {
@@ -106,7 +106,8 @@ func contractAttributeCases() []storeCase {
 	const pymispUpdate = `{"uuid":"` + attrPyMISPUUID + `","Tag":[{"id":"1","name":"tlp:green","colour":"#339900","exportable":true,"org_id":"0","user_id":"0","hide_tag":false,"is_galaxy":false,"is_custom_galaxy":false,"local_only":false,"local":false}],"type":"hostname","value":"host-1.example.net","category":"Network activity","to_ids":false,"distribution":"5","id":"3","event_id":"1","sharing_group_id":"0","disable_correlation":false,"comment":"updated by smoke","deleted":false,"object_id":"0"}`
 	const pymispSoftDelete = `{"uuid":"` + attrPyMISPUUID + `","type":"hostname","value":"host-1.example.net","category":"Network activity","to_ids":false,"distribution":"5","id":"3","event_id":"1","sharing_group_id":"0","disable_correlation":false,"comment":"updated by smoke","deleted":true,"object_id":"0"}`
 	return []storeCase{
-		{Name: "attributes_add_pymisp", As: "user", Method: "POST", Path: add, Body: pymispAdd, Setup: attrSetupEvents,
+		{Name: "attributes_add_pymisp", As: "user", Method: "POST", Path: add, Body: pymispAdd,
+			Setup: func(t *testing.T, a *api) { attrSetupEvents(t, a) },
 			Check: func(t *testing.T, a *api, rec *httptest.ResponseRecorder) {
 				at := attrReply(t, rec)
 				ev := attrEventOf(t, a, attrEventHost)
@@ -303,4 +304,33 @@ func TestAttributeEndpointsNeverAnswer5xx(t *testing.T) {
 			}
 		}
 	}
+}
+
+// attrFuzzPaths are the attribute endpoints that read a body.
+var attrFuzzPaths = []string{"/attributes/add/" + attrEventHost, "/attributes/add/" + attrEventHost + "/breakOnDuplicate:0",
+	"/attributes/edit/" + attrSharedUUID, "/attributes/edit/1", "/attributes/delete/" + attrSharedUUID,
+	"/attributes/restore/1"}
+
+// FuzzAttributeBodies sends arbitrary bodies to the attribute endpoints as a site admin: every answer is JSON and
+// none is a 5xx.
+func FuzzAttributeBodies(f *testing.F) {
+	f.Add(uint8(0), `{"uuid":"`+attrPyMISPUUID+`","type":"hostname","value":"host-1.example.net","to_ids":true}`)
+	f.Add(uint8(0), `[{"type":"url","value":"http://198.51.100.7/x"},{"type":"md5","value":"x"}]`)
+	f.Add(uint8(0), `{"type":"domain","value":["a.example.org",1,null,{"x":1}],"Tag":[{"name":"t"}]}`)
+	f.Add(uint8(1), `{"Attribute":{"type":"ip-dst","value":"198.51.100.3","distribution":4,"sharing_group_id":"1"}}`)
+	f.Add(uint8(2), `{"comment":"x","timestamp":"1","first_seen":"2020-01-01","last_seen":"2019-01-01"}`)
+	f.Add(uint8(3), `{"type":"AS","value":64500,"deleted":true}`)
+	f.Add(uint8(4), `{"hard":"1"}`)
+	a := newAPI(f)
+	attrSetupEvents(f, a)
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		path := attrFuzzPaths[int(which)%len(attrFuzzPaths)]
+		rec := a.do(t, "admin", "POST", path, body)
+		if rec.Code >= 500 {
+			t.Fatalf("%s answered %d: %s", path, rec.Code, rec.Body)
+		}
+		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Fatalf("%s answered %d with content type %q", path, rec.Code, ct)
+		}
+	})
 }
