@@ -51,6 +51,14 @@ type SightingFilter struct {
 	Limit int
 }
 
+// SightingHit is one sighting SearchSightings found, with the attribute it sights and that attribute's event
+// (without its elements), for answers that include them (restSearch's includeAttribute and includeEvent).
+type SightingHit struct {
+	Sighting  misp.Sighting
+	Attribute *misp.Attribute
+	Event     *misp.Event
+}
+
 // sgtAttributeByRef loads the attribute ref names (an id or uuid) with its event.
 func (s *Service) sgtAttributeByRef(ctx context.Context, ref string) (*misp.Attribute, *misp.Event, error) {
 	id, uuid, ok := objParseRef(ref)
@@ -184,15 +192,7 @@ func (s *Service) AddSightings(ctx context.Context, u acl.User, in SightingInput
 // Organisation filled in, or, where ShowSightingOrg says u may not learn it, blanked (org_id 0).
 func (s *Service) sgtVisible(ctx context.Context, u acl.User, ev *misp.Event, list []misp.Sighting, orgs map[int64]*misp.Organisation) ([]misp.Sighting, error) {
 	p := s.Policy()
-	attrs := map[misp.FlexInt]*misp.Attribute{}
-	for i := range ev.Attribute {
-		attrs[ev.Attribute[i].ID] = &ev.Attribute[i]
-	}
-	for i := range ev.Object {
-		for j := range ev.Object[i].Attribute {
-			attrs[ev.Object[i].Attribute[j].ID] = &ev.Object[i].Attribute[j]
-		}
-	}
+	attrs := sgtAttributes(ev)
 	all, err := s.st.SightingsByEvent(ctx, int64(ev.ID))
 	if err != nil {
 		return nil, fmt.Errorf("sightings of event %d: %w", ev.ID, err)
@@ -224,6 +224,20 @@ func (s *Service) sgtVisible(ctx context.Context, u acl.User, ev *misp.Event, li
 	return out, nil
 }
 
+// sgtAttributes indexes ev's attributes, inside objects too, by id.
+func sgtAttributes(ev *misp.Event) map[misp.FlexInt]*misp.Attribute {
+	attrs := map[misp.FlexInt]*misp.Attribute{}
+	for i := range ev.Attribute {
+		attrs[ev.Attribute[i].ID] = &ev.Attribute[i]
+	}
+	for i := range ev.Object {
+		for j := range ev.Object[i].Attribute {
+			attrs[ev.Object[i].Attribute[j].ID] = &ev.Object[i].Attribute[j]
+		}
+	}
+	return attrs
+}
+
 // sgtOrg returns the short form of organisation id MISP attaches to sightings, through cache.
 func (s *Service) sgtOrg(ctx context.Context, id int64, cache map[int64]*misp.Organisation) (*misp.Organisation, error) {
 	if o, ok := cache[id]; ok {
@@ -245,11 +259,20 @@ func (s *Service) sgtOrg(ctx context.Context, id int64, cache map[int64]*misp.Or
 // Sightings lists the sightings u may see of the attribute (context "attribute") or event (context "event") ref
 // names, as sightings/listSightings does. An attribute or event u cannot read is refused as not found.
 func (s *Service) Sightings(ctx context.Context, u acl.User, context, ref string) ([]misp.Sighting, error) {
-	return s.SearchSightings(ctx, u, SightingFilter{Context: context, ID: ref})
+	hits, err := s.SearchSightings(ctx, u, SightingFilter{Context: context, ID: ref})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]misp.Sighting, 0, len(hits))
+	for _, h := range hits {
+		out = append(out, h.Sighting)
+	}
+	return out, nil
 }
 
-// SearchSightings returns the sightings f selects among those u may see, by id (sightings/restSearch).
-func (s *Service) SearchSightings(ctx context.Context, u acl.User, f SightingFilter) ([]misp.Sighting, error) {
+// SearchSightings returns the sightings f selects among those u may see, by event and then id
+// (sightings/restSearch), each with its attribute and event.
+func (s *Service) SearchSightings(ctx context.Context, u acl.User, f SightingFilter) ([]SightingHit, error) {
 	p := s.Policy()
 	var events []*misp.Event
 	var attrID misp.FlexInt
@@ -294,7 +317,7 @@ func (s *Service) SearchSightings(ctx context.Context, u acl.User, f SightingFil
 		return nil, Invalid(MsgCouldNotAddSighting, "context", MsgInvalidSightingContext)
 	}
 	orgs := map[int64]*misp.Organisation{}
-	out := []misp.Sighting{}
+	out := []SightingHit{}
 	for _, ev := range events {
 		list, err := s.st.SightingsByEvent(ctx, int64(ev.ID))
 		if err != nil {
@@ -317,7 +340,15 @@ func (s *Service) SearchSightings(ctx context.Context, u acl.User, f SightingFil
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, vis...)
+		if len(vis) == 0 {
+			continue
+		}
+		attrs := sgtAttributes(ev)
+		meta := *ev
+		meta.Attribute, meta.Object, meta.EventReport, meta.ShadowAttribute, meta.RelatedEvent = nil, nil, nil, nil, nil
+		for _, sg := range vis {
+			out = append(out, SightingHit{Sighting: sg, Attribute: attrs[sg.AttributeID], Event: &meta})
+		}
 		if f.Limit > 0 && len(out) >= f.Limit {
 			return out[:f.Limit], nil
 		}

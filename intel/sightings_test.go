@@ -26,11 +26,11 @@ func sgtSeed(t *testing.T, f *inteltest.Fixture) *misp.Event {
 	return ev
 }
 
-// orgsOf returns the reporting organisation ids of list, in order.
-func orgsOf(list []misp.Sighting) []int64 {
+// orgsOf returns the reporting organisation ids of hits, in order.
+func orgsOf(hits []intel.SightingHit) []int64 {
 	var out []int64
-	for _, s := range list {
-		out = append(out, int64(s.OrgID))
+	for _, h := range hits {
+		out = append(out, int64(h.Sighting.OrgID))
 	}
 	return out
 }
@@ -74,9 +74,14 @@ func TestSightingsVisibility(t *testing.T) {
 					if g := orgsOf(got); !equalInts(g, want) {
 						t.Errorf("%s %q sees organisations %v, want %v", user, q.Context, g, want)
 					}
-					for _, s := range got {
+					for _, h := range got {
+						s := h.Sighting
 						if (s.OrgID == 0) != (s.Organisation == nil) {
 							t.Errorf("%s: sighting %d org_id %d with organisation %v", user, s.ID, s.OrgID, s.Organisation)
+						}
+						if h.Attribute == nil || h.Attribute.ID != s.AttributeID || h.Event == nil || h.Event.ID != ev.ID ||
+							len(h.Event.Attribute) != 0 {
+							t.Errorf("%s: sighting %d comes with attribute %v and event %v", user, s.ID, h.Attribute, h.Event)
 						}
 					}
 				}

@@ -26,6 +26,7 @@ func (h *handler) sightingRoutes() {
 	h.routeArgs([]string{"/sightings/listSightings"}, h.listSightings, http.MethodGet, http.MethodPost)
 	h.routeArgs([]string{"/sightings/delete"}, h.deleteSighting, http.MethodPost, http.MethodDelete)
 	h.routeArgs([]string{"/sightings/restSearch"}, h.restSearchSightings, http.MethodGet, http.MethodPost)
+	h.routeArgs([]string{"/sightings/index"}, h.indexSightings, http.MethodGet, http.MethodPost)
 }
 
 // addSighting answers sightings/add[/{attribute id|uuid}]: {"Sighting": …} when one attribute is named (in the
@@ -81,7 +82,7 @@ func (h *handler) addSighting(w http.ResponseWriter, r *http.Request, p Principa
 	writeSaved(w, r, fmt.Sprintf("%d %s successfully added.", len(added), noun), "")
 }
 
-// flexString reads a JSON string or number as text ("" for null or anything else).
+// flexString reads a JSON string, number or boolean as text ("" for null or anything else).
 func flexString(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
@@ -90,6 +91,10 @@ func flexString(raw json.RawMessage) string {
 	var n json.Number
 	if json.Unmarshal(raw, &n) == nil {
 		return n.String()
+	}
+	var b bool
+	if json.Unmarshal(raw, &b) == nil {
+		return strconv.FormatBool(b)
 	}
 	return ""
 }
@@ -134,28 +139,44 @@ func (h *handler) listSightings(w http.ResponseWriter, r *http.Request, p Princi
 		}
 		f.OrgID = n
 	}
-	list, err := h.svc.SearchSightings(r.Context(), p.ACL(), f)
+	hits, err := h.svc.SearchSightings(r.Context(), p.ACL(), f)
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
-	type orgName struct {
+	writeValue(w, r, listedSightings(hits))
+}
+
+// indexSightings answers sightings/index (PyMISP's sightings() without an entity) with every sighting the
+// caller may see, in listSightings' shape.
+func (h *handler) indexSightings(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
+	hits, err := h.svc.SearchSightings(r.Context(), p.ACL(), intel.SightingFilter{})
+	if err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	writeValue(w, r, listedSightings(hits))
+}
+
+// listedSighting is one entry of listSightings: the sighting, and beside it its organisation's name.
+type listedSighting struct {
+	Sighting     sightingFields `json:"Sighting"`
+	Organisation struct {
 		Name string `json:"name"`
-	}
-	type listed struct {
-		Sighting     sightingFields `json:"Sighting"`
-		Organisation orgName        `json:"Organisation"`
-	}
-	out := make([]listed, 0, len(list))
-	for _, s := range list {
-		e := listed{Sighting: wireSighting(s)}
+	} `json:"Organisation"`
+}
+
+func listedSightings(hits []intel.SightingHit) []listedSighting {
+	out := make([]listedSighting, 0, len(hits))
+	for _, h := range hits {
+		e := listedSighting{Sighting: wireSighting(h.Sighting)}
 		e.Sighting.Organisation = nil
-		if s.Organisation != nil {
-			e.Organisation.Name = s.Organisation.Name
+		if h.Sighting.Organisation != nil {
+			e.Organisation.Name = h.Sighting.Organisation.Name
 		}
 		out = append(out, e)
 	}
-	writeValue(w, r, out)
+	return out
 }
 
 // deleteSighting answers sightings/delete/{id} with MISP's "Sighting successfully deleted.".
@@ -297,14 +318,38 @@ func (h *handler) restSearchSightings(w http.ResponseWriter, r *http.Request, p 
 		}
 		f.Limit = n
 	}
-	list, err := h.svc.SearchSightings(r.Context(), p.ACL(), f)
+	hits, err := h.svc.SearchSightings(r.Context(), p.ACL(), f)
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
+	withAttr, withEvent := flagOn(get("includeAttribute")), flagOn(get("includeEvent"))
+	out := make([]sightingOut, 0, len(hits))
+	for _, hit := range hits {
+		e := sightingOut{Sighting: wireSighting(hit.Sighting)}
+		if withAttr && hit.Attribute != nil {
+			if e.Sighting.Attribute, err = json.Marshal(hit.Attribute); err != nil {
+				h.writeErr(w, r, fmt.Errorf("encode attribute %d: %w", hit.Attribute.ID, err))
+				return
+			}
+		}
+		if withEvent && hit.Event != nil {
+			if e.Sighting.Event, err = json.Marshal(hit.Event); err != nil {
+				h.writeErr(w, r, fmt.Errorf("encode event %d: %w", hit.Event.ID, err))
+				return
+			}
+		}
+		out = append(out, e)
+	}
 	writeValue(w, r, struct {
 		Response []sightingOut `json:"response"`
-	}{wireSightings(list)})
+	}{out})
+}
+
+// flagOn reads a restSearch switch: 1, true.
+func flagOn(v string) bool {
+	v = strings.ToLower(v)
+	return v == "1" || v == "true"
 }
 
 // sightingDecodeComplaint words why a sightings/add body does not decode.
@@ -335,6 +380,9 @@ type sightingFields struct {
 	Source        string            `json:"source"`
 	Type          misp.SightingType `json:"type"`
 	Organisation  *sightingOrgOut   `json:"Organisation,omitempty"`
+	// Attribute and Event are restSearch's includeAttribute and includeEvent.
+	Attribute json.RawMessage `json:"Attribute,omitempty"`
+	Event     json.RawMessage `json:"Event,omitempty"`
 }
 
 // sightingOut is one {"Sighting": …} entry.
@@ -347,14 +395,6 @@ func wireSighting(s misp.Sighting) sightingFields {
 		EventID: s.EventID, OrgID: s.OrgID, DateSighting: s.DateSighting, Source: s.Source, Type: s.Type}
 	if o := s.Organisation; o != nil {
 		out.Organisation = &sightingOrgOut{ID: o.ID, UUID: o.UUID, Name: o.Name}
-	}
-	return out
-}
-
-func wireSightings(list []misp.Sighting) []sightingOut {
-	out := make([]sightingOut, 0, len(list))
-	for _, s := range list {
-		out = append(out, sightingOut{Sighting: wireSighting(s)})
 	}
 	return out
 }

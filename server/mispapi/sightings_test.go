@@ -70,6 +70,11 @@ func contractSightingCases() []storeCase {
 		{Name: "sightings_add_bad_type", As: "user", Method: "POST", Path: "/sightings/add/1", Body: `{"type": "7"}`},
 		{Name: "sightings_restsearch_event", As: "user", Method: "POST", Path: "/sightings/restSearch/event",
 			Body: `{"id": "1", "returnFormat": "json"}`},
+		// PyMISP search_sightings(context="attribute", context_id=1, include_attribute=True, include_event_meta=True).
+		{Name: "sightings_restsearch_include", As: "user2", Method: "POST", Path: "/sightings/restSearch/attribute",
+			Body: `{"returnFormat": "json", "id": 1, "includeAttribute": true, "includeEvent": true}`},
+		// PyMISP sightings() without an entity.
+		{Name: "sightings_index", As: "user3", Method: "POST", Path: "/sightings/index", Body: `{}`, Check: checkSightingCount(2)},
 		{Name: "sightings_restsearch_filters", As: "admin", Method: "POST", Path: "/sightings/restSearch",
 			Body: `{"type": "1", "org_id": 2, "from": "2026-03-01", "last": "36500d"}`},
 		{Name: "sightings_restsearch_other_org", As: "user3", Method: "POST", Path: "/sightings/restSearch", Body: `{}`},
