@@ -352,6 +352,20 @@ func (h *handler) deleteTag(w http.ResponseWriter, r *http.Request, p Principal,
 	}{msgTagDeleted, msgTagDeleted, "/tags/delete/" + strconv.FormatInt(id, 10)})
 }
 
+// rawArgs returns the path arguments after the action as they were given, except named local:… ones: tag names
+// hold colons, which parseArgs would take for named parameters.
+func rawArgs(r *http.Request) []string {
+	rest := strings.TrimSuffix(r.PathValue("args"), ".json")
+	var out []string
+	for seg := range strings.SplitSeq(rest, "/") {
+		if seg == "" || strings.HasPrefix(seg, "local:") {
+			continue
+		}
+		out = append(out, seg)
+	}
+	return out
+}
+
 // stringsOf reads a JSON string, number, or list of them; ok is false for anything else.
 func stringsOf(raw json.RawMessage) ([]string, bool) {
 	if len(raw) == 0 {
@@ -400,8 +414,8 @@ func (h *handler) searchTags(w http.ResponseWriter, r *http.Request, p Principal
 		return
 	}
 	var terms []string
-	if t := a.Arg(0); t != "" {
-		terms = append(terms, strings.Join(a.Positional, "/"))
+	if args := rawArgs(r); len(args) > 0 {
+		terms = append(terms, strings.Join(args, "/"))
 	}
 	if body != nil {
 		var m map[string]json.RawMessage
@@ -451,8 +465,9 @@ func readTagObjectBody(r *http.Request, a Args) (*tagObjectBody, []string, error
 			return nil, nil, &apiError{status: http.StatusMethodNotAllowed, message: msgInvalidObjUUID}
 		}
 	}
-	if v := a.Arg(0); v != "" {
-		b.UUID = v
+	args := rawArgs(r)
+	if len(args) > 0 {
+		b.UUID = args[0]
 	}
 	if b.UUID == "" {
 		return nil, nil, &apiError{status: http.StatusMethodNotAllowed, message: msgInvalidObjUUID}
@@ -461,10 +476,10 @@ func readTagObjectBody(r *http.Request, a Args) (*tagObjectBody, []string, error
 		return nil, nil, badRequest(msgInvalidUUID)
 	}
 	tags, ok := stringsOf(b.Tag)
-	if v := a.Arg(1); v != "" {
-		tags, ok = []string{v}, true
+	if len(args) > 1 {
+		tags, ok = []string{args[1]}, true
 	}
-	if v := a.Arg(2); v != "" && v != "0" && v != "false" {
+	if len(args) > 2 && args[2] != "0" && args[2] != "false" || a.Flag("local") {
 		b.Local = true
 	}
 	if !ok || len(tags) == 0 || len(tags) == 1 && strings.TrimSpace(tags[0]) == "" {
@@ -543,11 +558,12 @@ func (h *handler) legacyTag(kind string, add bool) Handler {
 		}
 		ids, _ := stringsOf(b.ID)
 		tags, _ := stringsOf(b.Tag)
-		if v := a.Arg(0); v != "" {
-			ids = []string{v}
+		args := rawArgs(r)
+		if len(args) > 0 {
+			ids = []string{args[0]}
 		}
-		if v := a.Arg(1); v != "" {
-			tags = []string{v}
+		if len(args) > 1 {
+			tags = []string{args[1]}
 		}
 		local := bool(b.Local) || a.Flag("local")
 		notFound := acl.MsgInvalidEvent
