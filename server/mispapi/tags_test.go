@@ -111,7 +111,7 @@ func contractTagCases() []storeCase {
 		{Name: "tags_attach_by_id_list", As: "user", Method: "POST", Path: "/tags/attachTagToObject",
 			Body: attach(tagcEventHost, `["2", "tlp:green", "not:there"]`, false)},
 		{Name: "tags_attach_local", As: "user", Method: "POST", Path: "/tags/attachTagToObject.json",
-			Body: `{"uuid": "` + tagcAttrHost + `", "tag": "tlp:green", "local": 1, "relationship_type": "targets"}`,
+			Body:  `{"uuid": "` + tagcAttrHost + `", "tag": "tlp:green", "local": 1, "relationship_type": "targets"}`,
 			Check: tagcHasTag(tagcEventHost, true, "tlp:green", true, true)},
 		{Name: "tags_attach_create_without_tag_editor", As: "user", Method: "POST", Path: "/tags/attachTagToObject",
 			Body: attach(tagcEventHost, `"user:new"`, false)},
@@ -153,7 +153,7 @@ func contractTagCases() []storeCase {
 		// The legacy routes older clients use.
 		{Name: "tags_events_addtag_legacy", As: "user", Method: "POST", Path: "/events/addTag/1/1"},
 		{Name: "tags_events_addtag_legacy_body", As: "user", Method: "POST", Path: "/events/addTag",
-			Body: `{"request": {"Event": {"id": "1", "tag": "hunch:bare"}}}`,
+			Body:  `{"request": {"Event": {"id": "1", "tag": "hunch:bare"}}}`,
 			Check: tagcHasTag(tagcEventHost, false, "hunch:bare", false, true)},
 		{Name: "tags_events_addtag_legacy_refused", As: "user", Method: "POST", Path: "/events/addTag/1/not:there"},
 		{Name: "tags_events_addtag_legacy_invisible", As: "user", Method: "POST", Path: "/events/addTag/2/1"},
