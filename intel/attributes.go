@@ -241,9 +241,10 @@ func (s *Service) captureTags(ctx context.Context, u acl.User, ev *misp.Event, e
 		case !role.PermTagEditor:
 			continue
 		default:
+			// A new tag as MISP creates it: exportable, coloured from its name unless the body gives a colour.
 			att.Colour = t.Colour
-			if t.Exportable || t.Colour != "" {
-				att.Exportable = t.Exportable
+			if !colourRE.MatchString(att.Colour) {
+				att.Colour = TagColour(name)
 			}
 			att.LocalOnly = t.LocalOnly
 		}
