@@ -399,7 +399,7 @@ func newIntelSearchCmd(e *env) *cobra.Command {
 json, ndjson, csv): its id, event, type, category, value, to_ids flag, tags, comment and time.
 Filters of the same flag are ORed, different flags ANDed; --query takes any other restSearch
 parameter as JSON.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q, err := f.search("")
 			if err != nil {
@@ -458,7 +458,7 @@ func newIntelExportCmd(e *env) *cobra.Command {
 {"response":{"Attribute":[…]}}), -F csv (MISP's CSV export, one line per attribute) or -F text
 (each distinct value once; like MISP, only to_ids attributes of published events unless
 --to-ids/--published say otherwise).`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var sc intel.Scope
 			switch scope {

@@ -47,7 +47,7 @@ and never shown again (make more keys with 'hunch user add').
 It listens on 127.0.0.1:8080 unless told otherwise, speaks TLS with --tls-cert/--tls-key or
 --tls-self-signed, answers GET /health without authentication, logs every request (structured,
 on stderr) and shuts down gracefully on interrupt.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return e.serve(cmd, f) },
 	}
 	fl := cmd.Flags()

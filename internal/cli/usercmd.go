@@ -93,7 +93,7 @@ func newOrgCmd(e *env) *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the organisations",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withIntel(db, func(svc *intel.Service) error {
 				orgs, err := svc.Store().ListOrgs(e.ctx)
@@ -168,7 +168,7 @@ so that a script can capture it. The key is stored hashed: it is shown only this
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the users (of --org when given)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withIntel(db, func(svc *intel.Service) error {
 				var orgID int64
