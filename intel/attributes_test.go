@@ -9,9 +9,37 @@ import (
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/intel/inteltest"
+	"github.com/hunchsec/hunch/internal/testpg"
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
+	"github.com/hunchsec/hunch/store/postgres"
 )
+
+// attrStore returns a fresh store of backend for t; nil means inteltest's SQLite.
+func attrStore(t *testing.T, backend string) store.Intel {
+	t.Helper()
+	if backend != "postgres" {
+		return nil
+	}
+	db, err := postgres.Open(context.Background(), testpg.DSN(t), postgres.Options{MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return db
+}
+
+// forAttrBackends runs fn as a subtest on each backend.
+func forAttrBackends(t *testing.T, fn func(t *testing.T, backend string)) {
+	// SQLite always; PostgreSQL when $HUNCH_TEST_POSTGRES names a server (the subtest skips otherwise).
+	for _, b := range []string{"sqlite", "postgres"} {
+		t.Run(b, func(t *testing.T) { fn(t, b) })
+	}
+}
 
 func attrDist(n int) misp.Distribution {
 	d, ok := misp.DistributionOf(n)
@@ -29,9 +57,9 @@ type attrFixture struct {
 	events map[string]*misp.Event
 }
 
-func newAttrFixture(t *testing.T) *attrFixture {
+func newAttrFixture(t *testing.T, backend string) *attrFixture {
 	t.Helper()
-	f := &attrFixture{Fixture: inteltest.New(t, inteltest.Options{}), events: map[string]*misp.Event{}}
+	f := &attrFixture{Fixture: inteltest.New(t, inteltest.Options{Store: attrStore(t, backend)}), events: map[string]*misp.Event{}}
 	host, two := f.Orgs[inteltest.HostOrg], f.Orgs[inteltest.OrgTwo]
 	for _, e := range []struct {
 		name string
@@ -94,55 +122,61 @@ func TestAttributeAccessByRole(t *testing.T) {
 	}
 	ctx := context.Background()
 	order := []string{"host", "private", "shared"}
-	for name, w := range cases {
-		t.Run(name, func(t *testing.T) {
-			f := newAttrFixture(t)
-			u := f.ACL(name)
-			for i, evName := range order {
-				ev := f.events[evName]
-				res, err := f.Svc.AddAttributes(ctx, u, ev.UUID, []misp.Attribute{{Type: "domain", Value: name + ".example.org"}}, intel.AddAttributesOptions{})
-				if got := attrOutcome(err); got != w.add[i] {
-					t.Errorf("add to %s: %s, want %s", evName, got, w.add[i])
+	forAttrBackends(t, func(t *testing.T, backend string) {
+		for name, w := range cases {
+			t.Run(name, func(t *testing.T) {
+				f := newAttrFixture(t, backend)
+				u := f.ACL(name)
+				for i, evName := range order {
+					ev := f.events[evName]
+					res, err := f.Svc.AddAttributes(ctx, u, ev.UUID, []misp.Attribute{{Type: "domain", Value: name + ".example.org"}}, intel.AddAttributesOptions{})
+					if got := attrOutcome(err); got != w.add[i] {
+						t.Errorf("add to %s: %s, want %s", evName, got, w.add[i])
+					}
+					if err == nil && (len(res.Added) != 1 || len(res.Failed) != 0) {
+						t.Errorf("add to %s: %+v", evName, res)
+					}
+					ref := ev.Attribute[0].ID.String()
+					if i%2 == 1 {
+						ref = ev.Attribute[0].UUID
+					}
+					if _, err := f.Svc.Attribute(ctx, u, ref); attrOutcome(err) != w.view[i] {
+						t.Errorf("view in %s: %s, want %s", evName, attrOutcome(err), w.view[i])
+					}
+					_, err = f.Svc.EditAttribute(ctx, u, ref, &misp.Attribute{Comment: "edited by " + name}, nil)
+					if got := attrOutcome(err); got != w.edit[i] {
+						t.Errorf("edit in %s: %s, want %s", evName, got, w.edit[i])
+					}
+					_, err = f.Svc.DeleteAttribute(ctx, u, ref, false)
+					if got := attrOutcome(err); got != w.del[i] {
+						t.Errorf("delete in %s: %s, want %s", evName, got, w.del[i])
+					}
+					_, err = f.Svc.RestoreAttribute(ctx, u, ref)
+					if got := attrOutcome(err); got != w.edit[i] {
+						t.Errorf("restore in %s: %s, want %s", evName, got, w.edit[i])
+					}
 				}
-				if err == nil && (len(res.Added) != 1 || len(res.Failed) != 0) {
-					t.Errorf("add to %s: %+v", evName, res)
+				// The object attribute of the shared event is readable only where its object is.
+				objAttr := f.events["shared"].Object[0].Attribute[0].UUID
+				wantObj := "404"
+				if name == "admin" || name == "user2" || name == "publisher2" || name == "orgadmin2" {
+					wantObj = "ok"
 				}
-				ref := ev.Attribute[0].ID.String()
-				if i%2 == 1 {
-					ref = ev.Attribute[0].UUID
+				if _, err := f.Svc.Attribute(ctx, u, objAttr); attrOutcome(err) != wantObj {
+					t.Errorf("view object attribute: %s, want %s", attrOutcome(err), wantObj)
 				}
-				if _, err := f.Svc.Attribute(ctx, u, ref); attrOutcome(err) != w.view[i] {
-					t.Errorf("view in %s: %s, want %s", evName, attrOutcome(err), w.view[i])
-				}
-				_, err = f.Svc.EditAttribute(ctx, u, ref, &misp.Attribute{Comment: "edited by " + name}, nil)
-				if got := attrOutcome(err); got != w.edit[i] {
-					t.Errorf("edit in %s: %s, want %s", evName, got, w.edit[i])
-				}
-				_, err = f.Svc.DeleteAttribute(ctx, u, ref, false)
-				if got := attrOutcome(err); got != w.del[i] {
-					t.Errorf("delete in %s: %s, want %s", evName, got, w.del[i])
-				}
-				_, err = f.Svc.RestoreAttribute(ctx, u, ref)
-				if got := attrOutcome(err); got != w.edit[i] {
-					t.Errorf("restore in %s: %s, want %s", evName, got, w.edit[i])
-				}
-			}
-			// The object attribute of the shared event is readable only where its object is.
-			objAttr := f.events["shared"].Object[0].Attribute[0].UUID
-			wantObj := "404"
-			if name == "admin" || name == "user2" || name == "publisher2" || name == "orgadmin2" {
-				wantObj = "ok"
-			}
-			if _, err := f.Svc.Attribute(ctx, u, objAttr); attrOutcome(err) != wantObj {
-				t.Errorf("view object attribute: %s, want %s", attrOutcome(err), wantObj)
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 // TestAddAttributesValidation checks MISP's defaults and its complaints, attribute by attribute.
 func TestAddAttributesValidation(t *testing.T) {
-	f := newAttrFixture(t)
+	forAttrBackends(t, func(t *testing.T, backend string) { testAddAttributesValidation(t, backend) })
+}
+
+func testAddAttributesValidation(t *testing.T, backend string) {
+	f := newAttrFixture(t, backend)
 	ctx := context.Background()
 	u := f.ACL("user")
 	ev := f.events["host"]
@@ -204,7 +238,11 @@ func TestAddAttributesValidation(t *testing.T) {
 }
 
 func TestAddAttributesBatchAndDuplicates(t *testing.T) {
-	f := newAttrFixture(t)
+	forAttrBackends(t, func(t *testing.T, backend string) { testAddAttributesBatchAndDuplicates(t, backend) })
+}
+
+func testAddAttributesBatchAndDuplicates(t *testing.T, backend string) {
+	f := newAttrFixture(t, backend)
 	ctx := context.Background()
 	u := f.ACL("user")
 	ev := f.events["host"]
@@ -253,7 +291,11 @@ func attrValues(t *testing.T, f *attrFixture, id misp.FlexInt) map[string]bool {
 }
 
 func TestEditAttributeRules(t *testing.T) {
-	f := newAttrFixture(t)
+	forAttrBackends(t, func(t *testing.T, backend string) { testEditAttributeRules(t, backend) })
+}
+
+func testEditAttributeRules(t *testing.T, backend string) {
+	f := newAttrFixture(t, backend)
 	ctx := context.Background()
 	u := f.ACL("user")
 	ev := f.events["host"]
@@ -317,7 +359,11 @@ func attrIsInvalid(err error, message, field string) bool {
 }
 
 func TestAttributeTagsOnAddAndEdit(t *testing.T) {
-	f := newAttrFixture(t)
+	forAttrBackends(t, func(t *testing.T, backend string) { testAttributeTagsOnAddAndEdit(t, backend) })
+}
+
+func testAttributeTagsOnAddAndEdit(t *testing.T, backend string) {
+	f := newAttrFixture(t, backend)
 	ctx := context.Background()
 	ev := f.events["host"]
 	add := func(as, value string, tags ...misp.Tag) *misp.Attribute {
