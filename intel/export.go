@@ -362,7 +362,7 @@ func (c *CSVWriter) field(r CSVRecord, col string) csvField {
 	case "timestamp":
 		return csvText(strconv.FormatInt(int64(a.Timestamp), 10))
 	case "distribution":
-		return csvText(a.Distribution.String())
+		return csvText(strconv.Itoa(a.Distribution.Level()))
 	case "sharing_group_id":
 		return csvText(a.SharingGroupID.String())
 	case "deleted":
@@ -417,7 +417,7 @@ func (c *CSVWriter) field(r CSVRecord, col string) csvField {
 		}
 		return csvText(e.Orgc.Name)
 	case "event_distribution":
-		return csvText(e.Distribution.String())
+		return csvText(strconv.Itoa(e.Distribution.Level()))
 	case "event_threat_level_id":
 		if c.opts.EventScope {
 			return csvText(e.ThreatLevel.String())

@@ -152,6 +152,9 @@ type Search struct {
 	ThreatLevels []misp.ThreatLevel
 	// Published and ToIDS, when set, keep published or unpublished events, to_ids or not attributes.
 	Published, ToIDS *bool
+	// PublishedGiven and ToIDSGiven say the query named the filter even where it leaves it unset ([0, 1]):
+	// restrictive formats then do not apply their default.
+	PublishedGiven, ToIDSGiven bool
 	// Deleted picks live, deleted or both kinds of attributes.
 	Deleted store.DeletedFilter
 
@@ -240,6 +243,8 @@ func ParseSearch(body []byte) (Search, error) {
 	}
 	q.Published = p.boolFilter("published")
 	q.ToIDS = p.boolFilter("to_ids")
+	q.PublishedGiven = p.raw("published") != nil
+	q.ToIDSGiven = p.raw("to_ids") != nil
 	q.Deleted = p.deleted("deleted")
 	q.Timestamp = p.timeRange("timestamp")
 	q.EventTimestamp = p.timeRange("event_timestamp")
@@ -638,10 +643,10 @@ func (q Search) effective() Search {
 	}
 	if q.Format.Restrictive() {
 		t := true
-		if q.ToIDS == nil {
+		if q.ToIDS == nil && !q.ToIDSGiven {
 			q.ToIDS = &t
 		}
-		if q.Published == nil {
+		if q.Published == nil && !q.PublishedGiven {
 			q.Published = &t
 		}
 	}
