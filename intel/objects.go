@@ -117,21 +117,20 @@ func (s *Service) objByRef(ctx context.Context, ref string) (*misp.Object, *misp
 }
 
 // objCheckDistribution applies the default element distribution to *d and checks the sharing group an
-// element at distribution 4 names.
-func (s *Service) objCheckDistribution(u acl.User, d *misp.Distribution, sg misp.FlexInt, message string) error {
+// element at distribution 4 names; at any other distribution the sharing group is cleared, as MISP stores it.
+func (s *Service) objCheckDistribution(u acl.User, d *misp.Distribution, sgp *misp.FlexInt, message string) error {
 	*d = d.Or(s.DefaultAttributeDistribution())
 	if !d.Valid() {
 		return Invalid(message, "distribution", "Options: 0, 1, 2, 3, 4, 5")
 	}
-	if d.Level() == 4 {
-		if sg == 0 {
-			return Invalid(message, "sharing_group_id", "Sharing group required for distribution 4")
-		}
-		if err := s.Policy().CanUseSharingGroup(u, int64(sg)); err != nil {
-			return err
-		}
+	if d.Level() != 4 {
+		*sgp = 0
+		return nil
 	}
-	return nil
+	if *sgp == 0 {
+		return Invalid(message, "sharing_group_id", "Sharing group required for distribution 4")
+	}
+	return s.Policy().CanUseSharingGroup(u, int64(*sgp))
 }
 
 // objPrepareAttribute applies MISP's defaults to attribute a of an object in event eventID and validates it.
@@ -165,7 +164,7 @@ func (s *Service) objPrepareAttribute(u acl.User, a *misp.Attribute, eventID mis
 		return Invalid(message, "last_seen", "last_seen must be after first_seen")
 	}
 	a.EventID = eventID
-	return s.objCheckDistribution(u, &a.Distribution, a.SharingGroupID, message)
+	return s.objCheckDistribution(u, &a.Distribution, &a.SharingGroupID, message)
 }
 
 // objValidateTemplate checks o's live attributes against its template, when the template is known.
@@ -260,7 +259,7 @@ func (s *Service) AddObject(ctx context.Context, u acl.User, ref string, o *misp
 		return nil, Invalid(MsgCouldNotAddObject, "last_seen", "last_seen must be after first_seen")
 	}
 	o.ID, o.EventID, o.Deleted = 0, ev.ID, false
-	if err := s.objCheckDistribution(u, &o.Distribution, o.SharingGroupID, MsgCouldNotAddObject); err != nil {
+	if err := s.objCheckDistribution(u, &o.Distribution, &o.SharingGroupID, MsgCouldNotAddObject); err != nil {
 		return nil, err
 	}
 	o.SharingGroup = nil
@@ -398,7 +397,7 @@ func (s *Service) EditObject(ctx context.Context, u acl.User, ref string, o *mis
 	if edit.Distribution == misp.DistributionUnset {
 		edit.Distribution, edit.SharingGroupID = stored.Distribution, stored.SharingGroupID
 	}
-	if err := s.objCheckDistribution(u, &edit.Distribution, edit.SharingGroupID, MsgCouldNotEditObject); err != nil {
+	if err := s.objCheckDistribution(u, &edit.Distribution, &edit.SharingGroupID, MsgCouldNotEditObject); err != nil {
 		return nil, err
 	}
 	if err := misp.CheckSeen(edit.FirstSeen, edit.LastSeen); err != nil {

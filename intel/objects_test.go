@@ -392,3 +392,56 @@ func TestObjectChangesUnpublish(t *testing.T) {
 	}
 	published("objects/delete")
 }
+
+// Objects and reports shared with a sharing group: only a group the caller may use is accepted, and the group
+// decides who reads them; a sharing group id at any other distribution is dropped.
+func TestElementSharingGroups(t *testing.T) {
+	ctx := context.Background()
+	f := inteltest.New(t, inteltest.Options{})
+	sg := &misp.SharingGroup{Name: "host and three", OrgID: f.Orgs[inteltest.HostOrg].ID, Active: true,
+		SharingGroupOrg: []misp.SharingGroupOrg{{OrgID: f.Orgs[inteltest.HostOrg].ID}, {OrgID: f.Orgs[inteltest.OrgThree].ID}}}
+	if err := f.Store.CreateSharingGroup(ctx, sg); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Svc.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev := objTestEvent(t, f, "user", 1)
+	u := f.ACL("user")
+	obj := objTestObject()
+	obj.Distribution, obj.SharingGroupID = misp.DistributionSharingGroup, sg.ID
+	o, err := f.Svc.AddObject(ctx, u, ev.ID.String(), obj, intel.AddObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.Svc.AddEventReport(ctx, u, ev.ID.String(), &misp.EventReport{Name: "sg",
+		Distribution: misp.DistributionSharingGroup, SharingGroupID: sg.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for user, want := range map[string]error{"user3": nil, "user2": acl.ErrNotFound, "admin": nil} {
+		_, err := f.Svc.Object(ctx, f.ACL(user), o.UUID)
+		wantRefusal(t, user+" views the object", err, want)
+		_, err = f.Svc.EventReport(ctx, f.ACL(user), rep.UUID)
+		wantRefusal(t, user+" views the report", err, want)
+	}
+	// Org Two is not in the group: it may not share with it (its own event, so only the group is in the way).
+	ev2 := objTestEvent(t, f, "user2", 1)
+	obj = objTestObject()
+	obj.Distribution, obj.SharingGroupID = misp.DistributionSharingGroup, sg.ID
+	_, err = f.Svc.AddObject(ctx, f.ACL("user2"), ev2.ID.String(), obj, intel.AddObjectOptions{})
+	wantRefusal(t, "user2 shares with a group it is not in", err, acl.ErrForbidden)
+	_, err = f.Svc.AddEventReport(ctx, f.ACL("user2"), ev2.ID.String(), &misp.EventReport{Name: "x",
+		Distribution: misp.DistributionSharingGroup, SharingGroupID: sg.ID})
+	wantRefusal(t, "user2 reports to a group it is not in", err, acl.ErrForbidden)
+
+	obj = objTestObject()
+	obj.Distribution, obj.SharingGroupID = misp.DistributionCommunity, sg.ID
+	o, err = f.Svc.AddObject(ctx, u, ev.ID.String(), obj, intel.AddObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.SharingGroupID != 0 {
+		t.Errorf("community object keeps sharing group %d", o.SharingGroupID)
+	}
+}

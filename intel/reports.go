@@ -69,7 +69,7 @@ func (s *Service) AddEventReport(ctx context.Context, u acl.User, ref string, r 
 	if r.UUID != "" && !misp.ValidUUID(r.UUID) {
 		return nil, Invalid(MsgCouldNotAddReport, "uuid", "Invalid UUID.")
 	}
-	if err := s.objCheckDistribution(u, &r.Distribution, r.SharingGroupID, MsgCouldNotAddReport); err != nil {
+	if err := s.objCheckDistribution(u, &r.Distribution, &r.SharingGroupID, MsgCouldNotAddReport); err != nil {
 		return nil, err
 	}
 	add := *r
@@ -124,7 +124,7 @@ func (s *Service) EditEventReport(ctx context.Context, u acl.User, ref string, r
 	if r.Distribution != misp.DistributionUnset {
 		edit.Distribution, edit.SharingGroupID = r.Distribution, r.SharingGroupID
 	}
-	if err := s.objCheckDistribution(u, &edit.Distribution, edit.SharingGroupID, MsgCouldNotEditReport); err != nil {
+	if err := s.objCheckDistribution(u, &edit.Distribution, &edit.SharingGroupID, MsgCouldNotEditReport); err != nil {
 		return nil, err
 	}
 	edit.SharingGroup = nil
