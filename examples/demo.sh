@@ -20,3 +20,9 @@ echo '== 2. Look them up: local threat intel + allow list (examples/hunch.yaml),
 hunch extract --unpack -f CommandLine --unique global --types ipv4,ipv6,domain,email examples/events.ndjson |
 	hunch lookup --config examples/hunch.yaml --data "$work/data" -f value -o table \
 		--columns indicator,type,verdict,decided_by,threatintel,country,as_org
+
+echo
+echo '== 3. The intel store: import a MISP event, then ask which of the indicators above it knows'
+hunch intel import --data "$work/data" -o table examples/intel/phishing-wave.json
+hunch intel search --data "$work/data" -o table --columns event_id,type,value,to_ids,tags,comment \
+	--value 198.51.100.23 --value http://198.51.100.23/a.ps1 --value c2.example.com --value cdn.example.net
