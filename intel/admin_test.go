@@ -197,7 +197,7 @@ func TestAddUserValidates(t *testing.T) {
 		user       misp.User
 		field, why string
 	}{
-		{"no email", misp.User{OrgID: host}, "email", intel.MsgEmailInvalid},
+		{"no email", misp.User{OrgID: host}, "email", intel.MsgMandatory},
 		{"bad email", misp.User{OrgID: host, Email: "not mail"}, "email", intel.MsgEmailInvalid},
 		{"email taken", misp.User{OrgID: host, Email: f.Users["user"].Email}, "email", intel.MsgEmailTaken},
 		{"unknown org", misp.User{OrgID: 999, Email: "a@b.test"}, "org_id", intel.MsgInvalidOrg},

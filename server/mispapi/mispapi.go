@@ -350,13 +350,12 @@ const msgInvalidUserOrNotAuthorised = "Invalid user or not authorised."
 
 // viewUser answers users/view/me (and the caller's own id) with {User, Role, UserSetting,
 // Organisation}, which PyMISP reads at connect time: it needs Role, and a UserSetting it can
-// iterate.
+// iterate. Other users' ids are answered by viewOtherUser.
 func (h *handler) viewUser(w http.ResponseWriter, r *http.Request, p Principal) {
 	id := strings.TrimSuffix(r.PathValue("id"), ".json")
 	if id != "me" && id != strconv.FormatInt(int64(p.User.ID), 10) {
-		// Viewing other users is for site admins, once users can be looked up in the store;
-		// until then this is MISP's answer to everyone else.
-		server.WriteError(w, r, http.StatusNotFound, msgInvalidUserOrNotAuthorised)
+		// Other users are for site admins and, for their organisation's users, org admins (admins.go).
+		h.viewOtherUser(w, r, p, id)
 		return
 	}
 	u := p.User
