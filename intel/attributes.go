@@ -60,7 +60,10 @@ func (s *Service) attrEvent(ctx context.Context, id int64, uuid string, refusal 
 	}
 	for ev, err := range s.st.SearchEvents(ctx, f) {
 		if err != nil {
-			return nil, fmt.Errorf("load event %d%s: %w", id, uuid, err)
+			if uuid != "" {
+				return nil, fmt.Errorf("load event %s: %w", uuid, err)
+			}
+			return nil, fmt.Errorf("load event %d: %w", id, err)
 		}
 		return ev, nil
 	}
@@ -445,7 +448,7 @@ func EditableAttributeFields() []string {
 // as EditableAttributeFields lists them; others are ignored), as attributes/edit does: the fields not named keep
 // their stored values. A nil fields names every field a sets to a non-zero value.
 //
-// u must be allowed to edit the attribute (CanEditElement, after reading it); a deleted attribute is refused
+// u must be allowed to edit the attribute (CanEditElement, and read it inside its object); a deleted attribute is refused
 // "Invalid attribute" (404). A timestamp that is not newer than the stored one is a *store.NotNewerError; no
 // timestamp (PyMISP leaves it out of an attribute it has changed) stamps the edit now. The type, category and
 // value are checked again as on add, and a value that repeats a live attribute of the event is refused with
@@ -458,14 +461,15 @@ func (s *Service) EditAttribute(ctx context.Context, u acl.User, ref string, a *
 	if err != nil {
 		return nil, err
 	}
+	// The policy first: MISP's role gate refuses a role without perm_add before anything is looked at.
+	if err := s.Policy().CanEditElement(u, ACLEvent(ev), attrElement(stored)); err != nil {
+		return nil, err
+	}
 	if err := s.canReadAttr(u, ev, obj, stored); err != nil {
 		return nil, err
 	}
 	if stored.Deleted {
 		return nil, acl.NotFoundFor(acl.KindAttribute)
-	}
-	if err := s.Policy().CanEditElement(u, ACLEvent(ev), attrElement(stored)); err != nil {
-		return nil, err
 	}
 	set := map[string]bool{}
 	if fields == nil {
@@ -574,10 +578,10 @@ func (s *Service) DeleteAttribute(ctx context.Context, u acl.User, ref string, h
 	if err != nil {
 		return 0, err
 	}
-	if err := s.canReadAttr(u, ev, obj, a); err != nil {
+	if err := s.Policy().CanDeleteElement(u, ACLEvent(ev), attrElement(a)); err != nil {
 		return 0, err
 	}
-	if err := s.Policy().CanDeleteElement(u, ACLEvent(ev), attrElement(a)); err != nil {
+	if err := s.canReadAttr(u, ev, obj, a); err != nil {
 		return 0, err
 	}
 	if bool(a.Deleted) && !hard {
@@ -602,10 +606,10 @@ func (s *Service) RestoreAttribute(ctx context.Context, u acl.User, ref string) 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.canReadAttr(u, ev, obj, a); err != nil {
+	if err := s.Policy().CanEditElement(u, ACLEvent(ev), attrElement(a)); err != nil {
 		return nil, err
 	}
-	if err := s.Policy().CanEditElement(u, ACLEvent(ev), attrElement(a)); err != nil {
+	if err := s.canReadAttr(u, ev, obj, a); err != nil {
 		return nil, err
 	}
 	if !a.Deleted {

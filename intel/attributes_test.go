@@ -114,7 +114,7 @@ func TestAttributeAccessByRole(t *testing.T) {
 		"user":       {add: owner, view: ownerView, edit: owner, del: owner},
 		"publisher":  {add: owner, view: ownerView, edit: owner, del: owner},
 		"sync":       {add: owner, view: ownerView, edit: owner, del: owner},
-		"readonly":   {add: ro, view: ownerView, edit: [3]string{"403", "404", "403"}, del: [3]string{"403", "404", "403"}},
+		"readonly":   {add: ro, view: ownerView, edit: ro, del: ro},
 		"user2":      {add: twoWrite, view: ok3, edit: twoWrite, del: twoWrite},
 		"publisher2": {add: twoWrite, view: ok3, edit: twoWrite, del: twoWrite},
 		"orgadmin2":  {add: twoWrite, view: ok3, edit: twoWrite, del: twoWrite},

@@ -253,6 +253,8 @@ func contractAttributeCases() []storeCase {
 			Body: `{"comment":"hidden"}`},
 		{Name: "attributes_edit_read_only_key", As: "user_ro", Method: "POST", Path: "/attributes/edit/4",
 			Body: `{"comment":"read only"}`},
+		{Name: "attributes_edit_read_only_role_unreadable", As: "readonly", Method: "POST", Path: "/attributes/edit/" + attrHiddenUUID,
+			Body: `{"comment":"read only"}`},
 
 		{Name: "attributes_delete_pymisp", As: "user", Method: "POST", Path: "/attributes/delete/5", Body: `{}`,
 			Check: func(t *testing.T, a *api, rec *httptest.ResponseRecorder) {
