@@ -1,8 +1,10 @@
 package intel_test
 
 import (
+	"context"
 	"errors"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -190,5 +192,88 @@ func TestGalaxiesCorpus(t *testing.T) {
 	byUUID, err := s.GalaxyCluster(ctx, f.ACL("user"), byID.UUID)
 	if err != nil || byUUID.ID != byID.ID || byID.Value != "Windows Credential Editor - S0005" {
 		t.Fatalf("by id %s, by uuid %+v, %v", byID.Value, byUUID, err)
+	}
+}
+
+// FuzzClusterFile serves an arbitrary cluster file for the threat-actor galaxy: views and lookups never fail on it
+// other than with an error, and every cluster found by id is found by its uuid too.
+func FuzzClusterFile(f *testing.F) {
+	for _, p := range []string{"testdata/galaxies/clusters/threat-actor.json", "testdata/galaxies/clusters/sectors.json"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"type":"threat-actor","values":[{"value":"x","uuid":"5b4ee3ea-eee3-4c8e-8323-85ae32658754","meta":{"n":1,"s":"a","l":["b",2]}}]}`))
+	f.Add([]byte(`{"values":[],"type":"threat-actor"}`))
+	fx := inteltest.New(f, inteltest.Options{})
+	dir := f.TempDir()
+	for _, p := range []string{"galaxies/threat-actor.json", "galaxies/tool.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata/galaxies", p))
+		if err != nil {
+			f.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "galaxies", filepath.Dir(p)), 0o755); err != nil {
+			f.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "galaxies", p), data, 0o644); err != nil {
+			f.Fatal(err)
+		}
+	}
+	clusters := filepath.Join(dir, "galaxies", "clusters")
+	if err := os.MkdirAll(clusters, 0o755); err != nil {
+		f.Fatal(err)
+	}
+	s, err := intel.New(context.Background(), fx.Store, intel.Options{DataDir: dir})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(filepath.Join(clusters, "actors.json"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		g, err := s.GalaxyByID(ctx, fx.ACL("user"), 1, true)
+		if err != nil {
+			return
+		}
+		if _, err := misp.EncodeGalaxy(g); err != nil {
+			t.Fatalf("encode galaxy: %v", err)
+		}
+		for _, c := range g.GalaxyCluster {
+			byID, err := s.GalaxyCluster(ctx, fx.ACL("user"), c.ID.String())
+			if err != nil || byID.Value != c.Value {
+				t.Fatalf("cluster %s by id: %+v, %v", c.ID, byID, err)
+			}
+			if misp.ValidUUID(c.UUID) {
+				if _, err := s.GalaxyCluster(ctx, fx.ACL("user"), c.UUID); err != nil {
+					t.Fatalf("cluster %s by uuid: %v", c.UUID, err)
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkGalaxyClusterByUUIDCorpus measures the worst lookup: a cluster by uuid in the last cluster file of the
+// corpus (every cluster file is read until it is found).
+func BenchmarkGalaxyClusterByUUIDCorpus(b *testing.B) {
+	dir := filepath.Dir(testcorpus.Path(b, "misp-data/galaxies"))
+	f := inteltest.New(b, inteltest.Options{})
+	s := dataService(b, f, dir)
+	list, err := s.Galaxies(b.Context(), f.ACL("user"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	last := slices.IndexFunc(list, func(g misp.Galaxy) bool { return g.Type == "tool" })
+	c, err := s.GalaxyCluster(b.Context(), f.ACL("user"), misp.FlexInt(int64(list[last].ID)*intel.ClusterIDStride+1).String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.GalaxyCluster(b.Context(), f.ACL("user"), c.UUID); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

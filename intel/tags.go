@@ -655,6 +655,13 @@ func (s *Service) AttachTags(ctx context.Context, u acl.User, req TagAttach) (*T
 		if err != nil {
 			return nil, fmt.Errorf("attach tag %d to %s %d: %w", tag.ID, strings.ToLower(target.kind), target.id(), err)
 		}
+		attached := *tag
+		attached.Local = misp.FlexBool(req.Local)
+		if target.attr != nil {
+			target.attr.Tag = append(target.attr.Tag, attached)
+		} else {
+			target.event.Tag = append(target.event.Tag, attached)
+		}
 		scope := "Global"
 		if req.Local {
 			scope = "Local"

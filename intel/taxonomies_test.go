@@ -1,7 +1,9 @@
 package intel_test
 
 import (
+	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -173,5 +175,63 @@ func TestTaxonomiesCorpus(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("tlp entries %d, no tlp:green", len(tlp.Entries))
+	}
+}
+
+// FuzzMachineTagFile serves an arbitrary machinetag.json: the index and the view never fail on it other than with
+// an error, and the view's counts agree with its entries.
+func FuzzMachineTagFile(f *testing.F) {
+	for _, p := range []string{"testdata/taxonomies/tlp/machinetag.json", "testdata/taxonomies/admiralty-scale/machinetag.json"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"namespace":"x","predicates":[{"value":"a"}],"values":[{"predicate":"a","entry":null},{"predicate":"b","entry":[{"value":"c"}]}]}`))
+	f.Add([]byte(`{"predicates":[{"value":"","numerical_value":"x"}]}`))
+	fx := inteltest.New(f, inteltest.Options{})
+	dir := f.TempDir()
+	file := filepath.Join(dir, "taxonomies", "fuzz", "machinetag.json")
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		f.Fatal(err)
+	}
+	s, err := intel.New(context.Background(), fx.Store, intel.Options{DataDir: dir})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		list, err := s.Taxonomies(ctx, fx.ACL("user"))
+		if err != nil {
+			return
+		}
+		if len(list) != 1 || list[0].ID != 1 {
+			t.Fatalf("index %+v", list)
+		}
+		view, err := s.TaxonomyByRef(ctx, fx.ACL("user"), "1")
+		if err != nil {
+			t.Fatalf("index read the file but view did not: %v", err)
+		}
+		if view.TotalCount != len(view.Entries) || view.TotalCount != list[0].TotalCount || view.Namespace != list[0].Namespace {
+			t.Fatalf("view %d entries, total %d, index total %d", len(view.Entries), view.TotalCount, list[0].TotalCount)
+		}
+	})
+}
+
+// BenchmarkTaxonomiesIndexCorpus measures taxonomies/index over the corpus's 183 taxonomies, which are read from
+// disk on every call.
+func BenchmarkTaxonomiesIndexCorpus(b *testing.B) {
+	dir := filepath.Dir(testcorpus.Path(b, "misp-data/taxonomies"))
+	f := inteltest.New(b, inteltest.Options{})
+	s := dataService(b, f, dir)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Taxonomies(b.Context(), f.ACL("user")); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

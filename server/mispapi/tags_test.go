@@ -2,6 +2,7 @@ package mispapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -24,8 +25,11 @@ const (
 	tagcSmokeTag = `bifrost-smoke:run="3f9a0c1b2d"`
 )
 
-// tagcSetupEvents stores the cases' events directly in the store.
-func tagcSetupEvents(t *testing.T, a *api) {
+// tagcSetupEvents stores the cases' events directly in the store (a contract case's Setup).
+func tagcSetupEvents(t *testing.T, a *api) { tagcSeedEvents(t, a) }
+
+// tagcSeedEvents stores the cases' events directly in the store.
+func tagcSeedEvents(t testing.TB, a *api) {
 	t.Helper()
 	d := func(n int) misp.Distribution {
 		v, _ := misp.DistributionOf(n)
@@ -212,4 +216,39 @@ func TestTagAttachRoles(t *testing.T) {
 			}
 		}
 	}
+}
+
+// tagcFuzzPaths are the tag, taxonomy and galaxy actions that read a body.
+var tagcFuzzPaths = []string{
+	"/tags/add", "/tags/edit/1", "/tags/search", "/tags/attachTagToObject", "/tags/removeTagFromObject",
+	"/events/addTag", "/attributes/removeTag", "/tags/index", "/galaxies/attachCluster/1/event/local:0",
+	"/taxonomies/addTag/1",
+}
+
+// FuzzTagBodies posts arbitrary bodies to the tag actions, as a site admin and as a user: whatever a client sends
+// is answered below 500, in JSON.
+func FuzzTagBodies(f *testing.F) {
+	f.Add(uint8(0), `{"Tag": {"name": "tlp:green", "colour": "#339900", "numerical_value": "3"}}`)
+	f.Add(uint8(1), `{"name": "tlp:green", "org_id": [1], "hide_tag": "maybe"}`)
+	f.Add(uint8(2), `{"tagname": ["%", 1, {"name": "x"}], "strict_tagname": true}`)
+	f.Add(uint8(3), `{"uuid": "`+tagcEventHost+`", "tag": ["tlp:green", 1, "a:b=\"c\""], "local": "1", "relationship_type": false}`)
+	f.Add(uint8(4), `{"uuid": "`+tagcAttrHost+`", "tag": {"name": "tlp:green"}}`)
+	f.Add(uint8(5), `{"request": {"Event": {"id": ["1"], "tag": 1}}}`)
+	f.Add(uint8(8), `{"Galaxy": {"target_id": "2000001"}}`)
+	a := newAPI(f)
+	tagcSeedEvents(f, a)
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		path := tagcFuzzPaths[int(which)%len(tagcFuzzPaths)]
+		as := "user"
+		if which >= 128 {
+			as = "admin"
+		}
+		rec := a.do(t, as, "POST", path, body)
+		if rec.Code >= 500 {
+			t.Fatalf("%s answered %d: %s", path, rec.Code, rec.Body)
+		}
+		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") || !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("%s answered %d with %q: %s", path, rec.Code, ct, rec.Body)
+		}
+	})
 }
