@@ -52,74 +52,76 @@ func TestEventReportsByRole(t *testing.T) {
 }
 
 func TestEventReportLifecycle(t *testing.T) {
-	ctx := context.Background()
-	f := inteltest.New(t, inteltest.Options{})
-	ev := objTestEvent(t, f, "user", 1)
-	u := f.ACL("user")
-	r, err := f.Svc.AddEventReport(ctx, u, ev.ID.String(), &misp.EventReport{Name: "Report", Content: "# one"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.ID == 0 || r.EventID != ev.ID || r.Distribution != misp.DistributionInherit || r.Timestamp == 0 || !misp.ValidUUID(r.UUID) {
-		t.Fatalf("added report %+v", r)
-	}
-	private, err := f.Svc.AddEventReport(ctx, u, ev.ID.String(), &misp.EventReport{Name: "Private",
-		Distribution: misp.DistributionOrganisation})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var inv *intel.InvalidError
-	for name, bad := range map[string]*misp.EventReport{
-		"no name":       {Content: "x"},
-		"bad uuid":      {Name: "x", UUID: "nope"},
-		"sharing group": {Name: "x", Distribution: misp.DistributionSharingGroup},
-	} {
-		if _, err := f.Svc.AddEventReport(ctx, u, ev.ID.String(), bad); !errors.As(err, &inv) {
-			t.Errorf("%s: %v", name, err)
+	objBackends(t, func(t *testing.T, fixture objFixture) {
+		ctx := context.Background()
+		f := fixture(t, inteltest.Options{})
+		ev := objTestEvent(t, f, "user", 1)
+		u := f.ACL("user")
+		r, err := f.Svc.AddEventReport(ctx, u, ev.ID.String(), &misp.EventReport{Name: "Report", Content: "# one"})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if _, err := f.Svc.AddEventReport(ctx, u, ev.ID.String(), &misp.EventReport{Name: "again", UUID: r.UUID}); !errors.As(err, &inv) {
-		t.Errorf("duplicate uuid: %v", err)
-	}
+		if r.ID == 0 || r.EventID != ev.ID || r.Distribution != misp.DistributionInherit || r.Timestamp == 0 || !misp.ValidUUID(r.UUID) {
+			t.Fatalf("added report %+v", r)
+		}
+		private, err := f.Svc.AddEventReport(ctx, u, ev.ID.String(), &misp.EventReport{Name: "Private",
+			Distribution: misp.DistributionOrganisation})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inv *intel.InvalidError
+		for name, bad := range map[string]*misp.EventReport{
+			"no name":       {Content: "x"},
+			"bad uuid":      {Name: "x", UUID: "nope"},
+			"sharing group": {Name: "x", Distribution: misp.DistributionSharingGroup},
+		} {
+			if _, err := f.Svc.AddEventReport(ctx, u, ev.ID.String(), bad); !errors.As(err, &inv) {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		if _, err := f.Svc.AddEventReport(ctx, u, ev.ID.String(), &misp.EventReport{Name: "again", UUID: r.UUID}); !errors.As(err, &inv) {
+			t.Errorf("duplicate uuid: %v", err)
+		}
 
-	edited, err := f.Svc.EditEventReport(ctx, u, r.UUID, &misp.EventReport{Content: "# two"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edited.Name != "Report" || edited.Content != "# two" || edited.Timestamp < r.Timestamp {
-		t.Errorf("edited report %+v", edited)
-	}
-	var nn *store.NotNewerError
-	if _, err := f.Svc.EditEventReport(ctx, u, r.UUID, &misp.EventReport{Name: "old", Timestamp: r.Timestamp}); !errors.As(err, &nn) {
-		t.Errorf("stale edit: %v", err)
-	}
+		edited, err := f.Svc.EditEventReport(ctx, u, r.UUID, &misp.EventReport{Content: "# two"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if edited.Name != "Report" || edited.Content != "# two" || edited.Timestamp < r.Timestamp {
+			t.Errorf("edited report %+v", edited)
+		}
+		var nn *store.NotNewerError
+		if _, err := f.Svc.EditEventReport(ctx, u, r.UUID, &misp.EventReport{Name: "old", Timestamp: r.Timestamp}); !errors.As(err, &nn) {
+			t.Errorf("stale edit: %v", err)
+		}
 
-	for user, want := range map[string]int{"user": 2, "user2": 1, "admin": 2} {
-		list, err := f.Svc.EventReports(ctx, f.ACL(user), ev.ID.String(), false)
-		if err != nil || len(list) != want {
-			t.Errorf("%s lists %d reports (%v), want %d", user, len(list), err, want)
+		for user, want := range map[string]int{"user": 2, "user2": 1, "admin": 2} {
+			list, err := f.Svc.EventReports(ctx, f.ACL(user), ev.ID.String(), false)
+			if err != nil || len(list) != want {
+				t.Errorf("%s lists %d reports (%v), want %d", user, len(list), err, want)
+			}
+			all, err := f.Svc.EventReports(ctx, f.ACL(user), "", false)
+			if err != nil || len(all) != want {
+				t.Errorf("%s lists %d reports of all events (%v), want %d", user, len(all), err, want)
+			}
 		}
-		all, err := f.Svc.EventReports(ctx, f.ACL(user), "", false)
-		if err != nil || len(all) != want {
-			t.Errorf("%s lists %d reports of all events (%v), want %d", user, len(all), err, want)
+		if _, err := f.Svc.DeleteEventReport(ctx, u, private.ID.String(), false); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if _, err := f.Svc.DeleteEventReport(ctx, u, private.ID.String(), false); err != nil {
-		t.Fatal(err)
-	}
-	if list, _ := f.Svc.EventReports(ctx, u, ev.UUID, false); len(list) != 1 {
-		t.Errorf("%d live reports after a soft delete, want 1", len(list))
-	}
-	if list, _ := f.Svc.EventReports(ctx, u, ev.UUID, true); len(list) != 2 {
-		t.Errorf("%d reports with deleted ones, want 2", len(list))
-	}
-	if _, err := f.Svc.DeleteEventReport(ctx, u, private.UUID, true); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.Svc.EventReport(ctx, u, private.UUID); !errors.Is(err, acl.ErrNotFound) {
-		t.Errorf("hard-deleted report: %v", err)
-	}
-	if _, err := f.Svc.EventReports(ctx, u, "999", false); !errors.Is(err, acl.ErrNotFound) {
-		t.Errorf("reports of a missing event: %v", err)
-	}
+		if list, _ := f.Svc.EventReports(ctx, u, ev.UUID, false); len(list) != 1 {
+			t.Errorf("%d live reports after a soft delete, want 1", len(list))
+		}
+		if list, _ := f.Svc.EventReports(ctx, u, ev.UUID, true); len(list) != 2 {
+			t.Errorf("%d reports with deleted ones, want 2", len(list))
+		}
+		if _, err := f.Svc.DeleteEventReport(ctx, u, private.UUID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.EventReport(ctx, u, private.UUID); !errors.Is(err, acl.ErrNotFound) {
+			t.Errorf("hard-deleted report: %v", err)
+		}
+		if _, err := f.Svc.EventReports(ctx, u, "999", false); !errors.Is(err, acl.ErrNotFound) {
+			t.Errorf("reports of a missing event: %v", err)
+		}
+	})
 }
