@@ -182,15 +182,56 @@ func (s *Service) Tags(ctx context.Context, u acl.User, f TagFilter) ([]TagView,
 		if f.Name != "" && !strings.EqualFold(t.Name, f.Name) {
 			continue
 		}
-		v := TagView{Tag: t}
-		if !f.ExcludeStatistics {
-			if err := s.countTag(ctx, u, &v); err != nil {
-				return nil, err
-			}
+		out = append(out, TagView{Tag: t})
+	}
+	if f.ExcludeStatistics {
+		return out, nil
+	}
+	if len(out) > tagCountQueries {
+		return out, s.countTags(ctx, u, out)
+	}
+	for i := range out {
+		if err := s.countTag(ctx, u, &out[i]); err != nil {
+			return nil, err
 		}
-		out = append(out, v)
 	}
 	return out, nil
+}
+
+// tagCountQueries is how many tags tags/index counts with two queries each; beyond it, one pass over the readable
+// events and one over the readable tagged attributes count them all.
+const tagCountQueries = 16
+
+// countTags fills the counts of every tag in views in one pass over the events and one over the tagged attributes
+// u can read; it counts what countTag counts.
+func (s *Service) countTags(ctx context.Context, u acl.User, views []TagView) error {
+	cond := s.Policy().ReadableConditions(u)
+	byID := make(map[misp.FlexInt]*TagView, len(views))
+	for i := range views {
+		views[i].Statistics = true
+		byID[views[i].ID] = &views[i]
+	}
+	for ev, err := range s.st.SearchEvents(ctx, store.EventFilter{Conditions: cond, Metadata: true}) {
+		if err != nil {
+			return fmt.Errorf("count tagged events: %w", err)
+		}
+		for _, t := range ev.Tag {
+			if v := byID[t.ID]; v != nil {
+				v.Count++
+			}
+		}
+	}
+	for a, err := range s.st.SearchAttributes(ctx, store.AttributeFilter{Conditions: cond, Tags: store.Any("%")}) {
+		if err != nil {
+			return fmt.Errorf("count tagged attributes: %w", err)
+		}
+		for _, t := range a.Tag {
+			if v := byID[t.ID]; v != nil {
+				v.AttributeCount++
+			}
+		}
+	}
+	return nil
 }
 
 // countTag fills v's counts: the events u can read that carry the tag, and the live attributes u can read that

@@ -15,7 +15,7 @@ import (
 )
 
 // dataService is a service over f's store that serves the hand-written taxonomies and galaxies in testdata.
-func dataService(t *testing.T, f *inteltest.Fixture, dir string) *intel.Service {
+func dataService(t testing.TB, f *inteltest.Fixture, dir string) *intel.Service {
 	t.Helper()
 	s, err := intel.New(t.Context(), f.Store, intel.Options{DataDir: dir})
 	if err != nil {
@@ -432,6 +432,50 @@ func TestSearchTags(t *testing.T) {
 		slices.Sort(names)
 		if !slices.Equal(names, tc.want) {
 			t.Errorf("search %q = %q, want %q", tc.terms, names, tc.want)
+		}
+	}
+}
+
+// TestTagsIndexBulkCountsAgree checks that an index of many tags, counted in one pass, counts what tags/view counts
+// tag by tag, for readers who see different events.
+func TestTagsIndexBulkCountsAgree(t *testing.T) {
+	f := inteltest.New(t, inteltest.Options{})
+	ctx := t.Context()
+	host, private := tagEvents(t, f)
+	targets := []intel.TagTarget{{UUID: host.UUID}, {UUID: host.Attribute[0].UUID}, {UUID: private.UUID}, {UUID: private.Attribute[0].UUID}}
+	for i := range 24 {
+		name := "bulk:" + string(rune('a'+i))
+		for j, target := range targets {
+			if (i+j)%3 == 0 {
+				if _, err := f.Svc.AttachTags(ctx, f.ACL("admin"), intel.TagAttach{Target: target, Tags: []string{name}, Local: j == 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	for _, user := range []string{"admin", "user", "user2", "user3"} {
+		list, err := f.Svc.Tags(ctx, f.ACL(user), intel.TagFilter{SearchAll: "bulk:"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 24 {
+			t.Fatalf("%d tags", len(list))
+		}
+		nonzero := 0
+		for _, v := range list {
+			one, err := f.Svc.Tag(ctx, f.ACL(user), int64(v.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !v.Statistics || v.Count != one.Count || v.AttributeCount != one.AttributeCount {
+				t.Errorf("%s: %s index counts %d/%d, view %d/%d", user, v.Name, v.Count, v.AttributeCount, one.Count, one.AttributeCount)
+			}
+			if v.Count+v.AttributeCount > 0 {
+				nonzero++
+			}
+		}
+		if nonzero == 0 {
+			t.Errorf("%s: every count is zero", user)
 		}
 	}
 }
