@@ -179,7 +179,7 @@ func contractSearchCases() []storeCase {
 		{Name: "search_attributes_other_org_event", As: "user", Method: "POST", Path: "/attributes/restSearch",
 			Body: `{"eventid": 2}`, Check: wantResultCount(0)},
 		{Name: "search_events_injection", As: "admin", Method: "POST", Path: "/events/restSearch",
-			Body: `{"eventinfo": "x' OR '1'='1", "org": "1; DROP TABLE events; --", "tags": ["' OR 1=1 --"]}`,
+			Body:  `{"eventinfo": "x' OR '1'='1", "org": "1; DROP TABLE events; --", "tags": ["' OR 1=1 --"]}`,
 			Check: wantResultCount(0)},
 		{Name: "search_unsupported_format", As: "user", Method: "POST", Path: "/attributes/restSearch",
 			Body: `{"returnFormat": "stix2", "eventid": 1}`},
