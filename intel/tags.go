@@ -770,8 +770,9 @@ func (s *Service) DetachTag(ctx context.Context, u acl.User, target TagTarget, r
 	if err != nil {
 		return nil, err
 	}
-	// Visibility first, as MISP looks the target up for viewing before anything else.
-	if err := s.canTagTarget(u, t, true); errors.Is(err, acl.ErrNotFound) {
+	// Visibility first, as MISP looks the target up for viewing before anything else: a target u may not see is
+	// "Invalid Target." whatever is attached to it.
+	if err := s.canTagTarget(u, t, false); errors.Is(err, acl.ErrNotFound) {
 		return nil, err
 	}
 	var attached *misp.Tag

@@ -334,7 +334,7 @@ func TestAttachRestrictedTags(t *testing.T) {
 func TestDetachRefusals(t *testing.T) {
 	f := inteltest.New(t, inteltest.Options{})
 	ctx := t.Context()
-	host, _ := tagEvents(t, f)
+	host, private := tagEvents(t, f)
 	ev := intel.TagTarget{UUID: host.UUID}
 	for _, tc := range []struct {
 		name  string
@@ -351,6 +351,8 @@ func TestDetachRefusals(t *testing.T) {
 	}{
 		{"user", "no-such-tag", ev, intel.MsgInvalidTagDot},
 		{"user", "global:x", intel.TagTarget{UUID: misp.NewUUID()}, acl.MsgInvalidTarget},
+		{"user", "global:x", intel.TagTarget{UUID: private.UUID}, acl.MsgInvalidTarget},
+		{"user3", "local:x", intel.TagTarget{UUID: private.Attribute[0].UUID}, acl.MsgInvalidTarget},
 		{"user2", "global:x", ev, acl.MsgGlobalTagsOrgc},
 		{"user2", "local:x", ev, intel.MsgRemoveLocalTag},
 		{"readonly", "global:x", ev, acl.MsgNoFunctionality},
