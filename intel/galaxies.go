@@ -137,36 +137,53 @@ func (s *Service) loadGalaxy(id int64) (*misp.Galaxy, error) {
 	return &g, nil
 }
 
-// clusterFileFor reads the cluster file of galaxy g: clusters/<name>.json named as the galaxy's file, or else the
-// one whose type is the galaxy's (index, from clusterFileTypes; nil to build it here). A galaxy without clusters has
-// none (nil).
+// clusterFileFor reads the cluster file of galaxy g (see clusterPathFor); a galaxy without clusters has none (nil).
 func (s *Service) clusterFileFor(ctx context.Context, g *misp.Galaxy, galaxyPath string, index map[string]string) (*clusterFile, error) {
-	dir := filepath.Join(s.DataDir(), "galaxies", "clusters")
-	same := filepath.Join(dir, filepath.Base(galaxyPath))
-	if typ, err := clusterFileType(same); err == nil && typ == g.Type {
-		var f clusterFile
-		if err := readGalaxyJSON(same, &f); err != nil {
-			return nil, err
-		}
-		return &f, nil
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	p, err := s.clusterPathFor(ctx, g, galaxyPath, index)
+	if err != nil || p == "" {
 		return nil, err
-	}
-	if index == nil {
-		var err error
-		if index, err = s.clusterFileTypes(ctx); err != nil {
-			return nil, err
-		}
-	}
-	p, ok := index[g.Type]
-	if !ok {
-		return nil, nil
 	}
 	var f clusterFile
 	if err := readGalaxyJSON(p, &f); err != nil {
 		return nil, err
 	}
 	return &f, nil
+}
+
+// clusterPathFor finds the cluster file of galaxy g: clusters/<name>.json named as the galaxy's file, or else the
+// one whose type is the galaxy's (index, from clusterFileTypes; nil to build it here). "" when there is none.
+func (s *Service) clusterPathFor(ctx context.Context, g *misp.Galaxy, galaxyPath string, index map[string]string) (string, error) {
+	same := filepath.Join(s.DataDir(), "galaxies", "clusters", filepath.Base(galaxyPath))
+	if typ, err := clusterFileType(same); err == nil && typ == g.Type {
+		return same, nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if index == nil {
+		var err error
+		if index, err = s.clusterFileTypes(ctx); err != nil {
+			return "", err
+		}
+	}
+	return index[g.Type], nil
+}
+
+// clusterFileHolds reports whether the cluster file at path has a value with uuid, decoding only the uuids.
+func clusterFileHolds(path, uuid string) (bool, error) {
+	var f struct {
+		Values []struct {
+			UUID string `json:"uuid"`
+		} `json:"values"`
+	}
+	if err := readGalaxyJSON(path, &f); err != nil {
+		return false, err
+	}
+	for _, v := range f.Values {
+		if strings.EqualFold(v.UUID, uuid) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // clusterFileTypes maps each cluster file's type to its path, reading only the head of each file.
@@ -323,11 +340,26 @@ func (s *Service) findCluster(ctx context.Context, ref string) (*misp.GalaxyClus
 		if err != nil {
 			return nil, err
 		}
-		f, err := s.clusterFileFor(ctx, g, paths[gid-1], types)
+		p, err := s.clusterPathFor(ctx, g, paths[gid-1], types)
 		if err != nil {
 			return nil, err
 		}
-		clusters := clustersOf(g, f)
+		if p == "" {
+			continue
+		}
+		if index < 0 {
+			// By uuid: decode the whole file only when it holds the cluster.
+			if ok, err := clusterFileHolds(p, ref); err != nil {
+				return nil, err
+			} else if !ok {
+				continue
+			}
+		}
+		var f clusterFile
+		if err := readGalaxyJSON(p, &f); err != nil {
+			return nil, err
+		}
+		clusters := clustersOf(g, &f)
 		for i := range clusters {
 			if i == index || index < 0 && strings.EqualFold(clusters[i].UUID, ref) {
 				c := clusters[i]
