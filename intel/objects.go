@@ -27,6 +27,14 @@ const (
 	MsgCouldNotAddReference = "Could not add ObjectReference"
 	// MsgInvalidReference answers an object reference the caller may not see.
 	MsgInvalidReference = "Invalid object reference."
+	// MsgInvalidTemplate answers objects/add naming a template uuid that is not installed.
+	MsgInvalidTemplate = "Invalid template."
+	// MsgNoObjectDefined answers objectReferences/add naming no object.
+	MsgNoObjectDefined = "No object defined."
+	// MsgInvalidTarget answers objectReferences/add whose target does not exist.
+	MsgInvalidTarget = "Invalid target."
+	// MsgTargetOtherEvent answers objectReferences/add whose target is in another event.
+	MsgTargetOtherEvent = "Invalid target. Target has to be within the same event or extending it."
 )
 
 // AddObjectOptions tune AddObject.
@@ -238,11 +246,20 @@ func objSignature(o *misp.Object) string {
 // attributes (unknown templates are accepted, as MISP accepts them). The event is unpublished, as adding,
 // editing or deleting objects and references does in MISP. It returns the stored object.
 func (s *Service) AddObject(ctx context.Context, u acl.User, ref string, o *misp.Object, opts AddObjectOptions) (*misp.Object, error) {
-	ev, err := s.objEventByRef(ctx, ref, acl.NotFound(acl.MsgInvalidEvent))
+	if ts := s.ObjectTemplates(); ts != nil && misp.ValidUUID(opts.Template) {
+		if _, ok := ts.GetByUUID(strings.ToLower(opts.Template)); !ok {
+			return nil, acl.NotFound(MsgInvalidTemplate)
+		}
+	}
+	ev, err := s.objEventByRef(ctx, ref, acl.NotFound(acl.MsgInvalidEventDot))
 	if err != nil {
 		return nil, err
 	}
 	if err := s.Policy().CanAddAttribute(u, ACLEvent(ev)); err != nil {
+		if errors.Is(err, acl.ErrNotFound) {
+			// objects/add words it with a full stop.
+			return nil, acl.NotFound(acl.MsgInvalidEventDot)
+		}
 		return nil, err
 	}
 	s.objFillFromTemplate(o, opts.Template)
@@ -466,78 +483,87 @@ func (s *Service) EditObject(ctx context.Context, u acl.User, ref string, o *mis
 }
 
 // DeleteObject deletes the object ref names (an id or uuid), softly or, when hard, for good, as objects/delete
-// does: u must be allowed to delete it (CanDeleteElement). It returns the object's id.
-func (s *Service) DeleteObject(ctx context.Context, u acl.User, ref string, hard bool) (int64, error) {
+// does: u must be allowed to delete it (CanDeleteElement). It returns the object as it was before (its EventID
+// is what MISP's reply names).
+func (s *Service) DeleteObject(ctx context.Context, u acl.User, ref string, hard bool) (*misp.Object, error) {
 	o, ev, err := s.objByRef(ctx, ref)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if err := s.Policy().CanDeleteElement(u, ACLEvent(ev), ACLElement(acl.KindObject, o.Distribution, o.SharingGroupID)); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if !hard && bool(o.Deleted) {
 		// MISP refuses to soft-delete an object twice.
-		return 0, acl.NotFoundFor(acl.KindObject)
+		return nil, acl.NotFoundFor(acl.KindObject)
 	}
 	if err := s.st.DeleteObject(ctx, int64(o.ID), hard, s.now()); err != nil {
-		return 0, fmt.Errorf("delete object %d: %w", o.ID, err)
+		return nil, fmt.Errorf("delete object %d: %w", o.ID, err)
 	}
 	if err := s.objUnpublish(ctx, ev); err != nil {
-		return 0, err
+		return nil, err
 	}
-	return int64(o.ID), nil
+	return o, nil
 }
 
 // AddObjectReference adds reference r from the object r.ObjectUUID (or r.ObjectID) names to the element
-// r.ReferencedUUID names, as objectReferences/add does: u must be able to read the object and add to its event
-// (CanAddAttribute); the target must be an attribute or object of the same event. It returns the stored
-// reference.
+// r.ReferencedUUID names, as objectReferences/add does: an object that is missing, deleted, or in an event u may
+// not add to (CanAddAttribute) is "Invalid object." (404); the target must be a live attribute or object of the
+// same event ("Invalid target.", 404). The event is unpublished. It returns the stored reference.
 func (s *Service) AddObjectReference(ctx context.Context, u acl.User, r *misp.ObjectReference) (*misp.ObjectReference, error) {
 	ref := r.ObjectUUID
 	if ref == "" && r.ObjectID != 0 {
 		ref = r.ObjectID.String()
 	}
+	if ref == "" {
+		return nil, acl.NotFound(MsgNoObjectDefined)
+	}
+	invalid := acl.NotFound(acl.MsgInvalidObject)
 	o, ev, err := s.objByRef(ctx, ref)
+	if errors.Is(err, acl.ErrNotFound) || err == nil && bool(o.Deleted) {
+		return nil, invalid
+	}
 	if err != nil {
 		return nil, err
 	}
-	p := s.Policy()
-	if err := p.CanReadElement(u, ACLEvent(ev), ACLElement(acl.KindObject, o.Distribution, o.SharingGroupID)); err != nil {
-		return nil, err
-	}
-	if err := p.CanAddAttribute(u, ACLEvent(ev)); err != nil {
+	if err := s.Policy().CanAddAttribute(u, ACLEvent(ev)); err != nil {
+		if errors.Is(err, acl.ErrForbidden) && u.EffectiveRole().PermAdd || errors.Is(err, acl.ErrNotFound) {
+			return nil, invalid
+		}
 		return nil, err
 	}
 	if r.RelationshipType == "" {
 		return nil, Invalid(MsgCouldNotAddReference, "relationship_type", "A relationship type is required.")
 	}
-	target := strings.ToLower(r.ReferencedUUID)
+	target := strings.ToLower(strings.TrimSpace(r.ReferencedUUID))
+	if !misp.ValidUUID(target) {
+		return nil, acl.NotFound(MsgInvalidTarget)
+	}
 	found := false
 	for _, a := range ev.Attribute {
-		if strings.EqualFold(a.UUID, target) && !bool(a.Deleted) {
-			found = true
-		}
+		found = found || strings.EqualFold(a.UUID, target) && !bool(a.Deleted)
 	}
 	for _, obj := range ev.Object {
-		if strings.EqualFold(obj.UUID, target) && !bool(obj.Deleted) {
-			found = true
-		}
+		found = found || strings.EqualFold(obj.UUID, target) && !bool(obj.Deleted)
 		for _, a := range obj.Attribute {
-			if strings.EqualFold(a.UUID, target) && !bool(a.Deleted) {
-				found = true
-			}
+			found = found || strings.EqualFold(a.UUID, target) && !bool(a.Deleted)
 		}
 	}
-	if !misp.ValidUUID(target) || !found {
-		return nil, Invalid(MsgCouldNotAddReference, "referenced_uuid",
-			"Invalid target. Target and source have to be within the same event.")
+	if !found {
+		if _, err := s.st.AttributeByUUID(ctx, target); err == nil {
+			return nil, acl.NotFound(MsgTargetOtherEvent)
+		}
+		if _, err := s.st.ObjectByUUID(ctx, target); err == nil {
+			return nil, acl.NotFound(MsgTargetOtherEvent)
+		}
+		return nil, acl.NotFound(MsgInvalidTarget)
 	}
 	if r.UUID != "" && !misp.ValidUUID(r.UUID) {
 		return nil, Invalid(MsgCouldNotAddReference, "uuid", "Invalid UUID.")
 	}
 	add := misp.ObjectReference{UUID: strings.ToLower(r.UUID), ObjectID: o.ID, ObjectUUID: o.UUID,
 		ReferencedUUID: target, RelationshipType: r.RelationshipType, Comment: r.Comment, EventID: ev.ID,
-		SourceUUID: r.SourceUUID, Timestamp: misp.TimestampOf(s.now())}
+		SourceUUID: o.UUID, Timestamp: misp.TimestampOf(s.now())}
 	if err := s.st.AddObjectReference(ctx, &add); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, Invalid(MsgCouldNotAddReference, "uuid", "A reference with this uuid already exists.")

@@ -236,6 +236,9 @@ func TestAddObjectTemplates(t *testing.T) {
 			t.Errorf("%s: template not filled in: %+v", tc.name, o)
 		}
 	}
+	if _, err := svc.AddObject(ctx, u, ev.ID.String(), objTestObject(), intel.AddObjectOptions{Template: misp.NewUUID()}); !errors.Is(err, acl.ErrNotFound) {
+		t.Errorf("uninstalled template uuid in the path: %v", err)
+	}
 }
 
 func TestObjectViewFiltersAttributes(t *testing.T) {
@@ -338,16 +341,26 @@ func TestObjectReferencesAndDelete(t *testing.T) {
 		}
 		for name, bad := range map[string]*misp.ObjectReference{
 			"other event's target": {ObjectID: o.ID, ReferencedUUID: other.Attribute[0].UUID, RelationshipType: "x"},
-			"no relationship":      {ObjectID: o.ID, ReferencedUUID: ev.Attribute[0].UUID},
+			"missing target":       {ObjectID: o.ID, ReferencedUUID: misp.NewUUID(), RelationshipType: "x"},
+			"no object":            {ReferencedUUID: ev.Attribute[0].UUID, RelationshipType: "x"},
 		} {
-			var inv *intel.InvalidError
-			if _, err := f.Svc.AddObjectReference(ctx, u, bad); !errors.As(err, &inv) {
+			if _, err := f.Svc.AddObjectReference(ctx, u, bad); !errors.Is(err, acl.ErrNotFound) {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
+		var inv *intel.InvalidError
+		if _, err := f.Svc.AddObjectReference(ctx, u, &misp.ObjectReference{ObjectID: o.ID,
+			ReferencedUUID: ev.Attribute[0].UUID}); !errors.As(err, &inv) {
+			t.Errorf("no relationship: %v", err)
+		}
+		// MISP answers another organisation's object as missing; a read-only key lacks the functionality.
 		if _, err := f.Svc.AddObjectReference(ctx, f.ACL("user2"), &misp.ObjectReference{ObjectID: o.ID,
-			ReferencedUUID: ev.Attribute[0].UUID, RelationshipType: "x"}); !errors.Is(err, acl.ErrForbidden) {
+			ReferencedUUID: ev.Attribute[0].UUID, RelationshipType: "x"}); !errors.Is(err, acl.ErrNotFound) {
 			t.Errorf("other organisation's reference: %v", err)
+		}
+		if _, err := f.Svc.AddObjectReference(ctx, f.ACL("readonly"), &misp.ObjectReference{ObjectID: o.ID,
+			ReferencedUUID: ev.Attribute[0].UUID, RelationshipType: "x"}); !errors.Is(err, acl.ErrForbidden) {
+			t.Errorf("read-only reference: %v", err)
 		}
 		if _, err := f.Svc.AddObjectReference(ctx, u, &misp.ObjectReference{ObjectUUID: misp.NewUUID(),
 			ReferencedUUID: ev.Attribute[0].UUID, RelationshipType: "x"}); !errors.Is(err, acl.ErrNotFound) {

@@ -152,8 +152,9 @@ func (s *Service) DeleteEventReport(ctx context.Context, u acl.User, ref string,
 }
 
 // EventReports lists the reports u may read of the event ref names (an id or uuid), or of every event u may
-// read when ref is empty, as eventReports/index does; deleted reports are listed only when deleted is set.
-func (s *Service) EventReports(ctx context.Context, u acl.User, ref string, deleted bool) ([]misp.EventReport, error) {
+// read when ref is empty, as eventReports/index does; deleted picks live reports (MISP's default), deleted ones
+// or both.
+func (s *Service) EventReports(ctx context.Context, u acl.User, ref string, deleted store.DeletedFilter) ([]misp.EventReport, error) {
 	p := s.Policy()
 	var events []*misp.Event
 	if ref != "" {
@@ -180,7 +181,7 @@ func (s *Service) EventReports(ctx context.Context, u acl.User, ref string, dele
 			return nil, fmt.Errorf("list reports of event %d: %w", ev.ID, err)
 		}
 		for _, r := range list {
-			if bool(r.Deleted) && !deleted {
+			if bool(r.Deleted) && deleted == store.LiveOnly || !bool(r.Deleted) && deleted == store.DeletedOnly {
 				continue
 			}
 			if p.CanReadElement(u, ACLEvent(ev), rptElement(&r)) != nil {

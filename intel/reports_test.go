@@ -96,11 +96,11 @@ func TestEventReportLifecycle(t *testing.T) {
 		}
 
 		for user, want := range map[string]int{"user": 2, "user2": 1, "admin": 2} {
-			list, err := f.Svc.EventReports(ctx, f.ACL(user), ev.ID.String(), false)
+			list, err := f.Svc.EventReports(ctx, f.ACL(user), ev.ID.String(), store.LiveOnly)
 			if err != nil || len(list) != want {
 				t.Errorf("%s lists %d reports (%v), want %d", user, len(list), err, want)
 			}
-			all, err := f.Svc.EventReports(ctx, f.ACL(user), "", false)
+			all, err := f.Svc.EventReports(ctx, f.ACL(user), "", store.LiveOnly)
 			if err != nil || len(all) != want {
 				t.Errorf("%s lists %d reports of all events (%v), want %d", user, len(all), err, want)
 			}
@@ -108,11 +108,14 @@ func TestEventReportLifecycle(t *testing.T) {
 		if _, err := f.Svc.DeleteEventReport(ctx, u, private.ID.String(), false); err != nil {
 			t.Fatal(err)
 		}
-		if list, _ := f.Svc.EventReports(ctx, u, ev.UUID, false); len(list) != 1 {
+		if list, _ := f.Svc.EventReports(ctx, u, ev.UUID, store.LiveOnly); len(list) != 1 {
 			t.Errorf("%d live reports after a soft delete, want 1", len(list))
 		}
-		if list, _ := f.Svc.EventReports(ctx, u, ev.UUID, true); len(list) != 2 {
+		if list, _ := f.Svc.EventReports(ctx, u, ev.UUID, store.LiveAndDeleted); len(list) != 2 {
 			t.Errorf("%d reports with deleted ones, want 2", len(list))
+		}
+		if list, _ := f.Svc.EventReports(ctx, u, ev.UUID, store.DeletedOnly); len(list) != 1 || list[0].ID != private.ID {
+			t.Errorf("deleted reports %+v, want the private one", list)
 		}
 		if _, err := f.Svc.DeleteEventReport(ctx, u, private.UUID, true); err != nil {
 			t.Fatal(err)
@@ -120,7 +123,7 @@ func TestEventReportLifecycle(t *testing.T) {
 		if _, err := f.Svc.EventReport(ctx, u, private.UUID); !errors.Is(err, acl.ErrNotFound) {
 			t.Errorf("hard-deleted report: %v", err)
 		}
-		if _, err := f.Svc.EventReports(ctx, u, "999", false); !errors.Is(err, acl.ErrNotFound) {
+		if _, err := f.Svc.EventReports(ctx, u, "999", store.LiveOnly); !errors.Is(err, acl.ErrNotFound) {
 			t.Errorf("reports of a missing event: %v", err)
 		}
 	})

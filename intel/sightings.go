@@ -16,6 +16,8 @@ import (
 const (
 	// MsgCouldNotAddSighting is the message of a refused sightings/add.
 	MsgCouldNotAddSighting = "Could not add Sighting"
+	// MsgCouldNotAddSightingReason prefixes MISP's reason for a sightings/add that sighted nothing.
+	MsgCouldNotAddSightingReason = "Could not add the Sighting. Reason: "
 	// MsgNoSightingTarget is the complaint about a sightings/add that names no attribute the caller can see.
 	MsgNoSightingTarget = "No valid attributes found that match the criteria."
 	// MsgInvalidSightingContext answers a sightings/restSearch or listSightings context other than "attribute"
@@ -164,7 +166,7 @@ func (s *Service) AddSightings(ctx context.Context, u acl.User, in SightingInput
 		}
 	}
 	if len(targets) == 0 {
-		return nil, Invalid(MsgCouldNotAddSighting, "value", MsgNoSightingTarget)
+		return nil, Invalid(MsgCouldNotAddSightingReason+MsgNoSightingTarget, "value", MsgNoSightingTarget)
 	}
 	for _, t := range targets {
 		if err := p.CanAddSighting(u, ACLEvent(t.ev), ACLElement(acl.KindAttribute, t.a.Distribution, t.a.SharingGroupID)); err != nil {
@@ -356,22 +358,26 @@ func (s *Service) SearchSightings(ctx context.Context, u acl.User, f SightingFil
 	return out, nil
 }
 
-// DeleteSighting deletes sighting id as sightings/delete does: u needs perm_sighting and perm_modify_org, and
+// DeleteSighting deletes the sighting ref names (an id or uuid) as sightings/delete does: u needs perm_sighting and perm_modify_org, and
 // must be a site admin or of the organisation that reported it (CanDeleteSighting); anything else, a missing
 // sighting included, is "Invalid sighting.". The store has no lookup of a sighting by id, so it is found through
 // the events' sightings.
-func (s *Service) DeleteSighting(ctx context.Context, u acl.User, id int64) error {
+func (s *Service) DeleteSighting(ctx context.Context, u acl.User, ref string) error {
+	id, uuid, ok := objParseRef(ref)
+	if !ok {
+		return acl.NotFound(acl.MsgInvalidSighting)
+	}
 	var found *misp.Sighting
 	for ev, err := range s.st.SearchEvents(ctx, store.EventFilter{Conditions: acl.Conditions{Unrestricted: true}, Metadata: true}) {
 		if err != nil {
-			return fmt.Errorf("find sighting %d: %w", id, err)
+			return fmt.Errorf("find sighting %s: %w", ref, err)
 		}
 		list, err := s.st.SightingsByEvent(ctx, int64(ev.ID))
 		if err != nil {
-			return fmt.Errorf("find sighting %d: %w", id, err)
+			return fmt.Errorf("find sighting %s: %w", ref, err)
 		}
 		for i := range list {
-			if int64(list[i].ID) == id {
+			if id != 0 && int64(list[i].ID) == id || uuid != "" && strings.EqualFold(list[i].UUID, uuid) {
 				found = &list[i]
 				break
 			}
@@ -386,11 +392,11 @@ func (s *Service) DeleteSighting(ctx context.Context, u acl.User, id int64) erro
 	if err := s.Policy().CanDeleteSighting(u, acl.Sighting{OrgID: int64(found.OrgID)}); err != nil {
 		return err
 	}
-	if err := s.st.DeleteSighting(ctx, id); err != nil {
+	if err := s.st.DeleteSighting(ctx, int64(found.ID)); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return acl.NotFound(acl.MsgInvalidSighting)
 		}
-		return fmt.Errorf("delete sighting %d: %w", id, err)
+		return fmt.Errorf("delete sighting %d: %w", found.ID, err)
 	}
 	return nil
 }

@@ -133,7 +133,7 @@ func TestSightingsByRole(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				err = f.Svc.DeleteSighting(ctx, f.ACL(tc.user), int64(own[0].ID))
+				err = f.Svc.DeleteSighting(ctx, f.ACL(tc.user), own[0].UUID)
 				wantRefusal(t, "delete", err, tc.rm)
 			})
 		}

@@ -2,11 +2,14 @@ package mispapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/hunchsec/hunch/intel"
+	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
 )
 
@@ -14,6 +17,7 @@ import (
 const (
 	msgObjectDeleted          = "Object deleted"
 	msgObjectReferenceDeleted = "ObjectReference deleted"
+	msgInsufficientObjectEdit = "Insufficient permissions to edit this object."
 )
 
 // objectRoutes registers MISP's ObjectsController and ObjectReferencesController actions, and the event
@@ -49,20 +53,30 @@ func deleteIsHard(a Args, body []byte) bool {
 	return false
 }
 
+// objBodyBreakOnDuplicate reports whether an object body asked for breakOnDuplicate (MISP reads it from the
+// Object as well as from the named parameter).
+func objBodyBreakOnDuplicate(body []byte) bool {
+	var m struct {
+		BreakOnDuplicate misp.FlexBool `json:"breakOnDuplicate"`
+	}
+	return len(body) > 0 && json.Unmarshal(body, &m) == nil && bool(m.BreakOnDuplicate)
+}
+
 // decodeObjectBody reads an object body ({"Object": …} or bare); what does not decode is a refused save.
-func decodeObjectBody(r *http.Request, message string) (*misp.Object, error) {
+func decodeObjectBody(r *http.Request, message string) (*misp.Object, []byte, error) {
 	body, err := readBody(r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if body == nil {
-		return nil, intel.Invalid(message, "Object", "The request has no object.")
+		return nil, nil, intel.Invalid(message, "Object", "The request has no object.")
 	}
-	o, err := misp.DecodeObject(unwrap(body, "Object"))
+	body = unwrap(body, "Object")
+	o, err := misp.DecodeObject(body)
 	if err != nil {
-		return nil, intel.Invalid(message, "Object", err.Error())
+		return nil, nil, intel.Invalid(message, "Object", err.Error())
 	}
-	return o, nil
+	return o, body, nil
 }
 
 // writeObject answers {"Object": …}.
@@ -77,13 +91,13 @@ func (h *handler) writeObject(w http.ResponseWriter, r *http.Request, o *misp.Ob
 
 // addObject answers objects/add/{event id|uuid}[/{template id|uuid}] with the stored object.
 func (h *handler) addObject(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
-	o, err := decodeObjectBody(r, intel.MsgCouldNotAddObject)
+	o, body, err := decodeObjectBody(r, intel.MsgCouldNotAddObject)
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
 	stored, err := h.svc.AddObject(r.Context(), p.ACL(), a.Arg(0), o,
-		intel.AddObjectOptions{Template: a.Arg(1), BreakOnDuplicate: a.Flag("breakOnDuplicate")})
+		intel.AddObjectOptions{Template: a.Arg(1), BreakOnDuplicate: a.Flag("breakOnDuplicate") || objBodyBreakOnDuplicate(body)})
 	if err != nil {
 		h.writeErr(w, r, storeErr(err, intel.MsgCouldNotAddObject))
 		return
@@ -93,12 +107,17 @@ func (h *handler) addObject(w http.ResponseWriter, r *http.Request, p Principal,
 
 // editObject answers objects/edit/{id|uuid} with the object as edited.
 func (h *handler) editObject(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
-	o, err := decodeObjectBody(r, intel.MsgCouldNotEditObject)
+	o, _, err := decodeObjectBody(r, intel.MsgCouldNotEditObject)
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
 	edited, err := h.svc.EditObject(r.Context(), p.ACL(), a.Arg(0), o)
+	var ae *acl.Error
+	if errors.As(err, &ae) && ae.Message() == acl.MsgNoPermission {
+		// objects/edit words this refusal its own way.
+		err = forbidden(msgInsufficientObjectEdit)
+	}
 	if err != nil {
 		h.writeErr(w, r, storeErr(err, intel.MsgCouldNotEditObject))
 		return
@@ -106,18 +125,23 @@ func (h *handler) editObject(w http.ResponseWriter, r *http.Request, p Principal
 	h.writeObject(w, r, edited)
 }
 
-// deleteObject answers objects/delete/{id|uuid}[/1] with MISP's "Object deleted".
+// deleteObject answers objects/delete/{id|uuid}[/1] with MISP's "Object deleted", whose url and id name the
+// object's event as MISP's do.
 func (h *handler) deleteObject(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
 	body, err := readBody(r)
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
-	if _, err := h.svc.DeleteObject(r.Context(), p.ACL(), a.Arg(0), deleteIsHard(a, body)); err != nil {
+	o, err := h.svc.DeleteObject(r.Context(), p.ACL(), a.Arg(0), deleteIsHard(a, body))
+	if err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
-	writeSaved(w, r, msgObjectDeleted, a.Arg(0))
+	// MISP names the object's event in this reply, not the object.
+	ev := o.EventID.String()
+	writeValue(w, r, saved{Saved: true, Success: true, Name: msgObjectDeleted, Message: msgObjectDeleted,
+		URL: "/objects/delete/" + ev, ID: ev})
 }
 
 // viewObject answers objects/view/{id|uuid} (HEAD: 200 or 404).
@@ -172,9 +196,12 @@ func (h *handler) deleteObjectReference(w http.ResponseWriter, r *http.Request, 
 		h.writeErr(w, r, err)
 		return
 	}
-	if _, err := h.svc.DeleteObjectReference(r.Context(), p.ACL(), a.Arg(0), deleteIsHard(a, body)); err != nil {
+	id, err := h.svc.DeleteObjectReference(r.Context(), p.ACL(), a.Arg(0), deleteIsHard(a, body))
+	if err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
-	writeSaved(w, r, msgObjectReferenceDeleted, a.Arg(0))
+	ids := strconv.FormatInt(id, 10)
+	writeValue(w, r, saved{Saved: true, Success: true, Name: msgObjectReferenceDeleted, Message: msgObjectReferenceDeleted,
+		URL: "/object_references/delete/" + ids, ID: ids})
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/misp"
+	"github.com/hunchsec/hunch/store"
 )
 
 // reportRoutes registers MISP's EventReportsController actions (objectRoutes calls it).
@@ -49,6 +50,10 @@ func (h *handler) writeEventReport(w http.ResponseWriter, r *http.Request, rep *
 
 // addEventReport answers eventReports/add/{event id|uuid} with the stored report.
 func (h *handler) addEventReport(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
+	if a.Arg(0) == "" {
+		h.writeErr(w, r, &apiError{status: http.StatusMethodNotAllowed, message: "No event ID set."})
+		return
+	}
 	rep, err := decodeReportBody(r, intel.MsgCouldNotAddReport)
 	if err != nil {
 		h.writeErr(w, r, err)
@@ -87,7 +92,8 @@ func (h *handler) editEventReport(w http.ResponseWriter, r *http.Request, p Prin
 	h.writeEventReport(w, r, edited)
 }
 
-// deleteEventReport answers eventReports/delete/{id|uuid}[/1] with MISP's "Event Report {id} soft|hard deleted".
+// deleteEventReport answers eventReports/delete/{id|uuid}[/1] with MISP's "Event Report {id} soft|hard deleted"
+// (its url in MISP's event_reports spelling).
 func (h *handler) deleteEventReport(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
 	body, err := readBody(r)
 	if err != nil {
@@ -103,16 +109,26 @@ func (h *handler) deleteEventReport(w http.ResponseWriter, r *http.Request, p Pr
 	if hard {
 		how = "hard"
 	}
-	writeSaved(w, r, fmt.Sprintf("Event Report %s %s deleted", a.Arg(0), how), a.Arg(0))
+	msg := fmt.Sprintf("Event Report %s %s deleted", a.Arg(0), how)
+	writeValue(w, r, saved{Saved: true, Success: true, Name: msg, Message: msg,
+		URL: "/event_reports/delete/" + a.Arg(0), ID: a.Arg(0)})
 }
 
-// indexEventReports answers eventReports/index[/event_id:{id}] with [{"EventReport": …}, …].
+// indexEventReports answers eventReports/index[/event_id:{id}][/context:deleted|all] with
+// [{"EventReport": …}, …]: live reports unless the context asks for deleted ones or all.
 func (h *handler) indexEventReports(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
 	event := a.Named["event_id"]
 	if event == "" {
 		event = r.URL.Query().Get("event_id")
 	}
-	list, err := h.svc.EventReports(r.Context(), p.ACL(), event, a.Flag("deleted"))
+	deleted := store.LiveOnly
+	switch a.Named["context"] {
+	case "deleted":
+		deleted = store.DeletedOnly
+	case "all":
+		deleted = store.LiveAndDeleted
+	}
+	list, err := h.svc.EventReports(r.Context(), p.ACL(), event, deleted)
 	if err != nil {
 		h.writeErr(w, r, err)
 		return

@@ -1,23 +1,28 @@
 package mispapi
 
 import (
+	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hunchsec/hunch/intel"
+	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
 )
 
 // MISP's messages for sightings, verbatim.
 const (
-	msgSightingDeleted     = "Sighting successfully deleted."
-	msgSightingIDRequired  = "An id must be provided if the context is set."
-	msgSightingBadFormat   = "Invalid return format."
-	msgSightingBadDuration = "Invalid last filter."
+	msgSightingDeleted       = "Sighting successfully deleted."
+	msgSightingInvalidObject = "Invalid object."
+	msgSightingContextNoID   = "An ID or UUID must be provided if the context is set."
+	msgSightingBadOutput     = "Invalid output format."
+	msgSightingBadDuration   = "Invalid last filter."
 )
 
 // sightingRoutes registers MISP's SightingsController actions.
@@ -29,8 +34,8 @@ func (h *handler) sightingRoutes() {
 	h.routeArgs([]string{"/sightings/index"}, h.indexSightings, http.MethodGet, http.MethodPost)
 }
 
-// addSighting answers sightings/add[/{attribute id|uuid}]: {"Sighting": …} when one attribute is named (in the
-// path, or by id or uuid in the body), MISP's "N sightings successfully added." for values.
+// addSighting answers sightings/add[/{attribute id|uuid}] as MISP 2.5 does: {"Sighting": …}, the last sighting
+// saved, whether one attribute is named (in the path, or by id or uuid in the body) or values are.
 func (h *handler) addSighting(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
 	body, err := readBody(r)
 	if err != nil {
@@ -71,15 +76,8 @@ func (h *handler) addSighting(w http.ResponseWriter, r *http.Request, p Principa
 		h.writeErr(w, r, err)
 		return
 	}
-	if in.Attribute != "" {
-		writeValue(w, r, sightingOut{Sighting: wireSighting(added[0])})
-		return
-	}
-	noun := "sightings"
-	if len(added) == 1 {
-		noun = "sighting"
-	}
-	writeSaved(w, r, fmt.Sprintf("%d %s successfully added.", len(added), noun), "")
+	// MISP 2.5 answers the last sighting it saved, for values as for one attribute.
+	writeValue(w, r, sightingOut{Sighting: wireSighting(added[len(added)-1])})
 }
 
 // flexString reads a JSON string, number or boolean as text ("" for null or anything else).
@@ -140,10 +138,17 @@ func (h *handler) listSightings(w http.ResponseWriter, r *http.Request, p Princi
 		f.OrgID = n
 	}
 	hits, err := h.svc.SearchSightings(r.Context(), p.ACL(), f)
+	if errors.Is(err, acl.ErrNotFound) {
+		err = &apiError{status: http.StatusMethodNotAllowed, message: msgSightingInvalidObject}
+	}
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
+	// Newest first, as MISP orders them.
+	slices.SortStableFunc(hits, func(x, y intel.SightingHit) int {
+		return cmp.Or(cmp.Compare(y.Sighting.DateSighting, x.Sighting.DateSighting), cmp.Compare(y.Sighting.ID, x.Sighting.ID))
+	})
 	writeValue(w, r, listedSightings(hits))
 }
 
@@ -179,14 +184,9 @@ func listedSightings(hits []intel.SightingHit) []listedSighting {
 	return out
 }
 
-// deleteSighting answers sightings/delete/{id} with MISP's "Sighting successfully deleted.".
+// deleteSighting answers sightings/delete/{id|uuid} with MISP's "Sighting successfully deleted.".
 func (h *handler) deleteSighting(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
-	id, err := strconv.ParseInt(a.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		h.writeErr(w, r, notFound("Invalid sighting."))
-		return
-	}
-	if err := h.svc.DeleteSighting(r.Context(), p.ACL(), id); err != nil {
+	if err := h.svc.DeleteSighting(r.Context(), p.ACL(), a.Arg(0)); err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
@@ -234,8 +234,9 @@ func sightingLast(v string) (time.Duration, bool) {
 	return time.Duration(n) * unit, true
 }
 
-// restSearchSightings answers sightings/restSearch[/{context}] in MISP's JSON export shape,
-// {"response": [{"Sighting": …}, …]}.
+// restSearchSightings answers sightings/restSearch[/{context}] as MISP's JSON export does:
+// {"response": [{"Sighting": {…, "value", "Organisation"?, "Attribute"?, "Event"?}}, …]}. Without from and to, or
+// last, it searches the last 30 days, as MISP does.
 func (h *handler) restSearchSightings(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
 	body, err := readBody(r)
 	if err != nil {
@@ -255,23 +256,29 @@ func (h *handler) restSearchSightings(w http.ResponseWriter, r *http.Request, p 
 		}
 		return flexString(m[k])
 	}
-	f := intel.SightingFilter{Context: a.Arg(0), ID: get("id"), Source: get("source")}
+	f := intel.SightingFilter{Context: a.Arg(0), Source: get("source")}
 	if f.Context == "" {
 		f.Context = get("context")
 	}
-	if f.ID == "" {
-		f.ID = get("uuid")
-	}
 	if f.Context != "" && f.Context != "attribute" && f.Context != "event" {
-		h.writeErr(w, r, &apiError{status: http.StatusMethodNotAllowed, message: intel.MsgInvalidSightingContext})
+		h.writeErr(w, r, badRequest(fmt.Sprintf("Invalid context %s.", f.Context)))
 		return
 	}
-	if f.Context != "" && f.ID == "" {
-		h.writeErr(w, r, &apiError{status: http.StatusMethodNotAllowed, message: msgSightingIDRequired})
-		return
+	id, uuid := get("id"), get("uuid")
+	if id != "" {
+		if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+			h.writeErr(w, r, badRequest(fmt.Sprintf("Invalid ID `%s` provided.", id)))
+			return
+		}
+	}
+	if f.Context != "" {
+		if f.ID = cmp.Or(id, uuid); f.ID == "" {
+			h.writeErr(w, r, badRequest(msgSightingContextNoID))
+			return
+		}
 	}
 	if rf := get("returnFormat"); rf != "" && rf != "json" && rf != "download" {
-		h.writeErr(w, r, badRequest(msgSightingBadFormat))
+		h.writeErr(w, r, notFound(msgSightingBadOutput))
 		return
 	}
 	if t := get("type"); t != "" {
@@ -291,24 +298,26 @@ func (h *handler) restSearchSightings(w http.ResponseWriter, r *http.Request, p 
 		}
 		f.OrgID = n
 	}
-	var ok bool
-	if f.From, ok = sightingTime(get("from")); !ok {
-		h.writeErr(w, r, badRequest("Invalid from filter."))
-		return
-	}
-	if f.To, ok = sightingTime(get("to")); !ok {
-		h.writeErr(w, r, badRequest("Invalid to filter."))
-		return
-	}
-	last, ok := sightingLast(get("last"))
-	if !ok {
-		h.writeErr(w, r, badRequest(msgSightingBadDuration))
-		return
-	}
-	if last > 0 {
-		if from := h.svc.Now().Add(-last); from.After(f.From) {
-			f.From = from
+	from, to, last := get("from"), get("to"), get("last")
+	switch {
+	case from != "" && to != "":
+		var ok1, ok2 bool
+		f.From, ok1 = sightingTime(from)
+		f.To, ok2 = sightingTime(to)
+		if !ok1 || !ok2 {
+			h.writeErr(w, r, badRequest("Invalid from or to filter."))
+			return
 		}
+	default:
+		if last == "" {
+			last = "30d"
+		}
+		d, ok := sightingLast(last)
+		if !ok {
+			h.writeErr(w, r, badRequest(msgSightingBadDuration))
+			return
+		}
+		f.From = h.svc.Now().Add(-d)
 	}
 	if l := get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -323,27 +332,93 @@ func (h *handler) restSearchSightings(w http.ResponseWriter, r *http.Request, p 
 		h.writeErr(w, r, err)
 		return
 	}
-	withAttr, withEvent := flagOn(get("includeAttribute")), flagOn(get("includeEvent"))
-	out := make([]sightingOut, 0, len(hits))
+	withAttr, withEvent, withUUID := flagOn(get("includeAttribute")), flagOn(get("includeEvent")), flagOn(get("includeUuid"))
+	out := make([]searchedSighting, 0, len(hits))
 	for _, hit := range hits {
-		e := sightingOut{Sighting: wireSighting(hit.Sighting)}
-		if withAttr && hit.Attribute != nil {
-			if e.Sighting.Attribute, err = json.Marshal(hit.Attribute); err != nil {
-				h.writeErr(w, r, fmt.Errorf("encode attribute %d: %w", hit.Attribute.ID, err))
-				return
+		s := hit.Sighting
+		e := searchedSighting{ID: s.ID, AttributeID: s.AttributeID, EventID: s.EventID, DateSighting: s.DateSighting,
+			UUID: s.UUID, Source: s.Source, Type: s.Type}
+		if s.OrgID != 0 {
+			org := s.OrgID
+			e.OrgID = &org
+		}
+		if o := s.Organisation; o != nil {
+			e.Organisation = &sightingOrgOut{ID: o.ID, UUID: o.UUID, Name: o.Name}
+		}
+		if at := hit.Attribute; at != nil {
+			e.Value = at.Value
+			if withAttr {
+				e.Attribute = &searchedAttribute{ID: at.ID, Value: at.Value, UUID: at.UUID, Type: at.Type,
+					Category: at.Category, ToIDS: at.ToIDS.Bool()}
+			}
+			if withUUID {
+				e.AttributeUUID = at.UUID
 			}
 		}
-		if withEvent && hit.Event != nil {
-			if e.Sighting.Event, err = json.Marshal(hit.Event); err != nil {
-				h.writeErr(w, r, fmt.Errorf("encode event %d: %w", hit.Event.ID, err))
-				return
+		if ev := hit.Event; ev != nil {
+			if withUUID {
+				e.EventUUID = ev.UUID
+			}
+			if withEvent {
+				se := &searchedEvent{ID: ev.ID, UUID: ev.UUID, OrgcID: ev.OrgcID, OrgID: ev.OrgID, Info: ev.Info}
+				if ev.Orgc != nil {
+					se.Orgc.Name = ev.Orgc.Name
+				}
+				e.Event = se
 			}
 		}
 		out = append(out, e)
 	}
+	type entry struct {
+		Sighting searchedSighting `json:"Sighting"`
+	}
+	entries := make([]entry, 0, len(out))
+	for _, e := range out {
+		entries = append(entries, entry{e})
+	}
 	writeValue(w, r, struct {
-		Response []sightingOut `json:"response"`
-	}{out})
+		Response []entry `json:"response"`
+	}{entries})
+}
+
+// searchedSighting is one sighting of sightings/restSearch's JSON export, MISP's fields in MISP's order.
+type searchedSighting struct {
+	ID            misp.FlexInt       `json:"id"`
+	AttributeID   misp.FlexInt       `json:"attribute_id"`
+	EventID       misp.FlexInt       `json:"event_id"`
+	OrgID         *misp.FlexInt      `json:"org_id,omitempty"`
+	DateSighting  misp.Timestamp     `json:"date_sighting"`
+	UUID          string             `json:"uuid"`
+	Source        string             `json:"source"`
+	Type          misp.SightingType  `json:"type"`
+	Value         string             `json:"value"`
+	AttributeUUID string             `json:"attribute_uuid,omitempty"`
+	EventUUID     string             `json:"event_uuid,omitempty"`
+	Attribute     *searchedAttribute `json:"Attribute,omitempty"`
+	Event         *searchedEvent     `json:"Event,omitempty"`
+	Organisation  *sightingOrgOut    `json:"Organisation,omitempty"`
+}
+
+// searchedAttribute is restSearch's includeAttribute.
+type searchedAttribute struct {
+	ID       misp.FlexInt `json:"id"`
+	Value    string       `json:"value"`
+	UUID     string       `json:"uuid"`
+	Type     string       `json:"type"`
+	Category string       `json:"category"`
+	ToIDS    bool         `json:"to_ids"`
+}
+
+// searchedEvent is restSearch's includeEvent.
+type searchedEvent struct {
+	ID     misp.FlexInt `json:"id"`
+	UUID   string       `json:"uuid"`
+	OrgcID misp.FlexInt `json:"orgc_id"`
+	OrgID  misp.FlexInt `json:"org_id"`
+	Info   string       `json:"info"`
+	Orgc   struct {
+		Name string `json:"name"`
+	} `json:"Orgc"`
 }
 
 // flagOn reads a restSearch switch: 1, true.
@@ -380,9 +455,6 @@ type sightingFields struct {
 	Source        string            `json:"source"`
 	Type          misp.SightingType `json:"type"`
 	Organisation  *sightingOrgOut   `json:"Organisation,omitempty"`
-	// Attribute and Event are restSearch's includeAttribute and includeEvent.
-	Attribute json.RawMessage `json:"Attribute,omitempty"`
-	Event     json.RawMessage `json:"Event,omitempty"`
 }
 
 // sightingOut is one {"Sighting": …} entry.
