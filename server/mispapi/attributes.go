@@ -232,15 +232,6 @@ func (h *handler) editAttribute(w http.ResponseWriter, r *http.Request, p Princi
 			fields = append(fields, f)
 		}
 	}
-	if ref == "" {
-		// MISP's edit also finds the attribute by the body's id or uuid when the path names none.
-		switch {
-		case edit.UUID != "":
-			ref = edit.UUID
-		case edit.ID != 0:
-			ref = edit.ID.String()
-		}
-	}
 	out, err := h.svc.EditAttribute(r.Context(), p.ACL(), ref, edit, fields)
 	if err != nil {
 		h.writeErr(w, r, attrErr(err))

@@ -2,6 +2,7 @@ package mispapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -253,6 +254,8 @@ func contractAttributeCases() []storeCase {
 			Body: `{"comment":"hidden"}`},
 		{Name: "attributes_edit_read_only_key", As: "user_ro", Method: "POST", Path: "/attributes/edit/4",
 			Body: `{"comment":"read only"}`},
+		{Name: "attributes_edit_no_ref", As: "user", Method: "POST", Path: "/attributes/edit",
+			Body: `{"uuid":"` + attrPyMISPUUID + `","comment":"no path"}`},
 		{Name: "attributes_edit_read_only_role_unreadable", As: "readonly", Method: "POST", Path: "/attributes/edit/" + attrHiddenUUID,
 			Body: `{"comment":"read only"}`},
 
@@ -335,4 +338,19 @@ func FuzzAttributeBodies(f *testing.F) {
 			t.Fatalf("%s answered %d with content type %q", path, rec.Code, ct)
 		}
 	})
+}
+
+// BenchmarkAttributesAdd measures attributes/add of one attribute through the handler over SQLite, as PyMISP's
+// add_attribute sends it.
+func BenchmarkAttributesAdd(b *testing.B) {
+	a := newAPI(b)
+	attrSetupEvents(b, a)
+	path := "/attributes/add/" + attrEventHost
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		body := fmt.Sprintf(`{"type":"domain","value":"bench-%d.example.org","to_ids":true,"comment":"bench"}`, i)
+		if rec := a.do(b, "user", "POST", path, body); rec.Code != http.StatusOK {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
 }
