@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hunchsec/hunch/internal/testcorpus"
+	"github.com/hunchsec/hunch/internal/testpg"
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store/sqlite"
 )
@@ -286,4 +287,61 @@ func diffPrints(want, got map[string]string) []string {
 		d = append(d[:40], fmt.Sprintf("  … and %d more", len(d)-40))
 	}
 	return d
+}
+
+// TestIntelCommandsOnPostgres runs org/user add, import, search and export on a PostgreSQL store
+// named by --db and by $HUNCH_DATABASE.
+func TestIntelCommandsOnPostgres(t *testing.T) {
+	dsn := testpg.DSN(t)
+	data := t.TempDir()
+	steps := []struct {
+		env  map[string]string
+		args []string
+		want string // a fragment of stdout
+	}{
+		{nil, []string{"org", "add", "PG Org", "--local", "--db", dsn}, "\tPG Org\n"},
+		{map[string]string{"HUNCH_DATABASE": dsn}, []string{"user", "add", "pg@org.test", "--org", "PG Org"}, ""},
+		{nil, []string{"-o", "csv", "intel", "import", "--db", dsn, "../../examples/intel/phishing-wave.json"}, ",1,6,1,0,0,0\n"},
+		{map[string]string{"HUNCH_DATABASE": dsn}, []string{"-o", "csv", "--columns", "value", "intel", "search", "--type", "domain"}, "value\nc2.example.com\n"},
+		{nil, []string{"intel", "export", "-F", "text", "--db", dsn}, "198.51.100.23\n"},
+		{nil, []string{"-o", "csv", "--columns", "email,org", "user", "list", "--db", dsn}, "pg@org.test,PG Org\n"},
+	}
+	for _, s := range steps {
+		code, out, errs := runHunchEnv(t, s.env, "", append([]string{"--data", data}, s.args...)...)
+		if code != 0 || !strings.Contains(out, s.want) {
+			t.Errorf("%v: exit %d, stdout %q lacks %q\n%s", s.args, code, out, s.want, errs)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "hunch.db")); err == nil {
+		t.Error("the SQLite store was made although --db named PostgreSQL")
+	}
+}
+
+// FuzzDecodeEvents feeds import's decoder (MISP JSON in every wrapper, or NDJSON): it must not
+// panic, and what it decodes must encode again.
+func FuzzDecodeEvents(f *testing.F) {
+	for _, s := range []string{
+		`{"Event":{"info":"x","Attribute":[{"type":"ip-dst","value":"198.51.100.1"}]}}`,
+		`{"response":[{"Event":{"info":"a"}},{"Event":{"info":"b"}}]}`,
+		`[{"info":"bare"}]`,
+		"{\"Event\":{\"info\":\"1\"}}\n{\"Event\":{\"info\":\"2\"}}\n",
+		"{\"Event\":{\"info\":\"1\"}}\n{\"Event\":",
+		`{"hello":"world"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		events, err := decodeEvents(data)
+		if err != nil {
+			return
+		}
+		for _, e := range events {
+			if e == nil {
+				t.Fatal("nil event without an error")
+			}
+			if _, err := json.Marshal(e); err != nil {
+				t.Fatalf("decoded event does not encode: %v", err)
+			}
+		}
+	})
 }

@@ -198,7 +198,7 @@ func TestServeFirstStart(t *testing.T) {
 	}
 
 	addr = freeAddr(t)
-	stderr, stop = startServe(t, data, addr, "--listen", "0.0.0.0:"+addr[strings.LastIndex(addr, ":")+1:])
+	stderr, stop = startServe(t, data, addr, "--listen", "0.0.0.0:"+addr[strings.LastIndex(addr, ":")+1:], "--max-body", "1KiB")
 	if s := stderr.String(); strings.Contains(s, "shown only now") || adminKeyLine(s) != "" {
 		t.Errorf("second start printed a key:\n%s", s)
 	}
@@ -208,7 +208,38 @@ func TestServeFirstStart(t *testing.T) {
 	if code, email := whoAmI(t, addr, key); code != 200 || email != "root@acme.test" {
 		t.Errorf("admin key after restart: %d %q", code, email)
 	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/events/add", strings.NewReader(`{"Event":{"info":"`+strings.Repeat("x", 2048)+`"}}`))
+	req.Header.Set("Authorization", key)
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 2 KiB body under --max-body 1KiB: %d", resp.StatusCode)
+	}
 	if code := stop(); code != 0 {
 		t.Fatalf("serve exited %d", code)
+	}
+
+	// Imports into an instance with a host organisation give it the events; the creator stays.
+	if code, _, errs := runHunch(t, "", "--data", data, "intel", "import", "../../examples/intel/phishing-wave.json"); code != 0 {
+		t.Fatalf("import: %d %s", code, errs)
+	}
+	code, out, errs = runHunch(t, "", "--data", data, "intel", "export")
+	if code != 0 {
+		t.Fatalf("export: %d %s", code, errs)
+	}
+	var export struct {
+		Response []struct {
+			Event struct{ Org, Orgc struct{ Name string } }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &export); err != nil || len(export.Response) != 1 {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	if ev := export.Response[0].Event; ev.Org.Name != "ACME" || ev.Orgc.Name != "Demo CERT" {
+		t.Errorf("imported event: owner %q, creator %q; want ACME, Demo CERT", ev.Org.Name, ev.Orgc.Name)
 	}
 }

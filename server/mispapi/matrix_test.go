@@ -417,7 +417,8 @@ func TestAccessMatrixReadPaths(t *testing.T) {
 					for _, s := range list {
 						got[s.Sighting.OrgID.String()] = true
 					}
-				} else if code != http.StatusNotFound && code != http.StatusForbidden {
+				} else if code != http.StatusMethodNotAllowed || !strings.Contains(string(body), "Invalid object.") {
+					// MISP refuses a missing or unreadable attribute alike: 405 "Invalid object.".
 					t.Fatalf("listSightings: %d %s", code, body)
 				}
 				sameSet(t, "sightings of "+a.UUID, got, want)
