@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,9 +21,9 @@ import (
 	"github.com/hunchsec/hunch/store"
 )
 
-// maxImportBytes bounds one imported file (the largest events MISP instances exchange are tens of
-// megabytes).
-const maxImportBytes = 1 << 30
+// defaultMaxImportBytes bounds one imported file unless --max-file-size says otherwise (the largest events
+// MISP instances exchange are tens of megabytes).
+const defaultMaxImportBytes = 1 << 30
 
 func newIntelCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
@@ -38,8 +39,9 @@ PostgreSQL with --db), acting for the instance itself: it sees and may change ev
 
 // importFlags are the flags of `hunch intel import`.
 type importFlags struct {
-	db     string
-	update bool
+	db      string
+	update  bool
+	maxSize byteSize
 }
 
 func newIntelImportCmd(e *env) *cobra.Command {
@@ -63,11 +65,16 @@ what was imported; events that failed are reported on stderr and make the exit s
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.maxSize <= 0 {
+				return usagef("--max-file-size must be positive")
+			}
 			return e.withIntel(f.db, func(svc *intel.Service) error { return e.importFiles(svc, f, args) })
 		},
 	}
 	dbFlag(cmd, &f.db)
 	cmd.Flags().BoolVar(&f.update, "update", false, "apply events already stored as edits instead of skipping them")
+	f.maxSize = defaultMaxImportBytes
+	cmd.Flags().Var(&f.maxSize, "max-file-size", "largest file read, e.g. 2GiB (default 1GiB); a file holds all its events in memory")
 	return cmd
 }
 
@@ -95,12 +102,32 @@ func (e *env) importFiles(svc *intel.Service, f *importFlags, files []string) er
 		return err
 	}
 	partial := false
-	for _, name := range files {
-		t, err := e.importFile(svc, f, name)
+	// The next file is read and decoded while the events of this one are saved: on two cores a bulk import
+	// takes the time of the saving alone.
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	decoded := make(chan decodedFile, 1)
+	go func() {
+		defer close(decoded)
+		for _, name := range files {
+			d := e.decodeFile(name, int64(f.maxSize))
+			select {
+			case decoded <- d:
+			case <-ctx.Done():
+				return
+			}
+			if d.readErr != nil {
+				return
+			}
+		}
+	}()
+	for d := range decoded {
+		t, err := e.importFile(svc, f, d)
 		if err != nil {
 			w.Close()
 			return err
 		}
+		name := d.name
 		if t.failed > 0 {
 			partial = true
 		}
@@ -128,19 +155,19 @@ func (e *env) importFiles(svc *intel.Service, f *importFlags, files []string) er
 
 // importFile imports the events of one file. A file that cannot be read or decoded counts as one
 // failure; an event the service refuses is one failure, reported with its place in the file.
-func (e *env) importFile(svc *intel.Service, f *importFlags, name string) (importTally, error) {
+func (e *env) importFile(svc *intel.Service, f *importFlags, d decodedFile) (importTally, error) {
 	var t importTally
-	data, err := readImport(e, name)
-	if err != nil {
-		return t, err
+	if d.readErr != nil {
+		return t, d.readErr
 	}
-	events, err := decodeEvents(data)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "hunch: %s: %v\n", name, err)
+	name := d.name
+	if d.decodeErr != nil {
+		fmt.Fprintf(e.stderr, "hunch: %s: %v\n", name, d.decodeErr)
 		t.failed++
 		return t, nil
 	}
-	for i, ev := range events {
+	for i, ev := range d.events {
+		d.events[i] = nil // saved events are garbage while the rest of the file is saved
 		if err := e.ctx.Err(); err != nil {
 			return t, err
 		}
@@ -199,8 +226,27 @@ func refusal(err error) bool {
 		errors.Is(err, store.ErrNotNewer) || errors.Is(err, store.ErrNotFound)
 }
 
-// readImport reads file name ("-": standard input), at most maxImportBytes.
-func readImport(e *env, name string) ([]byte, error) {
+// decodedFile is one import file read and decoded: readErr stops the import, decodeErr fails the file.
+type decodedFile struct {
+	name               string
+	events             []*misp.Event
+	readErr, decodeErr error
+}
+
+// decodeFile reads and decodes file name ("-": standard input) of at most max bytes.
+func (e *env) decodeFile(name string, max int64) decodedFile {
+	d := decodedFile{name: name}
+	data, err := readImport(e, name, max)
+	if err != nil {
+		d.readErr = err
+		return d
+	}
+	d.events, d.decodeErr = decodeEvents(data)
+	return d
+}
+
+// readImport reads file name ("-": standard input), at most max bytes.
+func readImport(e *env, name string, max int64) ([]byte, error) {
 	var r io.Reader = e.stdin
 	if name != "-" {
 		fh, err := os.Open(name)
@@ -210,12 +256,12 @@ func readImport(e *env, name string) ([]byte, error) {
 		defer fh.Close()
 		r = fh
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
-	if len(data) > maxImportBytes {
-		return nil, fmt.Errorf("reading %s: larger than %d bytes", name, maxImportBytes)
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("reading %s: larger than %d bytes (--max-file-size)", name, max)
 	}
 	return data, nil
 }
@@ -229,7 +275,7 @@ func decodeEvents(data []byte) ([]*misp.Event, error) {
 	}
 	var out []*misp.Event
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, maxImportBytes)
+	sc.Buffer(nil, len(data)+1)
 	line := 0
 	for sc.Scan() {
 		line++

@@ -345,3 +345,58 @@ func FuzzDecodeEvents(f *testing.F) {
 		}
 	})
 }
+
+// TestImportLimitsAndOrder: a file over --max-file-size stops the import before anything of it is saved, the
+// files before it stay imported, and a bad flag value is a usage error; files are imported in the order given
+// while the next one is decoded ahead.
+func TestImportLimitsAndOrder(t *testing.T) {
+	data := t.TempDir()
+	dir := t.TempDir()
+	small := filepath.Join(dir, "small.json")
+	big := filepath.Join(dir, "big.json")
+	third := filepath.Join(dir, "third.json")
+	write := func(name, info string, attrs int) {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"Event":{"info":%q,"Orgc":{"name":"Limit CERT"},"Attribute":[`, info)
+		for i := range attrs {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"type":"domain","value":"%s-%d.example.org"}`, info, i)
+		}
+		b.WriteString(`]}}`)
+		if err := os.WriteFile(name, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(small, "small", 3)
+	write(big, "big", 200)
+	write(third, "third", 2)
+
+	code, out, errs := runHunch(t, "", "--data", data, "-o", "csv", "intel", "import", "--max-file-size", "4KiB", small, big, third)
+	if code == 0 || !strings.Contains(errs, "larger than 4096 bytes (--max-file-size)") {
+		t.Fatalf("a file over --max-file-size: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runHunch(t, "", "--data", data, "-o", "csv", "--columns", "value", "intel", "search", "--type", "domain")
+	if code != 0 {
+		t.Fatalf("search: %d %s", code, errs)
+	}
+	if !strings.Contains(out, "small-2.example.org") || strings.Contains(out, "big-") || strings.Contains(out, "third-") {
+		t.Errorf("after the refused file: the first file must be stored and nothing of the others:\n%s", out)
+	}
+	if code, _, errs := runHunch(t, "", "--data", data, "intel", "import", "--max-file-size", "0", small); code != 2 {
+		t.Errorf("--max-file-size 0: exit %d, want 2\n%s", code, errs)
+	}
+
+	// Without the limit the three import in order, one line each.
+	data = t.TempDir()
+	code, out, errs = runHunch(t, "", "--data", data, "-o", "ndjson", "intel", "import", small, big, third)
+	if code != 0 {
+		t.Fatalf("import: %d %s", code, errs)
+	}
+	rows := importRows(t, out)
+	if len(rows) != 3 || rows[0].File != small || rows[1].File != big || rows[2].File != third ||
+		rows[0].Attributes != 3 || rows[1].Attributes != 200 || rows[2].Attributes != 2 {
+		t.Errorf("import rows: %+v", rows)
+	}
+}
