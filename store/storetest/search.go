@@ -323,3 +323,61 @@ func testSearchEvents(t *testing.T, b Backend) {
 		}
 	}
 }
+
+// testSearchTagsAtScale checks each attribute's tags over more rows than a backend reads at once, for a dense
+// selection (every attribute: ids side by side) and a sparse one (a few values far apart), with and without the
+// event's tags: every tagged attribute has its own tags in order, first, and no other attribute's.
+func testSearchTagsAtScale(t *testing.T, b Backend) {
+	c := ctx(t)
+	org := newOrg(t, b, "ORG-T", 1)
+	const n = 3000
+	e := BulkEvent(org.ID, 0, n)
+	for i := range e.Attribute {
+		if i%7 == 0 {
+			e.Attribute[i].Tag = append(e.Attribute[i].Tag, misp.Tag{Name: "second:tag"})
+		}
+	}
+	must(t, b.SaveEvent(c, e))
+	want := func(k int) []string {
+		var names []string
+		if k%10 == 0 {
+			names = append(names, "kill-chain:delivery")
+		}
+		if k%7 == 0 {
+			names = append(names, "second:tag")
+		}
+		return names
+	}
+	check := func(name string, f store.AttributeFilter, wantRows int) {
+		t.Helper()
+		f.Conditions = acl.Conditions{Unrestricted: true}
+		rows := 0
+		for a, err := range b.SearchAttributes(c, f) {
+			must(t, err)
+			rows++
+			k := int(a.ID) - int(e.Attribute[0].ID)
+			w := want(k)
+			if f.IncludeEventTags {
+				w = append(w, "tlp:green")
+			}
+			var got []string
+			for _, tg := range a.Tag {
+				got = append(got, tg.Name)
+			}
+			if !slices.Equal(got, w) {
+				t.Fatalf("%s: attribute %d (%s): tags %v, want %v", name, k, a.Value, got, w)
+			}
+		}
+		if rows != wantRows {
+			t.Fatalf("%s: %d rows, want %d", name, rows, wantRows)
+		}
+	}
+	check("all", store.AttributeFilter{}, n)
+	check("all with event tags", store.AttributeFilter{IncludeEventTags: true}, n)
+	var values []string
+	for k := 0; k < n; k += 4 * 37 { // ip-dst values far apart, some tagged
+		values = append(values, e.Attribute[k].Value)
+	}
+	check("sparse", store.AttributeFilter{Value: store.Any(values...)}, len(values))
+	check("sparse with event tags", store.AttributeFilter{Value: store.Any(values...), IncludeEventTags: true}, len(values))
+}

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("Publish", func(t *testing.T) { testPublish(t, open(t)) })
 	t.Run("DeleteEvent", func(t *testing.T) { testDeleteEvent(t, open(t)) })
 	t.Run("SearchAttributes", func(t *testing.T) { testSearchAttributes(t, open(t)) })
+	t.Run("SearchTagsAtScale", func(t *testing.T) { testSearchTagsAtScale(t, open(t)) })
 	t.Run("SearchEvents", func(t *testing.T) { testSearchEvents(t, open(t)) })
 	t.Run("ACL", func(t *testing.T) { testACL(t, open(t)) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, open(t)) })
