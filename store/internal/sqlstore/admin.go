@@ -42,19 +42,26 @@ func InsertOrg(ctx context.Context, tx Querier, o *misp.Organisation, constraint
 	return nil
 }
 
-func (s *Store) orgWhere(ctx context.Context, what string, key any, where string) (*misp.Organisation, error) {
+// one reads the single row of table that where (with one ? for key) selects, through scan; no row is
+// store.ErrNotFound naming what.
+func one[T any](s *Store, ctx context.Context, what, cols, table, where string, key any, scan func(Scanner) (T, error)) (T, error) {
+	var zero T
 	r, err := s.c.Reader()
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	o, err := ScanOrg(r.QueryRow(ctx, `SELECT `+OrgCols+` FROM orgs WHERE `+where, key))
+	v, err := scan(r.QueryRow(ctx, `SELECT `+cols+` FROM `+table+` WHERE `+where, key))
 	if errors.Is(err, ErrNoRows) {
-		return nil, NotFound(what, key)
+		return zero, NotFound(what, key)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s %v: %w", what, key, err)
+		return zero, fmt.Errorf("read %s %v: %w", what, key, err)
 	}
-	return o, nil
+	return v, nil
+}
+
+func (s *Store) orgWhere(ctx context.Context, what string, key any, where string) (*misp.Organisation, error) {
+	return one(s, ctx, what, OrgCols, "orgs", where, key, ScanOrg)
 }
 
 // Org returns the organisation with id.
@@ -146,18 +153,7 @@ VALUES (?, ?, ?, ?, ?) RETURNING id`, int64(u.OrgID), u.Email, int64(u.RoleID), 
 }
 
 func (s *Store) userWhere(ctx context.Context, key any, where string) (*misp.User, error) {
-	r, err := s.c.Reader()
-	if err != nil {
-		return nil, err
-	}
-	u, err := ScanUser(r.QueryRow(ctx, `SELECT `+UserCols+` FROM users WHERE `+where, key))
-	if errors.Is(err, ErrNoRows) {
-		return nil, NotFound("user", key)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read user %v: %w", key, err)
-	}
-	return u, nil
+	return one(s, ctx, "user", UserCols, "users", where, key, ScanUser)
 }
 
 // User returns the user with id.

@@ -46,18 +46,7 @@ sharing_group_id, timestamp, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING 
 }
 
 func (s *Store) reportWhere(ctx context.Context, where string, key any) (*misp.EventReport, error) {
-	rd, err := s.c.Reader()
-	if err != nil {
-		return nil, err
-	}
-	r, err := ScanReport(rd.QueryRow(ctx, `SELECT `+ReportCols+` FROM event_reports WHERE `+where, key))
-	if errors.Is(err, ErrNoRows) {
-		return nil, NotFound("event report", key)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read event report %v: %w", key, err)
-	}
-	return r, nil
+	return one(s, ctx, "event report", ReportCols, "event_reports", where, key, ScanReport)
 }
 
 // EventReport returns report id.
