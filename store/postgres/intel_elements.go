@@ -56,7 +56,7 @@ func (db *DB) AddAttribute(ctx context.Context, eventID int64, a *misp.Attribute
 		if err := s.attribute(a, int64(a.ObjectID)); err != nil {
 			return err
 		}
-		return recount(ctx, tx, eventID)
+		return changed(ctx, tx, db.now(), eventID)
 	})
 	if err != nil {
 		return fmt.Errorf("add attribute to event %d: %w", eventID, err)
@@ -128,7 +128,7 @@ func (db *DB) EditAttribute(ctx context.Context, a *misp.Attribute) error {
 		if err := editAttribute(ctx, tx, db.now, a, obj, true); err != nil {
 			return err
 		}
-		return recount(ctx, tx, ev)
+		return changed(ctx, tx, db.now(), ev)
 	})
 	if err != nil {
 		return fmt.Errorf("edit attribute: %w", err)
@@ -151,7 +151,7 @@ func (db *DB) DeleteAttribute(ctx context.Context, id int64, hard bool, at time.
 			at.Unix(), id); err != nil {
 			return err
 		}
-		return recount(ctx, tx, ev)
+		return changed(ctx, tx, at, ev)
 	})
 	if err != nil {
 		return fmt.Errorf("delete attribute: %w", err)
@@ -177,7 +177,7 @@ func (db *DB) RestoreAttribute(ctx context.Context, id int64, at time.Time) erro
 		if _, err := tx.Exec(ctx, `UPDATE attributes SET deleted = 0, timestamp = $1 WHERE id = $2`, at.Unix(), id); err != nil {
 			return err
 		}
-		return recount(ctx, tx, int64(a.EventID))
+		return changed(ctx, tx, at, int64(a.EventID))
 	})
 	if err != nil {
 		return fmt.Errorf("restore attribute: %w", err)
@@ -210,7 +210,7 @@ func (db *DB) AddObject(ctx context.Context, eventID int64, o *misp.Object) erro
 				return err
 			}
 		}
-		return recount(ctx, tx, eventID)
+		return changed(ctx, tx, db.now(), eventID)
 	})
 	if err != nil {
 		return fmt.Errorf("add object to event %d: %w", eventID, err)
@@ -297,7 +297,7 @@ func (db *DB) DeleteObject(ctx context.Context, id int64, hard bool, at time.Tim
 				return err
 			}
 		}
-		return recount(ctx, tx, ev)
+		return changed(ctx, tx, at, ev)
 	})
 	if err != nil {
 		return fmt.Errorf("delete object: %w", err)

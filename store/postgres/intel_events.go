@@ -621,6 +621,16 @@ disable_correlation = $18, extends_uuid = $19, protected = $20, event_creator_em
 	return recount(ctx, tx, id)
 }
 
+// changed records a change to an element of event eventID at at: its attribute_count again, and its timestamp
+// moved up to at, as MISP moves an event's timestamp when an attribute or object in it is added, edited,
+// deleted or restored.
+func changed(ctx context.Context, tx pgx.Tx, at time.Time, eventID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE events SET attribute_count =
+(SELECT count(*) FROM attributes WHERE event_id = $1 AND deleted = 0), timestamp = GREATEST(timestamp, $2) WHERE id = $1`,
+		eventID, at.Unix())
+	return err
+}
+
 // recount refreshes an event's attribute_count.
 func recount(ctx context.Context, tx pgx.Tx, eventID int64) error {
 	_, err := tx.Exec(ctx, `UPDATE events SET attribute_count =

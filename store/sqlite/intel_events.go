@@ -769,6 +769,16 @@ disable_correlation = ?, extends_uuid = ?, protected = ?, event_creator_email = 
 }
 
 // recount refreshes an event's attribute_count.
+// changed records a change to an element of event eventID at at: its attribute_count again, and its timestamp
+// moved up to at, as MISP moves an event's timestamp when an attribute or object in it is added, edited,
+// deleted or restored (sync and restSearch's timestamp filters then see the event changed).
+func changed(ctx context.Context, tx *sql.Tx, at time.Time, eventID int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE events SET attribute_count =
+(SELECT count(*) FROM attributes WHERE event_id = ? AND deleted = 0), timestamp = max(timestamp, ?) WHERE id = ?`,
+		eventID, at.Unix(), eventID)
+	return err
+}
+
 func recount(ctx context.Context, tx *sql.Tx, eventID int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE events SET attribute_count =
 (SELECT count(*) FROM attributes WHERE event_id = ? AND deleted = 0) WHERE id = ?`, eventID, eventID)

@@ -569,3 +569,42 @@ func testDeleteEvent(t *testing.T, b Backend) {
 	// The uuids are free again.
 	must(t, b.SaveEvent(c, sampleEvent(org)))
 }
+
+// testEventTimestampFollowsElements: a change to an attribute or object moves its event's timestamp up to the
+// change's time, never down, as MISP's does.
+func testEventTimestampFollowsElements(t *testing.T, b Backend) {
+	c := ctx(t)
+	org := newOrg(t, b, "ORG-TS", 1)
+	e := &misp.Event{OrgID: org.ID, OrgcID: org.ID, Info: "ts", Timestamp: 10, Distribution: dist(1),
+		Attribute: []misp.Attribute{{Type: "domain", Category: "Network activity", Value: "ts.example.org", Timestamp: 10}}}
+	must(t, b.SaveEvent(c, e))
+	ts := func() int64 {
+		got, err := b.Event(c, int64(e.ID))
+		must(t, err)
+		return int64(got.Timestamp)
+	}
+	if got := ts(); got != 10 {
+		t.Fatalf("saved event timestamp %d, want 10", got)
+	}
+	attr := int64(e.Attribute[0].ID)
+	must(t, b.DeleteAttribute(c, attr, false, time.Unix(1000, 0)))
+	if got := ts(); got != 1000 {
+		t.Errorf("after a delete at 1000: event timestamp %d", got)
+	}
+	must(t, b.RestoreAttribute(c, attr, time.Unix(900, 0)))
+	if got := ts(); got != 1000 {
+		t.Errorf("after a restore at 900 the timestamp must not go back: %d", got)
+	}
+	o := &misp.Object{Name: "domain-ip", MetaCategory: "network", TemplateUUID: "43b3b146-77eb-4931-b4cc-b66c60f28734",
+		Timestamp: 20, Attribute: []misp.Attribute{{Type: "domain", Category: "Network activity", Value: "o.example.org",
+			ObjectRelation: "domain", Timestamp: 20}}}
+	before := time.Now().Add(-time.Hour).Unix()
+	must(t, b.AddObject(c, int64(e.ID), o))
+	if got := ts(); got < before {
+		t.Errorf("after adding an object now: event timestamp %d", got)
+	}
+	must(t, b.DeleteObject(c, int64(o.ID), false, time.Unix(2000, 0)))
+	if got := ts(); got < before {
+		t.Errorf("a delete dated earlier moved the timestamp back to %d", got)
+	}
+}

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("EventRoundTrip", func(t *testing.T) { testEventRoundTrip(t, open(t)) })
 	t.Run("Corpus", func(t *testing.T) { testCorpus(t, open) })
 	t.Run("TimestampRule", func(t *testing.T) { testTimestampRule(t, open(t)) })
+	t.Run("EventTimestampFollowsElements", func(t *testing.T) { testEventTimestampFollowsElements(t, open(t)) })
 	t.Run("Duplicates", func(t *testing.T) { testDuplicates(t, open(t)) })
 	t.Run("SoftDelete", func(t *testing.T) { testSoftDelete(t, open(t)) })
 	t.Run("Objects", func(t *testing.T) { testObjects(t, open(t)) })
