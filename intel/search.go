@@ -180,9 +180,10 @@ type Search struct {
 }
 
 // ParseSearch reads a restSearch body: a JSON object of MISP's parameters (misp.md §2.5), bare or wrapped in
-// {"request": …}. Parameters hunch does not know are ignored, as MISP ignores them. A body that is not an
-// object, or a parameter of the wrong type, is a *SearchError; a returnFormat hunch does not write is a
-// *FormatError. An empty body is the zero Search.
+// {"request": …}. Parameters hunch does not know are ignored, as MISP ignores them, except MISP's filters
+// that hunch does not apply yet (unappliedFilters), which are refused. A body that is not an object, or a
+// parameter of the wrong type, is a *SearchError; a returnFormat hunch does not write is a *FormatError. An
+// empty body is the zero Search.
 func ParseSearch(body []byte) (Search, error) {
 	var q Search
 	body = bytes.TrimSpace(body)
@@ -268,10 +269,34 @@ func ParseSearch(body []byte) (Search, error) {
 	q.Headerless = p.switchParam("headerless")
 	q.Limit = p.count("limit")
 	q.Page = p.count("page")
+	p.unapplied()
 	if p.err != nil {
 		return Search{}, p.err
 	}
 	return q, nil
+}
+
+// unappliedFilters are MISP restSearch parameters that narrow (or, for excludeLocalTags, withhold) what MISP
+// answers and that hunch does not apply yet. Ignoring one would answer more than was asked for, so a query
+// that sets one is refused instead; set to false, 0, "" or [] they ask for nothing and pass.
+var unappliedFilters = []string{"value1", "value2", "searchall", "quickFilter", "quickfilter", "sharinggroup",
+	"first_seen", "last_seen", "enforceWarninglist", "excludeDecayed", "decayingModel", "score", "attackGalaxy",
+	"object_name", "org.sector", "org.name", "excludeLocalTags"}
+
+// unapplied refuses the first of unappliedFilters the query sets.
+func (p *searchParser) unapplied() {
+	for _, name := range unappliedFilters {
+		v := p.raw(name)
+		if v == nil {
+			continue
+		}
+		switch strings.TrimSpace(string(v)) {
+		case `false`, `0`, `"0"`, `""`, `[]`, `"false"`:
+			continue
+		}
+		p.fail(name, "hunch does not apply this MISP filter yet; leave it out (an ignored filter would answer more than asked)")
+		return
+	}
 }
 
 // noEventID is an event id no row has: a filter entry that cannot name an event matches nothing, as in MISP.

@@ -70,6 +70,16 @@ func TestParseSearch(t *testing.T) {
 	}
 }
 
+// TestParseSearchUnappliedFiltersOff: MISP filters hunch does not apply pass when they ask for nothing.
+func TestParseSearchUnappliedFiltersOff(t *testing.T) {
+	for _, body := range []string{`{"enforceWarninglist":false}`, `{"enforceWarninglist":0}`, `{"searchall":""}`,
+		`{"excludeLocalTags":"0"}`, `{"sharinggroup":[]}`, `{"first_seen":null}`} {
+		if _, err := intel.ParseSearch([]byte(body)); err != nil {
+			t.Errorf("ParseSearch(%s) = %v, want no error", body, err)
+		}
+	}
+}
+
 func TestParseSearchRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		body  string
@@ -97,6 +107,11 @@ func TestParseSearchRefusals(t *testing.T) {
 		{`{"returnFormat":"stix2"}`, "", true},
 		{`{"returnFormat":"suricata"}`, "", true},
 		{`{"returnFormat":"pdf"}`, "", false},
+		{`{"searchall":"evil"}`, "searchall", false},
+		{`{"request":{"first_seen":"2024-01-01"}}`, "first_seen", false},
+		{`{"enforceWarninglist":1}`, "enforceWarninglist", false},
+		{`{"excludeLocalTags":true}`, "excludeLocalTags", false},
+		{`{"sharinggroup":[1]}`, "sharinggroup", false},
 	} {
 		_, err := intel.ParseSearch([]byte(tc.body))
 		var se *intel.SearchError
