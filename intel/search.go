@@ -214,7 +214,7 @@ func ParseSearch(body []byte) (Search, error) {
 	default:
 		return q, &FormatError{Format: format, Known: slices.Contains(mispFormats, string(f))}
 	}
-	q.Value = p.match("value")
+	q.Value = foldCase(p.match("value"))
 	q.Type = p.match("type")
 	q.Category = p.match("category")
 	q.ObjectRelation = p.match("object_relation")
@@ -297,6 +297,26 @@ func (p *searchParser) unapplied() {
 		p.fail(name, "hunch does not apply this MISP filter yet; leave it out (an ignored filter would answer more than asked)")
 		return
 	}
+}
+
+// foldCase adds to m's OR and NOT values their lowercase forms. MISP compares values case-insensitively (its
+// MySQL collation); hunch stores the values of case-insensitive types (domains, hostnames, e-mail addresses,
+// hashes) lowercased, so a value asked for in capitals finds them too. AND values stay as given.
+func foldCase(m store.Match) store.Match {
+	fold := func(vs []string) []string {
+		out := vs
+		for _, v := range vs {
+			if l := strings.ToLower(v); l != v && !slices.Contains(vs, l) {
+				if len(out) == len(vs) {
+					out = slices.Clone(vs)
+				}
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	m.OR, m.NOT = fold(m.OR), fold(m.NOT)
+	return m
 }
 
 // noEventID is an event id no row has: a filter entry that cannot name an event matches nothing, as in MISP.
