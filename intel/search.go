@@ -5,11 +5,13 @@ package intel
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -418,6 +420,19 @@ func jsonScalars(v json.RawMessage) ([]string, bool) {
 
 // match reads one of MISP's complex parameters: a value, a list (OR, "!" marking NOT), or an object of OR, AND
 // and NOT lists.
+// opRank orders a complex parameter's operators: OR, AND, NOT, then unknown ones.
+func opRank(k string) int {
+	switch strings.ToUpper(k) {
+	case "OR":
+		return 0
+	case "AND":
+		return 1
+	case "NOT":
+		return 2
+	}
+	return 3
+}
+
 func (p *searchParser) match(name string) store.Match {
 	v := p.raw(name)
 	if v == nil {
@@ -430,7 +445,13 @@ func (p *searchParser) match(name string) store.Match {
 			p.fail(name, "not a JSON object")
 			return m
 		}
-		for k, sub := range obj {
+		// The operators in a fixed order (OR, AND, NOT, then anything else), so that a query always parses to
+		// the same Match.
+		keys := slices.SortedFunc(maps.Keys(obj), func(a, b string) int {
+			return cmp.Or(cmp.Compare(opRank(a), opRank(b)), cmp.Compare(a, b))
+		})
+		for _, k := range keys {
+			sub := obj[k]
 			if string(sub) == "null" {
 				continue
 			}
