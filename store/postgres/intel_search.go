@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 
 	"github.com/hunchsec/hunch/store/internal/sqlstore"
 
@@ -47,7 +48,8 @@ func (db *DB) SearchAttributes(ctx context.Context, f store.AttributeFilter) ite
 			return
 		}
 		q := sqlstore.AttributeQuery(&dialect, f)
-		cols := sqlstore.AttrCols + ", " + attrTagsSQL + ", e.uuid"
+		// The attributes' own tags are read a batch at a time (attributeTags), not by a subquery per row.
+		cols := sqlstore.AttrCols + ", NULL, e.uuid"
 		if f.IncludeEventTags {
 			cols += ", " + eventTagsSQL
 		} else {
@@ -82,37 +84,82 @@ func (db *DB) SearchAttributes(ctx context.Context, f store.AttributeFilter) ite
 	}
 }
 
-// fetchAttributes reads the next batch of rows from the attribute_search cursor.
+// fetchAttributes reads the next batch of rows from the attribute_search cursor, then the batch's own tags in one
+// query, each attribute's tags before its event's.
 func fetchAttributes(ctx context.Context, tx pgx.Tx, withEventUUID bool) ([]*misp.Attribute, error) {
 	rows, err := tx.Query(ctx, "FETCH "+strconv.Itoa(fetchBatch)+" FROM attribute_search")
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	batch := make([]*misp.Attribute, 0, fetchBatch)
+	evTags := make([][]misp.Tag, 0, fetchBatch)
 	for rows.Next() {
 		var (
-			tags, evTags sql.NullString
-			evUUID       string
+			tags, evt sql.NullString
+			evUUID    string
 		)
-		a, err := sqlstore.ScanAttribute(rows, &tags, &evUUID, &evTags)
-		if err == nil {
-			a.Tag, err = sqlstore.DecodeTags(tags)
-		}
+		a, err := sqlstore.ScanAttribute(rows, &tags, &evUUID, &evt)
 		var et []misp.Tag
 		if err == nil {
-			et, err = sqlstore.DecodeTags(evTags)
+			et, err = sqlstore.DecodeTags(evt)
 		}
 		if err != nil {
+			rows.Close()
 			return nil, err
 		}
-		a.Tag = append(a.Tag, et...)
 		if withEventUUID {
 			a.EventUUID = evUUID
 		}
 		batch = append(batch, a)
+		evTags = append(evTags, et)
 	}
-	return batch, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := attributeTags(ctx, tx, batch); err != nil {
+		return nil, err
+	}
+	for i, a := range batch {
+		a.Tag = append(a.Tag, evTags[i]...)
+	}
+	return batch, nil
+}
+
+// attributeTags gives each attribute of batch its own tags, in the order they were attached.
+func attributeTags(ctx context.Context, tx pgx.Tx, batch []*misp.Attribute) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(batch))
+	index := make(map[int64]*misp.Attribute, len(batch))
+	for i, a := range batch {
+		ids[i] = int64(a.ID)
+		index[int64(a.ID)] = a
+	}
+	rows, err := tx.Query(ctx, `SELECT j.attribute_id, `+tagJSON+`::text FROM attribute_tags j JOIN tags t ON t.id = j.tag_id
+WHERE j.attribute_id = ANY($1) ORDER BY j.attribute_id, j.id`, ids)
+	if err != nil {
+		return fmt.Errorf("tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id  int64
+			raw []byte
+		)
+		if err := rows.Scan(&id, &raw); err != nil {
+			return fmt.Errorf("tags: %w", err)
+		}
+		var t misp.Tag
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return fmt.Errorf("decode tag: %w", err)
+		}
+		if a := index[id]; a != nil {
+			a.Tag = append(a.Tag, t)
+		}
+	}
+	return rows.Err()
 }
 
 // CountAttributes counts the attributes f selects, ignoring paging.
