@@ -63,6 +63,7 @@ type Service struct {
 	log    *slog.Logger
 	policy atomic.Pointer[acl.Policy]
 	mu     sync.Mutex // serialises Reload
+	files  fileCache  // parsed reference-data files
 }
 
 // New returns a Service over st and builds its access policy from the stored sharing groups and organisations.

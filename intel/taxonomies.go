@@ -134,6 +134,16 @@ func (s *Service) taxonomyDirs() ([]string, error) {
 	return out, nil
 }
 
+// machineTagFile returns the taxonomy file at path, parsed once while it stays unchanged. Callers must not
+// modify what it returns.
+func (s *Service) machineTagFile(path string) (*machineTagFile, error) {
+	v, err := s.files.load(path, func(p string) (any, error) { return readMachineTagFile(p) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*machineTagFile), nil
+}
+
 func readMachineTagFile(path string) (*machineTagFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -149,8 +159,8 @@ func readMachineTagFile(path string) (*machineTagFile, error) {
 	return &f, nil
 }
 
-// loadTaxonomies reads every installed taxonomy with its enabled state and, with counts, its tag counts. Nothing
-// is kept between calls: the files are read again each time.
+// loadTaxonomies reads every installed taxonomy with its enabled state and, with counts, its tag counts. Parsed
+// files are kept while they do not change (Service.files).
 func (s *Service) loadTaxonomies(ctx context.Context, counts bool) ([]Taxonomy, error) {
 	paths, err := s.taxonomyDirs()
 	if err != nil || len(paths) == 0 {
@@ -176,7 +186,7 @@ func (s *Service) loadTaxonomies(ctx context.Context, counts bool) ([]Taxonomy, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		f, err := readMachineTagFile(p)
+		f, err := s.machineTagFile(p)
 		if err != nil {
 			return nil, err
 		}
@@ -232,7 +242,7 @@ func (s *Service) findTaxonomy(ctx context.Context, ref string) (*Taxonomy, *mac
 	if idx < 0 {
 		return nil, nil, fmt.Errorf("taxonomy %q: %w", ref, store.ErrNotFound)
 	}
-	f, err := readMachineTagFile(paths[idx])
+	f, err := s.machineTagFile(paths[idx])
 	if err != nil {
 		return nil, nil, err
 	}
