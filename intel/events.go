@@ -381,6 +381,9 @@ type EventViewOptions struct {
 	Deleted store.DeletedFilter
 	// Metadata returns the event without its elements (attributes, objects, reports).
 	Metadata bool
+	// Correlations fills RelatedEvent and each attribute's RelatedAttribute (Correlate), as events/view shows
+	// them; the answers of writes leave them out, as they cost queries by value.
+	Correlations bool
 }
 
 // ViewEvent returns the event ref names (an id or a uuid) as u may see it (events/view): only the elements u may
@@ -444,6 +447,11 @@ func (s *Service) ViewEvent(ctx context.Context, u acl.User, ref string, opts Ev
 	e.EventReport = reps
 	if e.Distribution.Level() != int(acl.SharingGroupOnly) {
 		e.SharingGroup = nil
+	}
+	if opts.Correlations && !opts.Metadata {
+		if err := s.Correlate(ctx, u, e); err != nil {
+			return nil, err
+		}
 	}
 	if e.RelatedEvent == nil {
 		e.RelatedEvent = []misp.RelatedEvent{}

@@ -49,6 +49,9 @@ type Options struct {
 	// DataDir holds the MISP JSON data the service serves beyond the store: taxonomies/ and galaxies/ trees in the
 	// layout of the misp-taxonomies and misp-galaxy repositories. Empty means none are installed.
 	DataDir string
+	// CorrelationLimit is MISP.correlation_limit: a value held by more attributes of other events than this is
+	// over-correlating and not correlated; 0 means 20, MISP's default.
+	CorrelationLimit int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives what the service notices but does not return; nil discards it.

@@ -44,6 +44,19 @@ type Attribute struct {
 	ShadowAttribute ShadowAttributeList `json:"ShadowAttribute"`
 	Sighting        []Sighting          `json:"Sighting,omitempty"`
 	Tag             []Tag               `json:"Tag,omitempty"`
+	// RelatedAttribute lists the attributes of other events that share a correlating value (events/view).
+	RelatedAttribute []RelatedAttribute `json:"RelatedAttribute,omitempty"`
+}
+
+// RelatedAttribute is one correlation of an attribute in MISP's events/view: an attribute of another event
+// holding the same value.
+type RelatedAttribute struct {
+	ID       FlexInt `json:"id"`
+	EventID  FlexInt `json:"event_id"`
+	ObjectID FlexInt `json:"object_id"`
+	Value    string  `json:"value"`
+	OrgID    FlexInt `json:"org_id"`
+	Info     string  `json:"info"`
 }
 
 // AttributeList is a list of attributes that encodes as [] when empty, as MISP writes an

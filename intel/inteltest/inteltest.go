@@ -61,6 +61,8 @@ type Options struct {
 	Settings acl.Settings
 	// Store, when set, is used instead of a new SQLite database (it must be empty and migrated).
 	Store store.Intel
+	// CorrelationLimit is the service's over-correlation threshold (0: MISP's default).
+	CorrelationLimit int
 }
 
 // Key returns the fixture's API key for user name: the name padded with '7' to 40 characters (letters and digits
@@ -113,7 +115,7 @@ func New(t testing.TB, opts Options) *Fixture {
 	}
 	settings := opts.Settings
 	settings.Instance.HostOrgID = int64(f.Orgs[HostOrg].ID)
-	svc, err := intel.New(ctx, st, intel.Options{Settings: settings, Now: opts.Now})
+	svc, err := intel.New(ctx, st, intel.Options{Settings: settings, Now: opts.Now, CorrelationLimit: opts.CorrelationLimit})
 	if err != nil {
 		t.Fatalf("inteltest: new service: %v", err)
 	}

@@ -196,7 +196,7 @@ func (h *handler) viewEvent(w http.ResponseWriter, r *http.Request, p Principal,
 		h.writeErr(w, r, acl.NotFound(acl.MsgInvalidEvent))
 		return
 	}
-	opts := intel.EventViewOptions{}
+	opts := intel.EventViewOptions{Correlations: true}
 	if v, ok := a.Named["deleted"]; ok {
 		opts.Deleted = evDeleted(json.RawMessage(strconv.Quote(v)))
 	}

@@ -1,0 +1,211 @@
+package intel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/hunchsec/hunch/intel/acl"
+	"github.com/hunchsec/hunch/misp"
+	"github.com/hunchsec/hunch/store"
+)
+
+// Correlation follows MISP's default engine: two attributes of different events correlate when a value of one
+// (value1, or value2 of a composite type other than the primary-only ones) equals value1 or value2 of the other.
+// Nothing is stored per pair: the store's value indexes are the inverted index (value → attributes), read when
+// an event is shown, so storage stays linear in the attributes and writes pay nothing for correlation.
+
+// defaultCorrelationLimit is MISP's correlation_limit when unset.
+const defaultCorrelationLimit = 20
+
+// nonCorrelatingTypes are MISP's Attribute::NON_CORRELATING_TYPES.
+var nonCorrelatingTypes = []string{"comment", "http-method", "aba-rtn", "gender", "counter", "float", "port",
+	"nationality", "cortex", "boolean", "anonymised"}
+
+// primaryOnlyTypes correlate on their first part only (MISP's PRIMARY_ONLY_CORRELATING_TYPES).
+var primaryOnlyTypes = []string{"ip-src|port", "ip-dst|port", "hostname|port"}
+
+// correlationValues returns the values by which a correlates: none for a non-correlating type or a deleted or
+// correlation-disabled attribute.
+func correlationValues(a *misp.Attribute) []string {
+	if bool(a.Deleted) || bool(a.DisableCorrelation) || slices.Contains(nonCorrelatingTypes, a.Type) || a.Value == "" {
+		return nil
+	}
+	if v1, v2, ok := misp.SplitComposite(a.Type, a.Value); ok {
+		if slices.Contains(primaryOnlyTypes, a.Type) || v2 == "" {
+			return []string{v1}
+		}
+		return []string{v1, v2}
+	}
+	return []string{a.Value}
+}
+
+// holdsValue reports whether a holds v as its value or as a part of its composite value, the equality MISP
+// correlates on (the store's value match may be wider: '%' in v is a wildcard there).
+func holdsValue(a *misp.Attribute, v string) bool {
+	if a.Value == v {
+		return true
+	}
+	v1, v2, ok := misp.SplitComposite(a.Type, a.Value)
+	return ok && (v1 == v || v2 == v && !slices.Contains(primaryOnlyTypes, a.Type))
+}
+
+// correlationLimit is the over-correlation threshold in force.
+func (s *Service) correlationLimit() int {
+	if s.opts.CorrelationLimit > 0 {
+		return s.opts.CorrelationLimit
+	}
+	return defaultCorrelationLimit
+}
+
+// Correlate fills in e (an event as ViewEvent returned it to u) its RelatedEvent list and each attribute's
+// RelatedAttribute list: the attributes of other events that u may read and that share a correlating value.
+// A value held by more than the correlation limit of other events' attributes (readable or not) is
+// over-correlating and is left out, as MISP leaves it out. An event with disable_correlation correlates with
+// nothing, and attributes of such events are not correlated with.
+func (s *Service) Correlate(ctx context.Context, u acl.User, e *misp.Event) error {
+	e.RelatedEvent = []misp.RelatedEvent{}
+	if bool(e.DisableCorrelation) {
+		return nil
+	}
+	var mine []*misp.Attribute
+	for i := range e.Attribute {
+		mine = append(mine, &e.Attribute[i])
+	}
+	for i := range e.Object {
+		for j := range e.Object[i].Attribute {
+			mine = append(mine, &e.Object[i].Attribute[j])
+		}
+	}
+	c := correlator{s: s, u: u, self: int64(e.ID), limit: s.correlationLimit(), cond: s.Policy().ReadableConditions(u),
+		events: map[int64]*misp.Event{}, byValue: map[string][]*misp.Attribute{}}
+	related := map[int64]bool{}
+	for _, a := range mine {
+		for _, v := range correlationValues(a) {
+			others, err := c.correlations(ctx, v)
+			if err != nil {
+				return err
+			}
+			for _, o := range others {
+				ev := c.events[int64(o.EventID)]
+				a.RelatedAttribute = append(a.RelatedAttribute, misp.RelatedAttribute{ID: o.ID, EventID: o.EventID,
+					ObjectID: o.ObjectID, Value: o.Value, OrgID: ev.OrgID, Info: ev.Info})
+				related[int64(o.EventID)] = true
+			}
+		}
+	}
+	ids := make([]int64, 0, len(related))
+	for id := range related {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		ev := c.events[id]
+		e.RelatedEvent = append(e.RelatedEvent, misp.RelatedEvent{Event: misp.EventSummary{ID: ev.ID, Date: ev.Date,
+			ThreatLevel: ev.ThreatLevel, Info: ev.Info, Published: ev.Published, UUID: ev.UUID, Analysis: ev.Analysis,
+			Timestamp: ev.Timestamp, Distribution: ev.Distribution, OrgID: ev.OrgID, OrgcID: ev.OrgcID,
+			Org: orgSummary(ev.Org), Orgc: orgSummary(ev.Orgc)}})
+	}
+	return nil
+}
+
+// orgSummary is the id, name and uuid of o, as MISP names organisations in related events.
+func orgSummary(o *misp.Organisation) *misp.Organisation {
+	if o == nil {
+		return nil
+	}
+	return &misp.Organisation{ID: o.ID, Name: o.Name, UUID: o.UUID}
+}
+
+// correlator finds the correlations of one event's values for one reader.
+type correlator struct {
+	s       *Service
+	u       acl.User
+	self    int64
+	limit   int
+	cond    acl.Conditions
+	events  map[int64]*misp.Event // headers of the events met, nil for one that does not correlate
+	byValue map[string][]*misp.Attribute
+}
+
+// correlations returns the attributes of other events that hold v and that the reader may read, or nothing when
+// v is over-correlating.
+func (c *correlator) correlations(ctx context.Context, v string) ([]*misp.Attribute, error) {
+	if got, ok := c.byValue[v]; ok {
+		return got, nil
+	}
+	// Over the whole store first: the limit counts every other event's attributes, readable or not.
+	n, err := c.count(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	if n > c.limit {
+		c.byValue[v] = nil
+		return nil, nil
+	}
+	var out []*misp.Attribute
+	f := store.AttributeFilter{Conditions: c.cond, Value: store.Any(v), Limit: c.limit + 64}
+	for a, err := range c.s.st.SearchAttributes(ctx, f) {
+		if err != nil {
+			return nil, fmt.Errorf("intel: correlations of %q: %w", v, err)
+		}
+		if !c.correlates(a, v) {
+			continue
+		}
+		ok, err := c.eventCorrelates(ctx, int64(a.EventID))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, a)
+		}
+	}
+	c.byValue[v] = out
+	return out, nil
+}
+
+// count counts the attributes of other events holding v, up to one past the limit.
+func (c *correlator) count(ctx context.Context, v string) (int, error) {
+	n := 0
+	f := store.AttributeFilter{Conditions: acl.Conditions{Unrestricted: true}, Value: store.Any(v), Limit: c.limit + 64}
+	for a, err := range c.s.st.SearchAttributes(ctx, f) {
+		if err != nil {
+			return 0, fmt.Errorf("intel: correlations of %q: %w", v, err)
+		}
+		if c.correlates(a, v) {
+			if n++; n > c.limit {
+				break
+			}
+		}
+	}
+	return n, nil
+}
+
+// correlates reports whether a, found for v, is a correlation: another event's live, correlating attribute
+// that holds v.
+func (c *correlator) correlates(a *misp.Attribute, v string) bool {
+	return int64(a.EventID) != c.self && !bool(a.Deleted) && !bool(a.DisableCorrelation) &&
+		!slices.Contains(nonCorrelatingTypes, a.Type) && holdsValue(a, v)
+}
+
+// eventCorrelates reports whether event id takes part in correlation, reading its header once.
+func (c *correlator) eventCorrelates(ctx context.Context, id int64) (bool, error) {
+	if e, ok := c.events[id]; ok {
+		return e != nil, nil
+	}
+	e, err := c.s.evtHeader(ctx, fmt.Sprint(id), store.ErrNotFound)
+	if errors.Is(err, store.ErrNotFound) {
+		c.events[id] = nil
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if bool(e.DisableCorrelation) {
+		e = nil
+	}
+	c.events[id] = e
+	return e != nil, nil
+}

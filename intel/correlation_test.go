@@ -1,0 +1,162 @@
+package intel_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hunchsec/hunch/intel"
+	"github.com/hunchsec/hunch/intel/inteltest"
+	"github.com/hunchsec/hunch/misp"
+	"github.com/hunchsec/hunch/store/sqlite"
+)
+
+// corrEvent adds an event as user with the given distribution and attributes (type, value pairs).
+func corrEvent(t *testing.T, f *inteltest.Fixture, user string, dist misp.Distribution, info string, attrs ...misp.Attribute) *misp.Event {
+	t.Helper()
+	e := &misp.Event{Info: info, Distribution: dist, Attribute: attrs}
+	got, err := f.Svc.AddEvent(context.Background(), f.ACL(user), e, false)
+	if err != nil {
+		t.Fatalf("add event %s: %v", info, err)
+	}
+	return got
+}
+
+func attr(typ, value string) misp.Attribute {
+	return misp.Attribute{Type: typ, Value: value, Distribution: misp.DistributionUnset}
+}
+
+// related returns, per value of the viewed event's attributes, the infos of the events its RelatedAttribute
+// entries name, and the infos of the RelatedEvent list.
+func related(t *testing.T, f *inteltest.Fixture, user string, e *misp.Event) (map[string][]string, []string) {
+	t.Helper()
+	v, err := f.Svc.ViewEvent(context.Background(), f.ACL(user), fmt.Sprint(e.ID), intel.EventViewOptions{Correlations: true})
+	if err != nil {
+		t.Fatalf("view: %v", err)
+	}
+	byValue := map[string][]string{}
+	for _, a := range v.Attribute {
+		for _, r := range a.RelatedAttribute {
+			byValue[a.Value] = append(byValue[a.Value], r.Info)
+		}
+	}
+	var events []string
+	for _, r := range v.RelatedEvent {
+		events = append(events, r.Event.Info)
+	}
+	return byValue, events
+}
+
+func TestCorrelation(t *testing.T) {
+	f := inteltest.New(t, inteltest.Options{CorrelationLimit: 3})
+	mine := corrEvent(t, f, "user", misp.Distribution("1"), "mine",
+		attr("ip-dst", "198.51.100.7"), attr("filename|md5", "drop.exe|0123456789abcdef0123456789abcdef"),
+		attr("ip-dst|port", "203.0.113.9|443"), attr("comment", "shared words"), attr("domain", "popular.example"),
+		attr("domain", "three.example"))
+	corrEvent(t, f, "user2", misp.Distribution("1"), "community",
+		attr("ip-dst", "198.51.100.7"), attr("md5", "0123456789abcdef0123456789abcdef"), attr("comment", "shared words"))
+	corrEvent(t, f, "user2", misp.Distribution("0"), "private to Org Two", attr("ip-dst", "198.51.100.7"))
+	corrEvent(t, f, "user3", misp.Distribution("1"), "port only", attr("ip-dst|port", "192.0.2.1|443"))
+	off := attr("ip-dst", "198.51.100.7")
+	off.DisableCorrelation = true
+	corrEvent(t, f, "user3", misp.Distribution("1"), "correlation disabled", off)
+	for i := range 4 { // more than the limit of 3: over-correlating
+		corrEvent(t, f, "user3", misp.Distribution("1"), fmt.Sprint("popular ", i), attr("domain", "popular.example"))
+	}
+	for i := range 3 { // exactly the limit: correlates
+		corrEvent(t, f, "user3", misp.Distribution("1"), fmt.Sprint("three ", i), attr("domain", "three.example"))
+	}
+
+	byValue, events := related(t, f, "user", mine)
+	want := map[string][]string{
+		"198.51.100.7": {"community"},
+		"drop.exe|0123456789abcdef0123456789abcdef": {"community"},
+		"three.example": {"three 0", "three 1", "three 2"},
+	}
+	if fmt.Sprint(byValue) != fmt.Sprint(want) {
+		t.Errorf("user's correlations:\n got %v\nwant %v", byValue, want)
+	}
+	if !slices.Equal(events, []string{"community", "three 0", "three 1", "three 2"}) {
+		t.Errorf("user's related events: %v", events)
+	}
+
+	// Org Two's user also reads its private event; the admin reads everything.
+	byValue, _ = related(t, f, "user2", mine)
+	if got := byValue["198.51.100.7"]; !slices.Equal(got, []string{"community", "private to Org Two"}) {
+		t.Errorf("user2's correlations of the ip: %v", got)
+	}
+	byValue, _ = related(t, f, "admin", mine)
+	if got := byValue["198.51.100.7"]; !slices.Equal(got, []string{"community", "private to Org Two"}) {
+		t.Errorf("admin's correlations of the ip: %v", got)
+	}
+
+	// An event that disables correlation correlates with nothing.
+	quiet := &misp.Event{Info: "quiet", Distribution: misp.Distribution("1"), DisableCorrelation: true,
+		Attribute: []misp.Attribute{attr("ip-dst", "198.51.100.7")}}
+	q, err := f.Svc.AddEvent(context.Background(), f.ACL("user"), quiet, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if byValue, events := related(t, f, "user", q); len(byValue) != 0 || len(events) != 0 {
+		t.Errorf("disable_correlation event correlates: %v %v", byValue, events)
+	}
+	if byValue, _ := related(t, f, "user", mine); slices.Contains(byValue["198.51.100.7"], "quiet") {
+		t.Error("an event with disable_correlation shows up as a correlation")
+	}
+}
+
+// TestCorrelationStorageIsLinear: 100 000 attributes sharing one value take the same storage as 100 000
+// distinct values (nothing is stored per pair: MISP's engine would store about 5·10⁹ pairs), and an event holding
+// that value views quickly (the value is over-correlating).
+func TestCorrelationStorageIsLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ingests 200 000 attributes")
+	}
+	ctx := context.Background()
+	const n = 100000
+	build := func(value func(i int) string) (*inteltest.Fixture, int64) {
+		db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hunch.db"), sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		f := inteltest.New(t, inteltest.Options{Store: db})
+		for base := 0; base < n; base += 10000 {
+			e := &misp.Event{Info: fmt.Sprint("bulk ", base), Distribution: misp.Distribution("1")}
+			for i := base; i < base+10000; i++ {
+				e.Attribute = append(e.Attribute, attr("ip-dst", value(i)))
+			}
+			if _, err := f.Svc.AddEvent(ctx, f.ACL("admin"), e, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var size int64
+		for _, suffix := range []string{"", "-wal"} {
+			if fi, err := os.Stat(db.Path() + suffix); err == nil {
+				size += fi.Size()
+			}
+		}
+		return f, size
+	}
+	f, shared := build(func(int) string { return "198.51.100.77" })
+	_, distinct := build(func(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255) })
+	t.Logf("%d attributes: %d bytes sharing one value, %d bytes with distinct values", n, shared, distinct)
+	if float64(shared) > 1.1*float64(distinct) {
+		t.Errorf("one shared value takes %d bytes against %d for distinct values: storage grows with pairs", shared, distinct)
+	}
+	mine := corrEvent(t, f, "user", misp.Distribution("1"), "mine", attr("ip-dst", "198.51.100.77"))
+	start := time.Now()
+	byValue, events := related(t, f, "user", mine)
+	took := time.Since(start)
+	if len(byValue) != 0 || len(events) != 0 {
+		t.Errorf("an over-correlating value correlated: %d values, %d events", len(byValue), len(events))
+	}
+	if took > 2*time.Second {
+		t.Errorf("viewing an event with a value shared by %d attributes took %v", n, took)
+	}
+	t.Logf("view of an event holding the shared value: %v", took)
+}
