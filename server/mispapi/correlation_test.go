@@ -1,0 +1,63 @@
+package mispapi
+
+import (
+	"net/http"
+	"testing"
+)
+
+// TestEventViewCorrelations: events/view answers the events sharing a value in RelatedEvent and the attributes in
+// each attribute's RelatedAttribute, as PyMISP reads them; a write's answer leaves them out.
+func TestEventViewCorrelations(t *testing.T) {
+	a := newAPI(t)
+	add := func(info string) string {
+		rec := a.do(t, "user", "POST", "/events/add", `{"Event":{"info":"`+info+`","distribution":"1",
+			"Attribute":[{"type":"ip-dst","value":"198.51.100.42"}]}}`)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("events/add: %d %s", rec.Code, rec.Body)
+		}
+		var ev struct {
+			Event struct {
+				ID           string
+				RelatedEvent []any
+			}
+		}
+		decode(t, rec, &ev)
+		if len(ev.Event.RelatedEvent) != 0 {
+			t.Errorf("events/add answered correlations: %v", ev.Event.RelatedEvent)
+		}
+		return ev.Event.ID
+	}
+	first := add("first")
+	second := add("second")
+	rec := a.do(t, "user", "GET", "/events/view/"+first, nil)
+	var view struct {
+		Event struct {
+			RelatedEvent []struct {
+				Event struct {
+					ID   string `json:"id"`
+					Info string `json:"info"`
+					Orgc struct{ Name string }
+				}
+			}
+			Attribute []struct {
+				RelatedAttribute []struct {
+					ID      string `json:"id"`
+					EventID string `json:"event_id"`
+					Value   string `json:"value"`
+					Info    string `json:"info"`
+				}
+			}
+		}
+	}
+	decode(t, rec, &view)
+	if len(view.Event.RelatedEvent) != 1 || view.Event.RelatedEvent[0].Event.ID != second ||
+		view.Event.RelatedEvent[0].Event.Info != "second" || view.Event.RelatedEvent[0].Event.Orgc.Name == "" {
+		t.Errorf("RelatedEvent: %+v\n%s", view.Event.RelatedEvent, rec.Body)
+	}
+	if len(view.Event.Attribute) != 1 || len(view.Event.Attribute[0].RelatedAttribute) != 1 {
+		t.Fatalf("RelatedAttribute: %s", rec.Body)
+	}
+	if r := view.Event.Attribute[0].RelatedAttribute[0]; r.EventID != second || r.Value != "198.51.100.42" || r.Info != "second" || r.ID == "" {
+		t.Errorf("RelatedAttribute: %+v", r)
+	}
+}
