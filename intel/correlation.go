@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
@@ -64,7 +65,8 @@ func (s *Service) correlationLimit() int {
 // RelatedAttribute list: the attributes of other events that u may read and that share a correlating value.
 // A value held by more than the correlation limit of other events' attributes (readable or not) is
 // over-correlating and is left out, as MISP leaves it out. An event with disable_correlation correlates with
-// nothing, and attributes of such events are not correlated with.
+// nothing, and attributes of such events are not correlated with; values matching a correlation exclusion do not
+// correlate.
 func (s *Service) Correlate(ctx context.Context, u acl.User, e *misp.Event) error {
 	e.RelatedEvent = []misp.RelatedEvent{}
 	if bool(e.DisableCorrelation) {
@@ -81,9 +83,16 @@ func (s *Service) Correlate(ctx context.Context, u acl.User, e *misp.Event) erro
 	}
 	c := correlator{s: s, u: u, self: int64(e.ID), limit: s.correlationLimit(), cond: s.Policy().ReadableConditions(u),
 		events: map[int64]*misp.Event{}, byValue: map[string][]*misp.Attribute{}}
+	exclusions, err := s.st.ListCorrelationExclusions(ctx)
+	if err != nil {
+		return fmt.Errorf("intel: correlation exclusions: %w", err)
+	}
 	related := map[int64]bool{}
 	for _, a := range mine {
 		for _, v := range correlationValues(a) {
+			if excluded(v, exclusions) {
+				continue
+			}
 			others, err := c.correlations(ctx, v)
 			if err != nil {
 				return err
@@ -208,4 +217,89 @@ func (c *correlator) eventCorrelates(ctx context.Context, id int64) (bool, error
 	}
 	c.events[id] = e
 	return e != nil, nil
+}
+
+// ---- correlation exclusions ----
+
+// AddCorrelationExclusion stores x (correlation_exclusions/add): its value never correlates from now on. Site
+// admins only; an empty value or one stored already is an *InvalidError.
+func (s *Service) AddCorrelationExclusion(ctx context.Context, u acl.User, x *misp.CorrelationExclusion) error {
+	if err := s.Policy().CanManageCorrelations(u); err != nil {
+		return err
+	}
+	x.ID, x.Value = 0, strings.TrimSpace(x.Value)
+	if x.Value == "" {
+		return Invalid(MsgCouldNotAddCorrelationExclusion, "value", "Value cannot be empty.")
+	}
+	err := s.st.AddCorrelationExclusion(ctx, x)
+	if errors.Is(err, store.ErrConflict) {
+		return Invalid(MsgCouldNotAddCorrelationExclusion, "value", "This value is already excluded.")
+	}
+	return err
+}
+
+// CorrelationExclusions lists the exclusions (correlation_exclusions/index). Site admins only.
+func (s *Service) CorrelationExclusions(ctx context.Context, u acl.User) ([]misp.CorrelationExclusion, error) {
+	if err := s.Policy().CanManageCorrelations(u); err != nil {
+		return nil, err
+	}
+	return s.st.ListCorrelationExclusions(ctx)
+}
+
+// CorrelationExclusion returns exclusion id (correlation_exclusions/view); a missing one is 404 "Invalid
+// correlation exclusion.". Site admins only.
+func (s *Service) CorrelationExclusion(ctx context.Context, u acl.User, id int64) (*misp.CorrelationExclusion, error) {
+	if err := s.Policy().CanManageCorrelations(u); err != nil {
+		return nil, err
+	}
+	x, err := s.st.CorrelationExclusion(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, acl.NotFound(MsgInvalidCorrelationExclusion)
+	}
+	return x, err
+}
+
+// DeleteCorrelationExclusion removes exclusion id (correlation_exclusions/delete). Site admins only.
+func (s *Service) DeleteCorrelationExclusion(ctx context.Context, u acl.User, id int64) error {
+	if err := s.Policy().CanManageCorrelations(u); err != nil {
+		return err
+	}
+	err := s.st.DeleteCorrelationExclusion(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return acl.NotFound(MsgInvalidCorrelationExclusion)
+	}
+	return err
+}
+
+// The messages of the correlation exclusion endpoints.
+const (
+	MsgCouldNotAddCorrelationExclusion = "Could not add Correlation Exclusion"
+	MsgInvalidCorrelationExclusion     = "Invalid correlation exclusion."
+)
+
+// excluded reports whether v matches one of the exclusions: exactly, or through a '%' wildcard at the start,
+// the end or both ends of an exclusion's value, as MISP matches them.
+func excluded(v string, exclusions []misp.CorrelationExclusion) bool {
+	for _, x := range exclusions {
+		p := x.Value
+		pre, suf := strings.HasPrefix(p, "%"), strings.HasSuffix(p, "%") && len(p) > 1
+		core := strings.TrimSuffix(strings.TrimPrefix(p, "%"), "%")
+		switch {
+		case pre && suf:
+			if strings.Contains(v, core) {
+				return true
+			}
+		case pre:
+			if strings.HasSuffix(v, core) {
+				return true
+			}
+		case suf:
+			if strings.HasPrefix(v, core) {
+				return true
+			}
+		case v == p:
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package intel_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -159,4 +160,55 @@ func TestCorrelationStorageIsLinear(t *testing.T) {
 		t.Errorf("viewing an event with a value shared by %d attributes took %v", n, took)
 	}
 	t.Logf("view of an event holding the shared value: %v", took)
+}
+
+func TestCorrelationExclusions(t *testing.T) {
+	f := inteltest.New(t, inteltest.Options{})
+	ctx := context.Background()
+	mine := corrEvent(t, f, "user", misp.Distribution("1"), "mine", attr("ip-dst", "198.51.100.7"),
+		attr("domain", "a.example.org"), attr("domain", "keep.example.net"))
+	corrEvent(t, f, "user", misp.Distribution("1"), "other", attr("ip-dst", "198.51.100.7"),
+		attr("domain", "a.example.org"), attr("domain", "keep.example.net"))
+	if byValue, _ := related(t, f, "user", mine); len(byValue) != 3 {
+		t.Fatalf("before exclusions: %v", byValue)
+	}
+	for _, v := range []string{"198.51.100.7", "%.example.org"} {
+		if err := f.Svc.AddCorrelationExclusion(ctx, f.ACL("admin"), &misp.CorrelationExclusion{Value: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byValue, events := related(t, f, "user", mine)
+	if len(byValue) != 1 || len(byValue["keep.example.net"]) != 1 || len(events) != 1 {
+		t.Errorf("after excluding the ip and %%.example.org: %v %v", byValue, events)
+	}
+
+	// Only site admins manage exclusions; a duplicate and an empty value are refused.
+	for _, u := range []string{"orgadmin", "user", "sync"} {
+		if err := f.Svc.AddCorrelationExclusion(ctx, f.ACL(u), &misp.CorrelationExclusion{Value: "x"}); err == nil {
+			t.Errorf("%s added an exclusion", u)
+		}
+		if _, err := f.Svc.CorrelationExclusions(ctx, f.ACL(u)); err == nil {
+			t.Errorf("%s listed the exclusions", u)
+		}
+	}
+	var inv *intel.InvalidError
+	if err := f.Svc.AddCorrelationExclusion(ctx, f.ACL("admin"), &misp.CorrelationExclusion{Value: "198.51.100.7"}); !errors.As(err, &inv) {
+		t.Errorf("duplicate: %v", err)
+	}
+	if err := f.Svc.AddCorrelationExclusion(ctx, f.ACL("admin"), &misp.CorrelationExclusion{Value: "  "}); !errors.As(err, &inv) {
+		t.Errorf("empty: %v", err)
+	}
+	list, err := f.Svc.CorrelationExclusions(ctx, f.ACL("admin"))
+	if err != nil || len(list) != 2 {
+		t.Fatalf("list: %v %v", list, err)
+	}
+	if err := f.Svc.DeleteCorrelationExclusion(ctx, f.ACL("admin"), int64(list[0].ID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Svc.CorrelationExclusion(ctx, f.ACL("admin"), int64(list[0].ID)); err == nil {
+		t.Error("a deleted exclusion is still there")
+	}
+	if byValue, _ := related(t, f, "user", mine); len(byValue["198.51.100.7"]) != 1 {
+		t.Errorf("after deleting the ip's exclusion: %v", byValue)
+	}
 }

@@ -200,3 +200,12 @@ func WriteAttributes(w io.Writer, attrs iter.Seq2[*Attribute, error]) error {
 		return json.Marshal(a)
 	})
 }
+
+// CorrelationExclusion is a value that never correlates (MISP's correlation_exclusions): matched exactly, or with
+// '%' at its start, end or both as a wildcard.
+type CorrelationExclusion struct {
+	ID       FlexInt  `json:"id,omitempty"`
+	Value    string   `json:"value"`
+	FromJSON FlexBool `json:"from_json"`
+	Comment  string   `json:"comment"`
+}

@@ -89,6 +89,7 @@ type Intel interface {
 	Sightings
 	EventReports
 	Settings
+	CorrelationExclusions
 }
 
 // Orgs persists organisations.
@@ -314,6 +315,18 @@ type EventReports interface {
 	DeleteEventReport(ctx context.Context, id int64, hard bool, at time.Time) error
 	// ListEventReports returns the reports of event eventID (deleted ones included), by id.
 	ListEventReports(ctx context.Context, eventID int64) ([]misp.EventReport, error)
+}
+
+// CorrelationExclusions persists the values that never correlate.
+type CorrelationExclusions interface {
+	// AddCorrelationExclusion stores x and sets its id; a value stored already wraps ErrConflict.
+	AddCorrelationExclusion(ctx context.Context, x *misp.CorrelationExclusion) error
+	// CorrelationExclusion returns exclusion id; ErrNotFound when there is none.
+	CorrelationExclusion(ctx context.Context, id int64) (*misp.CorrelationExclusion, error)
+	// ListCorrelationExclusions returns every exclusion, by id.
+	ListCorrelationExclusions(ctx context.Context) ([]misp.CorrelationExclusion, error)
+	// DeleteCorrelationExclusion removes exclusion id; ErrNotFound when there is none.
+	DeleteCorrelationExclusion(ctx context.Context, id int64) error
 }
 
 // Settings persists the instance's own state as named values: its uuid, its host organisation, which taxonomies

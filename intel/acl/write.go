@@ -302,6 +302,12 @@ func (p *Policy) CanManageServers(u User) error {
 	return gate(u, u.EffectiveRole().PermSiteAdmin)
 }
 
+// CanManageCorrelations decides the correlation exclusions (index, view, add, delete, clean), which MISP keeps
+// for site admins.
+func (p *Policy) CanManageCorrelations(u User) error {
+	return gate(u, u.EffectiveRole().PermSiteAdmin)
+}
+
 // CanSync decides the synchronisation endpoints a remote instance's sync user calls: perm_sync.
 func (p *Policy) CanSync(u User) error {
 	return gate(u, u.EffectiveRole().PermSync)

@@ -235,7 +235,7 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := versions(t, path)
-	if want := []int64{0, 1, 2, 3, 4}; !equalVersions(first, want) {
+	if want := []int64{0, 1, 2, 3, 4, 5}; !equalVersions(first, want) {
 		t.Fatalf("versions after first open = %v, want %v", first, want)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
 )
 
@@ -45,4 +46,38 @@ func testSettings(t *testing.T, b Backend) {
 	must(t, b.DeleteSetting(c, "taxonomy.tlp"))
 	_, err = b.Setting(c, "taxonomy.tlp")
 	wantErr(t, "deleted setting", err, store.ErrNotFound)
+}
+
+func testCorrelationExclusions(t *testing.T, b Backend) {
+	c := ctx(t)
+	list, err := b.ListCorrelationExclusions(c)
+	must(t, err)
+	if len(list) != 0 {
+		t.Fatalf("a new store lists %d exclusions", len(list))
+	}
+	x := &misp.CorrelationExclusion{Value: "%.example.com", Comment: "our own domains"}
+	must(t, b.AddCorrelationExclusion(c, x))
+	if x.ID == 0 {
+		t.Fatal("AddCorrelationExclusion left the id unset")
+	}
+	y := &misp.CorrelationExclusion{Value: "8.8.8.8", FromJSON: true}
+	must(t, b.AddCorrelationExclusion(c, y))
+	wantErr(t, "a value stored twice", b.AddCorrelationExclusion(c, &misp.CorrelationExclusion{Value: "8.8.8.8"}), store.ErrConflict)
+	if err := b.AddCorrelationExclusion(c, &misp.CorrelationExclusion{}); err == nil {
+		t.Error("an empty value was stored")
+	}
+	got, err := b.CorrelationExclusion(c, int64(x.ID))
+	must(t, err)
+	if *got != *x {
+		t.Errorf("CorrelationExclusion = %+v, want %+v", got, x)
+	}
+	list, err = b.ListCorrelationExclusions(c)
+	must(t, err)
+	if len(list) != 2 || list[0] != *x || list[1] != *y {
+		t.Errorf("ListCorrelationExclusions = %+v", list)
+	}
+	must(t, b.DeleteCorrelationExclusion(c, int64(x.ID)))
+	_, err = b.CorrelationExclusion(c, int64(x.ID))
+	wantErr(t, "deleted exclusion", err, store.ErrNotFound)
+	wantErr(t, "deleting it again", b.DeleteCorrelationExclusion(c, int64(x.ID)), store.ErrNotFound)
 }
