@@ -23,6 +23,7 @@ const msgNoEventData = "No valid event data received."
 // eventRoutes registers MISP's EventsController actions: add, edit, view (GET, HEAD, POST), delete, index,
 // publish, alert, unpublish and freeTextImport.
 func (h *handler) eventRoutes() {
+	h.correlationRoutes()
 	h.routeArgs([]string{"/events/add"}, h.addEvent, http.MethodPost)
 	h.routeArgs([]string{"/events/edit"}, h.editEvent, http.MethodPost, http.MethodPut)
 	h.routeArgs([]string{"/events/view"}, h.viewEvent, http.MethodGet, http.MethodPost)
