@@ -33,7 +33,7 @@ func newIntelCmd(e *env) *cobra.Command {
 PostgreSQL with --db), acting for the instance itself: it sees and may change everything.`,
 	}
 	cmd.AddCommand(newIntelImportCmd(e))
-	cmd.AddCommand(newIntelSearchCmd(e), newIntelExportCmd(e))
+	cmd.AddCommand(newIntelSearchCmd(e), newIntelExportCmd(e), newIntelUpdateCmd(e))
 	return cmd
 }
 

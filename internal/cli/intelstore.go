@@ -63,13 +63,7 @@ func (e *env) openIntel(dsn string) (svc *intel.Service, close func(), err error
 	}
 	close = func() { st.Close() }
 	opts := intel.Options{Logger: e.log}
-	objects, data := filepath.Join(e.dataDir(), "misp-objects"), filepath.Join(e.dataDir(), "misp")
-	if e.cfg != nil && e.cfg.Intel.ObjectsDir != "" {
-		objects = e.cfg.Intel.ObjectsDir
-	}
-	if e.cfg != nil && e.cfg.Intel.DataDir != "" {
-		data = e.cfg.Intel.DataDir
-	}
+	objects, data := e.intelDirs()
 	if fi, err := os.Stat(filepath.Join(objects, "objects")); err == nil && fi.IsDir() {
 		t, err := misp.LoadTemplates(os.DirFS(objects))
 		if err != nil {
@@ -93,4 +87,17 @@ func (e *env) openIntel(dsn string) (svc *intel.Service, close func(), err error
 		return nil, nil, err
 	}
 	return svc, close, nil
+}
+
+// intelDirs are where the misp-objects templates and the other MISP reference data (taxonomies, galaxies,
+// warninglists) live: intel.objects_dir and intel.data_dir, by default <data>/misp-objects and <data>/misp.
+func (e *env) intelDirs() (objects, data string) {
+	objects, data = filepath.Join(e.dataDir(), "misp-objects"), filepath.Join(e.dataDir(), "misp")
+	if e.cfg != nil && e.cfg.Intel.ObjectsDir != "" {
+		objects = e.cfg.Intel.ObjectsDir
+	}
+	if e.cfg != nil && e.cfg.Intel.DataDir != "" {
+		data = e.cfg.Intel.DataDir
+	}
+	return objects, data
 }
