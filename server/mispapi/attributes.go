@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 	"strconv"
 
@@ -222,6 +223,14 @@ func (h *handler) editAttribute(w http.ResponseWriter, r *http.Request, p Princi
 		return
 	}
 	edit, err := misp.DecodeAttribute(one)
+	if err != nil && len(m) > 0 {
+		// The decoder takes an all-zero object for no attribute; here it is a patch setting fields to their zero
+		// values ({"disable_correlation": false}, {"comment": ""}), which PyMISP's update_attribute sends.
+		var zero misp.Attribute
+		if json.Unmarshal(one, &zero) == nil && reflect.ValueOf(zero).IsZero() {
+			edit, err = &zero, nil
+		}
+	}
 	if err != nil {
 		h.writeErr(w, r, badRequest("Malformed attribute: "+err.Error()))
 		return

@@ -61,3 +61,35 @@ func TestEventViewCorrelations(t *testing.T) {
 		t.Errorf("RelatedAttribute: %+v", r)
 	}
 }
+
+// TestAttributeEditZeroFields: an edit that only sets fields to their zero values ({"disable_correlation": false},
+// {"comment": ""}) is applied, as PyMISP's update_attribute sends it; an empty object is still refused.
+func TestAttributeEditZeroFields(t *testing.T) {
+	a := newAPI(t)
+	rec := a.do(t, "user", "POST", "/events/add", `{"Event":{"info":"zero","Attribute":[{"type":"ip-dst","value":"198.51.100.43","comment":"c","disable_correlation":true}]}}`)
+	var ev struct {
+		Event struct {
+			Attribute []struct{ ID string }
+		}
+	}
+	decode(t, rec, &ev)
+	if len(ev.Event.Attribute) != 1 {
+		t.Fatalf("events/add: %s", rec.Body)
+	}
+	path := "/attributes/edit/" + ev.Event.Attribute[0].ID
+	rec = a.do(t, "user", "POST", path, `{"disable_correlation": false, "comment": ""}`)
+	var out struct {
+		Attribute struct {
+			Value              string
+			Comment            string
+			DisableCorrelation bool `json:"disable_correlation"`
+		}
+	}
+	decode(t, rec, &out)
+	if rec.Code != http.StatusOK || out.Attribute.DisableCorrelation || out.Attribute.Comment != "" || out.Attribute.Value != "198.51.100.43" {
+		t.Errorf("zero-valued edit: %d %s", rec.Code, rec.Body)
+	}
+	if rec := a.do(t, "user", "POST", path, `{}`); rec.Code != http.StatusBadRequest {
+		t.Errorf("empty edit: %d %s", rec.Code, rec.Body)
+	}
+}
