@@ -196,6 +196,7 @@ func (s *Service) AddEvent(ctx context.Context, u acl.User, e *misp.Event, metad
 // in inv. stored is the stored copy on an edit (its elements keep their distribution when e's leave it out).
 func (s *Service) evtCheck(u acl.User, e *misp.Event, stored *misp.Event, inv *InvalidError) {
 	add := func(field, msg string) { inv.Fields[field] = append(inv.Fields[field], msg) }
+	exportableTags(e)
 	if strings.TrimSpace(e.Info) == "" {
 		add("info", "Info cannot be empty.")
 	}
@@ -291,6 +292,25 @@ func (s *Service) evtCheck(u acl.User, e *misp.Event, stored *misp.Event, inv *I
 	for i := range e.Tag {
 		if strings.TrimSpace(e.Tag[i].Name) == "" {
 			add(fmt.Sprintf("Tag.%d.name", i), "Name cannot be empty.")
+		}
+	}
+}
+
+// exportableTags marks the tags of e exportable: a tag an event brings that is not stored yet is created
+// exportable, as MISP's captureTag creates it (a stored tag keeps its own flags whatever the event says).
+func exportableTags(e *misp.Event) {
+	mark := func(tags []misp.Tag) {
+		for i := range tags {
+			tags[i].Exportable = true
+		}
+	}
+	mark(e.Tag)
+	for i := range e.Attribute {
+		mark(e.Attribute[i].Tag)
+	}
+	for i := range e.Object {
+		for j := range e.Object[i].Attribute {
+			mark(e.Object[i].Attribute[j].Tag)
 		}
 	}
 }
