@@ -296,6 +296,31 @@ func (s *Service) evtCheck(u acl.User, e *misp.Event, stored *misp.Event, inv *I
 	}
 }
 
+// dropUnexportableTags removes the non-exportable tags of e, its attributes and its objects' attributes.
+func dropUnexportableTags(e *misp.Event) {
+	drop := func(tags []misp.Tag) []misp.Tag {
+		out := tags[:0]
+		for _, t := range tags {
+			if t.Exportable {
+				out = append(out, t)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	e.Tag = drop(e.Tag)
+	for i := range e.Attribute {
+		e.Attribute[i].Tag = drop(e.Attribute[i].Tag)
+	}
+	for i := range e.Object {
+		for j := range e.Object[i].Attribute {
+			e.Object[i].Attribute[j].Tag = drop(e.Object[i].Attribute[j].Tag)
+		}
+	}
+}
+
 // exportableTags marks the tags of e exportable: a tag an event brings that is not stored yet is created
 // exportable, as MISP's captureTag creates it (a stored tag keeps its own flags whatever the event says).
 func exportableTags(e *misp.Event) {
@@ -404,6 +429,8 @@ type EventViewOptions struct {
 	// Correlations fills RelatedEvent and each attribute's RelatedAttribute (Correlate), as events/view shows
 	// them; the answers of writes leave them out, as they cost queries by value.
 	Correlations bool
+	// AllTags keeps non-exportable tags, which MISP's API leaves out of events (MISP#1394, includeAllTags).
+	AllTags bool
 }
 
 // ViewEvent returns the event ref names (an id or a uuid) as u may see it (events/view): only the elements u may
@@ -467,6 +494,9 @@ func (s *Service) ViewEvent(ctx context.Context, u acl.User, ref string, opts Ev
 	e.EventReport = reps
 	if e.Distribution.Level() != int(acl.SharingGroupOnly) {
 		e.SharingGroup = nil
+	}
+	if !opts.AllTags {
+		dropUnexportableTags(e)
 	}
 	if opts.Correlations && !opts.Metadata {
 		if err := s.Correlate(ctx, u, e); err != nil {

@@ -2,8 +2,10 @@ package intel_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
+	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/inteltest"
 	"github.com/hunchsec/hunch/misp"
 )
@@ -30,5 +32,31 @@ func TestEventTagsCreatedExportable(t *testing.T) {
 		if bool(tag.Exportable) != want {
 			t.Errorf("%s: exportable %v, want %v", name, tag.Exportable, want)
 		}
+	}
+}
+
+// TestViewHidesUnexportableTags: events/view leaves non-exportable tags out, as MISP's API does (MISP#1394),
+// unless asked for all tags.
+func TestViewHidesUnexportableTags(t *testing.T) {
+	f := inteltest.New(t, inteltest.Options{})
+	ctx := context.Background()
+	if err := f.Store.CreateTag(ctx, &misp.Tag{Name: "non-exportable tag"}); err != nil {
+		t.Fatal(err)
+	}
+	e := &misp.Event{Info: "hidden", Tag: []misp.Tag{{Name: "tlp:green"}, {Name: "non-exportable tag"}},
+		Attribute: []misp.Attribute{{Type: "domain", Value: "h.example.org", Tag: []misp.Tag{{Name: "non-exportable tag"}}}}}
+	added, err := f.Svc.AddEvent(ctx, f.ACL("user"), e, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(added.Tag) != 1 || added.Tag[0].Name != "tlp:green" || len(added.Attribute[0].Tag) != 0 {
+		t.Errorf("add answered tags %v and %v", added.Tag, added.Attribute[0].Tag)
+	}
+	all, err := f.Svc.ViewEvent(ctx, f.ACL("admin"), fmt.Sprint(added.ID), intel.EventViewOptions{AllTags: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Tag) != 2 || len(all.Attribute[0].Tag) != 1 {
+		t.Errorf("AllTags view: %v and %v", all.Tag, all.Attribute[0].Tag)
 	}
 }
