@@ -543,7 +543,8 @@ func (s *Service) EventExists(ctx context.Context, u acl.User, ref string) (bool
 // EditEvent applies e to the event ref names (events/edit) under MISP's timestamp rule and returns the event as
 // ViewEvent shows it to u. The owner, creator and creating user stay the stored ones; fields e leaves out keep
 // their stored values; elements are matched by uuid (store.Events.UpdateEvent). The edit unpublishes the event,
-// as MISP's does. An event not newer than the stored copy is a *store.NotNewerError.
+// as MISP's does, unless it asks for published and u may publish, which publishes it again. An event not newer
+// than the stored copy is a *store.NotNewerError.
 func (s *Service) EditEvent(ctx context.Context, u acl.User, ref string, e *misp.Event, metadata bool) (*misp.Event, error) {
 	stored, err := s.evtLoad(ctx, ref, acl.NotFound(acl.MsgInvalidEvent))
 	if err != nil {
@@ -556,6 +557,9 @@ func (s *Service) EditEvent(ctx context.Context, u acl.User, ref string, e *misp
 	e.OrgID, e.OrgcID, e.UserID = stored.OrgID, stored.OrgcID, stored.UserID
 	e.Org, e.Orgc, e.SharingGroup = nil, nil, nil
 	e.Locked, e.AttributeCount = stored.Locked, 0
+	// An edit unpublishes; one asking for published by a user who may publish publishes again after the save,
+	// as MISP's _edit does.
+	republish := bool(e.Published) && s.Policy().CanPublish(u, ACLEvent(stored)) == nil
 	e.Published, e.PublishTimestamp = false, stored.PublishTimestamp
 	if e.Distribution == misp.DistributionUnset {
 		e.Distribution, e.SharingGroupID = stored.Distribution, stored.SharingGroupID
@@ -586,6 +590,11 @@ func (s *Service) EditEvent(ctx context.Context, u acl.User, ref string, e *misp
 			return nil, err
 		}
 		return nil, fmt.Errorf("update event %d: %w", stored.ID, err)
+	}
+	if republish {
+		if err := s.st.PublishEvent(ctx, int64(stored.ID), s.now()); err != nil {
+			return nil, fmt.Errorf("publish event %d: %w", stored.ID, err)
+		}
 	}
 	return s.ViewEvent(ctx, u, strconv.FormatInt(int64(stored.ID), 10), EventViewOptions{Metadata: metadata})
 }

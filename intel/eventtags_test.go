@@ -60,3 +60,29 @@ func TestViewHidesUnexportableTags(t *testing.T) {
 		t.Errorf("AllTags view: %v and %v", all.Tag, all.Attribute[0].Tag)
 	}
 }
+
+// TestEditPublishes: an edit asking for published publishes for a publisher and unpublishes for a user, as
+// MISP's _edit does.
+func TestEditPublishes(t *testing.T) {
+	f := inteltest.New(t, inteltest.Options{})
+	ctx := context.Background()
+	e, err := f.Svc.AddEvent(ctx, f.ACL("user"), &misp.Event{Info: "p", Published: true}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Published {
+		t.Fatal("a user without perm_publish published on add")
+	}
+	for _, tc := range []struct {
+		user string
+		want bool
+	}{{"user", false}, {"publisher", true}, {"user", false}} {
+		got, err := f.Svc.EditEvent(ctx, f.ACL(tc.user), fmt.Sprint(e.ID), &misp.Event{Info: "p " + tc.user, Published: true}, true)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.user, err)
+		}
+		if bool(got.Published) != tc.want || (tc.want && got.PublishTimestamp == 0) {
+			t.Errorf("edit by %s: published %v (timestamp %d), want %v", tc.user, got.Published, got.PublishTimestamp, tc.want)
+		}
+	}
+}
