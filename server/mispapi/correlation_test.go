@@ -93,3 +93,37 @@ func TestAttributeEditZeroFields(t *testing.T) {
 		t.Errorf("empty edit: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestEventViewAttributeSightings: events/view lists each attribute's sightings on the attribute too (PyMISP's
+// MISPAttribute.sightings), and leaves them out with noSightings.
+func TestEventViewAttributeSightings(t *testing.T) {
+	a := newAPI(t)
+	rec := a.do(t, "user", "POST", "/events/add", `{"Event":{"info":"seen","Attribute":[{"type":"ip-dst","value":"198.51.100.44"},{"type":"ip-dst","value":"198.51.100.45"}]}}`)
+	var ev struct {
+		Event struct{ ID string }
+	}
+	decode(t, rec, &ev)
+	if rec := a.do(t, "user", "POST", "/sightings/add", `{"value":"198.51.100.44"}`); rec.Code != http.StatusOK {
+		t.Fatalf("sightings/add: %d %s", rec.Code, rec.Body)
+	}
+	type view struct {
+		Event struct {
+			Attribute []struct {
+				Value    string
+				Sighting []struct {
+					AttributeID string `json:"attribute_id"`
+				}
+			}
+		}
+	}
+	var v view
+	decode(t, a.do(t, "user", "GET", "/events/view/"+ev.Event.ID, nil), &v)
+	if len(v.Event.Attribute) != 2 || len(v.Event.Attribute[0].Sighting) != 1 || len(v.Event.Attribute[1].Sighting) != 0 {
+		t.Errorf("attribute sightings: %+v", v.Event.Attribute)
+	}
+	v = view{}
+	decode(t, a.do(t, "user", "GET", "/events/view/"+ev.Event.ID+"/noSightings:1", nil), &v)
+	if len(v.Event.Attribute) != 2 || len(v.Event.Attribute[0].Sighting) != 0 {
+		t.Errorf("noSightings: %+v", v.Event.Attribute)
+	}
+}

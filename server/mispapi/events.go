@@ -86,6 +86,19 @@ func (h *handler) evWriteView(w http.ResponseWriter, r *http.Request, p Principa
 		h.writeErr(w, r, err)
 		return
 	}
+	// Each attribute also lists its own sightings, where PyMISP's MISPAttribute reads them.
+	byAttr := map[misp.FlexInt][]misp.Sighting{}
+	for _, si := range s {
+		byAttr[si.AttributeID] = append(byAttr[si.AttributeID], si)
+	}
+	for i := range e.Attribute {
+		e.Attribute[i].Sighting = byAttr[e.Attribute[i].ID]
+	}
+	for i := range e.Object {
+		for j := range e.Object[i].Attribute {
+			e.Object[i].Attribute[j].Sighting = byAttr[e.Object[i].Attribute[j].ID]
+		}
+	}
 	h.evWrite(w, r, e, s)
 }
 
