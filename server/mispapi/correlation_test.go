@@ -1,8 +1,11 @@
 package mispapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/hunchsec/hunch/store"
 )
 
 // TestEventViewCorrelations: events/view answers the events sharing a value in RelatedEvent and the attributes in
@@ -125,5 +128,21 @@ func TestEventViewAttributeSightings(t *testing.T) {
 	decode(t, a.do(t, "user", "GET", "/events/view/"+ev.Event.ID+"/noSightings:1", nil), &v)
 	if len(v.Event.Attribute) != 2 || len(v.Event.Attribute[0].Sighting) != 0 {
 		t.Errorf("noSightings: %+v", v.Event.Attribute)
+	}
+}
+
+// TestEventViewDeletedForms: events/view's deleted filter in every form PyMISP and MISP's UI send it.
+func TestEventViewDeletedForms(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want store.DeletedFilter
+	}{
+		{`true`, store.LiveAndDeleted}, {`1`, store.LiveAndDeleted}, {`"1"`, store.LiveAndDeleted},
+		{`[0,1]`, store.LiveAndDeleted}, {`[1]`, store.DeletedOnly}, {`false`, store.LiveOnly}, {`0`, store.LiveOnly},
+		{`"x"`, store.LiveOnly},
+	} {
+		if got := evDeleted(json.RawMessage(tc.raw)); got != tc.want {
+			t.Errorf("deleted %s: %v, want %v", tc.raw, got, tc.want)
+		}
 	}
 }

@@ -183,6 +183,10 @@ func evDeleted(v json.RawMessage) store.DeletedFilter {
 	if json.Unmarshal(v, &one) == nil && one == 1 {
 		return store.LiveAndDeleted
 	}
+	var b bool // PyMISP's get_event(deleted=True) sends a JSON true
+	if json.Unmarshal(v, &b) == nil && b {
+		return store.LiveAndDeleted
+	}
 	return store.LiveOnly
 }
 
