@@ -62,6 +62,9 @@ type BundleWriter struct {
 	// galaxy cluster shared by many events is written once.
 	identities map[string]bool
 	clusters   map[string]bool
+	// the last time formatted, as STIX timestamps (most objects of an event share one)
+	lastTime             time.Time
+	lastMillis, lastSecs string
 	// per event, reused
 	refs   []string
 	stixID map[string]string
@@ -119,8 +122,27 @@ func (b *BundleWriter) end() {
 // common writes created_by_ref, created and modified.
 func (b *BundleWriter) common(creator string, t time.Time) {
 	b.e.optStr("created_by_ref", creator)
-	b.e.str("created", stamp(t))
-	b.e.str("modified", stamp(t))
+	m := b.millis(t)
+	b.e.str("created", m)
+	b.e.str("modified", m)
+}
+
+// millis formats t with milliseconds (created, modified).
+func (b *BundleWriter) millis(t time.Time) string {
+	b.format(t)
+	return b.lastMillis
+}
+
+// seconds formats t to the second (valid_from, first_observed…).
+func (b *BundleWriter) seconds(t time.Time) string {
+	b.format(t)
+	return b.lastSecs
+}
+
+func (b *BundleWriter) format(t time.Time) {
+	if !t.Equal(b.lastTime) || b.lastMillis == "" {
+		b.lastTime, b.lastMillis, b.lastSecs = t, stamp(t), stampSeconds(t)
+	}
 }
 
 // identity writes the identity of org once per bundle and returns its id ("" without an
@@ -163,7 +185,19 @@ func (b *BundleWriter) WriteEvent(e *misp.Event) error {
 	t := e.Timestamp.Time()
 	creator := b.identity(e.Orgc, t)
 	b.refs = b.refs[:0]
+	// identifiers are remembered only for what object references join, not per attribute
 	clear(b.stixID)
+	for i := range e.Object {
+		for j := range e.Object[i].ObjectReference {
+			b.stixID[e.Object[i].UUID] = ""
+			b.stixID[e.Object[i].ObjectReference[j].ReferencedUUID] = ""
+		}
+	}
+	remember := func(u, oid string) {
+		if _, ok := b.stixID[u]; ok {
+			b.stixID[u] = oid
+		}
+	}
 	for i := range e.Attribute {
 		a := &e.Attribute[i]
 		if a.Deleted {
@@ -171,7 +205,7 @@ func (b *BundleWriter) WriteEvent(e *misp.Event) error {
 		}
 		if oid := b.attribute(a, creator); oid != "" {
 			b.refs = append(b.refs, oid)
-			b.stixID[a.UUID] = oid
+			remember(a.UUID, oid)
 		}
 	}
 	for i := range e.Object {
@@ -181,7 +215,7 @@ func (b *BundleWriter) WriteEvent(e *misp.Event) error {
 		}
 		oid := b.object(o, creator)
 		b.refs = append(b.refs, oid)
-		b.stixID[o.UUID] = oid
+		remember(o.UUID, oid)
 	}
 	for i := range e.Object {
 		o := &e.Object[i]
@@ -229,14 +263,30 @@ func (b *BundleWriter) WriteEvent(e *misp.Event) error {
 		if e.PublishTimestamp == 0 {
 			pub = t
 		}
-		b.e.str("published", stamp(pub))
+		b.e.str("published", b.millis(pub))
 		b.e.strs("report_types", []string{"misp-event"})
 	} else {
 		b.e.str("context", "suspicious-activity")
 	}
 	b.labels(tagLabels(nil, e.Tag))
-	b.e.strs("object_refs", b.refs)
-	b.end()
+	// object_refs go straight to the output: an event of 100 000 attributes has as many
+	b.e.key("object_refs")
+	b.e.b = append(b.e.b, '[')
+	b.flushObject()
+	for i, r := range b.refs {
+		if b.err != nil {
+			break
+		}
+		b.e.b = b.e.b[:0]
+		if i > 0 {
+			b.e.b = append(b.e.b, ',')
+		}
+		b.e.b = appendString(b.e.b, r)
+		_, b.err = b.w.Write(b.e.b)
+	}
+	if b.err == nil {
+		_, b.err = b.w.WriteString("]}")
+	}
 	return b.err
 }
 
@@ -446,9 +496,9 @@ func (b *BundleWriter) indicator(oid, pattern, lang, creator string, t, from, un
 	if lang == "stix" {
 		b.e.str("pattern_version", "2.1")
 	}
-	b.e.str("valid_from", stampSeconds(from))
+	b.e.str("valid_from", b.seconds(from))
 	if until.After(from) {
-		b.e.str("valid_until", stampSeconds(until))
+		b.e.str("valid_until", b.seconds(until))
 	}
 	killChain(&b.e, category)
 	b.labels(labels)
@@ -458,8 +508,8 @@ func (b *BundleWriter) indicator(oid, pattern, lang, creator string, t, from, un
 func (b *BundleWriter) observed(oid string, ids []string, creator string, t, from, until time.Time, labels []string) {
 	b.begin("observed-data", oid)
 	b.common(creator, t)
-	b.e.str("first_observed", stampSeconds(from))
-	b.e.str("last_observed", stampSeconds(until))
+	b.e.str("first_observed", b.seconds(from))
+	b.e.str("last_observed", b.seconds(until))
 	b.e.num("number_observed", 1)
 	b.e.strs("object_refs", ids)
 	b.labels(labels)

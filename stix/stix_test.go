@@ -550,3 +550,26 @@ func TestRandomInputIsValid(t *testing.T) {
 		}
 	}
 }
+
+// TestStreams checks that the bundle reaches the writer while it is being written, not at
+// Close.
+func TestStreams(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewBundleWriter(&buf, Options{BundleID: testBundle})
+	ev := &EventContext{Orgc: testOrgc()}
+	for i := 0; i < 2000; i++ {
+		a := attr(i, "ip-dst", true)
+		if err := w.WriteAttribute(&a, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if buf.Len() < 100_000 {
+		t.Errorf("%d bytes written before Close, want the bundle streamed", buf.Len())
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(objectsOf(t, buf.Bytes())); n != 2001 {
+		t.Errorf("%d objects, want 2000 indicators and one identity", n)
+	}
+}
