@@ -129,22 +129,24 @@ func hexOf(n int) *regexp.Regexp { return regexp.MustCompile(fmt.Sprintf("^[a-fA
 
 var hashAlgos = map[string]hashAlgo{
 	"md5":          {"MD5", "MD5", hexOf(32)},
-	"sha1":         {"SHA1", "SHA-1", hexOf(40)},
-	"sha224":       {"SHA224", "SHA224", nil},
-	"sha256":       {"SHA256", "SHA-256", hexOf(64)},
-	"sha384":       {"SHA384", "SHA384", nil},
-	"sha512":       {"SHA512", "SHA-512", hexOf(128)},
-	"sha512/224":   {"SHA512224", "SHA512224", nil},
-	"sha512/256":   {"SHA512256", "SHA512256", nil},
-	"sha3-224":     {"SHA3224", "SHA3224", nil},
-	"sha3-256":     {"SHA3256", "SHA3-256", hexOf(64)},
-	"sha3-384":     {"SHA3384", "SHA3384", nil},
-	"sha3-512":     {"SHA3512", "SHA3-512", hexOf(128)},
+	"sha1":         {"'SHA-1'", "SHA-1", hexOf(40)},
+	"sha224":       {"'SHA-224'", "SHA-224", nil},
+	"sha256":       {"'SHA-256'", "SHA-256", hexOf(64)},
+	"sha384":       {"'SHA-384'", "SHA-384", nil},
+	"sha512":       {"'SHA-512'", "SHA-512", hexOf(128)},
+	"sha512/224":   {"'SHA512-224'", "SHA512-224", nil},
+	"sha512/256":   {"'SHA512-256'", "SHA512-256", nil},
+	"sha3-224":     {"'SHA3-224'", "SHA3-224", nil},
+	"sha3-256":     {"'SHA3-256'", "SHA3-256", hexOf(64)},
+	"sha3-384":     {"'SHA3-384'", "SHA3-384", nil},
+	"sha3-512":     {"'SHA3-512'", "SHA3-512", hexOf(128)},
 	"ssdeep":       {"SSDEEP", "SSDEEP", regexp.MustCompile(`^[a-zA-Z0-9/+:.]{1,128}$`)},
 	"tlsh":         {"TLSH", "TLSH", regexp.MustCompile(`^[a-zA-Z0-9]{70}$`)},
 	"imphash":      {"IMPHASH", "IMPHASH", nil},
 	"authentihash": {"AUTHENTIHASH", "AUTHENTIHASH", nil},
 	"vhash":        {"VHASH", "VHASH", nil},
+	"pehash":       {"PEHASH", "PEHASH", nil},
+	"telfhash":     {"TELFHASH", "TELFHASH", nil},
 }
 
 // valid reports whether v can stand in an SCO's hashes under h.key.
@@ -238,6 +240,30 @@ func registryKey(k string) (string, bool) {
 		}
 	}
 	return k, k != "" && !abbreviated.MatchString(k)
+}
+
+// emailField is an email-message property (header: an additional header field, named as
+// in the message) holding the whole value.
+func emailField(name string, header bool) mapping {
+	path := name
+	if header {
+		path = "additional_header_fields." + strings.ToLower(strings.ReplaceAll(name, "-", "_"))
+	}
+	return mapping{
+		pattern: func(v string) (string, bool) { return "email-message:" + path + " = " + quote(v), v != "" },
+		observe: func(v string) ([]sco, bool) {
+			return []sco{{"email-message", func(e *enc, _ []string) {
+				e.boolean("is_multipart", false)
+				if header {
+					e.open("additional_header_fields")
+					e.str(name, v)
+					e.closeObj()
+				} else {
+					e.str(name, v)
+				}
+			}}}, v != ""
+		},
+	}
 }
 
 func asNumber(v string) (int64, bool) {
@@ -356,6 +382,66 @@ func mappings() map[string]mapping {
 				}}}, ok
 			},
 		},
+		"email-body":       emailField("body", false),
+		"email-message-id": emailField("message_id", false),
+		"email-reply-to":   emailField("Reply-To", true),
+		"email-x-mailer":   emailField("X-Mailer", true),
+		"email-header": {
+			pattern: func(v string) (string, bool) { return "email-message:received_lines = " + quote(v), v != "" },
+			observe: func(v string) ([]sco, bool) {
+				return []sco{{"email-message", func(e *enc, _ []string) {
+					e.boolean("is_multipart", false)
+					e.strs("received_lines", []string{v})
+				}}}, v != ""
+			},
+		},
+		"email-attachment": {
+			pattern: func(v string) (string, bool) {
+				return "email-message:body_multipart[*].body_raw_ref.name = " + quote(v), v != ""
+			},
+			observe: func(v string) ([]sco, bool) {
+				return []sco{
+					{"email-message", func(e *enc, ids []string) {
+						e.boolean("is_multipart", true)
+						e.openList("body_multipart")
+						e.open("")
+						e.str("body_raw_ref", ids[1])
+						e.str("content_disposition", "attachment; filename="+quote(v))
+						e.closeObj()
+						e.closeList()
+					}},
+					{"file", func(e *enc, _ []string) { e.str("name", v) }},
+				}, v != ""
+			},
+		},
+		"github-username": {
+			pattern: func(v string) (string, bool) {
+				return "user-account:account_type = 'github' AND user-account:account_login = " + quote(v), v != ""
+			},
+			observe: func(v string) ([]sco, bool) {
+				return []sco{{"user-account", func(e *enc, _ []string) {
+					e.str("account_type", "github")
+					e.str("account_login", v)
+				}}}, v != ""
+			},
+		},
+		"http-method": {
+			pattern: func(v string) (string, bool) {
+				return "network-traffic:extensions.'http-request-ext'.request_method = " + quote(v), v != ""
+			},
+		},
+		"port": {
+			pattern: func(v string) (string, bool) {
+				p, ok := port(v)
+				return "network-traffic:dst_port = '" + strconv.FormatInt(p, 10) + "'", ok
+			},
+		},
+		"size-in-bytes": {
+			pattern: func(v string) (string, bool) {
+				n, err := strconv.ParseInt(v, 10, 64)
+				return "file:size = '" + strconv.FormatInt(n, 10) + "'", err == nil && n >= 0
+			},
+		},
 		"user-agent": {
 			pattern: func(v string) (string, bool) {
 				return "network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = " + quote(v), true
@@ -364,6 +450,9 @@ func mappings() map[string]mapping {
 		"malware-sample": hashMapping("file", hashAlgos["md5"], true),
 		"attachment": {
 			pattern: func(v string) (string, bool) { return "file:name = " + quote(v), v != "" },
+			observe: func(v string) ([]sco, bool) {
+				return []sco{{"file", func(e *enc, _ []string) { e.str("name", v) }}}, v != ""
+			},
 		},
 		"x509-fingerprint-md5":    hashMapping("x509-certificate", hashAlgos["md5"], false),
 		"x509-fingerprint-sha1":   hashMapping("x509-certificate", hashAlgos["sha1"], false),
