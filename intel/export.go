@@ -112,6 +112,44 @@ func (s *Service) exportAttributes(ctx context.Context, u acl.User, q Search, w 
 			}
 		}
 		return tw.Close()
+	case FormatSuricata, FormatSnort:
+		opts, err := s.nidsOptions(ctx, q.Format)
+		if err != nil {
+			return err
+		}
+		attrs, _ := s.SearchAttributes(ctx, u, q)
+		nw := NewNIDSWriter(w, opts)
+		if err := nw.WriteHeader(); err != nil {
+			return err
+		}
+		events := newEventCache(s.st)
+		var tags []string
+		for a, err := range attrs {
+			if err != nil {
+				return err
+			}
+			e, err := events.get(ctx, int64(a.EventID))
+			if err != nil {
+				return err
+			}
+			tags = appendTagNames(tags[:0], a.Tag)
+			if err := nw.WriteAttribute(a, NIDSEvent{ID: int64(e.ID), ThreatLevel: e.ThreatLevel}, tags); err != nil {
+				return err
+			}
+		}
+		return nil
+	case FormatHashes:
+		attrs, _ := s.SearchAttributes(ctx, u, q)
+		hw := NewHashesWriter(w)
+		for a, err := range attrs {
+			if err != nil {
+				return err
+			}
+			if err := hw.Write(a.Type, a.Value); err != nil {
+				return err
+			}
+		}
+		return hw.Close()
 	}
 	attrs, _ := s.SearchAttributes(ctx, u, q)
 	return misp.WriteAttributes(w, attrs)
@@ -153,6 +191,41 @@ func (s *Service) exportEvents(ctx context.Context, u acl.User, q Search, w io.W
 			}
 		}
 		return tw.Close()
+	case FormatSuricata, FormatSnort:
+		opts, err := s.nidsOptions(ctx, q.Format)
+		if err != nil {
+			return err
+		}
+		q.Metadata = false
+		events, _ := s.SearchEvents(ctx, u, q)
+		nw := NewNIDSWriter(w, opts)
+		if err := nw.WriteHeader(); err != nil {
+			return err
+		}
+		for e, err := range events {
+			if err != nil {
+				return err
+			}
+			if err := writeEventNIDS(nw, e, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	case FormatHashes:
+		q.Metadata = false
+		events, _ := s.SearchEvents(ctx, u, q)
+		hw := NewHashesWriter(w)
+		for e, err := range events {
+			if err != nil {
+				return err
+			}
+			for _, a := range eventAttributes(e, q) {
+				if err := hw.Write(a.attr.Type, a.attr.Value); err != nil {
+					return err
+				}
+			}
+		}
+		return hw.Close()
 	}
 	events, _ := s.SearchEvents(ctx, u, q)
 	return misp.WriteEvents(w, events)
@@ -438,6 +511,13 @@ func (c *CSVWriter) field(r CSVRecord, col string) csvField {
 		return csvText(e.UUID)
 	}
 	return csvField{}
+}
+
+func appendTagNames(names []string, tags []misp.Tag) []string {
+	for _, t := range tags {
+		names = append(names, t.Name)
+	}
+	return names
 }
 
 func joinTagNames(tags []misp.Tag) string {

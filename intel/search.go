@@ -37,6 +37,13 @@ const (
 	// FormatText is MISP's TextExport: each distinct value once, one per line. It is a restrictive export:
 	// unless the query says otherwise it selects to_ids attributes of published events only.
 	FormatText Format = "text"
+	// FormatSuricata and FormatSnort are MISP's NIDS exports (NidsSuricataExport, NidsSnortExport): rules for
+	// the attributes of network types, restrictive.
+	FormatSuricata Format = "suricata"
+	FormatSnort    Format = "snort"
+	// FormatHashes is MISP's HashesExport: the hash values (the hash half of filename|hash), one per line,
+	// restrictive.
+	FormatHashes Format = "hashes"
 )
 
 // ContentType is the Content-Type MISP answers format with.
@@ -44,7 +51,7 @@ func (f Format) ContentType() string {
 	switch f {
 	case FormatCSV:
 		return "text/csv; charset=UTF-8"
-	case FormatText:
+	case FormatText, FormatSuricata, FormatSnort, FormatHashes:
 		return "text/plain; charset=UTF-8"
 	}
 	return "application/json; charset=UTF-8"
@@ -52,12 +59,17 @@ func (f Format) ContentType() string {
 
 // Restrictive reports whether f is one of MISP's restrictive exports, which default to to_ids=1 and
 // published=1.
-func (f Format) Restrictive() bool { return f == FormatText }
+func (f Format) Restrictive() bool {
+	switch f {
+	case FormatText, FormatSuricata, FormatSnort, FormatHashes:
+		return true
+	}
+	return false
+}
 
 // mispFormats are the returnFormats MISP knows (Event::$validFormats and MispAttribute::$validFormats) that
 // hunch does not write yet: they are refused as not supported, where anything else is an invalid format.
-var mispFormats = []string{"xml", "stix", "stix-json", "stix2", "stix-xml", "suricata", "snort", "openioc", "rpz",
-	"hashes", "hosts", "netfilter", "cache", "count", "yara", "yara-json", "kunai", "opendata", "attack",
+var mispFormats = []string{"xml", "stix", "stix-json", "stix2", "stix-xml", "openioc", "rpz", "hosts", "netfilter", "cache", "count", "yara", "yara-json", "kunai", "opendata", "attack",
 	"attack-sightings", "context", "context-markdown", "bro", "zeek"}
 
 // FormatError refuses a returnFormat hunch does not write. Known tells MISP's formats (which hunch does not
@@ -70,7 +82,7 @@ type FormatError struct {
 // Error says which format is refused.
 func (e *FormatError) Error() string {
 	if e.Known {
-		return fmt.Sprintf("return format %q is not supported (hunch writes json, csv and text)", e.Format)
+		return fmt.Sprintf("return format %q is not supported (hunch writes json, csv, text, suricata, snort and hashes)", e.Format)
 	}
 	return fmt.Sprintf("invalid output format %q", e.Format)
 }
@@ -211,7 +223,7 @@ func ParseSearch(body []byte) (Search, error) {
 	switch f := Format(strings.ToLower(format)); f {
 	case "":
 		q.Format = FormatJSON
-	case FormatJSON, FormatCSV, FormatText:
+	case FormatJSON, FormatCSV, FormatText, FormatSuricata, FormatSnort, FormatHashes:
 		q.Format = f
 	default:
 		return q, &FormatError{Format: format, Known: slices.Contains(mispFormats, string(f))}

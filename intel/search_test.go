@@ -105,7 +105,7 @@ func TestParseSearchRefusals(t *testing.T) {
 		{`{"metadata":"yes"}`, "metadata", false},
 		{`{"returnFormat":{"a":1}}`, "returnFormat", false},
 		{`{"returnFormat":"stix2"}`, "", true},
-		{`{"returnFormat":"suricata"}`, "", true},
+		{`{"returnFormat":"openioc"}`, "", true},
 		{`{"returnFormat":"pdf"}`, "", false},
 		{`{"searchall":"evil"}`, "searchall", false},
 		{`{"request":{"first_seen":"2024-01-01"}}`, "first_seen", false},
