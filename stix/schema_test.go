@@ -17,7 +17,7 @@ import (
 
 // schemas are the compiled OASIS STIX 2.1 schemas a bundle is checked with.
 type schemas struct {
-	bundle, core, grouping *jsonschema.Schema
+	bundle, core, grouping, note *jsonschema.Schema
 }
 
 // loadSchemas compiles the OASIS STIX 2.1 schemas of the shared corpus (every file of the
@@ -63,15 +63,17 @@ func loadSchemas(t testing.TB) *schemas {
 		}
 		return s
 	}
-	return &schemas{bundle: compile("common/bundle.json"), core: compile("common/core.json"), grouping: compile("sdos/grouping.json")}
+	return &schemas{bundle: compile("common/bundle.json"), core: compile("common/core.json"), grouping: compile("sdos/grouping.json"),
+		note: compile("sdos/note.json")}
 }
 
-// validate checks one bundle and returns the number of objects checked. The bundle schema
-// cannot accept two kinds of object a MISP export holds: grouping, which its list of object
-// schemas leaves out, and custom objects with created/modified (x-misp-*), which its custom
-// branch, oneOf(core, cyber-observable-core), rejects because every object core accepts
-// cyber-observable-core accepts too. Those are checked against their own schema (grouping.json,
-// core.json) and taken out of the bundle, and the rest of the bundle against bundle.json.
+// check validates one bundle and returns the number of objects in it. The bundle schema
+// cannot accept two kinds of object a MISP export holds: grouping and note, which its list
+// of object schemas leaves out, and custom objects with created/modified (x-misp-*), which
+// its custom branch, oneOf(core, cyber-observable-core), rejects because every object core
+// accepts cyber-observable-core accepts too. Those are checked against their own schema
+// (grouping.json, note.json, core.json) and taken out of the bundle, and the rest of the
+// bundle against bundle.json.
 func (s *schemas) check(bundle []byte) (int, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(bundle))
 	if err != nil {
@@ -91,6 +93,8 @@ func (s *schemas) check(bundle []byte) (int, error) {
 		switch {
 		case typ == "grouping":
 			own = s.grouping
+		case typ == "note":
+			own = s.note
 		case strings.HasPrefix(typ, "x-"):
 			own = s.core
 		default:

@@ -244,18 +244,16 @@ func (b *BundleWriter) WriteEvent(e *misp.Event) error {
 			b.refs = append(b.refs, b.cluster(&g, c, creator, t))
 		}
 	}
-	if len(b.refs) == 0 && creator != "" {
-		// report and grouping need at least one reference
-		b.refs = append(b.refs, creator)
-	}
-	if len(b.refs) == 0 {
-		b.refs = append(b.refs, b.note(e, t))
-	}
 	typ := "grouping"
 	if e.Published {
 		typ = "report"
 	}
-	b.begin(typ, id(typ, e.UUID))
+	oid := id(typ, e.UUID)
+	if len(b.refs) == 0 {
+		// report and grouping refer to at least one object: misp-stix writes a note
+		b.refs = append(b.refs, b.note(e, oid, creator, t))
+	}
+	b.begin(typ, oid)
 	b.common(creator, t)
 	b.e.str("name", e.Info)
 	if e.Published {
@@ -263,8 +261,7 @@ func (b *BundleWriter) WriteEvent(e *misp.Event) error {
 		if e.PublishTimestamp == 0 {
 			pub = t
 		}
-		b.e.str("published", b.millis(pub))
-		b.e.strs("report_types", []string{"misp-event"})
+		b.e.str("published", b.seconds(pub))
 	} else {
 		b.e.str("context", "suspicious-activity")
 	}
@@ -290,12 +287,14 @@ func (b *BundleWriter) WriteEvent(e *misp.Event) error {
 	return b.err
 }
 
-// note writes the x-misp-event-note that an event with nothing in it and no creator refers to.
-func (b *BundleWriter) note(e *misp.Event, t time.Time) string {
-	oid := id("x-misp-event-note", e.UUID+"|note")
-	b.begin("x-misp-event-note", oid)
-	b.common("", t)
-	b.e.str("x_misp_event_info", e.Info)
+// note writes the note an event with nothing in it gets, as misp-stix does, and returns
+// its id.
+func (b *BundleWriter) note(e *misp.Event, about, creator string, t time.Time) string {
+	oid := id("note", e.UUID)
+	b.begin("note", oid)
+	b.common(creator, t)
+	b.e.str("content", "This MISP Event is empty and contains no attribute, object or galaxy.")
+	b.e.strs("object_refs", []string{about})
 	b.end()
 	return oid
 }

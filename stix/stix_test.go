@@ -402,10 +402,18 @@ func TestEmptyBundle(t *testing.T) {
 	if s.validate(t, "empty", b) != 0 || string(b) != `{"type":"bundle","id":"bundle--`+testBundle+`"}` {
 		t.Errorf("empty bundle %s", b)
 	}
-	// an event with nothing in it still gets a report referring to something
-	e := event(true)
-	e.Orgc = nil
-	s.validate(t, "empty event", bundleOf(t, e))
+	// an event with nothing in it gets a note for its report to refer to, as in misp-stix
+	for _, org := range []*misp.Organisation{nil, testOrgc()} {
+		e := event(true)
+		e.Orgc = org
+		b := bundleOf(t, e)
+		s.validate(t, "empty event", b)
+		objs := objectsOf(t, b)
+		last := objs[len(objs)-1]
+		if last.Type != "report" || len(last.ObjectRefs) != 1 || last.ObjectRefs[0] != "note--"+testEvent {
+			t.Errorf("empty event: %s", b)
+		}
+	}
 }
 
 type failWriter struct{ n int }
