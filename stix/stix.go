@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,6 +63,9 @@ type BundleWriter struct {
 	// galaxy cluster shared by many events is written once.
 	identities map[string]bool
 	clusters   map[string]bool
+	tlpWritten map[string]bool
+	// marks are the marking definitions of the object being written (its TLP tags)
+	marks []string
 	// the last time formatted, as STIX timestamps (most objects of an event share one)
 	lastTime             time.Time
 	lastMillis, lastSecs string
@@ -83,6 +87,7 @@ func NewBundleWriter(w io.Writer, opts Options) *BundleWriter {
 		types:      mappings(),
 		identities: map[string]bool{},
 		clusters:   map[string]bool{},
+		tlpWritten: map[string]bool{},
 		stixID:     map[string]string{},
 	}
 }
@@ -119,12 +124,58 @@ func (b *BundleWriter) end() {
 	b.flushObject()
 }
 
-// common writes created_by_ref, created and modified.
+// common writes created_by_ref, created, modified and object_marking_refs.
 func (b *BundleWriter) common(creator string, t time.Time) {
 	b.e.optStr("created_by_ref", creator)
+	if len(b.marks) > 0 {
+		b.e.strs("object_marking_refs", b.marks)
+	}
 	m := b.millis(t)
 	b.e.str("created", m)
 	b.e.str("modified", m)
+}
+
+// tlp is one of the TLP marking definitions STIX 2.1 defines.
+type tlp struct{ id, level string }
+
+// tlpLevels are the TLP levels by MISP tag (TLP 2.0's clear and amber+strict as their TLP
+// 1.0 equivalents, the only ones STIX 2.1 defines).
+var tlpLevels = map[string]tlp{
+	"tlp:white":        {"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", "white"},
+	"tlp:clear":        {"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", "white"},
+	"tlp:green":        {"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", "green"},
+	"tlp:amber":        {"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", "amber"},
+	"tlp:amber+strict": {"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", "amber"},
+	"tlp:red":          {"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "red"},
+}
+
+// markings sets b.marks to the TLP markings of tags, writing each marking definition once
+// per bundle.
+func (b *BundleWriter) markings(tags []misp.Tag) {
+	b.marks = b.marks[:0]
+	for i := range tags {
+		l, ok := tlpLevels[strings.ToLower(tags[i].Name)]
+		if !ok || bool(tags[i].Local) || slices.Contains(b.marks, l.id) {
+			continue
+		}
+		b.marks = append(b.marks, l.id)
+		if b.tlpWritten[l.id] {
+			continue
+		}
+		b.tlpWritten[l.id] = true
+		b.e.reset()
+		b.e.open("")
+		b.e.str("type", "marking-definition")
+		b.e.str("spec_version", "2.1")
+		b.e.str("id", l.id)
+		b.e.str("created", "2017-01-20T00:00:00.000Z")
+		b.e.str("definition_type", "tlp")
+		b.e.str("name", "TLP:"+strings.ToUpper(l.level))
+		b.e.open("definition")
+		b.e.str("tlp", l.level)
+		b.e.closeObj()
+		b.end()
+	}
 }
 
 // millis formats t with milliseconds (created, modified).
@@ -249,6 +300,8 @@ func (b *BundleWriter) WriteEvent(e *misp.Event) error {
 		typ = "report"
 	}
 	oid := id(typ, e.UUID)
+	b.markings(e.Tag)
+	defer func() { b.marks = b.marks[:0] }()
 	if len(b.refs) == 0 {
 		// report and grouping refer to at least one object: misp-stix writes a note
 		b.refs = append(b.refs, b.note(e, oid, creator, t))
@@ -415,6 +468,7 @@ var attackID = regexp.MustCompile(`^T\d{4}(\.\d{3})?$`)
 func (b *BundleWriter) attribute(a *misp.Attribute, creator string) string {
 	toIDS := a.ToIDS.Or(misp.DefaultToIDS(a.Type)).Bool()
 	t := a.Timestamp.Time()
+	b.markings(a.Tag)
 	var oid string
 	switch a.Type {
 	case "vulnerability":
@@ -444,6 +498,7 @@ func (b *BundleWriter) attribute(a *misp.Attribute, creator string) string {
 	default:
 		oid = b.indicatorOrObserved(a, creator, toIDS)
 	}
+	b.marks = b.marks[:0]
 	b.attributeGalaxies(a, oid, creator)
 	return oid
 }

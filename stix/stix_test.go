@@ -581,3 +581,43 @@ func TestStreams(t *testing.T) {
 		t.Errorf("%d objects, want 2000 indicators and one identity", n)
 	}
 }
+
+// TestTLPMarkings checks that TLP tags become object_marking_refs to the marking
+// definitions STIX 2.1 defines, each written once.
+func TestTLPMarkings(t *testing.T) {
+	s := loadSchemas(t)
+	a1, a2 := attr(1, "domain", true), attr(2, "domain", false)
+	a1.Tag = []misp.Tag{{Name: "tlp:red"}}
+	a2.Tag = []misp.Tag{{Name: "TLP:AMBER"}, {Name: "tlp:green", Local: true}}
+	e := event(true, a1, a2)
+	e.Tag = []misp.Tag{{Name: "tlp:amber"}}
+	b := bundleOf(t, e, e)
+	s.validate(t, "tlp", b)
+	var raw struct {
+		Objects []struct {
+			Type  string   `json:"type"`
+			ID    string   `json:"id"`
+			Marks []string `json:"object_marking_refs"`
+		} `json:"objects"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	const red, amber = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
+	defs := map[string]int{}
+	marks := map[string][]string{}
+	for _, o := range raw.Objects {
+		if o.Type == "marking-definition" {
+			defs[o.ID]++
+		}
+		marks[o.ID] = o.Marks
+	}
+	if len(defs) != 2 || defs[red] != 1 || defs[amber] != 1 {
+		t.Errorf("marking definitions %v, want red and amber once", defs)
+	}
+	for oid, want := range map[string]string{"indicator--" + testUUID(1): red, "observed-data--" + testUUID(2): amber, "report--" + testEvent: amber} {
+		if got := marks[oid]; len(got) != 1 || got[0] != want {
+			t.Errorf("%s marked %v, want %s", oid, got, want)
+		}
+	}
+}
