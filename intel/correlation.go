@@ -81,8 +81,8 @@ func (s *Service) Correlate(ctx context.Context, u acl.User, e *misp.Event) erro
 			mine = append(mine, &e.Object[i].Attribute[j])
 		}
 	}
-	c := correlator{s: s, u: u, self: int64(e.ID), limit: s.correlationLimit(), cond: s.Policy().ReadableConditions(u),
-		events: map[int64]*misp.Event{}, byValue: map[string][]*misp.Attribute{}}
+	c := correlator{s: s, u: u, p: s.Policy(), self: int64(e.ID), limit: s.correlationLimit(),
+		events: map[int64]*misp.Event{}, objects: map[int64]acl.Element{}, byValue: map[string][]*misp.Attribute{}}
 	exclusions, err := s.st.ListCorrelationExclusions(ctx)
 	if err != nil {
 		return fmt.Errorf("intel: correlation exclusions: %w", err)
@@ -132,38 +132,39 @@ func orgSummary(o *misp.Organisation) *misp.Organisation {
 type correlator struct {
 	s       *Service
 	u       acl.User
+	p       *acl.Policy
 	self    int64
 	limit   int
-	cond    acl.Conditions
-	events  map[int64]*misp.Event // headers of the events met, nil for one that does not correlate
+	events  map[int64]*misp.Event  // headers of the events met, nil for one that does not correlate
+	objects map[int64]acl.Element  // the access element of each object met
 	byValue map[string][]*misp.Attribute
 }
 
 // correlations returns the attributes of other events that hold v and that the reader may read, or nothing when
-// v is over-correlating.
+// v is over-correlating. One query per value reads every other event's attributes holding it (up to the limit
+// and a margin): the limit counts them all, readable or not, as MISP's does; then the reader's access decides
+// which are shown, through the same policy as every read path.
 func (c *correlator) correlations(ctx context.Context, v string) ([]*misp.Attribute, error) {
 	if got, ok := c.byValue[v]; ok {
 		return got, nil
 	}
-	// Over the whole store first: the limit counts every other event's attributes, readable or not.
-	n, err := c.count(ctx, v)
-	if err != nil {
-		return nil, err
-	}
-	if n > c.limit {
-		c.byValue[v] = nil
-		return nil, nil
-	}
-	var out []*misp.Attribute
-	f := store.AttributeFilter{Conditions: c.cond, Value: store.Any(v), Limit: c.limit + 64}
+	var found []*misp.Attribute
+	f := store.AttributeFilter{Conditions: acl.Conditions{Unrestricted: true}, Value: store.Any(v), Limit: c.limit + 64}
 	for a, err := range c.s.st.SearchAttributes(ctx, f) {
 		if err != nil {
 			return nil, fmt.Errorf("intel: correlations of %q: %w", v, err)
 		}
-		if !c.correlates(a, v) {
-			continue
+		if c.correlates(a, v) {
+			found = append(found, a)
 		}
-		ok, err := c.eventCorrelates(ctx, int64(a.EventID))
+	}
+	if len(found) > c.limit {
+		c.byValue[v] = nil
+		return nil, nil
+	}
+	var out []*misp.Attribute
+	for _, a := range found {
+		ok, err := c.readable(ctx, a)
 		if err != nil {
 			return nil, err
 		}
@@ -175,21 +176,33 @@ func (c *correlator) correlations(ctx context.Context, v string) ([]*misp.Attrib
 	return out, nil
 }
 
-// count counts the attributes of other events holding v, up to one past the limit.
-func (c *correlator) count(ctx context.Context, v string) (int, error) {
-	n := 0
-	f := store.AttributeFilter{Conditions: acl.Conditions{Unrestricted: true}, Value: store.Any(v), Limit: c.limit + 64}
-	for a, err := range c.s.st.SearchAttributes(ctx, f) {
-		if err != nil {
-			return 0, fmt.Errorf("intel: correlations of %q: %w", v, err)
-		}
-		if c.correlates(a, v) {
-			if n++; n > c.limit {
-				break
-			}
-		}
+// readable reports whether the reader may see a, an attribute of another event, and that event correlates.
+func (c *correlator) readable(ctx context.Context, a *misp.Attribute) (bool, error) {
+	ok, err := c.eventCorrelates(ctx, int64(a.EventID))
+	if err != nil || !ok {
+		return false, err
 	}
-	return n, nil
+	ev := ACLEvent(c.events[int64(a.EventID)])
+	el := ACLElement(acl.KindAttribute, a.Distribution, a.SharingGroupID)
+	if a.ObjectID == 0 {
+		return c.p.CanReadElement(c.u, ev, el) == nil, nil
+	}
+	obj, ok := c.objects[int64(a.ObjectID)]
+	if !ok {
+		o, err := c.s.st.Object(ctx, int64(a.ObjectID))
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("intel: object %d: %w", a.ObjectID, err)
+		}
+		if bool(o.Deleted) {
+			return false, nil
+		}
+		obj = ACLElement(acl.KindObject, o.Distribution, o.SharingGroupID)
+		c.objects[int64(a.ObjectID)] = obj
+	}
+	return c.p.CanReadObjectAttribute(c.u, ev, obj, el) == nil, nil
 }
 
 // correlates reports whether a, found for v, is a correlation: another event's live, correlating attribute
