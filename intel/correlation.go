@@ -135,8 +135,8 @@ type correlator struct {
 	p       *acl.Policy
 	self    int64
 	limit   int
-	events  map[int64]*misp.Event  // headers of the events met, nil for one that does not correlate
-	objects map[int64]acl.Element  // the access element of each object met
+	events  map[int64]*misp.Event // headers of the events met, nil for one that does not correlate
+	objects map[int64]acl.Element // the access element of each object met
 	byValue map[string][]*misp.Attribute
 }
 
