@@ -212,3 +212,24 @@ func TestCorrelationExclusions(t *testing.T) {
 		t.Errorf("after deleting the ip's exclusion: %v", byValue)
 	}
 }
+
+// TestCorrelationObjectAttributes: an attribute inside another event's object correlates for readers who may read
+// the object, and not for others.
+func TestCorrelationObjectAttributes(t *testing.T) {
+	f := inteltest.New(t, inteltest.Options{})
+	ctx := context.Background()
+	mine := corrEvent(t, f, "user", misp.Distribution("1"), "mine", attr("ip-dst", "203.0.113.77"))
+	other := &misp.Event{Info: "object holder", Distribution: misp.Distribution("1"),
+		Object: []misp.Object{{Name: "domain-ip", MetaCategory: "network", Distribution: misp.Distribution("0"),
+			Attribute: []misp.Attribute{{Type: "ip-dst", Value: "203.0.113.77", ObjectRelation: "ip",
+				Distribution: misp.DistributionUnset}}}}}
+	if _, err := f.Svc.AddEvent(ctx, f.ACL("user2"), other, true); err != nil {
+		t.Fatal(err)
+	}
+	if byValue, _ := related(t, f, "user", mine); len(byValue) != 0 {
+		t.Errorf("user sees an attribute of Org Two's organisation-only object: %v", byValue)
+	}
+	if byValue, _ := related(t, f, "user2", mine); len(byValue["203.0.113.77"]) != 1 {
+		t.Errorf("user2 does not see its own object's attribute: %v", byValue)
+	}
+}
