@@ -6,7 +6,7 @@
 // x-misp-attribute custom object, a MISP object an indicator, observed-data or
 // x-misp-object, object references and galaxy attachments relationships, and galaxy
 // clusters attack-pattern, malware, threat-actor, intrusion-set, tool or course-of-action
-// objects (x-misp-galaxy-cluster for other galaxies).
+// objects (x-misp-galaxy-cluster for other galaxies); TLP tags become marking definitions.
 //
 // The bundle is written as it goes: one event (or attribute) at a time is held in memory,
 // never the bundle.
@@ -431,7 +431,7 @@ func attrLabels(a *misp.Attribute, toIDS bool) []string {
 	return tagLabels(l, a.Tag)
 }
 
-// times returns the attribute's valid_from/first_observed and valid_until/last_observed:
+// seen returns the valid_from/first_observed and valid_until/last_observed of an attribute or object:
 // first_seen and last_seen when set, the attribute's timestamp otherwise.
 func seen(ts misp.Timestamp, first, last misp.MicroTime) (time.Time, time.Time) {
 	from, until := ts.Time(), ts.Time()
