@@ -44,17 +44,23 @@ func (s *Service) CountSearch(ctx context.Context, u acl.User, scope Scope, q Se
 	return count()
 }
 
-// Export writes what q selects for u in scope to w in q.Format (json, csv or text), as MISP's restSearch
-// answers it. It streams: each event or attribute is written as it is read from the store, through a small
-// buffer, so memory does not grow with the result (the text export remembers a 64-bit hash of each distinct
-// value to write it once). On an error part of the output may have been written already.
+// Export writes what q selects for u in scope to w in q.Format (json, csv, text, suricata, snort, hashes, rpz
+// or zeek), as MISP's restSearch answers it. It streams: each event or attribute is written as it is read
+// from the store, through a small buffer, so memory does not grow with the result (the text, rpz and zeek
+// exports remember a 64-bit hash of each distinct value or line to write it once; rpz reads the selection
+// once per zone section). On an error part of the output may have been written already.
 func (s *Service) Export(ctx context.Context, u acl.User, scope Scope, q Search, w io.Writer) error {
 	q = q.effective()
 	bw := bufio.NewWriterSize(w, 32<<10)
 	var err error
-	if scope == ScopeEvents {
+	switch {
+	case q.Format == FormatRPZ:
+		err = s.exportRPZ(ctx, u, scope, q, bw)
+	case q.Format == FormatZeek || q.Format == FormatBro:
+		err = s.exportZeek(ctx, u, scope, q, bw)
+	case scope == ScopeEvents:
 		err = s.exportEvents(ctx, u, q, bw)
-	} else {
+	default:
 		err = s.exportAttributes(ctx, u, q, bw)
 	}
 	if err != nil {

@@ -63,7 +63,7 @@ func newSensorFixture(t *testing.T) *inteltest.Fixture {
 		return misp.Attribute{Type: typ, Category: "Network activity", Value: val, ToIDS: misp.OptBoolOf(ids),
 			Distribution: "5", Timestamp: misp.Timestamp(sensorEpoch.Unix())}
 	}
-	e := &misp.Event{OrgID: host, OrgcID: host, Info: "sensor exports", Date: misp.Date{Time: sensorEpoch},
+	e := &misp.Event{OrgID: host, OrgcID: host, Info: "sensor exports", UUID: "5a3c2fcd-8328-42bb-a95e-4f4402de0b81", Date: misp.Date{Time: sensorEpoch},
 		ThreatLevel: 2, Distribution: "1", Timestamp: misp.Timestamp(sensorEpoch.Unix()),
 		Tag: []misp.Tag{{Name: "tlp:green"}}}
 	for _, st := range sensorTypes {
@@ -74,6 +74,9 @@ func newSensorFixture(t *testing.T) *inteltest.Fixture {
 	for _, u := range sensorURLs {
 		e.Attribute = append(e.Attribute, attr("url", u, true))
 	}
+	// An IPv6 address and a CIDR block, for the rpz owner names and Zeek's SUBNET.
+	e.Attribute = append(e.Attribute, attr("ip-dst", "2001:db8::1", true), attr("ip-src", "10.1.0.0/16", true))
+	e.Attribute[len(e.Attribute)-1].Comment = "tab\there <b>bold</b> caf\u00e9"
 	e.Attribute = append(e.Attribute, attr("url", "http://not-for-ids.example/", false))
 	rel := func(a misp.Attribute, r string) misp.Attribute { a.ObjectRelation = misp.NullString(r); return a }
 	e.Object = []misp.Object{{Name: "network-connection", MetaCategory: "network", Distribution: "5",
@@ -83,7 +86,7 @@ func newSensorFixture(t *testing.T) *inteltest.Fixture {
 			rel(attr("port", "443", true), "dst-port"),
 			rel(attr("text", "tcp", true), "layer4-protocol"),
 		}}}
-	draft := &misp.Event{OrgID: host, OrgcID: host, Info: "draft", Date: misp.Date{Time: sensorEpoch},
+	draft := &misp.Event{OrgID: host, OrgcID: host, Info: "draft", UUID: "5a3c2fcd-8328-42bb-a95e-4f4402de0b82", Date: misp.Date{Time: sensorEpoch},
 		ThreatLevel: 1, Distribution: "1", Timestamp: misp.Timestamp(sensorEpoch.Unix()),
 		Attribute: []misp.Attribute{attr("ip-dst", "198.51.100.99", true)}}
 	for _, ev := range []*misp.Event{e, draft} {
@@ -136,7 +139,7 @@ func sensorExport(t *testing.T, f *inteltest.Fixture, scope intel.Scope, body st
 // whole fixture at attribute and at event level, and compares each with its golden.
 func TestExportSensorGoldens(t *testing.T) {
 	f := newSensorFixture(t)
-	formats := []string{"suricata", "snort", "hashes"}
+	formats := []string{"suricata", "snort", "hashes", "rpz", "zeek"}
 	for _, format := range formats {
 		for _, st := range sensorTypes {
 			t.Run(format+"/"+st.typ, func(t *testing.T) {
@@ -201,6 +204,9 @@ func TestFormatsAcceptedAndRefused(t *testing.T) {
 		{"suricata", true, "text/plain; charset=UTF-8"},
 		{"SNORT", true, "text/plain; charset=UTF-8"},
 		{"hashes", true, "text/plain; charset=UTF-8"},
+		{"rpz", true, "text/plain; charset=UTF-8"},
+		{"zeek", true, "text/plain; charset=UTF-8"},
+		{"bro", true, "text/plain; charset=UTF-8"},
 		{"stix2", false, ""},
 		{"openioc", false, ""},
 	} {
@@ -212,5 +218,30 @@ func TestFormatsAcceptedAndRefused(t *testing.T) {
 		if tc.ok && (q.Format.ContentType() != tc.ctype || !q.Format.Restrictive()) {
 			t.Errorf("%s: content type %q, restrictive %v", tc.format, q.Format.ContentType(), q.Format.Restrictive())
 		}
+	}
+}
+
+// TestExportRPZParameters checks the zone parameters of restSearch and their fallback to the store's
+// Plugin.RPZ_* settings.
+func TestExportRPZParameters(t *testing.T) {
+	f := newSensorFixture(t)
+	if err := f.Store.PutSetting(context.Background(), "Plugin.RPZ_ns_alt", "ns2.example."); err != nil {
+		t.Fatal(err)
+	}
+	got := sensorExport(t, f, intel.ScopeAttributes, `{"returnFormat":"rpz","type":"hostname","policy":"Local-Data",`+
+		`"walled_garden":"garden.example.","ns":"ns1.example.","serial":"$date01","ttl":"1h"}`)
+	want := "$TTL 1h;\n" +
+		"@               SOA ns1.example. root.localhost (2024030101 2h 30m 30d 1h)\n" +
+		"                NS ns1.example.\n" +
+		"                NS ns2.example.\n\n" +
+		"; The following hostnames will returns the defined alternate location.\n" +
+		"c2.evil.example CNAME garden.example.\n\n"
+	if got != want {
+		t.Errorf("rpz:\n%s\nwant:\n%s", got, want)
+	}
+	// An unknown policy falls back to NXDOMAIN, as MISP drops it.
+	got = sensorExport(t, f, intel.ScopeAttributes, `{"returnFormat":"rpz","type":"hostname","policy":"BOGUS"}`)
+	if !strings.Contains(got, "c2.evil.example CNAME .\n") {
+		t.Errorf("rpz with an unknown policy:\n%s", got)
 	}
 }

@@ -44,6 +44,13 @@ const (
 	// FormatHashes is MISP's HashesExport: the hash values (the hash half of filename|hash), one per line,
 	// restrictive.
 	FormatHashes Format = "hashes"
+	// FormatRPZ is MISP's RPZExport: a DNS response policy zone of the IP addresses, domains and hostnames,
+	// restrictive; Search.RPZ holds its parameters.
+	FormatRPZ Format = "rpz"
+	// FormatZeek (and its older name FormatBro) is MISP's BroExport: an intel file for Zeek's Intel framework,
+	// restrictive.
+	FormatZeek Format = "zeek"
+	FormatBro  Format = "bro"
 )
 
 // ContentType is the Content-Type MISP answers format with.
@@ -51,7 +58,7 @@ func (f Format) ContentType() string {
 	switch f {
 	case FormatCSV:
 		return "text/csv; charset=UTF-8"
-	case FormatText, FormatSuricata, FormatSnort, FormatHashes:
+	case FormatText, FormatSuricata, FormatSnort, FormatHashes, FormatRPZ, FormatZeek, FormatBro:
 		return "text/plain; charset=UTF-8"
 	}
 	return "application/json; charset=UTF-8"
@@ -61,7 +68,7 @@ func (f Format) ContentType() string {
 // published=1.
 func (f Format) Restrictive() bool {
 	switch f {
-	case FormatText, FormatSuricata, FormatSnort, FormatHashes:
+	case FormatText, FormatSuricata, FormatSnort, FormatHashes, FormatRPZ, FormatZeek, FormatBro:
 		return true
 	}
 	return false
@@ -69,8 +76,8 @@ func (f Format) Restrictive() bool {
 
 // mispFormats are the returnFormats MISP knows (Event::$validFormats and MispAttribute::$validFormats) that
 // hunch does not write yet: they are refused as not supported, where anything else is an invalid format.
-var mispFormats = []string{"xml", "stix", "stix-json", "stix2", "stix-xml", "openioc", "rpz", "hosts", "netfilter", "cache", "count", "yara", "yara-json", "kunai", "opendata", "attack",
-	"attack-sightings", "context", "context-markdown", "bro", "zeek"}
+var mispFormats = []string{"xml", "stix", "stix-json", "stix2", "stix-xml", "openioc", "hosts", "netfilter", "cache", "count", "yara", "yara-json", "kunai", "opendata", "attack",
+	"attack-sightings", "context", "context-markdown"}
 
 // FormatError refuses a returnFormat hunch does not write. Known tells MISP's formats (which hunch does not
 // support yet) from names MISP does not know either ("Invalid output format.").
@@ -82,7 +89,7 @@ type FormatError struct {
 // Error says which format is refused.
 func (e *FormatError) Error() string {
 	if e.Known {
-		return fmt.Sprintf("return format %q is not supported (hunch writes json, csv, text, suricata, snort and hashes)", e.Format)
+		return fmt.Sprintf("return format %q is not supported (hunch writes json, csv, text, suricata, snort, hashes, rpz and zeek)", e.Format)
 	}
 	return fmt.Sprintf("invalid output format %q", e.Format)
 }
@@ -191,6 +198,9 @@ type Search struct {
 
 	// Limit caps the results (0: no cap); Page (1-based) picks which Limit-sized page.
 	Limit, Page int
+
+	// RPZ are the zone parameters of an rpz export (read only when the returnFormat is rpz).
+	RPZ RPZOptions
 }
 
 // ParseSearch reads a restSearch body: a JSON object of MISP's parameters (misp.md §2.5), bare or wrapped in
@@ -223,10 +233,15 @@ func ParseSearch(body []byte) (Search, error) {
 	switch f := Format(strings.ToLower(format)); f {
 	case "":
 		q.Format = FormatJSON
-	case FormatJSON, FormatCSV, FormatText, FormatSuricata, FormatSnort, FormatHashes:
+	case FormatJSON, FormatCSV, FormatText, FormatSuricata, FormatSnort, FormatHashes, FormatRPZ, FormatZeek, FormatBro:
 		q.Format = f
 	default:
 		return q, &FormatError{Format: format, Known: slices.Contains(mispFormats, string(f))}
+	}
+	if q.Format == FormatRPZ {
+		q.RPZ = RPZOptions{Policy: p.str("policy"), WalledGarden: p.str("walled_garden"), NS: p.str("ns"),
+			NSAlt: p.str("ns_alt"), Email: p.str("email"), Serial: p.str("serial"), Refresh: p.str("refresh"),
+			Retry: p.str("retry"), Expiry: p.str("expiry"), MinimumTTL: p.str("minimum_ttl"), TTL: p.str("ttl")}
 	}
 	q.Value = foldCase(p.match("value"))
 	q.Type = p.match("type")

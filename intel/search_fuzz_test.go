@@ -40,7 +40,7 @@ func FuzzParseSearch(f *testing.F) {
 			return
 		}
 		switch q.Format {
-		case FormatJSON, FormatCSV, FormatText, FormatSuricata, FormatSnort, FormatHashes:
+		case FormatJSON, FormatCSV, FormatText, FormatSuricata, FormatSnort, FormatHashes, FormatRPZ, FormatZeek, FormatBro:
 		default:
 			t.Fatalf("accepted format %q", q.Format)
 		}
