@@ -113,7 +113,7 @@ func (n *NIDSWriter) rule(r *nidsRule, proto, src, sport, dst, dport, msg, conte
 
 func (n *NIDSWriter) newRule(id int64, e NIDSEvent, tags []string) *nidsRule {
 	return &nidsRule{
-		msgPrefix: "msg: \"MISP e" + strconv.FormatInt(e.ID, 10) + " [" + strings.Join(tags, ",") + "] ",
+		msgPrefix: "msg: \"MISP e" + strconv.FormatInt(e.ID, 10) + " [" + nidsMsgEscaper.Replace(strings.Join(tags, ",")) + "] ",
 		reference: "reference:url," + n.opts.BaseURL + "/events/view/" + strconv.FormatInt(e.ID, 10),
 		priority:  strconv.Itoa(int(e.ThreatLevel)),
 		sid:       n.opts.SidBase + id*10 + 1,
@@ -219,6 +219,11 @@ func (n *NIDSWriter) WriteObject(o *misp.Object, e NIDSEvent, tags []string) (bo
 }
 
 const nidsSessionTag = "tag:session,600,seconds;"
+
+// nidsMsgEscaper escapes the tag names a rule's msg lists as Suricata and Snort read a quoted msg (\", \; and
+// \\). MISP writes them raw, so that a galaxy tag (misp-galaxy:threat-actor="Sofacy") ends the msg early and
+// the rule does not load.
+var nidsMsgEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, ";", `\;`)
 
 func nidsIPPort(typ, v string) (ip, port string) {
 	if strings.Contains(typ, "port") {

@@ -498,12 +498,13 @@ func newIntelExportCmd(e *env) *cobra.Command {
 	var format, scope, out string
 	cmd := &cobra.Command{
 		Use:   "export [flags]",
-		Short: "Export the intel store as MISP writes restSearch answers: json, csv or text",
+		Short: "Export the intel store as MISP writes restSearch answers: json, csv, text, suricata, snort, hashes, rpz or zeek",
 		Long: `export writes what the filters select as MISP's restSearch answers it, streamed: -F json (events,
 {"response":[{"Event":…}]}, which 'hunch intel import' and MISP read back; with --scope attributes
 {"response":{"Attribute":[…]}}), -F csv (MISP's CSV export, one line per attribute) or -F text
-(each distinct value once; like MISP, only to_ids attributes of published events unless
---to-ids/--published say otherwise).`,
+(each distinct value once), -F suricata or -F snort (NIDS rules), -F hashes (hash values), -F rpz
+(a DNS response policy zone) or -F zeek (a Zeek intel file). Like MISP's, every format but json and
+csv selects only to_ids attributes of published events unless --to-ids/--published say otherwise.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var sc intel.Scope
@@ -516,9 +517,9 @@ func newIntelExportCmd(e *env) *cobra.Command {
 				return usagef("--scope %q: want events or attributes", scope)
 			}
 			switch format {
-			case "json", "csv", "text":
+			case "json", "csv", "text", "suricata", "snort", "hashes", "rpz", "zeek", "bro":
 			default:
-				return usagef("--format %q: want json, csv or text", format)
+				return usagef("--format %q: want json, csv, text, suricata, snort, hashes, rpz or zeek", format)
 			}
 			q, err := f.search(format)
 			if err != nil {
@@ -542,7 +543,7 @@ func newIntelExportCmd(e *env) *cobra.Command {
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVarP(&format, "format", "F", "json", "json, csv or text")
+	cmd.Flags().StringVarP(&format, "format", "F", "json", "json, csv, text, suricata, snort, hashes, rpz or zeek")
 	cmd.Flags().StringVar(&scope, "scope", "events", "events (events/restSearch) or attributes (attributes/restSearch)")
 	cmd.Flags().StringVar(&out, "out", "", "write to this file instead of stdout")
 	return cmd
