@@ -119,7 +119,7 @@ func (s *Service) exportAttributes(ctx context.Context, u acl.User, q Search, w 
 		}
 		return tw.Close()
 	case FormatSuricata, FormatSnort:
-		opts, err := s.nidsOptions(ctx, q.Format)
+		opts, err := s.nidsOptions(ctx, u, q.Format)
 		if err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func (s *Service) exportEvents(ctx context.Context, u acl.User, q Search, w io.W
 		}
 		return tw.Close()
 	case FormatSuricata, FormatSnort:
-		opts, err := s.nidsOptions(ctx, q.Format)
+		opts, err := s.nidsOptions(ctx, u, q.Format)
 		if err != nil {
 			return err
 		}

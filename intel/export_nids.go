@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
 )
@@ -23,7 +24,8 @@ const (
 	// (<baseurl>/events/view/<id>). Unset, it is empty and references read "/events/view/<id>", as MISP
 	// writes them with an empty MISP.baseurl.
 	SettingBaseURL = "MISP.baseurl"
-	// SettingNIDSSid is the sid base of NIDS rules (MISP's per-user nids_sid); unset it is DefaultNIDSSid.
+	// SettingNIDSSid is the sid base of NIDS rules for exporters without a nids_sid of their own (the system,
+	// users whose nids_sid is 0); unset it is DefaultNIDSSid.
 	SettingNIDSSid = "nids_sid"
 )
 
@@ -89,6 +91,11 @@ func (n *NIDSWriter) line(l string) error {
 	}
 	n.started = true
 	n.buf = append(n.buf, l...)
+	for i := len(n.buf) - len(l); i < len(n.buf); i++ {
+		if n.buf[i] == '\n' || n.buf[i] == '\r' {
+			n.buf[i] = ' ' // a line break in a value must not start a line of its own
+		}
+	}
 	if _, err := n.w.Write(n.buf); err != nil {
 		return fmt.Errorf("intel: write %s: %w", n.opts.Format, err)
 	}
@@ -400,9 +407,10 @@ func phpParseURL(v string) parsedURL {
 	return u
 }
 
-// nidsEscape replaces the characters MISP's replaceIllegalChars does not allow in a rule's content by their
-// hex bytes: | " ; : \ and the sequence 0x.
-var nidsEscaper = strings.NewReplacer("0x", "|30 78|", "|", "|7c|", `"`, "|22|", ";", "|3b|", ":", "|3a|", `\`, "|5c|")
+// nidsEscaper replaces the characters MISP's replaceIllegalChars does not allow in a rule's content by their
+// hex bytes: | " ; : \ and the sequence 0x; and line breaks, which MISP leaves in (ending the rule early).
+var nidsEscaper = strings.NewReplacer("0x", "|30 78|", "|", "|7c|", `"`, "|22|", ";", "|3b|", ":", "|3a|", `\`, "|5c|",
+	"\n", "|0a|", "\r", "|0d|")
 
 func nidsEscape(v string) string { return nidsEscaper.Replace(v) }
 
@@ -505,8 +513,9 @@ func replaceAllSubmatchFunc(re *regexp.Regexp, s string, f func([]string) string
 	return b.String()
 }
 
-// nidsOptions reads the NIDS export's settings from the store: MISP.baseurl and the sid base.
-func (s *Service) nidsOptions(ctx context.Context, f Format) (NIDSOptions, error) {
+// nidsOptions reads the NIDS export's settings from the store: MISP.baseurl and the sid base, which is u's
+// nids_sid as in MISP, else SettingNIDSSid, else DefaultNIDSSid.
+func (s *Service) nidsOptions(ctx context.Context, u acl.User, f Format) (NIDSOptions, error) {
 	opts := NIDSOptions{Format: f, SidBase: DefaultNIDSSid}
 	v, err := s.st.Setting(ctx, SettingBaseURL)
 	switch {
@@ -514,6 +523,17 @@ func (s *Service) nidsOptions(ctx context.Context, f Format) (NIDSOptions, error
 		opts.BaseURL = strings.TrimRight(v, "/")
 	case !errors.Is(err, store.ErrNotFound):
 		return opts, fmt.Errorf("intel: read setting %s: %w", SettingBaseURL, err)
+	}
+	if u.ID != 0 {
+		// MISP numbers the rules from the exporting user's nids_sid.
+		usr, err := s.st.User(ctx, u.ID)
+		switch {
+		case err == nil && usr.NIDSSID > 0:
+			opts.SidBase = int64(usr.NIDSSID)
+			return opts, nil
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return opts, fmt.Errorf("intel: read user %d: %w", u.ID, err)
+		}
 	}
 	v, err = s.st.Setting(ctx, SettingNIDSSid)
 	switch {

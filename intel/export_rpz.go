@@ -162,8 +162,8 @@ func (z *rpzZone) section(sec rpzSection, each func(yield func(typ, v string) er
 	seen := map[uint64]struct{}{}
 	err := each(func(typ, v string) error {
 		v, ok := sec.value(typ, v)
-		if !ok {
-			return nil
+		if !ok || v == "" || strings.ContainsFunc(v, rpzUnsafe) {
+			return nil // a value that would break the zone's syntax (MISP writes it anyway)
 		}
 		h := maphash.String(z.seed, v)
 		if _, dup := seen[h]; dup {
@@ -188,6 +188,12 @@ func (z *rpzZone) section(sec rpzSection, each func(yield func(typ, v string) er
 		return err
 	}
 	return z.write("\n")
+}
+
+// rpzUnsafe reports the characters that cannot be in an owner name of the zone: spaces, controls, ';'
+// (a comment), quotes, parentheses and '$'.
+func rpzUnsafe(r rune) bool {
+	return r <= ' ' || r == 0x7f || strings.ContainsRune(";\"()$\\", r)
 }
 
 // rpzIP writes an address (or CIDR) as an rpz-ip owner name, as MISP's convertIp: prefix, then the address's

@@ -245,3 +245,28 @@ func TestExportRPZParameters(t *testing.T) {
 		t.Errorf("rpz with an unknown policy:\n%s", got)
 	}
 }
+
+// TestExportNIDSSidBase checks where the sid base comes from: the exporting user's nids_sid, as in MISP,
+// else the nids_sid setting, else MISP's default 4000000.
+func TestExportNIDSSidBase(t *testing.T) {
+	f := newSensorFixture(t)
+	ctx := context.Background()
+	body := `{"returnFormat":"suricata","type":"ip-dst","value":"198.51.100.7"}`
+	if got := sensorExport(t, f, intel.ScopeAttributes, body); !strings.Contains(got, "sid:4000011;") {
+		t.Errorf("default sid base:\n%s", got)
+	}
+	if err := f.Store.PutSetting(ctx, intel.SettingNIDSSid, "5000000"); err != nil {
+		t.Fatal(err)
+	}
+	if got := sensorExport(t, f, intel.ScopeAttributes, body); !strings.Contains(got, "sid:5000011;") {
+		t.Errorf("sid base from the setting:\n%s", got)
+	}
+	u := f.Users["user"]
+	u.NIDSSID = 7000000
+	if err := f.Store.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if got := sensorExport(t, f, intel.ScopeAttributes, body); !strings.Contains(got, "sid:7000011;") {
+		t.Errorf("sid base from the user's nids_sid:\n%s", got)
+	}
+}

@@ -194,7 +194,7 @@ func (s *Service) exportZeek(ctx context.Context, u acl.User, scope Scope, q Sea
 	if err != nil {
 		return err
 	}
-	opts, err := s.nidsOptions(ctx, FormatSuricata)
+	opts, err := s.nidsOptions(ctx, acl.User{}, FormatSuricata)
 	if err != nil {
 		return err
 	}
