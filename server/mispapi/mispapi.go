@@ -108,6 +108,7 @@ func New(d Deps) http.Handler {
 		h.tagRoutes()
 		h.taxonomyRoutes()
 		h.adminRoutes()
+		h.warninglistRoutes()
 	}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// MISP's answer to an unknown controller or action (MissingControllerException outside
