@@ -90,12 +90,6 @@ func (p postings) add(k string, list int) {
 	p[k] = append(ls, uint16(list))
 }
 
-// cidrIndex holds the ranges of the cidr lists of one address family, one map per prefix length.
-type cidrIndex struct {
-	lengths []int                           // prefix lengths present, ascending
-	byLen   map[int]map[netip.Addr][]uint16 // masked address → lists
-}
-
 type regexEntry struct {
 	list int
 	src  string
@@ -130,7 +124,6 @@ func NewSet(lists []*List) (*Set, error) {
 	n := len(lists)
 	s := &Set{lists: lists, ofType: map[Type]bitset{}, forType: map[string]bitset{}, anyType: newBitset(n),
 		all: newBitset(n), exact: postings{}, hosts: postings{}}
-	s.v4.byLen, s.v6.byLen = map[int]map[netip.Addr][]uint16{}, map[int]map[netip.Addr][]uint16{}
 	var subs []acPattern
 	for i, l := range lists {
 		s.all.set(i)
@@ -186,6 +179,8 @@ func NewSet(lists []*List) (*Set, error) {
 		s.forType[t] = b
 	}
 	s.substr = buildAutomaton(subs)
+	s.v4.build(32)
+	s.v6.build(128)
 	return s, nil
 }
 
@@ -210,24 +205,11 @@ func parsePrefix(e string) (netip.Prefix, error) {
 }
 
 func (s *Set) addPrefix(p netip.Prefix, list int) {
-	idx := &s.v6
 	if p.Addr().Is4() {
-		idx = &s.v4
+		s.v4.add(p, list)
+	} else {
+		s.v6.add(p, list)
 	}
-	m := idx.byLen[p.Bits()]
-	if m == nil {
-		m = map[netip.Addr][]uint16{}
-		idx.byLen[p.Bits()] = m
-		idx.lengths = append(idx.lengths, p.Bits())
-		for j := len(idx.lengths) - 1; j > 0 && idx.lengths[j] < idx.lengths[j-1]; j-- {
-			idx.lengths[j], idx.lengths[j-1] = idx.lengths[j-1], idx.lengths[j]
-		}
-	}
-	ls := m[p.Addr()]
-	if n := len(ls); n > 0 && int(ls[n-1]) == list {
-		return
-	}
-	m[p.Addr()] = append(ls, uint16(list))
 }
 
 // Lists returns the set's lists in index order. Callers must not modify them.
@@ -423,19 +405,9 @@ func (s *Set) matchCIDR(v string, each func([]uint16, string) bool) bool {
 	if addr.Is4() {
 		idx = &s.v4
 	}
-	for _, n := range idx.lengths {
-		if bitsLimit >= 0 && n > bitsLimit {
-			break // the value's range is wider than every remaining list range
-		}
-		p, err := addr.Prefix(n)
-		if err != nil {
-			continue
-		}
-		if ls, ok := idx.byLen[n][p.Addr()]; ok && !each(ls, p.String()) {
-			return false
-		}
-	}
-	return true
+	return idx.lookup(keyOf(addr), bitsLimit, func(r *cidrRange) bool {
+		return each(r.lists, r.text)
+	})
 }
 
 // hostOf reduces a value to the host a hostname list is matched with: the authority of a URL (without user
