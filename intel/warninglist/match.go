@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -65,9 +66,13 @@ type acPattern struct {
 }
 
 // automaton is an Aho-Corasick automaton over the substring entries: a value is scanned once, whatever the number
-// of entries. Transitions live in one hash map keyed by (state, byte).
+// of entries. The root's transitions are a table; each other state's are a sorted run of (byte, state) edges.
 type automaton struct {
-	next     map[uint64]int32
+	next     map[uint64]int32 // while building
+	root     [256]int32       // -1: stay at the root
+	edgeAt   []int32          // state s's edges are edgeByte[edgeAt[s]:edgeAt[s+1]]
+	edgeByte []byte
+	edgeTo   []int32
 	fail     []int32
 	out      [][]int32 // patterns ending at each state
 	dictLink []int32   // nearest state down the failure chain with an output, -1 for none
@@ -130,7 +135,58 @@ func buildAutomaton(ps []acPattern) *automaton {
 			queue = append(queue, c)
 		}
 	}
+	a.compact(children)
 	return a
+}
+
+// compact moves the transitions out of the map into the root table and the sorted edge runs.
+func (a *automaton) compact(children [][]byte) {
+	for i := range a.root {
+		a.root[i] = -1
+	}
+	for _, b := range children[0] {
+		a.root[b] = a.next[edge(0, b)]
+	}
+	a.edgeAt = make([]int32, len(a.fail)+1)
+	for st := range a.fail {
+		a.edgeAt[st] = int32(len(a.edgeByte))
+		if st == 0 {
+			continue
+		}
+		bs := children[st]
+		slices.Sort(bs)
+		for _, b := range bs {
+			a.edgeByte = append(a.edgeByte, b)
+			a.edgeTo = append(a.edgeTo, a.next[edge(int32(st), b)])
+		}
+	}
+	a.edgeAt[len(a.fail)] = int32(len(a.edgeByte))
+	a.next = nil
+}
+
+// step returns the state st goes to on b, if it has that edge.
+func (a *automaton) step(st int32, b byte) (int32, bool) {
+	if st == 0 {
+		nx := a.root[b]
+		return nx, nx >= 0
+	}
+	lo, hi := int(a.edgeAt[st]), int(a.edgeAt[st+1])
+	for hi-lo > 8 {
+		mid := (lo + hi) / 2
+		if a.edgeByte[mid] < b {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	for i := lo; i < hi; i++ {
+		if a.edgeByte[i] == b {
+			return a.edgeTo[i], true
+		} else if a.edgeByte[i] > b {
+			break
+		}
+	}
+	return 0, false
 }
 
 // scan calls yield for each entry found in v, in the order their ends are found, until yield returns false.
@@ -142,7 +198,7 @@ func (a *automaton) scan(v string, yield func(*acPattern) bool) {
 	for i := 0; i < len(v); i++ {
 		b := v[i]
 		for {
-			if nx, ok := a.next[edge(st, b)]; ok {
+			if nx, ok := a.step(st, b); ok {
 				st = nx
 				break
 			}
