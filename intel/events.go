@@ -296,20 +296,23 @@ func (s *Service) evtCheck(u acl.User, e *misp.Event, stored *misp.Event, inv *I
 	}
 }
 
+// exportable returns tags without the non-exportable ones (nil when none is left), reusing tags' array.
+func exportable(tags []misp.Tag) []misp.Tag {
+	out := tags[:0]
+	for _, t := range tags {
+		if t.Exportable {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
 // dropUnexportableTags removes the non-exportable tags of e, its attributes and its objects' attributes.
 func dropUnexportableTags(e *misp.Event) {
-	drop := func(tags []misp.Tag) []misp.Tag {
-		out := tags[:0]
-		for _, t := range tags {
-			if t.Exportable {
-				out = append(out, t)
-			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		return out
-	}
+	drop := exportable
 	e.Tag = drop(e.Tag)
 	for i := range e.Attribute {
 		e.Attribute[i].Tag = drop(e.Attribute[i].Tag)

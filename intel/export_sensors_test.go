@@ -65,10 +65,10 @@ func newSensorFixture(t *testing.T) *inteltest.Fixture {
 	}
 	e := &misp.Event{OrgID: host, OrgcID: host, Info: "sensor exports", UUID: "5a3c2fcd-8328-42bb-a95e-4f4402de0b81", Date: misp.Date{Time: sensorEpoch},
 		ThreatLevel: 2, Distribution: "1", Timestamp: misp.Timestamp(sensorEpoch.Unix()),
-		Tag: []misp.Tag{{Name: "tlp:green"}, {Name: `misp-galaxy:threat-actor="Sofacy"`}}}
+		Tag: []misp.Tag{{Name: "tlp:green", Exportable: true}, {Name: `misp-galaxy:threat-actor="Sofacy"`, Exportable: true}}}
 	for _, st := range sensorTypes {
 		a := attr(st.typ, st.value, true)
-		a.Tag = []misp.Tag{{Name: "kill-chain:c2"}}
+		a.Tag = []misp.Tag{{Name: "kill-chain:c2", Exportable: true}}
 		e.Attribute = append(e.Attribute, a)
 	}
 	for _, u := range sensorURLs {

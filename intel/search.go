@@ -196,6 +196,10 @@ type Search struct {
 	RequestedAttributes []string
 	Headerless          bool
 
+	// EnforceWarninglist leaves out the attributes whose value hits an enabled warninglist (restSearch's
+	// enforceWarninglist); counts still include them.
+	EnforceWarninglist bool
+
 	// Limit caps the results (0: no cap); Page (1-based) picks which Limit-sized page.
 	Limit, Page int
 
@@ -296,6 +300,7 @@ func ParseSearch(body []byte) (Search, error) {
 	q.IncludeContext = p.switchParam("includeContext") || p.switchParam("include_context")
 	q.RequestedAttributes = p.list("requested_attributes")
 	q.Headerless = p.switchParam("headerless")
+	q.EnforceWarninglist = p.switchParam("enforceWarninglist") || p.switchParam("enforce_warninglist")
 	q.Limit = p.count("limit")
 	q.Page = p.count("page")
 	p.unapplied()
@@ -309,7 +314,7 @@ func ParseSearch(body []byte) (Search, error) {
 // answers and that hunch does not apply yet. Ignoring one would answer more than was asked for, so a query
 // that sets one is refused instead; set to false, 0, "" or [] they ask for nothing and pass.
 var unappliedFilters = []string{"value1", "value2", "searchall", "quickFilter", "quickfilter", "sharinggroup",
-	"first_seen", "last_seen", "enforceWarninglist", "excludeDecayed", "decayingModel", "score", "attackGalaxy",
+	"first_seen", "last_seen", "excludeDecayed", "decayingModel", "score", "attackGalaxy",
 	"object_name", "org.sector", "org.name", "excludeLocalTags"}
 
 // unapplied refuses the first of unappliedFilters the query sets.
@@ -663,8 +668,8 @@ func (p *searchParser) timeRange(name string) TimeRange {
 
 var searchSpanRE = regexp.MustCompile(`^([0-9]+)\s*([smhdw])$`)
 
-// parseTimeBound reads "5d", "12h", "30m", "45s", "2w" (before now), a Unix time, a date (YYYY-MM-DD) or an
-// RFC 3339 date-time.
+// parseTimeBound reads "5d", "12h", "30m", "45s", "2w" (before now), a Unix time (fractional ones included, as
+// PyMISP sends them), a date (YYYY-MM-DD) or an RFC 3339 date-time.
 func parseTimeBound(s string) (TimeBound, error) {
 	s = strings.TrimSpace(s)
 	if m := searchSpanRE.FindStringSubmatch(strings.ToLower(s)); m != nil {
@@ -684,6 +689,14 @@ func parseTimeBound(s string) (TimeBound, error) {
 			return TimeBound{}, fmt.Errorf("unix time %q is out of range", s)
 		}
 		return TimeBound{At: time.Unix(n, 0).UTC()}, nil
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && strings.ContainsAny(s, ".eE") {
+		// PyMISP sends datetime.timestamp() as it is: a float.
+		if f < 0 || f > 1<<40 || math.IsNaN(f) {
+			return TimeBound{}, fmt.Errorf("unix time %q is out of range", s)
+		}
+		sec, frac := math.Modf(f)
+		return TimeBound{At: time.Unix(int64(sec), int64(frac*1e9)).UTC()}, nil
 	}
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return TimeBound{At: t}, nil
@@ -982,12 +995,21 @@ func (s *Service) SearchAttributes(ctx context.Context, u acl.User, q Search) (i
 			yield(nil, err)
 			return
 		}
+		warned, werr := s.warninglistHits(ctx, q)
+		if werr != nil {
+			yield(nil, werr)
+			return
+		}
 		events := newEventCache(s.st)
 		for a, aerr := range s.st.SearchAttributes(ctx, f) {
 			if aerr != nil {
 				yield(nil, fmt.Errorf("intel: search attributes: %w", aerr))
 				return
 			}
+			if warned(a.Type, a.Value) {
+				continue
+			}
+			a.Tag = exportable(a.Tag)
 			if q.IncludeContext {
 				e, eerr := events.get(ctx, int64(a.EventID))
 				if eerr != nil {
@@ -1025,10 +1047,23 @@ func (s *Service) SearchEvents(ctx context.Context, u acl.User, q Search) (iter.
 			yield(nil, err)
 			return
 		}
+		warned, werr := s.warninglistHits(ctx, q)
+		if werr != nil {
+			yield(nil, werr)
+			return
+		}
 		for e, serr := range s.st.SearchEvents(ctx, f) {
 			if serr != nil {
 				yield(nil, fmt.Errorf("intel: search events: %w", serr))
 				return
+			}
+			dropUnexportableTags(e)
+			if q.EnforceWarninglist {
+				e.Attribute = slices.DeleteFunc(e.Attribute, func(a misp.Attribute) bool { return warned(a.Type, a.Value) })
+				for i := range e.Object {
+					o := &e.Object[i]
+					o.Attribute = slices.DeleteFunc(o.Attribute, func(a misp.Attribute) bool { return warned(a.Type, a.Value) })
+				}
 			}
 			if !yield(e, nil) {
 				return
@@ -1036,6 +1071,19 @@ func (s *Service) SearchEvents(ctx context.Context, u acl.User, q Search) (iter.
 		}
 	}
 	return seq, count
+}
+
+// warninglistHits returns the test of restSearch's enforceWarninglist: a value hitting an enabled warninglist,
+// or never when the query does not enforce them.
+func (s *Service) warninglistHits(ctx context.Context, q Search) (func(typ, value string) bool, error) {
+	if !q.EnforceWarninglist {
+		return func(string, string) bool { return false }, nil
+	}
+	hit, err := s.WarninglistFilter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("intel: warninglists: %w", err)
+	}
+	return hit, nil
 }
 
 // summary is the Event block MISP adds to an attribute with includeContext.

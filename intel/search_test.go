@@ -51,6 +51,9 @@ func TestParseSearch(t *testing.T) {
 				Timestamp:        intel.TimeRange{From: intel.TimeBound{Ago: 14 * 24 * time.Hour}, To: intel.TimeBound{Ago: 7 * 24 * time.Hour}},
 				PublishTimestamp: intel.TimeRange{From: intel.TimeBound{Ago: 12 * time.Hour}},
 				Date:             intel.TimeRange{From: intel.TimeBound{At: day}, To: intel.TimeBound{At: day}}}},
+		{"fractional unix times", `{"timestamp":[1709596800.5,"1709596805.25"]}`,
+			intel.Search{Format: intel.FormatJSON, Timestamp: intel.TimeRange{
+				From: intel.TimeBound{At: time.Unix(1709596800, 5e8).UTC()}, To: intel.TimeBound{At: time.Unix(1709596805, 25e7).UTC()}}}},
 		{"threat levels and paging", `{"threat_level_id":["1","Low","bogus"],"limit":"10","page":2}`,
 			intel.Search{Format: intel.FormatJSON, ThreatLevels: []misp.ThreatLevel{1, 3, 99}, Limit: 10, Page: 2}},
 		{"csv options", `{"returnFormat":"CSV","requested_attributes":["value","type"],"headerless":1}`,
@@ -109,7 +112,6 @@ func TestParseSearchRefusals(t *testing.T) {
 		{`{"returnFormat":"pdf"}`, "", false},
 		{`{"searchall":"evil"}`, "searchall", false},
 		{`{"request":{"first_seen":"2024-01-01"}}`, "first_seen", false},
-		{`{"enforceWarninglist":1}`, "enforceWarninglist", false},
 		{`{"excludeLocalTags":true}`, "excludeLocalTags", false},
 		{`{"sharinggroup":[1]}`, "sharinggroup", false},
 	} {
@@ -150,7 +152,7 @@ func seedSearch(t *testing.T, f *inteltest.Fixture) searchData {
 		a := misp.Attribute{Type: typ, Category: cat, Value: val, ToIDS: misp.OptBoolOf(ids), Distribution: "5",
 			Timestamp: misp.Timestamp(ts)}
 		for _, n := range tags {
-			a.Tag = append(a.Tag, misp.Tag{Name: n})
+			a.Tag = append(a.Tag, misp.Tag{Name: n, Exportable: true})
 		}
 		return a
 	}
@@ -164,7 +166,7 @@ func seedSearch(t *testing.T, f *inteltest.Fixture) searchData {
 	deleted := attr("ip-dst", "Network activity", "10.0.0.9", true, 1700000000)
 	deleted.Deleted = true
 	alpha := &misp.Event{OrgID: host, OrgcID: host, Info: "alpha campaign", Date: date("2024-01-10"), ThreatLevel: 1,
-		Distribution: "1", Timestamp: 1700000000, Tag: []misp.Tag{{Name: "tlp:green"}},
+		Distribution: "1", Timestamp: 1700000000, Tag: []misp.Tag{{Name: "tlp:green", Exportable: true}},
 		Attribute: []misp.Attribute{
 			attr("ip-dst", "Network activity", "10.0.0.1", true, 1700000000, "kill-chain:delivery"),
 			attr("domain", "Network activity", "evil.example.com", true, 1700000000),
@@ -179,7 +181,7 @@ func seedSearch(t *testing.T, f *inteltest.Fixture) searchData {
 			}}},
 	}
 	beta := &misp.Event{OrgID: two, OrgcID: two, Info: "beta secret", Date: date("2024-01-20"), ThreatLevel: 3,
-		Distribution: "0", Timestamp: 1700100000, Tag: []misp.Tag{{Name: "tlp:red"}},
+		Distribution: "0", Timestamp: 1700100000, Tag: []misp.Tag{{Name: "tlp:red", Exportable: true}},
 		Attribute: []misp.Attribute{
 			attr("ip-dst", "Network activity", "10.0.0.1", true, 1700100000),
 			attr("domain", "Network activity", "secret.example.org", true, 1700100000, "kill-chain:delivery"),
@@ -187,7 +189,7 @@ func seedSearch(t *testing.T, f *inteltest.Fixture) searchData {
 	}
 	gamma := &misp.Event{OrgID: host, OrgcID: host, Info: "gamma", Date: date("2024-01-30"), ThreatLevel: 2,
 		Distribution: "1", Timestamp: 1700200000,
-		Tag: []misp.Tag{{Name: "tlp:amber"}, {Name: `misp-galaxy:threat-actor="Sofacy"`}},
+		Tag: []misp.Tag{{Name: "tlp:amber", Exportable: true}, {Name: `misp-galaxy:threat-actor="Sofacy"`, Exportable: true}},
 		Attribute: []misp.Attribute{
 			attr("ip-src", "Network activity", "192.168.1.1", true, 1700200000),
 			attr("text", "Other", "12345", false, 1700200000),

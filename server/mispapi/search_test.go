@@ -27,13 +27,13 @@ func seedSearchEvents(t *testing.T, a *api) {
 		at := misp.Attribute{Type: typ, Category: cat, Value: val, ToIDS: misp.OptBoolOf(ids), Distribution: "5",
 			Timestamp: 1772355600}
 		for _, n := range tags {
-			at.Tag = append(at.Tag, misp.Tag{Name: n})
+			at.Tag = append(at.Tag, misp.Tag{Name: n, Exportable: true})
 		}
 		return at
 	}
 	rel := func(at misp.Attribute, r string) misp.Attribute { at.ObjectRelation = misp.NullString(r); return at }
 	e1 := &misp.Event{OrgID: host, OrgcID: host, Info: "bifrost smoke search", Distribution: "1", ThreatLevel: 2,
-		Analysis: 1, Timestamp: 1772355600, Date: misp.Date{Time: contractEpoch}, Tag: []misp.Tag{{Name: "tlp:green"}},
+		Analysis: 1, Timestamp: 1772355600, Date: misp.Date{Time: contractEpoch}, Tag: []misp.Tag{{Name: "tlp:green", Exportable: true}},
 		Attribute: []misp.Attribute{
 			attr("ip-dst", "Network activity", "198.51.100.7", true, "smoke:attr"),
 			attr("domain", "Network activity", "smoke.example.net", true),
