@@ -1,6 +1,6 @@
 // Package warninglist reads MISP warninglists (the misp-warninglists repository's lists/<name>/list.json) and
 // matches values against them through indexes built once: a hash set for string lists, a suffix walk over
-// labels for hostname lists, per-prefix-length hash maps for cidr lists, an Aho-Corasick automaton for substring
+// labels for hostname lists, sorted address segments for cidr lists, an Aho-Corasick automaton for substring
 // lists and compiled RE2 expressions for regex lists. It is pure: enabled state and ids belong to its callers.
 package warninglist
 
