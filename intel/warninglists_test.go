@@ -1,6 +1,7 @@
 package intel_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/hunchsec/hunch/intel/inteltest"
 	"github.com/hunchsec/hunch/internal/testcorpus"
 	"github.com/hunchsec/hunch/store"
+	"github.com/hunchsec/hunch/store/storetest"
 )
 
 // wlData is the data directory of the warninglist package's hand-written lists: contacts (1, regex), disposable
@@ -302,4 +304,44 @@ func TestWarninglistsCorpus(t *testing.T) {
 	if !filter("ip-dst", "8.8.8.8") || filter("ip-dst", "192.0.2.77") {
 		t.Error("filter over the corpus")
 	}
+}
+
+// BenchmarkWarninglistFilter runs the enforceWarninglist filter over the attributes BenchmarkRestSearchCSV exports
+// (storetest.BulkEvent: ip-dst in 10/8, domains, URLs, filename|md5), with every list of the corpus enabled:
+// ns/attr is what enforcing the warninglists adds to each exported attribute.
+func BenchmarkWarninglistFilter(b *testing.B) {
+	data := filepath.Dir(filepath.Dir(testcorpus.Path(b, "misp-data/warninglists/lists")))
+	f := inteltest.New(b, inteltest.Options{})
+	s := dataService(b, f, data)
+	ctx := context.Background()
+	if _, err := s.SetWarninglistsEnabled(ctx, f.ACL("admin"), nil, []string{"%"}, boolp(true)); err != nil {
+		b.Fatal(err)
+	}
+	ev := storetest.BulkEvent(f.Orgs[inteltest.HostOrg].ID, 0, 20000)
+	filter, err := s.WarninglistFilter(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hits := 0
+	for _, a := range ev.Attribute {
+		if filter(a.Type, a.Value) {
+			hits++
+		}
+	}
+	b.Logf("%d of %d attributes hit an enabled list", hits, len(ev.Attribute))
+	b.Run("filter", func(b *testing.B) {
+		for b.Loop() {
+			for _, a := range ev.Attribute {
+				filter(a.Type, a.Value)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ev.Attribute)), "ns/attr")
+	})
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.WarninglistFilter(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
