@@ -14,6 +14,7 @@ import (
 
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
+	"github.com/hunchsec/hunch/stix"
 	"github.com/hunchsec/hunch/store"
 )
 
@@ -44,8 +45,8 @@ func (s *Service) CountSearch(ctx context.Context, u acl.User, scope Scope, q Se
 	return count()
 }
 
-// Export writes what q selects for u in scope to w in q.Format (json, csv, text, suricata, snort, hashes, rpz
-// or zeek), as MISP's restSearch answers it. It streams: each event or attribute is written as it is read
+// Export writes what q selects for u in scope to w in q.Format (json, csv, text, suricata, snort, hashes, rpz,
+// zeek or stix2), as MISP's restSearch answers it. It streams: each event or attribute is written as it is read
 // from the store, through a small buffer, so memory does not grow with the result (the text, rpz and zeek
 // exports remember a 64-bit hash of each distinct value or line to write it once; rpz reads the selection
 // once per zone section). On an error part of the output may have been written already.
@@ -156,6 +157,23 @@ func (s *Service) exportAttributes(ctx context.Context, u acl.User, q Search, w 
 			}
 		}
 		return hw.Close()
+	case FormatSTIX2:
+		attrs, _ := s.SearchAttributes(ctx, u, q)
+		bw := stix.NewBundleWriter(w, stix.Options{})
+		events := newEventCache(s.st)
+		for a, err := range attrs {
+			if err != nil {
+				return err
+			}
+			e, err := events.get(ctx, int64(a.EventID))
+			if err != nil {
+				return err
+			}
+			if err := bw.WriteAttribute(a, stix.ContextOf(e)); err != nil {
+				return err
+			}
+		}
+		return bw.Close()
 	}
 	attrs, _ := s.SearchAttributes(ctx, u, q)
 	return misp.WriteAttributes(w, attrs)
@@ -232,6 +250,19 @@ func (s *Service) exportEvents(ctx context.Context, u acl.User, q Search, w io.W
 			}
 		}
 		return hw.Close()
+	case FormatSTIX2:
+		q.Metadata = false
+		events, _ := s.SearchEvents(ctx, u, q)
+		bw := stix.NewBundleWriter(w, stix.Options{})
+		for e, err := range events {
+			if err != nil {
+				return err
+			}
+			if err := bw.WriteEvent(e); err != nil {
+				return err
+			}
+		}
+		return bw.Close()
 	}
 	events, _ := s.SearchEvents(ctx, u, q)
 	return misp.WriteEvents(w, events)

@@ -207,7 +207,6 @@ func TestFormatsAcceptedAndRefused(t *testing.T) {
 		{"rpz", true, "text/plain; charset=UTF-8"},
 		{"zeek", true, "text/plain; charset=UTF-8"},
 		{"bro", true, "text/plain; charset=UTF-8"},
-		{"stix2", false, ""},
 		{"openioc", false, ""},
 	} {
 		q, err := intel.ParseSearch([]byte(`{"returnFormat":"` + tc.format + `"}`))

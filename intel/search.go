@@ -51,7 +51,26 @@ const (
 	// restrictive.
 	FormatZeek Format = "zeek"
 	FormatBro  Format = "bro"
+	// FormatSTIX2 is a STIX 2.1 bundle (package stix, after misp-stix's mapping): to_ids attributes as
+	// indicators with patterns, the others as observed data, events as reports or groupings.
+	FormatSTIX2 Format = "stix2"
 )
+
+// writtenFormats are the formats hunch writes, in the order they are named to users.
+var writtenFormats = []Format{FormatJSON, FormatCSV, FormatText, FormatSuricata, FormatSnort, FormatHashes, FormatRPZ,
+	FormatZeek, FormatBro, FormatSTIX2}
+
+// Formats returns the returnFormats hunch writes.
+func Formats() []Format { return slices.Clone(writtenFormats) }
+
+// FormatNames lists the formats hunch writes, for messages: "json, csv, …, stix2".
+func FormatNames() string {
+	names := make([]string, len(writtenFormats))
+	for i, f := range writtenFormats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
 
 // ContentType is the Content-Type MISP answers format with.
 func (f Format) ContentType() string {
@@ -76,7 +95,7 @@ func (f Format) Restrictive() bool {
 
 // mispFormats are the returnFormats MISP knows (Event::$validFormats and MispAttribute::$validFormats) that
 // hunch does not write yet: they are refused as not supported, where anything else is an invalid format.
-var mispFormats = []string{"xml", "stix", "stix-json", "stix2", "stix-xml", "openioc", "hosts", "netfilter", "cache", "count", "yara", "yara-json", "kunai", "opendata", "attack",
+var mispFormats = []string{"xml", "stix", "stix-json", "stix-xml", "openioc", "hosts", "netfilter", "cache", "count", "yara", "yara-json", "kunai", "opendata", "attack",
 	"attack-sightings", "context", "context-markdown"}
 
 // FormatError refuses a returnFormat hunch does not write. Known tells MISP's formats (which hunch does not
@@ -89,7 +108,7 @@ type FormatError struct {
 // Error says which format is refused.
 func (e *FormatError) Error() string {
 	if e.Known {
-		return fmt.Sprintf("return format %q is not supported (hunch writes json, csv, text, suricata, snort, hashes, rpz and zeek)", e.Format)
+		return fmt.Sprintf("return format %q is not supported (hunch writes %s)", e.Format, FormatNames())
 	}
 	return fmt.Sprintf("invalid output format %q", e.Format)
 }
@@ -237,7 +256,8 @@ func ParseSearch(body []byte) (Search, error) {
 	switch f := Format(strings.ToLower(format)); f {
 	case "":
 		q.Format = FormatJSON
-	case FormatJSON, FormatCSV, FormatText, FormatSuricata, FormatSnort, FormatHashes, FormatRPZ, FormatZeek, FormatBro:
+	case FormatJSON, FormatCSV, FormatText, FormatSuricata, FormatSnort, FormatHashes, FormatRPZ, FormatZeek, FormatBro,
+		FormatSTIX2:
 		q.Format = f
 	default:
 		return q, &FormatError{Format: format, Known: slices.Contains(mispFormats, string(f))}

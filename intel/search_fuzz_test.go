@@ -2,6 +2,7 @@ package intel
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -39,9 +40,7 @@ func FuzzParseSearch(f *testing.F) {
 			}
 			return
 		}
-		switch q.Format {
-		case FormatJSON, FormatCSV, FormatText, FormatSuricata, FormatSnort, FormatHashes, FormatRPZ, FormatZeek, FormatBro:
-		default:
+		if !slices.Contains(Formats(), q.Format) {
 			t.Fatalf("accepted format %q", q.Format)
 		}
 		if q.Limit < 0 || q.Page < 0 {

@@ -107,7 +107,7 @@ func TestParseSearchRefusals(t *testing.T) {
 		{`{"from":{"a":1}}`, "from", false},
 		{`{"metadata":"yes"}`, "metadata", false},
 		{`{"returnFormat":{"a":1}}`, "returnFormat", false},
-		{`{"returnFormat":"stix2"}`, "", true},
+		{`{"returnFormat":"stix"}`, "", true},
 		{`{"returnFormat":"openioc"}`, "", true},
 		{`{"returnFormat":"pdf"}`, "", false},
 		{`{"searchall":"evil"}`, "searchall", false},

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -498,13 +499,15 @@ func newIntelExportCmd(e *env) *cobra.Command {
 	var format, scope, out string
 	cmd := &cobra.Command{
 		Use:   "export [flags]",
-		Short: "Export the intel store as MISP writes restSearch answers: json, csv, text, suricata, snort, hashes, rpz or zeek",
+		Short: "Export the intel store as MISP writes restSearch answers: json, csv, text, suricata, snort, hashes, rpz, zeek or stix2",
 		Long: `export writes what the filters select as MISP's restSearch answers it, streamed: -F json (events,
 {"response":[{"Event":…}]}, which 'hunch intel import' and MISP read back; with --scope attributes
 {"response":{"Attribute":[…]}}), -F csv (MISP's CSV export, one line per attribute) or -F text
 (each distinct value once), -F suricata or -F snort (NIDS rules), -F hashes (hash values), -F rpz
-(a DNS response policy zone) or -F zeek (a Zeek intel file). Like MISP's, every format but json and
-csv selects only to_ids attributes of published events unless --to-ids/--published say otherwise.`,
+(a DNS response policy zone), -F zeek (a Zeek intel file) or -F stix2 (a STIX 2.1 bundle: to_ids
+attributes as indicators with patterns, the others as observed data). Like MISP's, the text, NIDS,
+hashes, rpz and zeek formats select only to_ids attributes of published events unless
+--to-ids/--published say otherwise.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var sc intel.Scope
@@ -516,10 +519,8 @@ csv selects only to_ids attributes of published events unless --to-ids/--publish
 			default:
 				return usagef("--scope %q: want events or attributes", scope)
 			}
-			switch format {
-			case "json", "csv", "text", "suricata", "snort", "hashes", "rpz", "zeek", "bro":
-			default:
-				return usagef("--format %q: want json, csv, text, suricata, snort, hashes, rpz or zeek", format)
+			if !slices.Contains(intel.Formats(), intel.Format(format)) {
+				return usagef("--format %q: want %s", format, intel.FormatNames())
 			}
 			q, err := f.search(format)
 			if err != nil {
@@ -543,7 +544,7 @@ csv selects only to_ids attributes of published events unless --to-ids/--publish
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVarP(&format, "format", "F", "json", "json, csv, text, suricata, snort, hashes, rpz or zeek")
+	cmd.Flags().StringVarP(&format, "format", "F", "json", intel.FormatNames())
 	cmd.Flags().StringVar(&scope, "scope", "events", "events (events/restSearch) or attributes (attributes/restSearch)")
 	cmd.Flags().StringVar(&out, "out", "", "write to this file instead of stdout")
 	return cmd

@@ -124,7 +124,7 @@ func searchErr(err error) error {
 	var se *intel.SearchError
 	switch {
 	case errors.As(err, &fe) && fe.Known:
-		return badRequest("Return format " + fe.Format + " is not supported by this server: use json, csv or text.")
+		return badRequest("Return format " + fe.Format + " is not supported by this server: use " + intel.FormatNames() + ".")
 	case errors.As(err, &fe):
 		return notFound(msgInvalidFormat)
 	case errors.As(err, &se) && se.Param != "":

@@ -182,7 +182,7 @@ func contractSearchCases() []storeCase {
 			Body:  `{"eventinfo": "x' OR '1'='1", "org": "1; DROP TABLE events; --", "tags": ["' OR 1=1 --"]}`,
 			Check: wantResultCount(0)},
 		{Name: "search_unsupported_format", As: "user", Method: "POST", Path: "/attributes/restSearch",
-			Body: `{"returnFormat": "stix2", "eventid": 1}`},
+			Body: `{"returnFormat": "openioc", "eventid": 1}`},
 		{Name: "search_invalid_format", As: "user", Method: "POST", Path: "/events/restSearch",
 			Body: `{"returnFormat": "pdf"}`},
 		{Name: "search_wrong_type_filter", As: "user", Method: "POST", Path: "/attributes/restSearch",
