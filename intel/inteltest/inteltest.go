@@ -63,6 +63,8 @@ type Options struct {
 	Store store.Intel
 	// CorrelationLimit is the service's over-correlation threshold (0: MISP's default).
 	CorrelationLimit int
+	// DataDir is the service's reference data directory (taxonomies/, warninglists/, galaxies/).
+	DataDir string
 }
 
 // Key returns the fixture's API key for user name: the name padded with '7' to 40 characters (letters and digits
@@ -115,7 +117,8 @@ func New(t testing.TB, opts Options) *Fixture {
 	}
 	settings := opts.Settings
 	settings.Instance.HostOrgID = int64(f.Orgs[HostOrg].ID)
-	svc, err := intel.New(ctx, st, intel.Options{Settings: settings, Now: opts.Now, CorrelationLimit: opts.CorrelationLimit})
+	svc, err := intel.New(ctx, st, intel.Options{Settings: settings, Now: opts.Now, CorrelationLimit: opts.CorrelationLimit,
+		DataDir: opts.DataDir})
 	if err != nil {
 		t.Fatalf("inteltest: new service: %v", err)
 	}

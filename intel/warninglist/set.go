@@ -107,12 +107,14 @@ type Set struct {
 	anyType bitset // lists with no matching_attributes
 	all     bitset
 
-	exact     postings
-	hosts     postings
-	v4, v6    cidrIndex
-	substr    *automaton
-	regexes   []regexEntry
-	entryRefs int
+	exact postings
+	hosts postings
+	// exactMay and hostsMay answer most misses without probing exact and hosts.
+	exactMay, hostsMay bloom
+	v4, v6             cidrIndex
+	substr             *automaton
+	regexes            []regexEntry
+	entryRefs          int
 }
 
 // NewSet builds the indexes of lists. Entries it cannot use are reported by Problems, not refused. At most 65 535
@@ -179,6 +181,7 @@ func NewSet(lists []*List) (*Set, error) {
 		s.forType[t] = b
 	}
 	s.substr = buildAutomaton(subs)
+	s.exactMay, s.hostsMay = newBloom(s.exact), newBloom(s.hosts)
 	s.v4.build(32)
 	s.v6.build(128)
 	return s, nil
@@ -334,8 +337,10 @@ func (s *Set) matchPart(v string, cand bitset, yield func(list int, matched, par
 		return true
 	}
 	if b := s.ofType[TypeString]; b != nil && b.intersects(cand) {
-		if ls, ok := s.exact[v]; ok && !each(ls, v) {
-			return false
+		if s.exactMay.mayHave(v) {
+			if ls, ok := s.exact[v]; ok && !each(ls, v) {
+				return false
+			}
 		}
 	}
 	if b := s.ofType[TypeHostname]; b != nil && b.intersects(cand) {
@@ -345,8 +350,10 @@ func (s *Set) matchPart(v string, cand bitset, yield func(list int, matched, par
 			for i > 0 {
 				j := strings.LastIndexByte(h[:i], '.')
 				suffix := h[j+1:]
-				if ls, ok := s.hosts[suffix]; ok && !each(ls, suffix) {
-					return false
+				if s.hostsMay.mayHave(suffix) {
+					if ls, ok := s.hosts[suffix]; ok && !each(ls, suffix) {
+						return false
+					}
 				}
 				if j < 0 {
 					break
