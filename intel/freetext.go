@@ -64,7 +64,16 @@ type FreeTextOptions struct {
 	SharingGroupID int64
 	// MetaOnly returns the guesses without adding anything (returnMetaAttributes).
 	MetaOnly bool
+	// Warninglists is adhereToWarninglists: WarninglistsSkip leaves out values that hit an enabled warninglist,
+	// WarninglistsSoft adds them with to_ids off; empty adds them as they are.
+	Warninglists string
 }
+
+// The adhereToWarninglists modes of FreeTextOptions.Warninglists.
+const (
+	WarninglistsSkip = "skip"
+	WarninglistsSoft = "soft"
+)
 
 // FreeTextResult is what FreeTextImport did: the guesses it found, the attributes it added, and how many it could
 // not add (values the event already holds).
@@ -113,9 +122,21 @@ func (s *Service) FreeTextImport(ctx context.Context, u acl.User, ref, text stri
 		}
 		sg = misp.FlexInt(opts.SharingGroupID)
 	}
+	warned := func(string, string) bool { return false }
+	if opts.Warninglists != "" {
+		if warned, err = s.WarninglistFilter(ctx); err != nil {
+			return nil, fmt.Errorf("intel: warninglists: %w", err)
+		}
+	}
 	for _, g := range res.Guesses {
 		a := misp.Attribute{Type: g.Type, Category: g.Category, ToIDS: misp.OptBoolOf(g.ToIDS), Value: g.Value,
 			Comment: g.Comment, Distribution: d, SharingGroupID: sg}
+		if warned(g.Type, g.Value) {
+			if opts.Warninglists != WarninglistsSoft {
+				continue
+			}
+			a.ToIDS = misp.OptBoolOf(false)
+		}
 		if err := s.st.AddAttribute(ctx, int64(e.ID), &a); err != nil {
 			var dup *store.DuplicateAttributeError
 			if errors.As(err, &dup) {

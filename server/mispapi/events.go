@@ -803,8 +803,8 @@ type evGuess struct {
 }
 
 // freeTextImport answers events/freeTextImport/{event id}: the attributes it added ([{"Attribute": …}], as MISP
-// answers without background jobs) or, with returnMetaAttributes, the typed values it found. Warning lists are
-// not applied yet: adhereToWarninglists is accepted and has no effect.
+// answers without background jobs) or, with returnMetaAttributes, the typed values it found. adhereToWarninglists
+// (body or second path argument) 1 leaves out values on an enabled warninglist, "soft" adds them with to_ids off.
 func (h *handler) freeTextImport(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
 	ref := a.Arg(0)
 	if _, ok := ParseRef(ref); !ok {
@@ -819,6 +819,7 @@ func (h *handler) freeTextImport(w http.ResponseWriter, r *http.Request, p Princ
 	var in struct {
 		Value                json.RawMessage   `json:"value"`
 		ReturnMetaAttributes misp.FlexBool     `json:"returnMetaAttributes"`
+		Adhere               json.RawMessage   `json:"adhereToWarninglists"`
 		Distribution         misp.Distribution `json:"distribution"`
 		SharingGroupID       misp.FlexInt      `json:"sharing_group_id"`
 	}
@@ -838,8 +839,23 @@ func (h *handler) freeTextImport(w http.ResponseWriter, r *http.Request, p Princ
 	case "1", "true":
 		meta = true
 	}
+	adhere := strings.ToLower(strings.Trim(string(in.Adhere), `"`))
+	if arg := strings.ToLower(a.Arg(1)); arg != "" {
+		adhere = arg
+	}
+	var mode string
+	switch adhere {
+	case "", "0", "false", "null":
+	case "1", "true":
+		mode = intel.WarninglistsSkip
+	case "soft":
+		mode = intel.WarninglistsSoft
+	default:
+		h.writeErr(w, r, intel.Invalid("Could not add Attribute", "adhereToWarninglists", "Options: 0, 1, soft"))
+		return
+	}
 	res, err := h.svc.FreeTextImport(r.Context(), p.ACL(), ref, text, intel.FreeTextOptions{
-		Distribution: in.Distribution, SharingGroupID: int64(in.SharingGroupID), MetaOnly: meta})
+		Distribution: in.Distribution, SharingGroupID: int64(in.SharingGroupID), MetaOnly: meta, Warninglists: mode})
 	if err != nil {
 		h.writeErr(w, r, err)
 		return
