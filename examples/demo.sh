@@ -26,3 +26,7 @@ echo '== 3. The intel store: import a MISP event, then ask which of the indicato
 hunch intel import --data "$work/data" -o table examples/intel/phishing-wave.json
 hunch intel search --data "$work/data" -o table --columns event_id,type,value,to_ids,tags,comment \
 	--value 198.51.100.23 --value http://198.51.100.23/a.ps1 --value c2.example.com --value cdn.example.net
+
+echo
+echo '== 4. Hand it to the sensors: Suricata rules for the to_ids indicators of published events'
+hunch intel export --data "$work/data" -F suricata | grep '^alert'
