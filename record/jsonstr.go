@@ -13,6 +13,10 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 
 const hexDigits = "0123456789abcdef"
 
+// AppendJSONString appends s to dst as a JSON string, as record's writers write strings: see
+// appendJSONString. Other packages that write JSON by hand (stix) share it.
+func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
+
 // appendJSONString appends s as a JSON string: quotes, backslashes and control characters are
 // escaped, invalid UTF-8 becomes \ufffd, and U+2028/U+2029 are escaped so the output is also
 // safe inside JavaScript. Everything else, '<', '>' and '&' included, is written as it is.
