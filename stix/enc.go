@@ -99,7 +99,6 @@ func (e *enc) boolean(k string, v bool) {
 	e.b = strconv.AppendBool(e.b, v)
 }
 
-
 // appendString appends s as a JSON string (record's encoding: invalid UTF-8 becomes U+FFFD).
 func appendString(b []byte, s string) []byte { return record.AppendJSONString(b, s) }
 
