@@ -81,28 +81,17 @@ func (s *Service) Correlate(ctx context.Context, u acl.User, e *misp.Event) erro
 			mine = append(mine, &e.Object[i].Attribute[j])
 		}
 	}
-	c := correlator{s: s, u: u, p: s.Policy(), self: int64(e.ID), limit: s.correlationLimit(),
-		events: map[int64]*misp.Event{}, objects: map[int64]acl.Element{}, byValue: map[string][]*misp.Attribute{}}
-	exclusions, err := s.st.ListCorrelationExclusions(ctx)
+	c, err := s.newCorrelator(ctx, u, false)
 	if err != nil {
-		return fmt.Errorf("intel: correlation exclusions: %w", err)
+		return err
 	}
 	related := map[int64]bool{}
 	for _, a := range mine {
-		for _, v := range correlationValues(a) {
-			if excluded(v, exclusions) {
-				continue
-			}
-			others, err := c.correlations(ctx, v)
-			if err != nil {
-				return err
-			}
-			for _, o := range others {
-				ev := c.events[int64(o.EventID)]
-				a.RelatedAttribute = append(a.RelatedAttribute, misp.RelatedAttribute{ID: o.ID, EventID: o.EventID,
-					ObjectID: o.ObjectID, Value: o.Value, OrgID: ev.OrgID, Info: ev.Info})
-				related[int64(o.EventID)] = true
-			}
+		if err := c.relate(ctx, a); err != nil {
+			return err
+		}
+		for _, r := range a.RelatedAttribute {
+			related[int64(r.EventID)] = true
 		}
 	}
 	ids := make([]int64, 0, len(related))
@@ -128,51 +117,103 @@ func orgSummary(o *misp.Organisation) *misp.Organisation {
 	return &misp.Organisation{ID: o.ID, Name: o.Name, UUID: o.UUID}
 }
 
-// correlator finds the correlations of one event's values for one reader.
-type correlator struct {
-	s       *Service
-	u       acl.User
-	p       *acl.Policy
-	self    int64
-	limit   int
-	events  map[int64]*misp.Event // headers of the events met, nil for one that does not correlate
-	objects map[int64]acl.Element // the access element of each object met
-	byValue map[string][]*misp.Attribute
+// newCorrelator prepares the correlations of one reader; withEvent adds the other event's summary to each (as
+// attributes/restSearch's includeCorrelations answers them).
+func (s *Service) newCorrelator(ctx context.Context, u acl.User, withEvent bool) (*correlator, error) {
+	exclusions, err := s.st.ListCorrelationExclusions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("intel: correlation exclusions: %w", err)
+	}
+	return &correlator{s: s, u: u, p: s.Policy(), withEvent: withEvent, limit: s.correlationLimit(), exclusions: exclusions,
+		events: map[int64]*misp.Event{}, objects: map[int64]acl.Element{}, byValue: map[string]*valueMatches{}}, nil
 }
 
-// correlations returns the attributes of other events that hold v and that the reader may read, or nothing when
-// v is over-correlating. One query per value reads every other event's attributes holding it (up to the limit
-// and a margin): the limit counts them all, readable or not, as MISP's does; then the reader's access decides
-// which are shown, through the same policy as every read path.
-func (c *correlator) correlations(ctx context.Context, v string) ([]*misp.Attribute, error) {
-	if got, ok := c.byValue[v]; ok {
-		return got, nil
-	}
-	var found []*misp.Attribute
-	f := store.AttributeFilter{Conditions: acl.Conditions{Unrestricted: true}, Value: store.Any(v), Limit: c.limit + 64}
-	for a, err := range c.s.st.SearchAttributes(ctx, f) {
+// relate sets a's RelatedAttribute list: the correlations of each of its values, with the other event's summary.
+func (c *correlator) relate(ctx context.Context, a *misp.Attribute) error {
+	for _, v := range correlationValues(a) {
+		if excluded(v, c.exclusions) {
+			continue
+		}
+		others, err := c.correlations(ctx, v, int64(a.EventID))
 		if err != nil {
-			return nil, fmt.Errorf("intel: correlations of %q: %w", v, err)
+			return err
 		}
-		if c.correlates(a, v) {
-			found = append(found, a)
+		for _, o := range others {
+			ev := c.events[int64(o.EventID)]
+			r := misp.RelatedAttribute{ID: o.ID, EventID: o.EventID, ObjectID: o.ObjectID, Value: o.Value,
+				OrgID: ev.OrgID, Info: ev.Info}
+			if c.withEvent {
+				r.Event = contextOf(ev)
+			}
+			a.RelatedAttribute = append(a.RelatedAttribute, r)
 		}
 	}
-	if len(found) > c.limit {
-		c.byValue[v] = nil
+	return nil
+}
+
+// correlator finds the correlations of one event's values for one reader.
+type correlator struct {
+	s          *Service
+	u          acl.User
+	p          *acl.Policy
+	withEvent  bool
+	limit      int
+	exclusions []misp.CorrelationExclusion
+	events     map[int64]*misp.Event // headers of the events met, nil for one that does not correlate
+	objects    map[int64]acl.Element // the access element of each object met
+	byValue    map[string]*valueMatches
+}
+
+// valueMatches are the correlating attributes holding one value, over the whole store, and which of them the
+// reader may read.
+type valueMatches struct {
+	all      []*misp.Attribute
+	readable []bool
+}
+
+// correlations returns the attributes of events other than own that hold v and that the reader may read, or
+// nothing when v is over-correlating. One query per value reads the attributes holding it (up to the limit and a
+// margin): the limit counts every other event's, readable or not, as MISP's does; then the reader's access
+// decides which are shown, through the same policy as every read path.
+func (c *correlator) correlations(ctx context.Context, v string, own int64) ([]*misp.Attribute, error) {
+	m, ok := c.byValue[v]
+	if !ok {
+		m = &valueMatches{}
+		f := store.AttributeFilter{Conditions: acl.Conditions{Unrestricted: true}, Value: store.Any(v), Limit: c.limit + 64}
+		for a, err := range c.s.st.SearchAttributes(ctx, f) {
+			if err != nil {
+				return nil, fmt.Errorf("intel: correlations of %q: %w", v, err)
+			}
+			if c.correlates(a, v) {
+				m.all = append(m.all, a)
+			}
+		}
+		if len(m.all) <= c.limit+1 { // one more than the limit may still fit once own's are left out
+			for _, a := range m.all {
+				ok, err := c.readable(ctx, a)
+				if err != nil {
+					return nil, err
+				}
+				m.readable = append(m.readable, ok)
+			}
+		}
+		c.byValue[v] = m
+	}
+	others := 0
+	for _, a := range m.all {
+		if int64(a.EventID) != own {
+			others++
+		}
+	}
+	if others > c.limit || m.readable == nil {
 		return nil, nil
 	}
 	var out []*misp.Attribute
-	for _, a := range found {
-		ok, err := c.readable(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
+	for i, a := range m.all {
+		if int64(a.EventID) != own && m.readable[i] {
 			out = append(out, a)
 		}
 	}
-	c.byValue[v] = out
 	return out, nil
 }
 
@@ -205,10 +246,10 @@ func (c *correlator) readable(ctx context.Context, a *misp.Attribute) (bool, err
 	return c.p.CanReadObjectAttribute(c.u, ev, obj, el) == nil, nil
 }
 
-// correlates reports whether a, found for v, is a correlation: another event's live, correlating attribute
-// that holds v.
+// correlates reports whether a, found for v, may be a correlation: a live, correlating attribute that holds v
+// (of an event other than own, checked by the caller).
 func (c *correlator) correlates(a *misp.Attribute, v string) bool {
-	return int64(a.EventID) != c.self && !bool(a.Deleted) && !bool(a.DisableCorrelation) &&
+	return !bool(a.Deleted) && !bool(a.DisableCorrelation) &&
 		!slices.Contains(nonCorrelatingTypes, a.Type) && holdsValue(a, v)
 }
 

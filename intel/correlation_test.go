@@ -233,3 +233,45 @@ func TestCorrelationObjectAttributes(t *testing.T) {
 		t.Errorf("user2 does not see its own object's attribute: %v", byValue)
 	}
 }
+
+// TestSearchIncludeCorrelations: attributes/restSearch with includeCorrelations gives each attribute the other
+// events' attributes holding its value, each with its event's summary (PyMISP reads RelatedAttribute[].Event),
+// for what the reader may see.
+func TestSearchIncludeCorrelations(t *testing.T) {
+	f := inteltest.New(t, inteltest.Options{})
+	ctx := context.Background()
+	first := corrEvent(t, f, "user", misp.Distribution("1"), "first", attr("ip-dst", "192.0.2.55"))
+	second := corrEvent(t, f, "user2", misp.Distribution("0"), "second", attr("ip-dst", "192.0.2.55"))
+	q, err := intel.ParseSearch([]byte(`{"value":"192.0.2.55","includeCorrelations":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	related := func(user string) map[string][]string {
+		seq, _ := f.Svc.SearchAttributes(ctx, f.ACL(user), q)
+		out := map[string][]string{}
+		for a, err := range seq {
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := fmt.Sprint(a.EventID)
+			out[key] = []string{}
+			for _, r := range a.RelatedAttribute {
+				if r.Event == nil {
+					t.Fatalf("related attribute without its event: %+v", r)
+				}
+				out[key] = append(out[key], r.Event.UUID)
+			}
+		}
+		return out
+	}
+	got := related("admin")
+	want := map[string][]string{fmt.Sprint(first.ID): {second.UUID}, fmt.Sprint(second.ID): {first.UUID}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("admin: %v, want %v", got, want)
+	}
+	// user cannot read Org Two's organisation-only event: neither the attribute nor its correlation.
+	got = related("user")
+	if want := map[string][]string{fmt.Sprint(first.ID): {}}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("user: %v, want %v", got, want)
+	}
+}

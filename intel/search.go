@@ -209,6 +209,9 @@ type Search struct {
 	// IncludeEventUUID sets each attribute's event_uuid; IncludeEventTags adds its event's tags to its Tag
 	// list; IncludeContext adds its event's summary (and, in CSV, the event columns).
 	IncludeEventUUID, IncludeEventTags, IncludeContext bool
+	// IncludeCorrelations gives each attribute its RelatedAttribute list, each with its event's summary
+	// (attribute level only).
+	IncludeCorrelations bool
 
 	// RequestedAttributes are the CSV columns to write instead of MISP's default ones; Headerless leaves out
 	// the CSV header line.
@@ -318,6 +321,7 @@ func ParseSearch(body []byte) (Search, error) {
 	q.IncludeEventUUID = p.switchParam("includeEventUuid") || p.switchParam("include_event_uuid")
 	q.IncludeEventTags = p.switchParam("includeEventTags") || p.switchParam("include_event_tags")
 	q.IncludeContext = p.switchParam("includeContext") || p.switchParam("include_context")
+	q.IncludeCorrelations = p.switchParam("includeCorrelations") || p.switchParam("include_correlations")
 	q.RequestedAttributes = p.list("requested_attributes")
 	q.Headerless = p.switchParam("headerless")
 	q.EnforceWarninglist = p.switchParam("enforceWarninglist") || p.switchParam("enforce_warninglist")
@@ -1020,6 +1024,13 @@ func (s *Service) SearchAttributes(ctx context.Context, u acl.User, q Search) (i
 			yield(nil, werr)
 			return
 		}
+		var corr *correlator
+		if q.IncludeCorrelations {
+			if corr, werr = s.newCorrelator(ctx, u, true); werr != nil {
+				yield(nil, werr)
+				return
+			}
+		}
 		events := newEventCache(s.st)
 		for a, aerr := range s.st.SearchAttributes(ctx, f) {
 			if aerr != nil {
@@ -1030,6 +1041,12 @@ func (s *Service) SearchAttributes(ctx context.Context, u acl.User, q Search) (i
 				continue
 			}
 			a.Tag = exportable(a.Tag)
+			if corr != nil {
+				if cerr := corr.relate(ctx, a); cerr != nil {
+					yield(nil, cerr)
+					return
+				}
+			}
 			if q.IncludeContext {
 				e, eerr := events.get(ctx, int64(a.EventID))
 				if eerr != nil {

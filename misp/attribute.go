@@ -57,6 +57,8 @@ type RelatedAttribute struct {
 	Value    string  `json:"value"`
 	OrgID    FlexInt `json:"org_id"`
 	Info     string  `json:"info"`
+	// Event is the other event's summary, in attributes/restSearch answers asked for with includeCorrelations.
+	Event *EventSummary `json:"Event,omitempty"`
 }
 
 // AttributeList is a list of attributes that encodes as [] when empty, as MISP writes an
