@@ -159,6 +159,13 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 
 `, org, email, key)
 	}
+	// The warninglists are parsed and indexed once (about half a second for MISP's 135 lists): do it now, in the
+	// background, rather than in the first request that needs them.
+	go func() {
+		if _, err := svc.WarninglistFilter(e.ctx); err != nil && e.ctx.Err() == nil {
+			log.Warn("loading the warninglists", "error", err.Error())
+		}
+	}()
 	uuid, err := svc.InstanceUUID(e.ctx)
 	if err != nil {
 		return err
