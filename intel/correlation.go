@@ -140,8 +140,8 @@ func (c *correlator) relate(ctx context.Context, a *misp.Attribute) error {
 		}
 		for _, o := range others {
 			ev := c.events[int64(o.EventID)]
-			r := misp.RelatedAttribute{ID: o.ID, EventID: o.EventID, ObjectID: o.ObjectID, Value: o.Value,
-				OrgID: ev.OrgID, Info: ev.Info}
+			r := misp.RelatedAttribute{ID: o.ID, EventID: o.EventID, ObjectID: o.ObjectID, Type: o.Type,
+				Category: o.Category, UUID: o.UUID, Value: o.Value, OrgID: ev.OrgID, Info: ev.Info}
 			if c.withEvent {
 				r.Event = contextOf(ev)
 			}

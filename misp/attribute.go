@@ -54,6 +54,9 @@ type RelatedAttribute struct {
 	ID       FlexInt `json:"id"`
 	EventID  FlexInt `json:"event_id"`
 	ObjectID FlexInt `json:"object_id"`
+	Type     string  `json:"type"`
+	Category string  `json:"category,omitempty"`
+	UUID     string  `json:"uuid,omitempty"`
 	Value    string  `json:"value"`
 	OrgID    FlexInt `json:"org_id"`
 	Info     string  `json:"info"`
