@@ -845,18 +845,11 @@ func (s *Service) evtQuickFilter(ctx context.Context, c acl.Conditions, v string
 // evtTime is the time a relative MISP time filter ("7d", "12h", "30m", "45s", "2w") or a Unix time names,
 // relative to now.
 func evtTime(now time.Time, v string) (time.Time, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
+	if strings.TrimSpace(v) == "" {
 		return time.Time{}, false
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return time.Unix(n, 0).UTC(), true
-	}
-	unit := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
-	if d, ok := unit[v[len(v)-1]]; ok {
-		if n, err := strconv.ParseInt(v[:len(v)-1], 10, 64); err == nil && n >= 0 {
-			return now.Add(-time.Duration(n) * d), true
-		}
+	if b, err := parseTimeBound(v); err == nil {
+		return b.Resolve(now), true
 	}
 	if d, err := misp.ParseDate(v); err == nil {
 		return d.Time, true

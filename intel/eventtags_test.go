@@ -86,3 +86,17 @@ func TestEditPublishes(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexTimeRangeForms: events/index reads the time forms restSearch reads, PyMISP's fractional unix times
+// included.
+func TestIndexTimeRangeForms(t *testing.T) {
+	f := inteltest.New(t, inteltest.Options{})
+	for _, v := range []string{"1709596800", "1709596800.5", "7d", "2024-03-05"} {
+		if r, ok := f.Svc.IndexTimeRange(v); !ok || r.From.IsZero() {
+			t.Errorf("IndexTimeRange(%q) = %v, %v", v, r, ok)
+		}
+	}
+	if _, ok := f.Svc.IndexTimeRange("yesterday"); ok {
+		t.Error("IndexTimeRange(yesterday) was read")
+	}
+}
