@@ -3,8 +3,6 @@ package intel_test
 import (
 	"bytes"
 	"context"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,16 +14,7 @@ import (
 
 // sensorBenchAttrs is how many attributes BenchmarkRestSearchSuricata exports: HUNCH_BENCH_SENSOR_ATTRS, or
 // 200 000.
-func sensorBenchAttrs(b *testing.B) int {
-	if v := os.Getenv("HUNCH_BENCH_SENSOR_ATTRS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			b.Fatalf("HUNCH_BENCH_SENSOR_ATTRS=%q is not a positive number", v)
-		}
-		return n
-	}
-	return 200000
-}
+func sensorBenchAttrs(b *testing.B) int { return benchSize(b, "HUNCH_BENCH_SENSOR_ATTRS", 200000) }
 
 // BenchmarkRestSearchSuricata streams attributes/restSearch as Suricata rules over N attributes of
 // storetest.BulkEvent in SQLite (ip-dst, domain, url and filename|md5 in turn, so three in four write rules),

@@ -16,15 +16,18 @@ import (
 )
 
 // benchAttrs is how many attributes BenchmarkRestSearchCSV exports: HUNCH_BENCH_ATTRS, or 20 000.
-func benchAttrs(b *testing.B) int {
-	if v := os.Getenv("HUNCH_BENCH_ATTRS"); v != "" {
+func benchAttrs(b *testing.B) int { return benchSize(b, "HUNCH_BENCH_ATTRS", 20000) }
+
+// benchSize is the positive number in the environment variable name, or def when it is unset.
+func benchSize(b *testing.B, name string, def int) int {
+	if v := os.Getenv(name); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			b.Fatalf("HUNCH_BENCH_ATTRS=%q is not a positive number", v)
+			b.Fatalf("%s=%q is not a positive number", name, v)
 		}
 		return n
 	}
-	return 20000
+	return def
 }
 
 // heapSampler is an io.Writer that discards what it is given and samples the live heap objects every 64 writes,

@@ -304,7 +304,7 @@ func (s *Service) SetWarninglistsEnabled(ctx context.Context, u acl.User, ids []
 	var patterns []*regexp.Regexp
 	if len(ids) == 0 {
 		for _, n := range names {
-			patterns = append(patterns, likePattern(n))
+			patterns = append(patterns, likeRegexp(n))
 		}
 	}
 	wanted := map[int64]bool{}
@@ -351,24 +351,6 @@ func (s *Service) SetWarninglistsEnabled(ctx context.Context, u acl.User, ids []
 		res.Action = "toggled"
 	}
 	return res, nil
-}
-
-// likePattern is SQL's LIKE pattern p, ignoring case, as a regular expression.
-func likePattern(p string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("(?is)^")
-	for _, r := range p {
-		switch r {
-		case '%':
-			b.WriteString(".*")
-		case '_':
-			b.WriteString(".")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(r)))
-		}
-	}
-	b.WriteString("$")
-	return regexp.MustCompile(b.String())
 }
 
 // UpdateWarninglists is warninglists/update (site admins): it reads the installed lists again and returns how many
