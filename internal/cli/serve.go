@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -170,8 +171,10 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
-	api := mispapi.New(mispapi.Deps{Intel: svc, InstanceUUID: uuid, Logger: log})
-	srv, err := server.New(cfg, api, log)
+	// The MISP API answers every path no other surface claims, as MISP's own paths are at the root.
+	routes := http.NewServeMux()
+	routes.Handle("/", mispapi.New(mispapi.Deps{Intel: svc, InstanceUUID: uuid, Logger: log}))
+	srv, err := server.New(cfg, routes, log)
 	if err != nil {
 		return err
 	}
