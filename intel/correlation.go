@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hunchsec/hunch/intel/acl"
@@ -20,6 +22,13 @@ import (
 
 // defaultCorrelationLimit is MISP's correlation_limit when unset.
 const defaultCorrelationLimit = 20
+
+// DefaultCIDRCorrelationScan is Options.CIDRCorrelationScan when unset.
+const DefaultCIDRCorrelationScan = 10000
+
+// ipTypes are the types whose first value correlates by CIDR containment (MISP's advanced correlation): an IP
+// with the networks that contain it, a network with the IPs inside it.
+var ipTypes = []string{"ip-src", "ip-dst", "ip-src|port", "ip-dst|port"}
 
 // nonCorrelatingTypes are MISP's Attribute::NON_CORRELATING_TYPES.
 var nonCorrelatingTypes = []string{"comment", "http-method", "aba-rtn", "gender", "counter", "float", "port",
@@ -125,12 +134,22 @@ func (s *Service) newCorrelator(ctx context.Context, u acl.User, withEvent bool)
 		return nil, fmt.Errorf("intel: correlation exclusions: %w", err)
 	}
 	return &correlator{s: s, u: u, p: s.Policy(), withEvent: withEvent, limit: s.correlationLimit(), exclusions: exclusions,
-		events: map[int64]*misp.Event{}, objects: map[int64]acl.Element{}, byValue: map[string]*valueMatches{}}, nil
+		events: map[int64]*misp.Event{}, objects: map[int64]acl.Element{}, byValue: map[string]*valueMatches{},
+		byCIDR: map[string][]string{}}, nil
 }
 
-// relate sets a's RelatedAttribute list: the correlations of each of its values, with the other event's summary.
+// relate sets a's RelatedAttribute list: the correlations of each of its values, with the other event's summary,
+// and for an IP type those of the networks holding its IP or of the IPs inside its network.
 func (c *correlator) relate(ctx context.Context, a *misp.Attribute) error {
-	for _, v := range correlationValues(a) {
+	values := correlationValues(a)
+	if len(values) > 0 && slices.Contains(ipTypes, a.Type) && !excluded(values[0], c.exclusions) {
+		more, err := c.cidrValues(ctx, values[0])
+		if err != nil {
+			return err
+		}
+		values = append(values, more...)
+	}
+	for _, v := range values {
 		if excluded(v, c.exclusions) {
 			continue
 		}
@@ -162,6 +181,7 @@ type correlator struct {
 	events     map[int64]*misp.Event // headers of the events met, nil for one that does not correlate
 	objects    map[int64]acl.Element // the access element of each object met
 	byValue    map[string]*valueMatches
+	byCIDR     map[string][]string // cidrValues' answers
 }
 
 // valueMatches are the correlating attributes holding one value, over the whole store, and which of them the
@@ -271,6 +291,118 @@ func (c *correlator) eventCorrelates(ctx context.Context, id int64) (bool, error
 	}
 	c.events[id] = e
 	return e != nil, nil
+}
+
+// cidrValues returns the values v correlates with by containment, as MISP's advanced correlation does: for a
+// network (10.1.0.0/16), the IPs inside it held by IP-typed attributes; for an IP, the networks holding it held by
+// IP-typed attributes. Nothing when CIDR correlation is off or v is neither.
+//
+// An IP's networks are found by their canonical spellings (33 for IPv4, 129 for IPv6) in one indexed lookup; a
+// network stored with host bits set (10.1.2.3/24) is found from its own side only. A network's IPs are read with
+// MISP's prefix match on the whole octets (or IPv6 groups) of its mask and checked for containment; a network
+// holding more than the scan bound is over-correlating and correlates with nothing.
+func (c *correlator) cidrValues(ctx context.Context, v string) ([]string, error) {
+	scan := c.s.opts.CIDRCorrelationScan
+	if scan < 0 {
+		return nil, nil
+	}
+	if scan == 0 {
+		scan = DefaultCIDRCorrelationScan
+	}
+	if got, ok := c.byCIDR[v]; ok {
+		return got, nil
+	}
+	var f store.AttributeFilter
+	var keep func(string) bool
+	if strings.Contains(v, "/") {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			c.byCIDR[v] = nil
+			return nil, nil
+		}
+		p = p.Masked()
+		f = store.AttributeFilter{Value: store.Any(ipPrefixPattern(p)), Limit: scan + 1}
+		keep = func(w string) bool {
+			ip, err := netip.ParseAddr(w)
+			return err == nil && p.Contains(ip)
+		}
+	} else {
+		ip, err := netip.ParseAddr(v)
+		if err != nil {
+			c.byCIDR[v] = nil
+			return nil, nil
+		}
+		nets := make([]string, 0, ip.BitLen())
+		for bits := ip.BitLen() - 1; bits >= 0; bits-- {
+			nets = append(nets, netip.PrefixFrom(ip, bits).Masked().String())
+		}
+		f = store.AttributeFilter{Value: store.Any(nets...)}
+		keep = func(w string) bool { return slices.Contains(nets, w) }
+	}
+	f.Conditions = acl.Conditions{Unrestricted: true}
+	f.Type = store.Any(ipTypes...)
+	var out []string
+	n := 0
+	for a, err := range c.s.st.SearchAttributes(ctx, f) {
+		if err != nil {
+			return nil, fmt.Errorf("intel: networks correlating with %q: %w", v, err)
+		}
+		if n++; f.Limit > 0 && n > scan {
+			out = nil // over-correlating
+			break
+		}
+		if bool(a.Deleted) || bool(a.DisableCorrelation) {
+			continue
+		}
+		w := a.Value
+		if v1, _, ok := misp.SplitComposite(a.Type, a.Value); ok {
+			w = v1
+		}
+		if keep(w) && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	c.byCIDR[v] = out
+	return out, nil
+}
+
+// ipPrefixPattern is the value pattern every IP inside p starts with: the whole octets (IPv4) or 16-bit groups
+// (IPv6, in its full spelling's leading groups) that p's mask fixes, then '%'.
+func ipPrefixPattern(p netip.Prefix) string {
+	ip := p.Addr()
+	if ip.Is4() {
+		b := ip.As4()
+		parts := make([]string, 0, 4)
+		for i := 0; i < p.Bits()/8; i++ {
+			parts = append(parts, strconv.Itoa(int(b[i])))
+		}
+		if len(parts) == 0 {
+			return "%"
+		}
+		if len(parts) == 4 {
+			return strings.Join(parts, ".")
+		}
+		return strings.Join(parts, ".") + ".%"
+	}
+	b := ip.As16()
+	groups := p.Bits() / 16
+	if groups == 0 {
+		return "%:%"
+	}
+	// A zero group may be compressed away in the spelling ("2001:db8::1"), so the pattern stops before the first
+	// one; a prefix starting with one reads the whole IPv6 space, each value then checked for containment.
+	parts := make([]string, 0, groups)
+	for i := 0; i < groups; i++ {
+		g := uint64(b[2*i])<<8 | uint64(b[2*i+1])
+		if g == 0 {
+			break
+		}
+		parts = append(parts, strconv.FormatUint(g, 16))
+	}
+	if len(parts) == 0 {
+		return "%:%"
+	}
+	return strings.Join(parts, ":") + ":%"
 }
 
 // ---- correlation exclusions ----

@@ -275,3 +275,72 @@ func TestSearchIncludeCorrelations(t *testing.T) {
 		t.Errorf("user: %v, want %v", got, want)
 	}
 }
+
+// TestCorrelationCIDR: IP-typed attributes correlate by containment both ways (a network with the IPs inside it,
+// an IP with the networks holding it), IPv4 and IPv6, within the reader's access, and a network holding more IPs
+// than the scan bound is over-correlating.
+func TestCorrelationCIDR(t *testing.T) {
+	build := func(t *testing.T, scan int) (*inteltest.Fixture, *misp.Event, *misp.Event) {
+		f := inteltest.New(t, inteltest.Options{CIDRCorrelationScan: scan})
+		nets := corrEvent(t, f, "user", misp.Distribution("1"), "nets",
+			attr("ip-dst", "10.1.0.0/16"), attr("ip-src", "2001:db8::/32"), attr("ip-dst", "192.0.2.0/25"),
+			attr("ip-dst", "172.16.0.0/12"), attr("ip-src", "2001:db8::/48"))
+		hosts := corrEvent(t, f, "user2", misp.Distribution("1"), "hosts",
+			attr("ip-dst", "10.1.2.3"), attr("ip-src|port", "10.1.200.1|443"), attr("ip-dst", "10.2.0.1"),
+			attr("ip-src", "2001:db8:0:1::5"), attr("ip-dst", "192.0.2.5"), attr("ip-dst", "192.0.2.200"),
+			attr("domain|ip", "example.com|10.1.9.9"), attr("ip-dst", "172.31.255.254"),
+			attr("ip-dst", "2001:db8::7"))
+		corrEvent(t, f, "user2", misp.Distribution("0"), "private to Org Two", attr("ip-dst", "10.1.77.1"))
+		return f, nets, hosts
+	}
+
+	f, nets, hosts := build(t, 0)
+	byValue, events := related(t, f, "user", nets)
+	want := map[string][]string{
+		"10.1.0.0/16":   {"hosts", "hosts"},
+		"172.16.0.0/12": {"hosts"},
+		"192.0.2.0/25":  {"hosts"},
+		"2001:db8::/32": {"hosts", "hosts"},
+		"2001:db8::/48": {"hosts", "hosts"},
+	}
+	if fmt.Sprint(byValue) != fmt.Sprint(want) {
+		t.Errorf("networks' correlations:\n got %v\nwant %v", byValue, want)
+	}
+	if !slices.Equal(events, []string{"hosts"}) {
+		t.Errorf("related events: %v", events)
+	}
+	// Org Two's user also reads its private event's IP inside 10.1.0.0/16.
+	if byValue, _ := related(t, f, "user2", nets); len(byValue["10.1.0.0/16"]) != 3 {
+		t.Errorf("user2's correlations of 10.1.0.0/16: %v", byValue["10.1.0.0/16"])
+	}
+
+	byValue, _ = related(t, f, "user", hosts)
+	want = map[string][]string{
+		"10.1.2.3":        {"nets"},
+		"10.1.200.1|443":  {"nets"},
+		"172.31.255.254":  {"nets"},
+		"192.0.2.5":       {"nets"},
+		"2001:db8:0:1::5": {"nets", "nets"},
+		"2001:db8::7":     {"nets", "nets"},
+	}
+	if fmt.Sprint(byValue) != fmt.Sprint(want) {
+		t.Errorf("hosts' correlations:\n got %v\nwant %v", byValue, want)
+	}
+
+	// A scan bound of 2 rows: 10.1.0.0/16 reads itself and four IPs, 192.0.2.0/25 itself and two, so both are
+	// over-correlating, as are the IPv6 networks (two networks and two IPs in 2001:db8::); 172.16.0.0/12 reads
+	// itself and one IP and still correlates.
+	f, nets, _ = build(t, 2)
+	byValue, _ = related(t, f, "user", nets)
+	if fmt.Sprint(byValue) != fmt.Sprint(map[string][]string{"172.16.0.0/12": {"hosts"}}) {
+		t.Errorf("with a scan bound of 2: %v", byValue)
+	}
+	// Off.
+	f, nets, hosts = build(t, -1)
+	if byValue, _ := related(t, f, "user", nets); len(byValue) != 0 {
+		t.Errorf("CIDR correlation off, networks correlate: %v", byValue)
+	}
+	if byValue, _ := related(t, f, "user", hosts); len(byValue) != 0 {
+		t.Errorf("CIDR correlation off, hosts correlate: %v", byValue)
+	}
+}

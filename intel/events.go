@@ -432,6 +432,9 @@ type EventViewOptions struct {
 	// Correlations fills RelatedEvent and each attribute's RelatedAttribute (Correlate), as events/view shows
 	// them; the answers of writes leave them out, as they cost queries by value.
 	Correlations bool
+	// WarninglistHits sets each attribute's Warnings and the event's Warnings from the enabled warninglists
+	// (includeWarninglistHits).
+	WarninglistHits bool
 	// AllTags keeps non-exportable tags, which MISP's API leaves out of events (MISP#1394, includeAllTags).
 	AllTags bool
 }
@@ -503,6 +506,11 @@ func (s *Service) ViewEvent(ctx context.Context, u acl.User, ref string, opts Ev
 	}
 	if opts.Correlations && !opts.Metadata {
 		if err := s.Correlate(ctx, u, e); err != nil {
+			return nil, err
+		}
+	}
+	if opts.WarninglistHits && !opts.Metadata {
+		if _, err := s.FlagWarninglistHits(ctx, e); err != nil {
 			return nil, err
 		}
 	}

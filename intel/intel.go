@@ -52,6 +52,9 @@ type Options struct {
 	// CorrelationLimit is MISP.correlation_limit: a value held by more attributes of other events than this is
 	// over-correlating and not correlated; 0 means 20, MISP's default.
 	CorrelationLimit int
+	// CIDRCorrelationScan bounds the IP attributes read to find those inside one CIDR value (a CIDR holding more
+	// is over-correlating and left out); 0 means DefaultCIDRCorrelationScan, negative turns CIDR correlation off.
+	CIDRCorrelationScan int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives what the service notices but does not return; nil discards it.

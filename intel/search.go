@@ -212,6 +212,8 @@ type Search struct {
 	// IncludeCorrelations gives each attribute its RelatedAttribute list, each with its event's summary
 	// (attribute level only).
 	IncludeCorrelations bool
+	// IncludeWarninglistHits sets each attribute's Warnings from the enabled warninglists.
+	IncludeWarninglistHits bool
 
 	// RequestedAttributes are the CSV columns to write instead of MISP's default ones; Headerless leaves out
 	// the CSV header line.
@@ -322,6 +324,7 @@ func ParseSearch(body []byte) (Search, error) {
 	q.IncludeEventTags = p.switchParam("includeEventTags") || p.switchParam("include_event_tags")
 	q.IncludeContext = p.switchParam("includeContext") || p.switchParam("include_context")
 	q.IncludeCorrelations = p.switchParam("includeCorrelations") || p.switchParam("include_correlations")
+	q.IncludeWarninglistHits = p.switchParam("includeWarninglistHits")
 	q.RequestedAttributes = p.list("requested_attributes")
 	q.Headerless = p.switchParam("headerless")
 	q.EnforceWarninglist = p.switchParam("enforceWarninglist") || p.switchParam("enforce_warninglist")
@@ -1031,6 +1034,13 @@ func (s *Service) SearchAttributes(ctx context.Context, u acl.User, q Search) (i
 				return
 			}
 		}
+		var warn *warner
+		if q.IncludeWarninglistHits {
+			if warn, werr = s.newWarner(ctx); werr != nil {
+				yield(nil, werr)
+				return
+			}
+		}
 		events := newEventCache(s.st)
 		for a, aerr := range s.st.SearchAttributes(ctx, f) {
 			if aerr != nil {
@@ -1041,6 +1051,7 @@ func (s *Service) SearchAttributes(ctx context.Context, u acl.User, q Search) (i
 				continue
 			}
 			a.Tag = exportable(a.Tag)
+			warn.warn(a)
 			if corr != nil {
 				if cerr := corr.relate(ctx, a); cerr != nil {
 					yield(nil, cerr)
@@ -1089,12 +1100,20 @@ func (s *Service) SearchEvents(ctx context.Context, u acl.User, q Search) (iter.
 			yield(nil, werr)
 			return
 		}
+		var warn *warner
+		if q.IncludeWarninglistHits {
+			if warn, werr = s.newWarner(ctx); werr != nil {
+				yield(nil, werr)
+				return
+			}
+		}
 		for e, serr := range s.st.SearchEvents(ctx, f) {
 			if serr != nil {
 				yield(nil, fmt.Errorf("intel: search events: %w", serr))
 				return
 			}
 			dropUnexportableTags(e)
+			warn.warnEvent(e)
 			if q.EnforceWarninglist {
 				e.Attribute = slices.DeleteFunc(e.Attribute, func(a misp.Attribute) bool { return warned(a.Type, a.Value) })
 				for i := range e.Object {

@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/intel/warninglist"
+	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/store"
 )
 
@@ -421,4 +424,93 @@ func (s *Service) WarninglistFilter(ctx context.Context) (func(typ, value string
 		return func(string, string) bool { return false }, nil
 	}
 	return f.Hit, nil
+}
+
+// warninglistCategory is the category MISP gives lists that do not name one: their values are false positives.
+const warninglistCategory = "false_positive"
+
+// warner flags attributes with the enabled warninglists their values hit.
+type warner struct {
+	snap *warninglistSnapshot
+	f    *warninglist.Filter
+	// lists are the lists hit so far, by id: an event's warnings.
+	lists map[string]string
+}
+
+// newWarner reads the enabled warninglists once for a view or a search; nil (and no error) when none is enabled.
+func (s *Service) newWarner(ctx context.Context) (*warner, error) {
+	snap, _, err := s.warninglists()
+	if err != nil {
+		return nil, err
+	}
+	enabled, err := s.warninglistEnabled(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := snap.set.Filter(enabled)
+	if f.Enabled() == 0 {
+		return nil, nil
+	}
+	return &warner{snap: snap, f: f, lists: map[string]string{}}, nil
+}
+
+// warn sets a's Warnings to the enabled lists that apply to its type and that its value hits (composite values
+// part by part). MISP flags only to_ids attributes unless MISP.warning_for_all is set; hunch flags every
+// attribute, as the check costs a lookup per value. A nil warner flags nothing.
+func (w *warner) warn(a *misp.Attribute) {
+	if w == nil || a.Value == "" {
+		return
+	}
+	a.Warnings = nil
+	for _, h := range w.f.Match(a.Type, a.Value) {
+		id := w.snap.ids[h.Index]
+		a.Warnings = append(a.Warnings, misp.WarninglistWarning{Value: h.Value, Match: h.Matched,
+			WarninglistID: misp.FlexInt(id), WarninglistName: h.List.Name, WarninglistCategory: warninglistCategory})
+		w.lists[strconv.FormatInt(id, 10)] = h.List.Name
+	}
+}
+
+// warnEvent flags every attribute of e, its objects' included, and sets e's Warnings to the lists hit (nil when
+// none).
+func (w *warner) warnEvent(e *misp.Event) {
+	if w == nil {
+		return
+	}
+	clear(w.lists)
+	for i := range e.Attribute {
+		w.warn(&e.Attribute[i])
+	}
+	for i := range e.Object {
+		for j := range e.Object[i].Attribute {
+			w.warn(&e.Object[i].Attribute[j])
+		}
+	}
+	if len(w.lists) > 0 {
+		e.Warnings = maps.Clone(w.lists)
+	}
+}
+
+// FlagWarninglistHits sets the Warnings of each attribute of e (objects' included) that hits an enabled
+// warninglist, and e's Warnings to the lists hit, as events/view does with includeWarninglistHits; importers call
+// it to report what they saved. It returns the number of attributes flagged.
+func (s *Service) FlagWarninglistHits(ctx context.Context, e *misp.Event) (int, error) {
+	w, err := s.newWarner(ctx)
+	if err != nil || w == nil {
+		return 0, err
+	}
+	w.warnEvent(e)
+	n := 0
+	for _, a := range e.Attribute {
+		if len(a.Warnings) > 0 {
+			n++
+		}
+	}
+	for _, o := range e.Object {
+		for _, a := range o.Attribute {
+			if len(a.Warnings) > 0 {
+				n++
+			}
+		}
+	}
+	return n, nil
 }

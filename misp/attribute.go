@@ -46,6 +46,21 @@ type Attribute struct {
 	Tag             []Tag               `json:"Tag,omitempty"`
 	// RelatedAttribute lists the attributes of other events that share a correlating value (events/view).
 	RelatedAttribute []RelatedAttribute `json:"RelatedAttribute,omitempty"`
+	// Warnings are the enabled warninglists the value hits, as events/view and restSearch's
+	// includeWarninglistHits give them.
+	Warnings []WarninglistWarning `json:"warnings,omitempty"`
+}
+
+// WarninglistWarning is one warninglist an attribute's value hits, as MISP writes it in an attribute's
+// "warnings" list.
+type WarninglistWarning struct {
+	// Value is the part of the value that hit (the value, or one part of a composite value).
+	Value string `json:"value"`
+	// Match is the list entry that matched.
+	Match               string  `json:"match"`
+	WarninglistID       FlexInt `json:"warninglist_id"`
+	WarninglistName     string  `json:"warninglist_name"`
+	WarninglistCategory string  `json:"warninglist_category"`
 }
 
 // RelatedAttribute is one correlation of an attribute in MISP's events/view: an attribute of another event

@@ -47,6 +47,9 @@ type Event struct {
 	Tag              []Tag              `json:"Tag,omitempty"`
 	// EventTag is the form events/index gives the event's tags in (instead of Tag).
 	EventTag EventTags `json:"EventTag,omitempty"`
+	// Warnings names, by warninglist id, the enabled warninglists its attributes hit (events/view with
+	// includeWarninglistHits).
+	Warnings map[string]string `json:"warnings,omitempty"`
 }
 
 // MarshalJSON writes the event as MISP does in events/view: the element lists MISP always

@@ -63,6 +63,8 @@ type Options struct {
 	Store store.Intel
 	// CorrelationLimit is the service's over-correlation threshold (0: MISP's default).
 	CorrelationLimit int
+	// CIDRCorrelationScan is the service's Options.CIDRCorrelationScan.
+	CIDRCorrelationScan int
 	// DataDir is the service's reference data directory (taxonomies/, warninglists/, galaxies/).
 	DataDir string
 }
@@ -118,7 +120,7 @@ func New(t testing.TB, opts Options) *Fixture {
 	settings := opts.Settings
 	settings.Instance.HostOrgID = int64(f.Orgs[HostOrg].ID)
 	svc, err := intel.New(ctx, st, intel.Options{Settings: settings, Now: opts.Now, CorrelationLimit: opts.CorrelationLimit,
-		DataDir: opts.DataDir})
+		CIDRCorrelationScan: opts.CIDRCorrelationScan, DataDir: opts.DataDir})
 	if err != nil {
 		t.Fatalf("inteltest: new service: %v", err)
 	}

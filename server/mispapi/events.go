@@ -214,7 +214,11 @@ func (h *handler) viewEvent(w http.ResponseWriter, r *http.Request, p Principal,
 		h.writeErr(w, r, acl.NotFound(acl.MsgInvalidEvent))
 		return
 	}
-	opts := intel.EventViewOptions{Correlations: true}
+	// MISP's events/view flags warninglist hits unless asked not to (includeWarninglistHits:0).
+	opts := intel.EventViewOptions{Correlations: true, WarninglistHits: true}
+	if v, ok := a.Named["includeWarninglistHits"]; ok {
+		opts.WarninglistHits = v != "0" && !strings.EqualFold(v, "false")
+	}
 	if v, ok := a.Named["deleted"]; ok {
 		opts.Deleted = evDeleted(json.RawMessage(strconv.Quote(v)))
 	}
