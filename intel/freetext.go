@@ -147,6 +147,14 @@ func (s *Service) FreeTextImport(ctx context.Context, u acl.User, ref, text stri
 		}
 		res.Added = append(res.Added, a)
 	}
+	// What was added is flagged with the lists it hits, as an event view shows it.
+	w, err := s.newWarner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Added {
+		w.warn(&res.Added[i])
+	}
 	if len(res.Added) > 0 && bool(e.Published) {
 		if err := s.st.UnpublishEvent(ctx, int64(e.ID)); err != nil {
 			return nil, fmt.Errorf("unpublish event %d: %w", e.ID, err)

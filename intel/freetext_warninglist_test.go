@@ -50,6 +50,9 @@ func TestFreeTextAdhereToWarninglists(t *testing.T) {
 		got := map[string]bool{}
 		for _, a := range res.Added {
 			got[a.Value] = a.ToIDS.Bool()
+			if hit := a.Value == "198.51.100.5"; hit != (len(a.Warnings) == 1) {
+				t.Errorf("mode %q: %s flagged with %v", tc.mode, a.Value, a.Warnings)
+			}
 		}
 		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("mode %q: added %v, want %v", tc.mode, got, tc.want)

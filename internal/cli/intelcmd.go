@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -35,6 +36,7 @@ PostgreSQL with --db), acting for the instance itself: it sees and may change ev
 	}
 	cmd.AddCommand(newIntelImportCmd(e))
 	cmd.AddCommand(newIntelSearchCmd(e), newIntelExportCmd(e), newIntelUpdateCmd(e))
+	cmd.AddCommand(newIntelWarninglistCmd(e))
 	return cmd
 }
 
@@ -82,6 +84,8 @@ what was imported; events that failed are reported on stderr and make the exit s
 // importTally counts what one file brought.
 type importTally struct {
 	events, attributes, objects, updated, skipped, failed int
+	// warned counts the attributes saved whose values hit an enabled warninglist.
+	warned int
 }
 
 func (e *env) importFiles(svc *intel.Service, f *importFlags, files []string) error {
@@ -140,6 +144,7 @@ func (e *env) importFiles(svc *intel.Service, f *importFlags, files []string) er
 			record.Field{Name: "updated", Value: record.Int(int64(t.updated))},
 			record.Field{Name: "skipped", Value: record.Int(int64(t.skipped))},
 			record.Field{Name: "failed", Value: record.Int(int64(t.failed))},
+			record.Field{Name: "warninglisted", Value: record.Int(int64(t.warned))},
 		)
 		if err := w.Write(r); err != nil {
 			return err
@@ -190,6 +195,9 @@ func (e *env) importFile(svc *intel.Service, f *importFlags, d decodedFile) (imp
 			t.events++
 			t.attributes += attrs
 			t.objects += objs
+			if err := e.flagWarninglisted(svc, &t, where, ev); err != nil {
+				return t, err
+			}
 			continue
 		case errors.As(err, &exists) && !f.update:
 			fmt.Fprintf(e.stderr, "hunch: %s: already stored as event %d; skipped (--update applies it as an edit)\n", where, exists.ID)
@@ -202,6 +210,9 @@ func (e *env) importFile(svc *intel.Service, f *importFlags, d decodedFile) (imp
 				t.updated++
 				t.attributes += attrs
 				t.objects += objs
+				if err := e.flagWarninglisted(svc, &t, where, ev); err != nil {
+					return t, err
+				}
 				continue
 			case errors.Is(err, store.ErrNotNewer):
 				fmt.Fprintf(e.stderr, "hunch: %s: not newer than stored event %d; skipped\n", where, exists.ID)
@@ -216,6 +227,19 @@ func (e *env) importFile(svc *intel.Service, f *importFlags, d decodedFile) (imp
 		t.failed++
 	}
 	return t, nil
+}
+
+// flagWarninglisted notes on stderr the attributes of ev, just saved, whose values hit an enabled warninglist
+// (likely false positives: a public resolver, a CDN, a top site), and counts them in t.
+func (e *env) flagWarninglisted(svc *intel.Service, t *importTally, where string, ev *misp.Event) error {
+	n, err := svc.FlagWarninglistHits(e.ctx, ev)
+	if err != nil || n == 0 {
+		return err
+	}
+	t.warned += n
+	names := slices.Sorted(maps.Values(ev.Warnings))
+	fmt.Fprintf(e.stderr, "hunch: %s: %d attribute(s) on warninglists: %s\n", where, n, strings.Join(names, "; "))
+	return nil
 }
 
 // refusal reports whether err is the service refusing one event (bad input, access), as opposed
