@@ -297,8 +297,8 @@ func (c *correlator) eventCorrelates(ctx context.Context, id int64) (bool, error
 // network (10.1.0.0/16), the IPs inside it held by IP-typed attributes; for an IP, the networks holding it held by
 // IP-typed attributes. Nothing when CIDR correlation is off or v is neither.
 //
-// An IP's networks are found by their canonical spellings (33 for IPv4, 129 for IPv6) in one indexed lookup; a
-// network stored with host bits set (10.1.2.3/24) is found from its own side only. A network's IPs are read with
+// An IP's networks are found in the list of networks attributes hold (Service.networks), by each of its 33
+// (IPv4) or 129 (IPv6) enclosing networks. A network's IPs are read with
 // MISP's prefix match on the whole octets (or IPv6 groups) of its mask and checked for containment; a network
 // holding more than the scan bound is over-correlating and correlates with nothing.
 func (c *correlator) cidrValues(ctx context.Context, v string) ([]string, error) {
@@ -312,46 +312,46 @@ func (c *correlator) cidrValues(ctx context.Context, v string) ([]string, error)
 	if got, ok := c.byCIDR[v]; ok {
 		return got, nil
 	}
-	var f store.AttributeFilter
-	var keep func(string) bool
-	if strings.Contains(v, "/") {
-		p, err := netip.ParsePrefix(v)
-		if err != nil {
-			c.byCIDR[v] = nil
-			return nil, nil
-		}
-		p = p.Masked()
-		f = store.AttributeFilter{Value: store.Any(ipPrefixPattern(p)), Limit: scan + 1}
-		keep = func(w string) bool {
-			ip, err := netip.ParseAddr(w)
-			return err == nil && p.Contains(ip)
-		}
-	} else {
+	if !strings.Contains(v, "/") {
 		ip, err := netip.ParseAddr(v)
 		if err != nil {
 			c.byCIDR[v] = nil
 			return nil, nil
 		}
-		nets := make([]string, 0, ip.BitLen())
-		for bits := ip.BitLen() - 1; bits >= 0; bits-- {
-			nets = append(nets, netip.PrefixFrom(ip, bits).Masked().String())
+		nets, err := c.s.networks(ctx)
+		if err != nil {
+			return nil, err
 		}
-		f = store.AttributeFilter{Value: store.Any(nets...)}
-		keep = func(w string) bool { return slices.Contains(nets, w) }
+		var out []string
+		for bits := ip.BitLen(); bits >= 0; bits-- {
+			out = append(out, nets[netip.PrefixFrom(ip, bits).Masked()]...)
+		}
+		c.byCIDR[v] = out
+		return out, nil
 	}
+	p, err := netip.ParsePrefix(v)
+	if err != nil {
+		c.byCIDR[v] = nil
+		return nil, nil
+	}
+	p = p.Masked()
+	keep := func(w string) bool {
+		ip, err := netip.ParseAddr(w)
+		return err == nil && p.Contains(ip)
+	}
+	f := store.AttributeFilter{Value: store.Any(ipPrefixPattern(p)), Type: store.Any(ipTypes...), Limit: scan + 1}
 	f.Conditions = acl.Conditions{Unrestricted: true}
-	f.Type = store.Any(ipTypes...)
 	var out []string
 	n := 0
 	for a, err := range c.s.st.SearchAttributes(ctx, f) {
 		if err != nil {
 			return nil, fmt.Errorf("intel: networks correlating with %q: %w", v, err)
 		}
-		if n++; f.Limit > 0 && n > scan {
+		if n++; n > scan {
 			out = nil // over-correlating
 			break
 		}
-		if bool(a.Deleted) || bool(a.DisableCorrelation) {
+		if bool(a.Deleted) || bool(a.DisableCorrelation) || !slices.Contains(ipTypes, a.Type) {
 			continue
 		}
 		w := a.Value

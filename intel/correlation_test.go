@@ -344,3 +344,33 @@ func TestCorrelationCIDR(t *testing.T) {
 		t.Errorf("CIDR correlation off, hosts correlate: %v", byValue)
 	}
 }
+
+// TestCorrelationNetworkCache: a network added through the service correlates with the IPs inside it at once; one
+// written to the store by another process shows once the network cache's TTL has passed.
+func TestCorrelationNetworkCache(t *testing.T) {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	f := inteltest.New(t, inteltest.Options{Now: func() time.Time { return now }})
+	ctx := context.Background()
+	hosts := corrEvent(t, f, "user", misp.Distribution("1"), "hosts", attr("ip-dst", "10.9.8.7"))
+	if byValue, _ := related(t, f, "user", hosts); len(byValue) != 0 {
+		t.Fatalf("correlations before any network: %v", byValue)
+	}
+	corrEvent(t, f, "user", misp.Distribution("1"), "through the service", attr("ip-dst", "10.9.0.0/16"))
+	if byValue, _ := related(t, f, "user", hosts); !slices.Equal(byValue["10.9.8.7"], []string{"through the service"}) {
+		t.Errorf("a network added through the service: %v", byValue)
+	}
+	other := &misp.Event{Info: "another process", OrgID: f.Orgs[inteltest.HostOrg].ID, OrgcID: f.Orgs[inteltest.HostOrg].ID,
+		Distribution: misp.Distribution("3"), Attribute: []misp.Attribute{{Type: "ip-src", Category: "Network activity",
+			Value: "10.0.0.0/8", Distribution: misp.Distribution("5")}}}
+	if err := f.Store.SaveEvent(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if byValue, _ := related(t, f, "user", hosts); len(byValue["10.9.8.7"]) != 1 {
+		t.Errorf("a network written behind the service's back shows before the TTL: %v", byValue)
+	}
+	now = now.Add(intel.DefaultNetworkCacheTTL + time.Second)
+	if byValue, _ := related(t, f, "user", hosts); !slices.Equal(byValue["10.9.8.7"], []string{"another process", "through the service"}) &&
+		!slices.Equal(byValue["10.9.8.7"], []string{"through the service", "another process"}) {
+		t.Errorf("after the TTL: %v", byValue)
+	}
+}

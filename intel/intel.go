@@ -55,6 +55,10 @@ type Options struct {
 	// CIDRCorrelationScan bounds the IP attributes read to find those inside one CIDR value (a CIDR holding more
 	// is over-correlating and left out); 0 means DefaultCIDRCorrelationScan, negative turns CIDR correlation off.
 	CIDRCorrelationScan int
+	// NetworkCacheTTL bounds how long the list of networks held by attributes (for correlating an IP with the
+	// networks holding it) is kept before it is read again, so that writes by other processes show; the
+	// service's own writes renew it at once. 0 means DefaultNetworkCacheTTL.
+	NetworkCacheTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives what the service notices but does not return; nil discards it.
@@ -70,6 +74,7 @@ type Service struct {
 	policy atomic.Pointer[acl.Policy]
 	mu     sync.Mutex // serialises Reload
 	files  fileCache  // parsed reference-data files
+	nets   *networkCache
 }
 
 // New returns a Service over st and builds its access policy from the stored sharing groups and organisations.
@@ -77,7 +82,8 @@ func New(ctx context.Context, st store.Intel, opts Options) (*Service, error) {
 	if st == nil {
 		return nil, errors.New("intel: nil store")
 	}
-	s := &Service{st: st, opts: opts, now: opts.Now, log: opts.Logger}
+	s := &Service{opts: opts, now: opts.Now, log: opts.Logger, nets: &networkCache{}}
+	s.st = watchedStore{Intel: st, gen: &s.nets.gen}
 	if s.now == nil {
 		s.now = time.Now
 	}
