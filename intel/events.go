@@ -509,6 +509,9 @@ func (s *Service) ViewEvent(ctx context.Context, u acl.User, ref string, opts Ev
 			return nil, err
 		}
 	}
+	if err := s.attachGalaxies(ctx, e); err != nil {
+		return nil, fmt.Errorf("intel: galaxies of event %d: %w", e.ID, err)
+	}
 	if opts.WarninglistHits && !opts.Metadata {
 		if _, err := s.FlagWarninglistHits(ctx, e); err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -430,4 +431,125 @@ func (s *Service) AttachCluster(ctx context.Context, u acl.User, clusterID int64
 		return nil, &TagError{Class: acl.ErrNotAllowed, Message: "Invalid target type."}
 	}
 	return s.AttachTags(ctx, u, TagAttach{Target: tt, Tags: []string{c.TagName}, Local: local, Create: true})
+}
+
+// UpdateGalaxies is galaxies/update (site admins): the installed galaxies are read from their files on every use,
+// so updating checks that each installed galaxy file reads, and returns how many there are. Galaxies are
+// installed by `hunch intel update`.
+func (s *Service) UpdateGalaxies(ctx context.Context, u acl.User) (int, error) {
+	if err := s.Policy().CanManageServers(u); err != nil {
+		return 0, err
+	}
+	gs, err := s.Galaxies(ctx, u)
+	return len(gs), err
+}
+
+// taggedClusters are the clusters of one cluster file by tag name, parsed once while the file is unchanged.
+type taggedClusters struct {
+	byTag map[string]misp.GalaxyCluster
+}
+
+// clustersByTag returns galaxy g's clusters from the cluster file at path, by tag name (cached in Service.files).
+func (s *Service) clustersByTag(g *misp.Galaxy, path string) (*taggedClusters, error) {
+	v, err := s.files.load(path, func(p string) (any, error) {
+		var f clusterFile
+		if err := readGalaxyJSON(p, &f); err != nil {
+			return nil, err
+		}
+		tc := &taggedClusters{byTag: map[string]misp.GalaxyCluster{}}
+		for _, c := range clustersOf(g, &f) {
+			tc.byTag[c.TagName] = c
+		}
+		return tc, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*taggedClusters), nil
+}
+
+// galaxiesOfTags returns the Galaxy block MISP shows beside tags: for each misp-galaxy cluster tag among tags
+// whose cluster is installed, its galaxy with the cluster (several clusters of one galaxy grouped under it), in
+// the order of the tags. Tags of clusters not installed are left as plain tags.
+func (s *Service) galaxiesOfTags(ctx context.Context, tags []misp.Tag) ([]misp.Galaxy, error) {
+	var out []misp.Galaxy
+	var galaxies []misp.Galaxy
+	var paths []string
+	var types map[string]string
+	for _, t := range tags {
+		typ, _, ok := misp.ParseClusterTag(t.Name)
+		if !ok {
+			continue
+		}
+		if galaxies == nil {
+			var err error
+			if galaxies, err = s.Galaxies(ctx, System); err != nil {
+				return nil, err
+			}
+			if paths, err = s.galaxyPaths(); err != nil {
+				return nil, err
+			}
+			if types, err = s.clusterFileTypes(ctx); err != nil {
+				return nil, err
+			}
+		}
+		gi := slices.IndexFunc(galaxies, func(g misp.Galaxy) bool { return g.Type == typ })
+		if gi < 0 || gi >= len(paths) {
+			continue
+		}
+		g := &galaxies[gi]
+		p, err := s.clusterPathFor(ctx, g, paths[gi], types)
+		if err != nil {
+			return nil, err
+		}
+		if p == "" {
+			continue
+		}
+		tc, err := s.clustersByTag(g, p)
+		if err != nil {
+			return nil, err
+		}
+		c, ok := tc.byTag[t.Name]
+		if !ok {
+			continue
+		}
+		oi := slices.IndexFunc(out, func(o misp.Galaxy) bool { return o.ID == g.ID })
+		if oi < 0 {
+			block := *g
+			block.GalaxyCluster = nil
+			out = append(out, block)
+			oi = len(out) - 1
+		}
+		out[oi].GalaxyCluster = append(out[oi].GalaxyCluster, c)
+	}
+	return out, nil
+}
+
+// attachGalaxies sets the Galaxy blocks of e and of each of its attributes (objects' included) from their tags.
+func (s *Service) attachGalaxies(ctx context.Context, e *misp.Event) error {
+	g, err := s.galaxiesOfTags(ctx, e.Tag)
+	if err != nil {
+		return err
+	}
+	e.Galaxy = g
+	each := func(a *misp.Attribute) error {
+		g, err := s.galaxiesOfTags(ctx, a.Tag)
+		if err == nil {
+			a.Galaxy = g
+		}
+		return err
+	}
+	for i := range e.Attribute {
+		if err := each(&e.Attribute[i]); err != nil {
+			return err
+		}
+	}
+	for i := range e.Object {
+		for j := range e.Object[i].Attribute {
+			if err := each(&e.Object[i].Attribute[j]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

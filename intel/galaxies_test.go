@@ -277,3 +277,33 @@ func BenchmarkGalaxyClusterByUUIDCorpus(b *testing.B) {
 		}
 	}
 }
+
+// TestEventGalaxyBlocks: an event and an attribute tagged with installed clusters show them in their Galaxy
+// blocks, grouped by galaxy, as MISP's events/view does; a tag of a cluster not installed stays a plain tag.
+func TestEventGalaxyBlocks(t *testing.T) {
+	f := inteltest.New(t, inteltest.Options{})
+	s := dataService(t, f, "testdata")
+	ctx := t.Context()
+	e := &misp.Event{Info: "galaxies", Distribution: misp.Distribution("1"),
+		Tag: []misp.Tag{{Name: `misp-galaxy:threat-actor="APT 28"`}, {Name: "tlp:green"},
+			{Name: `misp-galaxy:threat-actor="Test Panda"`}, {Name: `misp-galaxy:threat-actor="Not Installed"`}},
+		Attribute: []misp.Attribute{{Type: "domain", Value: "bank.example", Distribution: misp.DistributionUnset,
+			Tag: []misp.Tag{{Name: `misp-galaxy:sector="Finance"`}}}}}
+	added, err := s.AddEvent(ctx, f.ACL("admin"), e, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.ViewEvent(ctx, f.ACL("user"), added.UUID, intel.EventViewOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Galaxy) != 1 || v.Galaxy[0].Type != "threat-actor" || v.Galaxy[0].ID != 2 || len(v.Galaxy[0].GalaxyCluster) != 2 ||
+		v.Galaxy[0].GalaxyCluster[0].Value != "APT 28" || v.Galaxy[0].GalaxyCluster[1].Value != "Test Panda" ||
+		v.Galaxy[0].GalaxyCluster[0].ID != 2*intel.ClusterIDStride+1 {
+		t.Errorf("event galaxies %+v", v.Galaxy)
+	}
+	if a := v.Attribute[0]; len(a.Galaxy) != 1 || a.Galaxy[0].Type != "sector" || len(a.Galaxy[0].GalaxyCluster) != 1 ||
+		a.Galaxy[0].GalaxyCluster[0].Value != "Finance" {
+		t.Errorf("attribute galaxies %+v", a.Galaxy)
+	}
+}

@@ -75,11 +75,10 @@ func (s *Service) networks(ctx context.Context) (map[netip.Prefix][]string, erro
 	if ttl == 0 {
 		ttl = DefaultNetworkCacheTTL
 	}
-	gen := c.gen.Load()
-	if c.nets != nil && c.loaded == gen && s.now().Sub(c.at) < ttl {
+	gen, at := c.gen.Load(), s.now()
+	if c.nets != nil && c.loaded == gen && at.Sub(c.at) < ttl {
 		return c.nets, nil
 	}
-	at := s.now()
 	nets := map[netip.Prefix][]string{}
 	f := store.AttributeFilter{Conditions: acl.Conditions{Unrestricted: true}, Value: store.Any("%/%"),
 		Type: store.Any(ipTypes...)}

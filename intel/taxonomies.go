@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +20,14 @@ import (
 // SettingTaxonomyPrefix prefixes the setting that says whether a taxonomy is enabled: "taxonomy.<namespace>" holds
 // "1" (enabled) or "0"; a taxonomy without the setting is disabled, as MISP installs them.
 const SettingTaxonomyPrefix = "taxonomy."
+
+// SettingTaxonomyRequiredPrefix prefixes the setting that says whether a taxonomy is required: "taxonomyrequired.<namespace>"
+// holds "1" when it is (taxonomies/toggleRequired).
+const SettingTaxonomyRequiredPrefix = "taxonomyrequired."
+
+// SettingTaxonomyVersionPrefix prefixes the setting that remembers the version of a taxonomy the last
+// taxonomies/update saw: "taxonomyversion.<namespace>".
+const SettingTaxonomyVersionPrefix = "taxonomyversion."
 
 // Taxonomy is an installed taxonomy (a misp-taxonomies namespace) as taxonomies/index and view describe it.
 // IDs number the installed namespaces in the order of their directory names, from 1, so they are the same on
@@ -166,9 +175,9 @@ func (s *Service) loadTaxonomies(ctx context.Context, counts bool) ([]Taxonomy, 
 	if err != nil || len(paths) == 0 {
 		return nil, err
 	}
-	enabled, err := s.st.ListSettings(ctx, SettingTaxonomyPrefix)
+	enabled, err := s.taxonomySettings(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("read taxonomy settings: %w", err)
+		return nil, err
 	}
 	var existing map[string]bool
 	if counts {
@@ -204,10 +213,24 @@ func (s *Service) loadTaxonomies(ctx context.Context, counts bool) ([]Taxonomy, 
 	return out, nil
 }
 
-func taxonomyOf(id int64, f *machineTagFile, enabled map[string]string) Taxonomy {
+// taxonomySettings reads the enabled and required settings of every taxonomy, or of the one of namespace ns.
+func (s *Service) taxonomySettings(ctx context.Context, ns string) (map[string]string, error) {
+	enabled, err := s.st.ListSettings(ctx, SettingTaxonomyPrefix+ns)
+	if err != nil {
+		return nil, fmt.Errorf("read taxonomy settings: %w", err)
+	}
+	required, err := s.st.ListSettings(ctx, SettingTaxonomyRequiredPrefix+ns)
+	if err != nil {
+		return nil, fmt.Errorf("read taxonomy settings: %w", err)
+	}
+	maps.Copy(enabled, required)
+	return enabled, nil
+}
+
+func taxonomyOf(id int64, f *machineTagFile, settings map[string]string) Taxonomy {
 	return Taxonomy{ID: id, Namespace: f.Namespace, Description: f.Description, Version: int64(f.Version),
-		Enabled: enabled[SettingTaxonomyPrefix+f.Namespace] == "1", Exclusive: bool(f.Exclusive),
-		Highlighted: bool(f.Highlighted)}
+		Enabled: settings[SettingTaxonomyPrefix+f.Namespace] == "1", Exclusive: bool(f.Exclusive),
+		Required: settings[SettingTaxonomyRequiredPrefix+f.Namespace] == "1", Highlighted: bool(f.Highlighted)}
 }
 
 // Taxonomies lists the installed taxonomies with their tag counts (taxonomies/index); none installed is an empty
@@ -246,11 +269,11 @@ func (s *Service) findTaxonomy(ctx context.Context, ref string) (*Taxonomy, *mac
 	if err != nil {
 		return nil, nil, err
 	}
-	enabled, err := s.st.ListSettings(ctx, SettingTaxonomyPrefix+f.Namespace)
+	settings, err := s.taxonomySettings(ctx, f.Namespace)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read taxonomy settings: %w", err)
+		return nil, nil, err
 	}
-	t := taxonomyOf(int64(idx+1), f, enabled)
+	t := taxonomyOf(int64(idx+1), f, settings)
 	return &t, f, nil
 }
 
@@ -303,6 +326,56 @@ func (s *Service) SetTaxonomyEnabled(ctx context.Context, u acl.User, id int64, 
 	}
 	t.Enabled = enabled
 	return t, nil
+}
+
+// SetTaxonomyRequired sets whether taxonomy id is required (taxonomies/toggleRequired; site admins) and returns it.
+// One that is not installed wraps store.ErrNotFound.
+func (s *Service) SetTaxonomyRequired(ctx context.Context, u acl.User, id int64, required bool) (*Taxonomy, error) {
+	if err := s.Policy().CanEditTags(u); err != nil {
+		return nil, err
+	}
+	t, _, err := s.findTaxonomy(ctx, strconv.FormatInt(id, 10))
+	if err != nil {
+		return nil, err
+	}
+	v := "0"
+	if required {
+		v = "1"
+	}
+	if err := s.st.PutSetting(ctx, SettingTaxonomyRequiredPrefix+t.Namespace, v); err != nil {
+		return nil, fmt.Errorf("store taxonomy %s state: %w", t.Namespace, err)
+	}
+	t.Required = required
+	return t, nil
+}
+
+// UpdateTaxonomies is taxonomies/update (site admins): it reads the installed taxonomies again and returns how
+// many are new or of another version than the last update saw. Taxonomies are installed by `hunch intel update`;
+// this picks up what it installed and remembers their versions.
+func (s *Service) UpdateTaxonomies(ctx context.Context, u acl.User) (int, error) {
+	if err := s.Policy().CanManageServers(u); err != nil {
+		return 0, err
+	}
+	ts, err := s.loadTaxonomies(ctx, false)
+	if err != nil {
+		return 0, err
+	}
+	seen, err := s.st.ListSettings(ctx, SettingTaxonomyVersionPrefix)
+	if err != nil {
+		return 0, fmt.Errorf("read taxonomy versions: %w", err)
+	}
+	n := 0
+	for _, t := range ts {
+		key, v := SettingTaxonomyVersionPrefix+t.Namespace, strconv.FormatInt(t.Version, 10)
+		if seen[key] == v {
+			continue
+		}
+		if err := s.st.PutSetting(ctx, key, v); err != nil {
+			return n, fmt.Errorf("store taxonomy %s version: %w", t.Namespace, err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 // AddTaxonomyTags creates the tags of taxonomy id that do not exist yet (taxonomies/addTag; perm_tagger, as in

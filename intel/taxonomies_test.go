@@ -235,3 +235,40 @@ func BenchmarkTaxonomiesIndexCorpus(b *testing.B) {
 		}
 	}
 }
+
+// TestTaxonomiesUpdateAndRequired: taxonomies/update counts the taxonomies new since the last update, then none;
+// toggleRequired persists and is for site admins.
+func TestTaxonomiesUpdateAndRequired(t *testing.T) {
+	f := inteltest.New(t, inteltest.Options{})
+	s := dataService(t, f, "testdata")
+	ctx := t.Context()
+	if _, err := s.UpdateTaxonomies(ctx, f.ACL("user")); err == nil {
+		t.Error("a user updated the taxonomies")
+	}
+	n, err := s.UpdateTaxonomies(ctx, f.ACL("admin"))
+	if err != nil || n != 2 {
+		t.Fatalf("first update: %d, %v; want the 2 installed", n, err)
+	}
+	if n, err := s.UpdateTaxonomies(ctx, f.ACL("admin")); err != nil || n != 0 {
+		t.Fatalf("second update: %d, %v; want 0", n, err)
+	}
+	tx, err := s.TaxonomyByRef(ctx, f.ACL("user"), "tlp")
+	if err != nil || tx.Required {
+		t.Fatalf("tlp: %+v, %v", tx, err)
+	}
+	if _, err := s.SetTaxonomyRequired(ctx, f.ACL("user"), tx.ID, true); err == nil {
+		t.Error("a user made a taxonomy required")
+	}
+	if _, err := s.SetTaxonomyRequired(ctx, f.ACL("admin"), tx.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Taxonomies(ctx, f.ACL("user"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range list {
+		if x.Required != (x.Namespace == "tlp") {
+			t.Errorf("%s required=%v", x.Namespace, x.Required)
+		}
+	}
+}

@@ -301,7 +301,7 @@ func TestIntelCommandsOnPostgres(t *testing.T) {
 	}{
 		{nil, []string{"org", "add", "PG Org", "--local", "--db", dsn}, "\tPG Org\n"},
 		{map[string]string{"HUNCH_DATABASE": dsn}, []string{"user", "add", "pg@org.test", "--org", "PG Org"}, ""},
-		{nil, []string{"-o", "csv", "intel", "import", "--db", dsn, "../../examples/intel/phishing-wave.json"}, ",1,6,1,0,0,0\n"},
+		{nil, []string{"-o", "csv", "intel", "import", "--db", dsn, "../../examples/intel/phishing-wave.json"}, ",1,6,1,0,0,0,0\n"},
 		{map[string]string{"HUNCH_DATABASE": dsn}, []string{"-o", "csv", "--columns", "value", "intel", "search", "--type", "domain"}, "value\nc2.example.com\n"},
 		{nil, []string{"intel", "export", "-F", "text", "--db", dsn}, "198.51.100.23\n"},
 		{nil, []string{"-o", "csv", "--columns", "email,org", "user", "list", "--db", dsn}, "pg@org.test,PG Org\n"},

@@ -25,6 +25,16 @@ func (h *handler) galaxyRoutes() {
 	h.routeArgs([]string{"/galaxies/view"}, h.viewGalaxy, get, post)
 	h.routeArgs([]string{"/galaxy_clusters/view", "/galaxyClusters/view"}, h.viewGalaxyCluster, get, post)
 	h.routeArgs([]string{"/galaxies/attachCluster"}, h.attachCluster, post)
+	h.routeArgs([]string{"/galaxies/update"}, h.updateGalaxies, post)
+}
+
+// updateGalaxies answers galaxies/update (site admins) with MISP's "Galaxies updated.".
+func (h *handler) updateGalaxies(w http.ResponseWriter, r *http.Request, p Principal, _ Args) {
+	if _, err := h.svc.UpdateGalaxies(r.Context(), p.ACL()); err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	writeSaved(w, r, "Galaxies updated.", "")
 }
 
 // indexGalaxies answers galaxies/index: [{"Galaxy": {…}}], [] when none are installed.

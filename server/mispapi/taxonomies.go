@@ -1,6 +1,7 @@
 package mispapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -26,6 +27,8 @@ func (h *handler) taxonomyRoutes() {
 	h.routeArgs([]string{"/taxonomies/enable"}, h.setTaxonomyEnabled(true), post)
 	h.routeArgs([]string{"/taxonomies/disable"}, h.setTaxonomyEnabled(false), post)
 	h.routeArgs([]string{"/taxonomies/addTag"}, h.addTaxonomyTags, post)
+	h.routeArgs([]string{"/taxonomies/update"}, h.updateTaxonomies, post)
+	h.routeArgs([]string{"/taxonomies/toggleRequired"}, h.toggleTaxonomyRequired, post)
 	h.galaxyRoutes()
 }
 
@@ -133,6 +136,52 @@ func (h *handler) setTaxonomyEnabled(enabled bool) Handler {
 		}
 		writeSaved(w, r, "Taxonomy "+action+"d", strconv.FormatInt(t.ID, 10))
 	}
+}
+
+// updateTaxonomies answers taxonomies/update (site admins) with MISP's messages: how many taxonomies are new or
+// of another version since the last update, or that all are up to date.
+func (h *handler) updateTaxonomies(w http.ResponseWriter, r *http.Request, p Principal, _ Args) {
+	n, err := h.svc.UpdateTaxonomies(r.Context(), p.ACL())
+	if err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	msg := "All taxonomy libraries are up to date already."
+	if n > 0 {
+		msg = "Successfully updated " + strconv.Itoa(n) + " taxonomy libraries."
+	}
+	writeSaved(w, r, msg, "")
+}
+
+// toggleTaxonomyRequired answers taxonomies/toggleRequired/{id} with {"Taxonomy": {"required": …}}: it sets the
+// taxonomy's required flag and says MISP's "Taxonomy toggleRequireded".
+func (h *handler) toggleTaxonomyRequired(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
+	id, err := strconv.ParseInt(a.Arg(0), 10, 64)
+	if err != nil {
+		id = 0
+	}
+	body, err := readBody(r)
+	if err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	var req struct {
+		Required misp.FlexBool `json:"required"`
+	}
+	if err := json.Unmarshal(unwrap(body, "Taxonomy"), &req); err != nil {
+		writeSaveFailed(w, r, http.StatusForbidden, "Could not toggleRequired Taxonomy", "required: not a boolean")
+		return
+	}
+	t, err := h.svc.SetTaxonomyRequired(r.Context(), p.ACL(), id, bool(req.Required))
+	if errors.Is(err, store.ErrNotFound) {
+		writeSaveFailed(w, r, http.StatusForbidden, "Could not toggleRequired Taxonomy", msgInvalidTaxonomy)
+		return
+	}
+	if err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	writeSaved(w, r, "Taxonomy toggleRequireded", strconv.FormatInt(t.ID, 10))
 }
 
 // addTaxonomyTags answers taxonomies/addTag/{id}: it creates the taxonomy's missing tags and says "The tag(s) has
