@@ -26,7 +26,7 @@ func TestTemplatesEscape(t *testing.T) {
 		RelatedAttribute: []misp.RelatedAttribute{{ID: 9, EventID: 4, Type: hostile, Value: hostile}}}
 	org := &misp.Organisation{ID: 2, Name: hostile, UUID: hostile, Nationality: hostile, Sector: hostile}
 	ev := &misp.Event{ID: 3, Info: hostile, UUID: hostile, Orgc: org, Org: org, Tag: []misp.Tag{tag}, Attribute: []misp.Attribute{attr},
-		Galaxy: []misp.Galaxy{{Name: hostile, GalaxyCluster: misp.GalaxyClusterList{{Value: hostile, Description: hostile}}}},
+		Galaxy:       []misp.Galaxy{{Name: hostile, GalaxyCluster: misp.GalaxyClusterList{{Value: hostile, Description: hostile}}}},
 		RelatedEvent: []misp.RelatedEvent{{Event: misp.EventSummary{ID: 4, Info: hostile, Orgc: org}}}}
 	row := attrRow{Attribute: attr, Warninglists: []string{hostile}, Feeds: []string{hostile}}
 	role := misp.DefaultRoles()[0]

@@ -20,10 +20,10 @@ import (
 // eventsView is the event list's data.
 type eventsView struct {
 	Q, Published, Org, Tag, From, To string
-	Events                          []*misp.Event
-	Total                           int64
-	Page, Pages                     int
-	PrevURL, NextURL                string
+	Events                           []*misp.Event
+	Total                            int64
+	Page, Pages                      int
+	PrevURL, NextURL                 string
 }
 
 // events lists the events the user may see, filtered; an htmx request gets the table alone.
@@ -307,10 +307,10 @@ func buildGraph(e *misp.Event) Graph {
 // searchView is the search page's data: the form's values and the attributes found.
 type searchView struct {
 	Value, Type, Category, Tags, EventInfo, Org, From, To, ToIDS, Published string
-	Limit                                                              int
-	Ran                                                                bool
-	Attributes                                                         []*misp.Attribute
-	Count                                                              int64
+	Limit                                                                   int
+	Ran                                                                     bool
+	Attributes                                                              []*misp.Attribute
+	Count                                                                   int64
 }
 
 // searchParams turns the form's values into restSearch parameters (the same ones the MISP API reads).
