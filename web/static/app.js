@@ -57,7 +57,9 @@
         var cy = cytoscape({
           container: el,
           elements: elements,
-          layout: { name: "cose", animate: false, padding: 30 },
+          layout: { name: "breadthfirst", directed: true, roots: 'node[kind = "event"]', spacingFactor: 1.4, padding: 40, animate: false },
+          maxZoom: 1.2,
+          minZoom: 0.2,
           style: [
             { selector: "node", style: { label: "data(label)", "font-size": 11, color: "#1f2933", "text-valign": "bottom", "text-margin-y": 4, "text-wrap": "ellipsis", "text-max-width": 160 } },
             { selector: 'node[kind = "event"]', style: { "background-color": "#b5472f", width: 34, height: 34 } },
