@@ -234,9 +234,6 @@ type Graph struct {
 	Edges []graphEdge `json:"edges"`
 }
 
-// maxGraphValues bounds the value nodes of a graph, so that a huge event does not make an unreadable one.
-const maxGraphValues = 300
-
 // graphJSON serves the correlation graph of an event, from the correlations ViewEvent gives the user (so only
 // events the user may see appear).
 func (h *handler) graphJSON(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
@@ -254,11 +251,11 @@ func (h *handler) graphJSON(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(buildGraph(e))
+	_ = json.NewEncoder(w).Encode(buildGraph(e, h.d.GraphValues))
 }
 
-// buildGraph makes the graph of e's correlations.
-func buildGraph(e *misp.Event) Graph {
+// buildGraph makes the graph of e's correlations, with at most maxValues value nodes.
+func buildGraph(e *misp.Event, maxValues int) Graph {
 	root := "e" + e.ID.String()
 	g := Graph{Nodes: []graphNode{{ID: root, Label: e.Info, Kind: "event", URL: "/ui/events/" + e.ID.String()}}, Edges: []graphEdge{}}
 	info := map[string]string{}
@@ -266,7 +263,8 @@ func buildGraph(e *misp.Event) Graph {
 		info[re.Event.ID.String()] = re.Event.Info
 	}
 	events := map[string]bool{}
-	values := map[string]bool{}
+	values, edges := map[string]bool{}, map[string]bool{}
+	nvalues := 0
 	attrs := append([]misp.Attribute(nil), e.Attribute...)
 	for _, o := range e.Object {
 		attrs = append(attrs, o.Attribute...)
@@ -277,12 +275,13 @@ func buildGraph(e *misp.Event) Graph {
 		}
 		vid := "v" + a.Value
 		if !values[vid] {
-			if len(values) >= maxGraphValues {
+			if nvalues >= maxValues {
 				continue
 			}
 			values[vid] = true
+			nvalues++
 			g.Nodes = append(g.Nodes, graphNode{ID: vid, Label: a.Value, Kind: "value"})
-			g.Edges = append(g.Edges, graphEdge{ID: root + "-" + vid, Source: root, Target: vid})
+			g.Edges = append(g.Edges, graphEdge{ID: "l" + root + "\x00" + vid, Source: root, Target: vid})
 		}
 		for _, ra := range a.RelatedAttribute {
 			eid := "e" + ra.EventID.String()
@@ -294,9 +293,9 @@ func buildGraph(e *misp.Event) Graph {
 				}
 				g.Nodes = append(g.Nodes, graphNode{ID: eid, Label: label, Kind: "related", URL: "/ui/events/" + ra.EventID.String()})
 			}
-			edge := vid + "-" + eid
-			if !values[edge] {
-				values[edge] = true // edges share the set: their ids cannot clash with value ids ("v…-e…" vs "v…")
+			edge := "l" + vid + "\x00" + eid
+			if !edges[edge] {
+				edges[edge] = true
 				g.Edges = append(g.Edges, graphEdge{ID: edge, Source: vid, Target: eid})
 			}
 		}
@@ -307,7 +306,7 @@ func buildGraph(e *misp.Event) Graph {
 // searchView is the search page's data: the form's values and the attributes found.
 type searchView struct {
 	Value, Type, Category, Tags, EventInfo, Org, From, To, ToIDS, Published string
-	Limit                                                                   int
+	Limit, Max                                                              int
 	Ran                                                                     bool
 	Attributes                                                              []*misp.Attribute
 	Count                                                                   int64
@@ -348,9 +347,9 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	qs := r.URL.Query()
 	v := searchView{Value: qs.Get("value"), Type: qs.Get("type"), Category: qs.Get("category"), Tags: qs.Get("tags"),
 		EventInfo: qs.Get("eventinfo"), Org: qs.Get("org"), From: qs.Get("from"), To: qs.Get("to"),
-		ToIDS: qs.Get("to_ids"), Published: qs.Get("published"), Limit: 100}
+		ToIDS: qs.Get("to_ids"), Published: qs.Get("published"), Limit: min(100, h.d.SearchLimit), Max: h.d.SearchLimit}
 	if n, err := strconv.Atoi(qs.Get("limit")); err == nil && n > 0 {
-		v.Limit = min(n, DefaultSearchLimit)
+		v.Limit = min(n, h.d.SearchLimit)
 	}
 	params := searchParams(qs, v.Limit)
 	delete(params, "limit")

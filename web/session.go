@@ -318,17 +318,18 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	http.Redirect(w, r, "/ui/login?why=out", http.StatusSeeOther)
 }
 
-// maxLimiterKeys bounds the keys the login limiter remembers; past it, keys whose window has passed are dropped,
-// and if that is not enough the oldest windows go.
-const maxLimiterKeys = 100000
+// DefaultLimiterKeys bounds the keys the login limiter remembers; past it, keys whose window has passed are
+// dropped, and if that is not enough the older windows go.
+const DefaultLimiterKeys = 100000
 
 // limiter counts failed logins per key (an e-mail, a client address) in fixed windows.
 type limiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	now    func() time.Time
-	counts map[string]*window
+	mu      sync.Mutex
+	max     int
+	maxKeys int
+	window  time.Duration
+	now     func() time.Time
+	counts  map[string]*window
 }
 
 type window struct {
@@ -337,7 +338,7 @@ type window struct {
 }
 
 func newLimiter(maxFails int, w time.Duration, now func() time.Time) *limiter {
-	return &limiter{max: maxFails, window: w, now: now, counts: map[string]*window{}}
+	return &limiter{max: maxFails, maxKeys: DefaultLimiterKeys, window: w, now: now, counts: map[string]*window{}}
 }
 
 // blocked reports whether any of keys has used up its failures in the current window.
@@ -361,7 +362,7 @@ func (l *limiter) fail(keys ...string) {
 	for _, k := range keys {
 		c, ok := l.counts[k]
 		if !ok || now.Sub(c.start) >= l.window {
-			if len(l.counts) >= maxLimiterKeys {
+			if len(l.counts) >= l.maxKeys {
 				l.prune(now)
 			}
 			c = &window{start: now}
@@ -378,14 +379,14 @@ func (l *limiter) prune(now time.Time) {
 			delete(l.counts, k)
 		}
 	}
-	if len(l.counts) >= maxLimiterKeys {
+	if len(l.counts) >= l.maxKeys {
 		for k, c := range l.counts {
 			if now.Sub(c.start) >= l.window/2 {
 				delete(l.counts, k)
 			}
 		}
 	}
-	if len(l.counts) >= maxLimiterKeys {
+	if len(l.counts) >= l.maxKeys {
 		clear(l.counts)
 	}
 }

@@ -52,6 +52,9 @@ const (
 	DefaultPageSize = 50
 	// DefaultSearchLimit is how many attributes a search shows at most.
 	DefaultSearchLimit = 500
+	// DefaultGraphValues is how many correlating values a correlation graph shows at most, so that a huge event
+	// does not make an unreadable graph.
+	DefaultGraphValues = 300
 )
 
 // Deps are what the UI needs.
@@ -74,6 +77,10 @@ type Deps struct {
 	LoginWindow   time.Duration
 	// MaxUploadBytes bounds an imported file or free text; zero means DefaultMaxUploadBytes.
 	MaxUploadBytes int64
+	// SearchLimit caps the attributes one search shows; zero means DefaultSearchLimit.
+	SearchLimit int
+	// GraphValues caps the value nodes of a correlation graph; zero means DefaultGraphValues.
+	GraphValues int
 }
 
 // handler serves the UI.
@@ -113,6 +120,12 @@ func New(d Deps) http.Handler {
 	}
 	if d.MaxUploadBytes <= 0 {
 		d.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if d.SearchLimit <= 0 {
+		d.SearchLimit = DefaultSearchLimit
+	}
+	if d.GraphValues <= 0 {
+		d.GraphValues = DefaultGraphValues
 	}
 	h := &handler{svc: d.Intel, d: d, log: d.Logger, now: d.Now, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
 	if h.log == nil {

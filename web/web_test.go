@@ -726,3 +726,59 @@ func base64Len(s string) (int, error) {
 }
 
 var _ store.Logins = store.Intel(nil)
+
+func TestLimits(t *testing.T) {
+	u := newUI(t, Deps{SearchLimit: 3, GraphValues: 2}, "user")
+	var vals []string
+	for i := range 5 {
+		vals = append(vals, "198.51.100."+strconv.Itoa(i+1))
+	}
+	id := u.addEvent(t, "user", "Five values", 1, vals...)
+	u.addEvent(t, "user", "The same five", 1, vals...)
+	c := u.client(t)
+	u.login(t, c, "user")
+
+	// A search asking for more than SearchLimit shows SearchLimit, and says how many match.
+	_, body, _ := get(t, c, u.srv.URL, "/ui/search?value=198.51.100.%25&limit=50")
+	if !strings.Contains(body, "10 attribute(s) match; 3 shown.") {
+		t.Errorf("search over the limit:\n%s", body)
+	}
+	// The graph keeps GraphValues value nodes.
+	var g Graph
+	_, body, _ = get(t, c, u.srv.URL, "/ui/events/"+strconv.FormatInt(id, 10)+"/graph.json")
+	if err := json.Unmarshal([]byte(body), &g); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, n := range g.Nodes {
+		kinds[n.Kind]++
+	}
+	if kinds["value"] != 2 || kinds["event"] != 1 || kinds["related"] != 1 || len(g.Edges) != 4 {
+		t.Errorf("graph over the limit: %v, %d edges", kinds, len(g.Edges))
+	}
+	seen := map[string]bool{}
+	for _, n := range g.Nodes {
+		seen[n.ID] = true
+	}
+	for _, e := range g.Edges {
+		if seen[e.ID] {
+			t.Errorf("edge id %q is also a node id", e.ID)
+		}
+		seen[e.ID] = true
+	}
+}
+
+func TestLimiterBounded(t *testing.T) {
+	clk := &clock{t: time.Unix(1e9, 0)}
+	l := newLimiter(1, time.Minute, clk.now)
+	l.maxKeys = 10
+	for i := range 25 {
+		l.fail("ip:" + strconv.Itoa(i))
+		if len(l.counts) > l.maxKeys {
+			t.Fatalf("the limiter holds %d keys, over its bound of %d", len(l.counts), l.maxKeys)
+		}
+	}
+	if !l.blocked("ip:24") {
+		t.Error("the newest key was dropped")
+	}
+}

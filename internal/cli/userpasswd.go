@@ -69,14 +69,14 @@ user's open web sessions end.`,
 
 // readPasswordLine reads the first line of r (without its line ending), at most maxPasswordInput bytes.
 func readPasswordLine(r io.Reader) (string, error) {
-	line, err := bufio.NewReaderSize(io.LimitReader(r, maxPasswordInput+1), maxPasswordInput+1).ReadString('\n')
+	line, err := bufio.NewReaderSize(io.LimitReader(r, maxPasswordInput+2), maxPasswordInput+2).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("reading the password: %w", err)
 	}
+	line = strings.TrimRight(line, "\r\n")
 	if len(line) > maxPasswordInput {
 		return "", usagef("the password line is longer than %d bytes", maxPasswordInput)
 	}
-	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
 		return "", usagef("no password: the first line of the input is empty")
 	}
