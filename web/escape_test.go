@@ -44,9 +44,10 @@ func TestTemplatesEscape(t *testing.T) {
 		"search": searchView{Value: hostile, Type: hostile, Category: hostile, Tags: hostile, EventInfo: hostile, Org: hostile,
 			From: hostile, To: hostile, ToIDS: hostile, Published: hostile, Limit: 5, Ran: true,
 			Attributes: []*misp.Attribute{&attr}, Count: 1},
-		"import":   importView{Imported: []importResult{{ID: 1, Info: hostile, Error: hostile}}, Events: []*misp.Event{ev}, Max: hostile},
-		"freetext": freetextView{Guesses: []intel.FreeTextGuess{{Type: hostile, Types: []string{hostile}, Value: hostile, Comment: hostile}}, Info: hostile},
-		"export":   exportView{Formats: []intel.Format{intel.Format(hostile)}, EventID: hostile},
+		"import": importView{Imported: []importResult{{ID: 1, Info: hostile, Error: hostile}}, Events: []*misp.Event{ev}, Max: hostile},
+		"freetext": freetextView{Guesses: []intel.FreeTextGuess{{Type: hostile, Types: []string{hostile}, Value: hostile, Comment: hostile}},
+			Warninglists: [][]string{{hostile}}, Info: hostile},
+		"export": exportView{Formats: []intel.Format{intel.Format(hostile)}, EventID: hostile},
 		"users": usersView{Users: []misp.User{*user}, Orgs: []misp.Organisation{*org}, Roles: []misp.Role{role}, NewKey: hostile,
 			NewEmail: hostile, MinPassword: 12},
 		"orgs": struct {

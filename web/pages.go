@@ -93,7 +93,8 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	h.render(w, r, rc, http.StatusOK, "events", "Events", v)
 }
 
-// attrRow is an attribute as the event page shows it, with its warninglist and feed hits.
+// attrRow is an attribute as the event page shows it, with its warninglist hits (from the attribute's Warnings,
+// which ViewEvent sets with WarninglistHits) and feed hits.
 type attrRow struct {
 	misp.Attribute
 	// Warninglists are the names of the enabled warninglists its value hits.
@@ -135,7 +136,7 @@ func (h *handler) event(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		return
 	}
 	ctx := r.Context()
-	e, err := h.svc.ViewEvent(ctx, rc.acl, ref, intel.EventViewOptions{Correlations: true})
+	e, err := h.svc.ViewEvent(ctx, rc.acl, ref, intel.EventViewOptions{Correlations: true, WarninglistHits: true})
 	if err != nil {
 		h.fail(w, r, rc, err)
 		return
@@ -145,22 +146,16 @@ func (h *handler) event(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		h.fail(w, r, rc, err)
 		return
 	}
-	var values []string
-	for _, a := range e.Attribute {
-		values = append(values, a.Value)
-	}
-	for _, o := range e.Object {
-		for _, a := range o.Attribute {
-			values = append(values, a.Value)
-		}
-	}
-	hits := h.warninglistHits(r, rc, values)
 	v := eventView{Event: e, Sightings: sightings}
 	row := func(a misp.Attribute) attrRow {
 		if len(a.RelatedAttribute) > 0 {
 			v.Correlations++
 		}
-		return attrRow{Attribute: a, Warninglists: hits[strings.TrimSpace(a.Value)]}
+		r := attrRow{Attribute: a}
+		for _, w := range a.Warnings {
+			r.Warninglists = append(r.Warninglists, w.WarninglistName)
+		}
+		return r
 	}
 	for _, a := range e.Attribute {
 		v.Rows = append(v.Rows, row(a))
@@ -173,29 +168,6 @@ func (h *handler) event(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		v.Objects = append(v.Objects, ov)
 	}
 	h.render(w, r, rc, http.StatusOK, "event", e.Info, v)
-}
-
-// warninglistHits returns, by value, the names of the enabled warninglists each of values hits. A user the
-// warninglists are not open to, or a failure to load them, shows no hits (the failure is logged).
-func (h *handler) warninglistHits(r *http.Request, rc *reqCtx, values []string) map[string][]string {
-	out := map[string][]string{}
-	if len(values) == 0 {
-		return out
-	}
-	hits, err := h.svc.CheckValue(r.Context(), rc.acl, values)
-	if err != nil {
-		var ae *acl.Error
-		if !errors.As(err, &ae) {
-			h.log.Warn("warninglist hits for the event page", "error", err.Error())
-		}
-		return out
-	}
-	for _, vh := range hits {
-		for _, hit := range vh.Hits {
-			out[vh.Value] = append(out[vh.Value], hit.Name)
-		}
-	}
-	return out
 }
 
 // graphPage shows the correlation graph of an event (drawn by the UI's script from graph.json).
@@ -361,7 +333,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 			h.fail(w, r, rc, err)
 			return
 		}
-		q.IncludeEventUUID = true
+		q.IncludeEventUUID, q.IncludeWarninglistHits = true, true
 		seq, count := h.svc.SearchAttributes(r.Context(), rc.acl, q)
 		for a, err := range seq {
 			if err != nil {
@@ -478,6 +450,8 @@ func (h *handler) importJSON(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 // pick from before saving.
 type freetextView struct {
 	Guesses []intel.FreeTextGuess
+	// Warninglists are, by index of Guesses, the enabled warninglists each value hits (its IDS box starts unticked).
+	Warninglists [][]string
 	// EventID is the event to add to, or 0 for a new event named Info.
 	EventID int64
 	Info    string
@@ -502,6 +476,24 @@ func (h *handler) freetextGuess(w http.ResponseWriter, r *http.Request, rc *reqC
 	}
 	if v.EventID == 0 && v.Info == "" {
 		v.Info = "Free-text import " + h.now().UTC().Format("2006-01-02 15:04")
+	}
+	// The values are flagged as an event's attributes would be (intel.FlagWarninglistHits).
+	probe := &misp.Event{}
+	for _, g := range v.Guesses {
+		probe.Attribute = append(probe.Attribute, misp.Attribute{Type: g.Type, Value: g.Value})
+	}
+	if _, err := h.svc.FlagWarninglistHits(r.Context(), probe); err != nil {
+		h.fail(w, r, rc, err)
+		return
+	}
+	v.Warninglists = make([][]string, len(v.Guesses))
+	for i, a := range probe.Attribute {
+		for _, hit := range a.Warnings {
+			v.Warninglists[i] = append(v.Warninglists[i], hit.WarninglistName)
+		}
+		if len(v.Warninglists[i]) > 0 {
+			v.Guesses[i].ToIDS = false
+		}
 	}
 	h.render(w, r, rc, http.StatusOK, "freetext", "Review the values", v)
 }

@@ -12,6 +12,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -51,7 +53,13 @@ type ui struct {
 // newUI starts the UI with d (Intel and Now filled in); users named in passwords get testPassword.
 func newUI(t *testing.T, d Deps, passwords ...string) *ui {
 	t.Helper()
-	f := inteltest.New(t, inteltest.Options{})
+	return newUIWith(t, inteltest.Options{}, d, passwords...)
+}
+
+// newUIWith is newUI over a fixture made with opts.
+func newUIWith(t *testing.T, opts inteltest.Options, d Deps, passwords ...string) *ui {
+	t.Helper()
+	f := inteltest.New(t, opts)
 	clk := &clock{t: time.Now()}
 	d.Intel, d.Now = f.Svc, clk.now
 	for _, name := range passwords {
@@ -780,5 +788,38 @@ func TestLimiterBounded(t *testing.T) {
 	}
 	if !l.blocked("ip:24") {
 		t.Error("the newest key was dropped")
+	}
+}
+
+func TestWarninglistHits(t *testing.T) {
+	data := t.TempDir()
+	list := filepath.Join(data, "warninglists", "lists", "doc-net", "list.json")
+	if err := os.MkdirAll(filepath.Dir(list), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(list, []byte(`{"name":"Documentation network","description":"test","version":1,
+		"type":"cidr","list":["198.51.100.0/24"],"matching_attributes":["ip-src","ip-dst"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	u := newUIWith(t, inteltest.Options{DataDir: data}, Deps{}, "user")
+	on := true
+	if _, err := u.f.Svc.SetWarninglistsEnabled(t.Context(), u.f.ACL("admin"), nil, []string{"Documentation network"}, &on); err != nil {
+		t.Fatal(err)
+	}
+	id := u.addEvent(t, "user", "Doc nets", 1, "198.51.100.5", "203.0.113.5")
+	c := u.client(t)
+	csrf := u.login(t, c, "user")
+	badge := `<span class="badge warn">Documentation network</span>`
+	_, body, _ := get(t, c, u.srv.URL, "/ui/events/"+strconv.FormatInt(id, 10))
+	if strings.Count(body, badge) != 1 || !regexp.MustCompile(`198\.51\.100\.5</td>(?s:.*?)`+regexp.QuoteMeta(badge)).MatchString(body) {
+		t.Errorf("event page: want one warninglist badge, on 198.51.100.5:\n%s", body)
+	}
+	_, body, _ = get(t, c, u.srv.URL, "/ui/search?value=198.51.100.5")
+	if !strings.Contains(body, badge) {
+		t.Errorf("search results lack the warninglist badge")
+	}
+	_, body, _ = post(t, c, u.srv.URL, "/ui/import/freetext", url.Values{CSRFField: {csrf}, "text": {"198.51.100.9 203.0.113.9"}})
+	if strings.Count(body, badge) != 1 || !strings.Contains(body, `name="ids0" value="1" >`) || !strings.Contains(body, `name="ids1" value="1" checked>`) {
+		t.Errorf("free-text review: the listed value should carry the badge and start without IDS:\n%s", body)
 	}
 }
