@@ -394,15 +394,9 @@ func byteCount(n int64) string {
 
 // importJSON adds the events of an uploaded MISP JSON file ({"Event": …}, a list, or restSearch's response).
 func (h *handler) importJSON(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
-	r.Body = http.MaxBytesReader(w, r.Body, h.d.MaxUploadBytes+64<<10)
 	f, _, err := r.FormFile("file")
 	if err != nil {
-		var mbe *http.MaxBytesError
-		msg := "Choose a MISP JSON file to import."
-		if errors.As(err, &mbe) {
-			msg = "The file is larger than " + byteCount(h.d.MaxUploadBytes) + "."
-		}
-		rc.err = msg
+		rc.err = "Choose a MISP JSON file to import."
 		h.showImport(w, r, rc, http.StatusBadRequest, nil)
 		return
 	}

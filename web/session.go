@@ -31,6 +31,13 @@ const (
 	CSRFHeader = "X-CSRF-Token"
 )
 
+// formOverhead is what a form may hold beyond its file or text (MaxUploadBytes); maxFormMemory is how much of a
+// multipart form is kept in memory, the rest going to temporary files (within the bound).
+const (
+	formOverhead  = 64 << 10
+	maxFormMemory = 8 << 20
+)
+
 // touchEvery is how stale a session's last use may get before a request records it again: idle expiry is kept
 // to the minute without a write per request.
 const touchEvery = time.Minute
@@ -95,6 +102,23 @@ func (h *handler) authed(fn func(http.ResponseWriter, *http.Request, *reqCtx)) h
 			return
 		}
 		if !safeMethod(r.Method) {
+			// The body is bounded before anything reads it (the CSRF check reads the form).
+			r.Body = http.MaxBytesReader(w, r.Body, h.d.MaxUploadBytes+formOverhead)
+			var perr error
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				perr = r.ParseMultipartForm(maxFormMemory)
+			} else {
+				perr = r.ParseForm()
+			}
+			var mbe *http.MaxBytesError
+			switch {
+			case errors.As(perr, &mbe):
+				h.renderError(w, r, rc, http.StatusRequestEntityTooLarge, "The request is larger than "+byteCount(h.d.MaxUploadBytes+formOverhead)+".")
+				return
+			case perr != nil:
+				h.renderError(w, r, rc, http.StatusBadRequest, "The form could not be read.")
+				return
+			}
 			sent := r.Header.Get(CSRFHeader)
 			if sent == "" {
 				sent = r.PostFormValue(CSRFField)

@@ -569,6 +569,7 @@ func TestImportAndFreetext(t *testing.T) {
 	}{
 		{"not json", "not json", "malformed", http.StatusBadRequest},
 		{"too large", `{"Event":{"info":"` + strings.Repeat("x", 5000) + `"}}`, "larger than 4096 bytes", http.StatusRequestEntityTooLarge},
+		{"request too large", strings.Repeat("x", 4096+formOverhead), "The request is larger than", http.StatusRequestEntityTooLarge},
 	} {
 		status, body, _ := upload("x.json", []byte(tc.data))
 		if status != tc.status || !strings.Contains(body, tc.want) {
