@@ -105,9 +105,9 @@ func (s *Service) checkOrg(ctx context.Context, o *misp.Organisation, self int64
 // AddUser creates user nu (admin/users/add) and returns its first API key, in clear, which is shown only this
 // once: the store keeps its bcrypt hash. Site admins add users to any organisation, org admins to their own
 // (CanManageUsers); the role (the default role, 3 "User", when none is named) must be one the caller may hand out
-// (CanAssignRole). nu.OrgID defaults to the caller's organisation. The e-mail must be valid and unused. Passwords
-// are not used by hunch (the API authenticates with keys only): a password in nu is dropped, never stored, and so
-// is a key in nu.Authkey (the key is always made here). On success nu holds the stored user with its id, Role and
+// (CanAssignRole). nu.OrgID defaults to the caller's organisation. The e-mail must be valid and unused. A password
+// in nu, as MISP takes one, must pass CheckPasswordPolicy and is stored as a bcrypt hash (for the web UI; the API
+// authenticates with keys only); a key in nu.Authkey is dropped (the key is always made here). On success nu holds the stored user with its id, Role and
 // Organisation, and the policy is reloaded (the organisation now has users).
 func (s *Service) AddUser(ctx context.Context, u acl.User, nu *misp.User) (string, error) {
 	if nu.OrgID == 0 {
@@ -122,6 +122,12 @@ func (s *Service) AddUser(ctx context.Context, u acl.User, nu *misp.User) (strin
 	if err := s.checkUser(ctx, u, nu, 0, MsgCouldNotAddUser); err != nil {
 		return "", err
 	}
+	password := nu.Password
+	if password != "" {
+		if err := s.CheckPasswordPolicy(password, MsgCouldNotAddUser); err != nil {
+			return "", err
+		}
+	}
 	now := misp.Timestamp(s.now().Unix())
 	nu.ID, nu.Password, nu.Authkey = 0, "", ""
 	nu.DateCreated, nu.DateModified, nu.InvitedBy = now, now, misp.FlexInt(u.ID)
@@ -132,6 +138,9 @@ func (s *Service) AddUser(ctx context.Context, u acl.User, nu *misp.User) (strin
 		return "", fmt.Errorf("add user %s: %w", nu.Email, err)
 	}
 	k, err := s.newKey(ctx, int64(nu.ID), "")
+	if err == nil && password != "" {
+		err = s.storePassword(ctx, int64(nu.ID), password)
+	}
 	if err != nil {
 		if derr := s.st.DeleteUser(ctx, int64(nu.ID)); derr != nil {
 			err = errors.Join(err, fmt.Errorf("remove user %d again: %w", nu.ID, derr))

@@ -59,6 +59,9 @@ type Options struct {
 	// networks holding it) is kept before it is read again, so that writes by other processes show; the
 	// service's own writes renew it at once. 0 means DefaultNetworkCacheTTL.
 	NetworkCacheTTL time.Duration
+	// MinPasswordLength is the shortest password (in characters) SetPassword and AddUser accept; 0 means
+	// DefaultMinPasswordLength.
+	MinPasswordLength int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives what the service notices but does not return; nil discards it.

@@ -90,6 +90,7 @@ type Intel interface {
 	EventReports
 	Settings
 	CorrelationExclusions
+	Logins
 }
 
 // Orgs persists organisations.

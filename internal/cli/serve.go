@@ -6,11 +6,13 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hunchsec/hunch/server"
 	"github.com/hunchsec/hunch/server/mispapi"
+	"github.com/hunchsec/hunch/web"
 )
 
 // Defaults of the organisation and site admin `hunch serve` makes on an instance without users.
@@ -30,6 +32,7 @@ type serveFlags struct {
 	org           string
 	adminEmail    string
 	logFormat     string
+	uiIdle, uiMax time.Duration
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -61,6 +64,8 @@ on stderr) and shuts down gracefully on interrupt.`,
 	fl.StringVar(&f.org, "org", "", "host organisation made on first start (default "+defaultOrgName+")")
 	fl.StringVar(&f.adminEmail, "admin-email", "", "e-mail of the site admin made on first start (default "+defaultAdminEmail+")")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fl.DurationVar(&f.uiIdle, "ui-session-idle", web.DefaultSessionIdle, "web UI sessions end after this long unused")
+	fl.DurationVar(&f.uiMax, "ui-session-max", web.DefaultSessionMax, "web UI sessions end this long after login, however used")
 	return cmd
 }
 
@@ -173,7 +178,11 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	}
 	// The MISP API answers every path no other surface claims, as MISP's own paths are at the root.
 	routes := http.NewServeMux()
-	routes.Handle("/", mispapi.New(mispapi.Deps{Intel: svc, InstanceUUID: uuid, Logger: log}))
+	api := mispapi.New(mispapi.Deps{Intel: svc, InstanceUUID: uuid, Logger: log})
+	routes.Handle("/", api)
+	routes.Handle(web.Prefix, web.New(web.Deps{Intel: svc, Logger: log, SessionIdle: f.uiIdle, SessionMax: f.uiMax,
+		SecureCookies: cfg.TLSCert != "" || cfg.TLSSelfSigned}))
+	routes.Handle("GET /{$}", web.RootRedirect(api))
 	srv, err := server.New(cfg, routes, log)
 	if err != nil {
 		return err

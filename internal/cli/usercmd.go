@@ -215,6 +215,7 @@ so that a script can capture it. The key is stored hashed: it is shown only this
 	dbFlag(list, &db)
 	list.Flags().StringVar(&org, "org", "", "only this organisation's users: name or id")
 	cmd.AddCommand(add, list)
+	cmd.AddCommand(newUserPasswdCmd(e))
 	return cmd
 }
 

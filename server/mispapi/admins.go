@@ -367,8 +367,8 @@ type addUserOut struct {
 }
 
 // addUser answers admin/users/add with {"User": {…, "authkey": the new key}}. email is required; role_id defaults
-// to the default role (3) and org_id to the caller's organisation. A password is not used (hunch's API
-// authenticates with keys only) and is dropped.
+// to the default role (3) and org_id to the caller's organisation. A password, as MISP takes one, is set for the web
+// UI (intel.AddUser checks its length; the API itself authenticates with keys only).
 func (h *handler) addUser(w http.ResponseWriter, r *http.Request, p Principal, _ Args) {
 	u := p.ACL()
 	if err := h.svc.Policy().CanManageUsers(u, u.OrgID); err != nil {
@@ -385,7 +385,7 @@ func (h *handler) addUser(w http.ResponseWriter, r *http.Request, p Principal, _
 		return
 	}
 	nu := &misp.User{}
-	if err := adminOverlay(nu, m, nu, intel.MsgCouldNotAddUser, "User", "id", "authkey", "password",
+	if err := adminOverlay(nu, m, nu, intel.MsgCouldNotAddUser, "User", "id", "authkey",
 		"confirm_password", "invited_by", "date_created", "date_modified"); err != nil {
 		h.adminErr(w, r, err)
 		return
