@@ -90,6 +90,7 @@ type Intel interface {
 	EventReports
 	Settings
 	CorrelationExclusions
+	Servers
 }
 
 // Orgs persists organisations.
