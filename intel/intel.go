@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -59,6 +60,11 @@ type Options struct {
 	// networks holding it) is kept before it is read again, so that writes by other processes show; the
 	// service's own writes renew it at once. 0 means DefaultNetworkCacheTTL.
 	NetworkCacheTTL time.Duration
+	// ServerKeyFile is the file of the key that seals sync servers' remote API keys at rest (made, 0600, on
+	// first use); empty refuses to store remote keys.
+	ServerKeyFile string
+	// HTTPClient talks to sync servers; nil means a client with DefaultSyncTimeout per request.
+	HTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives what the service notices but does not return; nil discards it.
