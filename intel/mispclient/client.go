@@ -308,12 +308,12 @@ func (c *Client) PushEvent(ctx context.Context, e *misp.Event) (PushResult, erro
 		exists = false // as MISP: a failed check counts as absent
 	}
 	if !exists {
-		status, hdr, _, err := c.do(ctx, http.MethodPost, "/events/add/metadata:1", body, true)
+		status, hdr, data, err := c.do(ctx, http.MethodPost, "/events/add/metadata:1", body, true)
 		if err != nil {
 			return 0, err
 		}
 		if status != http.StatusNotFound {
-			return Created, nil
+			return Created, c.checkEventAnswer(http.MethodPost, "/events/add/metadata:1", data)
 		}
 		if hdr.Get("Location") == "" {
 			return 0, &Error{Server: c.Name, Method: http.MethodPost, Path: "/events/add/metadata:1",
@@ -325,7 +325,7 @@ func (c *Client) PushEvent(ctx context.Context, e *misp.Event) (PushResult, erro
 
 func (c *Client) editEvent(ctx context.Context, uuid string, body []byte) (PushResult, error) {
 	path := "/events/edit/" + url.PathEscape(uuid) + "/metadata:1"
-	_, _, _, err := c.do(ctx, http.MethodPost, path, body, false)
+	_, _, data, err := c.do(ctx, http.MethodPost, path, body, false)
 	var ce *Error
 	if errors.As(err, &ce) && ce.Status == http.StatusForbidden && strings.Contains(ce.Message, "not newer") {
 		return NotNewer, nil
@@ -333,5 +333,22 @@ func (c *Client) editEvent(ctx context.Context, uuid string, body []byte) (PushR
 	if err != nil {
 		return 0, err
 	}
-	return Updated, nil
+	return Updated, c.checkEventAnswer(http.MethodPost, path, data)
+}
+
+// checkEventAnswer checks that an events/add or edit answer is the saved event, {"Event": {…}}.
+func (c *Client) checkEventAnswer(method, path string, data []byte) error {
+	var v struct {
+		Event *struct {
+			UUID string `json:"uuid"`
+		} `json:"Event"`
+	}
+	if err := c.decode(method, path, data, &v); err != nil {
+		return err
+	}
+	if v.Event == nil {
+		return &Error{Server: c.Name, Method: method, Path: path, Status: http.StatusOK,
+			Err: fmt.Errorf("%w: no event in the answer", ErrGarbage)}
+	}
+	return nil
 }
