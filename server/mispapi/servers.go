@@ -16,7 +16,7 @@ import (
 // intel/acl), and events/filterEventIdsForPush, which a pushing instance's sync user calls.
 func (h *handler) serverRoutes() {
 	read := []string{http.MethodGet, http.MethodPost}
-	h.routeArgs([]string{"/servers/index"}, h.indexServers, http.MethodGet)
+	h.routeArgs([]string{"/servers/index"}, h.indexServers, read...)
 	h.routeArgs([]string{"/servers/add"}, h.addServer, http.MethodPost)
 	h.routeArgs([]string{"/servers/edit"}, h.editServer, http.MethodPost, http.MethodPut)
 	h.routeArgs([]string{"/servers/delete"}, h.deleteServer, http.MethodPost, http.MethodDelete)
