@@ -2,6 +2,8 @@ package mispapi_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -506,4 +508,83 @@ func values(m map[string]string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// TestServersAPI drives servers/add, edit, index, testConnection and delete over HTTP as PyMISP's test_servers
+// does, and checks that only site admins get in and that the remote key never comes back in full.
+func TestServersAPI(t *testing.T) {
+	a := newSyncInstance(t, "A", "Org A")
+	b := newSyncInstance(t, "B", "Org B")
+	var adminKey, orgAdminKey, syncKey string
+	a.addUser(t, "root@a", "Org A", acl.RoleAdmin, &adminKey)
+	a.addUser(t, "oa@a", "Org A", acl.RoleOrgAdmin, &orgAdminKey)
+	b.addUser(t, "sync@b", "Org A", acl.RoleSyncUser, &syncKey)
+	call := func(key, method, path, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, a.srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", key)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var sb strings.Builder
+		_, _ = io.Copy(&sb, resp.Body)
+		return resp.StatusCode, sb.String()
+	}
+	add := `{"Server":{"name":"Test Server","url":"` + b.srv.URL + `","remote_org_id":` + a.orgs["Org B"].ID.String() +
+		`,"authkey":"` + syncKey + `","push":true}}`
+	if code, _ := call(orgAdminKey, http.MethodPost, "/servers/add", add); code != http.StatusForbidden {
+		t.Errorf("org admin servers/add: %d, want 403", code)
+	}
+	code, body := call(adminKey, http.MethodPost, "/servers/add", add)
+	if code != http.StatusOK || strings.Contains(body, syncKey) || !strings.Contains(body, `"name":"Test Server"`) {
+		t.Fatalf("servers/add: %d %s", code, body)
+	}
+	var added struct {
+		Server misp.Server `json:"Server"`
+	}
+	if err := json.Unmarshal([]byte(body), &added); err != nil {
+		t.Fatal(err)
+	}
+	id := added.Server.ID.String()
+	// PyMISP's update_server sends back what it read: the masked key must not replace the stored one.
+	added.Server.Name = "Updated name"
+	edit, _ := json.Marshal(map[string]any{"Server": added.Server})
+	if code, body := call(adminKey, http.MethodPost, "/servers/edit/"+id, string(edit)); code != http.StatusOK ||
+		!strings.Contains(body, `"name":"Updated name"`) {
+		t.Fatalf("servers/edit: %d %s", code, body)
+	}
+	if code, body := call(adminKey, http.MethodPost, "/servers/testConnection/"+id, ""); code != http.StatusOK ||
+		!strings.Contains(body, `"status":1`) || !strings.Contains(body, `"perm_sync":true`) {
+		t.Fatalf("servers/testConnection after the edit: %d %s", code, body)
+	}
+	code, body = call(adminKey, http.MethodGet, "/servers/index", "")
+	if code != http.StatusOK || strings.Contains(body, "authkey") || !strings.Contains(body, `"RemoteOrg":{"id":"`) {
+		t.Fatalf("servers/index: %d %s", code, body)
+	}
+	if code, _ := call(orgAdminKey, http.MethodGet, "/servers/index", ""); code != http.StatusForbidden {
+		t.Errorf("org admin servers/index: %d, want 403", code)
+	}
+	if code, body := call(adminKey, http.MethodGet, "/servers/pull/"+id, ""); code != http.StatusForbidden ||
+		!strings.Contains(body, "Pull setting not enabled") {
+		t.Errorf("servers/pull without pull: %d %s", code, body)
+	}
+	if code, body := call(adminKey, http.MethodGet, "/servers/push/"+id+"/full", ""); code != http.StatusOK ||
+		!strings.Contains(body, "Push complete. 0 events pushed") {
+		t.Errorf("servers/push: %d %s", code, body)
+	}
+	if code, body := call(adminKey, http.MethodPost, "/events/filterEventIdsForPush", `[{"Event":{"uuid":"5f0e4a4c-0000-4000-8000-000000000001","timestamp":"1"}}]`); code != http.StatusOK ||
+		!strings.Contains(body, "5f0e4a4c-0000-4000-8000-000000000001") {
+		t.Errorf("filterEventIdsForPush: %d %s", code, body)
+	}
+	if code, body := call(adminKey, http.MethodPost, "/servers/delete/"+id, ""); code != http.StatusOK ||
+		!strings.Contains(body, `"name":"Server deleted"`) {
+		t.Fatalf("servers/delete: %d %s", code, body)
+	}
+	if code, _ := call(adminKey, http.MethodPost, "/servers/delete/"+id, ""); code != http.StatusNotFound {
+		t.Errorf("deleting twice: %d, want 404", code)
+	}
 }
