@@ -3,14 +3,17 @@ package mispapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/acl"
@@ -39,7 +42,7 @@ type syncInstance struct {
 }
 
 // newSyncInstance builds an instance run by organisation host, with a site admin of it.
-func newSyncInstance(t *testing.T, name, host string) *syncInstance {
+func newSyncInstance(t testing.TB, name, host string) *syncInstance {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -70,7 +73,7 @@ func newSyncInstance(t *testing.T, name, host string) *syncInstance {
 }
 
 // addUser adds a user and returns it as the service sees it; key receives its API key when not nil.
-func (in *syncInstance) addUser(t *testing.T, email, org string, role int64, key ...*string) acl.User {
+func (in *syncInstance) addUser(t testing.TB, email, org string, role int64, key ...*string) acl.User {
 	t.Helper()
 	ctx := context.Background()
 	u := &misp.User{Email: email, OrgID: in.orgs[org].ID, RoleID: misp.FlexInt(role)}
@@ -587,4 +590,45 @@ func TestServersAPI(t *testing.T) {
 	if code, _ := call(adminKey, http.MethodPost, "/servers/delete/"+id, ""); code != http.StatusNotFound {
 		t.Errorf("deleting twice: %d, want 404", code)
 	}
+}
+
+// BenchmarkSyncPush measures a full push of syncBenchEvents published events of syncBenchAttrs attributes each
+// from one instance to a fresh one over loopback HTTP, SQLite on both sides.
+func BenchmarkSyncPush(b *testing.B) {
+	const syncBenchEvents, syncBenchAttrs = 500, 10
+	ctx := context.Background()
+	a := newSyncInstance(b, "A", "Org A")
+	for i := range syncBenchEvents {
+		e := &misp.Event{Info: "bench " + strconv.Itoa(i), Distribution: dist(3), Published: true}
+		for j := range syncBenchAttrs {
+			e.Attribute = append(e.Attribute, misp.Attribute{Type: "ip-dst", Value: fmt.Sprintf("10.%d.%d.%d", i/250, i%250, j)})
+		}
+		if _, err := a.svc.AddEvent(ctx, a.admin, e, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var events, attrs int
+	var elapsed time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		r := newSyncInstance(b, "B", "Org B")
+		var key string
+		r.addUser(b, "sync@b", "Org A", acl.RoleSyncUser, &key)
+		sv, err := a.svc.AddServer(ctx, a.admin, &misp.Server{Name: "B", URL: r.srv.URL, Authkey: key,
+			RemoteOrgID: a.orgs["Org B"].ID, Push: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		res, err := a.svc.PushServer(ctx, a.admin, int64(sv.ID), intel.TechniqueFull)
+		elapsed += time.Since(start)
+		if err != nil || len(res.Done) != syncBenchEvents {
+			b.Fatalf("push: %d events, %v", len(res.Done), err)
+		}
+		events += len(res.Done)
+		attrs += res.Attributes
+	}
+	b.ReportMetric(float64(events)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(attrs)/elapsed.Seconds(), "attributes/s")
 }
