@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +31,7 @@ type serveFlags struct {
 	org           string
 	adminEmail    string
 	logFormat     string
+	syncEvery     time.Duration
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -61,6 +63,7 @@ on stderr) and shuts down gracefully on interrupt.`,
 	fl.StringVar(&f.org, "org", "", "host organisation made on first start (default "+defaultOrgName+")")
 	fl.StringVar(&f.adminEmail, "admin-email", "", "e-mail of the site admin made on first start (default "+defaultAdminEmail+")")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fl.DurationVar(&f.syncEvery, "sync-every", 0, "pull from and push to the sync servers every this long, e.g. 15m (0: only on request)")
 	return cmd
 }
 
@@ -181,6 +184,7 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	if !cfg.TLSSelfSigned && cfg.TLSCert == "" && !loopback(cfg.Addr) {
 		log.Warn("listening on a non-loopback address without TLS: API keys and data cross the network in clear; use --tls-cert/--tls-key or --tls-self-signed", "addr", cfg.Addr)
 	}
+	go syncLoop(e.ctx, svc, f.syncEvery, log)
 	return srv.Run(e.ctx)
 }
 

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/hunchsec/hunch/enrich/providers"
 	"github.com/hunchsec/hunch/intel"
+	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/record"
 )
@@ -176,4 +179,54 @@ and exits 3 when some events failed.`,
 	}
 	dbFlag(cmd, &db)
 	return cmd
+}
+
+// syncLoop runs, every every (never when every is not positive) until ctx ends, a full pull from each sync
+// server that allows pulls and a full push to each that allows pushes, in the servers' priority order, and logs
+// what each did. Loop prevention by uuid and timestamp keeps a run that has nothing new to a few requests.
+func syncLoop(ctx context.Context, svc *intel.Service, every time.Duration, log *slog.Logger) {
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		syncOnce(ctx, svc, log)
+	}
+}
+
+// syncOnce is one round of syncLoop.
+func syncOnce(ctx context.Context, svc *intel.Service, log *slog.Logger) {
+	servers, err := svc.Store().ListServers(ctx)
+	if err != nil {
+		log.Error("scheduled sync: listing servers", "error", err.Error())
+		return
+	}
+	for _, sv := range servers {
+		for _, dir := range []struct {
+			name string
+			on   bool
+			run  func(context.Context, acl.User, int64, string) (*intel.SyncResult, error)
+		}{{"pull", bool(sv.Pull), svc.PullServer}, {"push", bool(sv.Push), svc.PushServer}} {
+			if !dir.on || ctx.Err() != nil {
+				continue
+			}
+			res, err := dir.run(ctx, intel.System, int64(sv.ID), intel.TechniqueFull)
+			attrs := []any{"server", sv.Name, "direction", dir.name}
+			if res != nil {
+				attrs = append(attrs, "events", len(res.Done), "attributes", res.Attributes, "up_to_date", res.UpToDate,
+					"failed", len(res.Failed), "progress", res.Progress)
+			}
+			if err != nil {
+				log.Warn("scheduled sync failed", append(attrs, "error", err.Error())...)
+				continue
+			}
+			log.Info("scheduled sync", attrs...)
+		}
+	}
 }
