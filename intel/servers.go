@@ -133,6 +133,11 @@ func (s *Service) AddServer(ctx context.Context, u acl.User, sv *misp.Server) (*
 	if sv.OrgID == 0 {
 		sv.OrgID = misp.FlexInt(s.Policy().Settings().Instance.HostOrgID)
 	}
+	if sv.OrgID == 0 {
+		// Pulled events belong to the server's owner: there must be one.
+		return nil, Invalid(MsgCouldNotAddServer, "org_id",
+			"This instance has no host organisation to own the server's events yet: start 'hunch serve' once to make it.")
+	}
 	// The sealed key is bound to the server's id, known once the row exists.
 	if _, err := s.serverAEAD(); err != nil {
 		return nil, err
