@@ -63,7 +63,7 @@ type Options struct {
 	// ServerKeyFile is the file of the key that seals sync servers' remote API keys at rest (made, 0600, on
 	// first use); empty refuses to store remote keys.
 	ServerKeyFile string
-	// HTTPClient talks to sync servers; nil means a client with DefaultSyncTimeout per request.
+	// HTTPClient talks to sync servers; nil, or a client without a Timeout, gets DefaultSyncTimeout per request.
 	HTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

@@ -104,6 +104,10 @@ func (s *Service) serverHTTPClient(sv *misp.Server) (*http.Client, error) {
 	base := s.opts.HTTPClient
 	if base == nil {
 		base = &http.Client{Timeout: DefaultSyncTimeout}
+	} else if base.Timeout == 0 {
+		c := *base
+		c.Timeout = DefaultSyncTimeout
+		base = &c
 	}
 	if !bool(sv.SelfSigned) && sv.CertFile == "" && !bool(sv.SkipProxy) {
 		return base, nil
