@@ -140,13 +140,19 @@ func (s *Service) AddEvent(ctx context.Context, u acl.User, e *misp.Event, metad
 		}
 	}
 	role := u.EffectiveRole()
+	incoming := e.Timestamp
 	e.ID, e.Timestamp, e.AttributeCount = 0, 0, 0
 	e.OrgID, e.Org = misp.FlexInt(u.OrgID), nil
 	e.UserID = misp.FlexInt(u.ID)
 	if role.PermSync && (e.Orgc != nil && (e.Orgc.UUID != "" || e.Orgc.Name != "")) {
-		// Synchronisation keeps the creator: the store finds (or creates) it by uuid, then name.
+		// Synchronisation keeps the creator: the store finds (or creates) it by uuid, then name; and the
+		// timestamp, which stops the event travelling back; sharing groups are mapped by uuid.
 		e.OrgcID = 0
 		e.Orgc.ID = 0
+		e.Timestamp = incoming
+		if err := s.captureSyncSharingGroups(ctx, u, e); err != nil {
+			return nil, err
+		}
 	} else {
 		e.OrgcID, e.Orgc = misp.FlexInt(u.OrgID), nil
 		e.Locked = false
@@ -566,6 +572,11 @@ func (s *Service) EditEvent(ctx context.Context, u acl.User, ref string, e *misp
 	}
 	if err := s.Policy().CanEditEvent(u, ACLEvent(stored)); err != nil {
 		return nil, err
+	}
+	if u.EffectiveRole().PermSync {
+		if err := s.captureSyncSharingGroups(ctx, u, e); err != nil {
+			return nil, err
+		}
 	}
 	e.ID, e.UUID = stored.ID, stored.UUID
 	e.OrgID, e.OrgcID, e.UserID = stored.OrgID, stored.OrgcID, stored.UserID

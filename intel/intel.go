@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,11 @@ type Options struct {
 	// MinPasswordLength is the shortest password (in characters) SetPassword and AddUser accept; 0 means
 	// DefaultMinPasswordLength.
 	MinPasswordLength int
+	// ServerKeyFile is the file of the key that seals sync servers' remote API keys at rest (made, 0600, on
+	// first use); empty refuses to store remote keys.
+	ServerKeyFile string
+	// HTTPClient talks to sync servers; nil, or a client without a Timeout, gets DefaultSyncTimeout per request.
+	HTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives what the service notices but does not return; nil discards it.

@@ -137,8 +137,15 @@ func (s *Service) fillSharingGroup(ctx context.Context, sg *misp.SharingGroup) e
 		m.Organisation = o
 	}
 	for i := range sg.SharingGroupServer {
-		if m := &sg.SharingGroupServer[i]; m.ServerID == 0 && m.Server == nil {
+		m := &sg.SharingGroupServer[i]
+		switch {
+		case m.Server != nil:
+		case m.ServerID == 0:
 			m.Server = &misp.Server{Name: LocalInstanceName}
+		default:
+			if sv, err := s.st.Server(ctx, int64(m.ServerID)); err == nil {
+				m.Server = &misp.Server{ID: sv.ID, Name: sv.Name, URL: sv.URL}
+			}
 		}
 	}
 	return nil
@@ -147,7 +154,7 @@ func (s *Service) fillSharingGroup(ctx context.Context, sg *misp.SharingGroup) e
 // AddSharingGroup creates sg (sharingGroups/add), owned by u's organisation, and reloads the policy. The caller
 // needs perm_sharing_group; the name is required; the uuid, when given, must be valid and unused. Members come
 // from sg.SharingGroupOrg (by OrgID, or by the uuid of their Organisation), which must name stored
-// organisations; servers from sg.SharingGroupServer, where only server 0 (this instance) exists in hunch. A
+// organisations; servers from sg.SharingGroupServer: 0 (this instance) or stored sync servers. A
 // group that is not roaming and lists no server gets this instance, as MISP does. created, modified,
 // organisation_uuid, org_id, sync_user_id and local are stamped. On success sg holds the stored group, filled as
 // SharingGroup returns it.
@@ -204,15 +211,17 @@ func (s *Service) AddSharingGroup(ctx context.Context, u acl.User, sg *misp.Shar
 		}
 	}
 	servers := make([]misp.SharingGroupServer, 0, 1)
+	seenServer := map[misp.FlexInt]bool{}
 	for _, m := range sg.SharingGroupServer {
-		if m.ServerID != 0 {
+		if _, err := s.serverRef(ctx, m.ServerID.String()); err != nil {
 			return fail("SharingGroupServer", MsgInvalidServer)
 		}
-		if len(servers) == 0 {
-			servers = append(servers, misp.SharingGroupServer{ServerID: 0, AllOrgs: m.AllOrgs})
+		if !seenServer[m.ServerID] {
+			seenServer[m.ServerID] = true
+			servers = append(servers, misp.SharingGroupServer{ServerID: m.ServerID, AllOrgs: m.AllOrgs})
 		}
 	}
-	if len(servers) == 0 && !bool(sg.Roaming) {
+	if !seenServer[0] && !bool(sg.Roaming) {
 		servers = append(servers, misp.SharingGroupServer{ServerID: 0})
 	}
 	now := s.now().UTC().Format(sgTime)
@@ -363,24 +372,34 @@ func (s *Service) RemoveSharingGroupOrg(ctx context.Context, u acl.User, sgRef, 
 	return s.Reload(ctx)
 }
 
-// serverRef resolves a server reference for the quick edits. hunch keeps no remote servers yet, so only this
-// instance, server 0, exists.
-func serverRef(ref string) (int64, error) {
-	if id, err := strconv.ParseInt(strings.TrimSpace(ref), 10, 64); err == nil && id == 0 {
+// serverRef resolves a server reference for the quick edits: 0 is this instance, any other id a stored sync
+// server.
+func (s *Service) serverRef(ctx context.Context, ref string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimSpace(ref), 10, 64)
+	if err != nil || id < 0 {
+		return 0, &RefusedError{Status: http.StatusMethodNotAllowed, Message: MsgInvalidServer}
+	}
+	if id == 0 {
 		return 0, nil
 	}
-	return 0, &RefusedError{Status: http.StatusMethodNotAllowed, Message: MsgInvalidServer}
+	if _, err := s.st.Server(ctx, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, &RefusedError{Status: http.StatusMethodNotAllowed, Message: MsgInvalidServer}
+		}
+		return 0, fmt.Errorf("look up server %d: %w", id, err)
+	}
+	return id, nil
 }
 
 // AddSharingGroupServer adds the server serverRef names to the sharing group sgRef names (sharingGroups/addServer),
-// with the all-orgs flag (on server 0: every local organisation), and reloads the policy. Only server 0, this
-// instance, exists in hunch.
+// with the all-orgs flag (on server 0: every local organisation), and reloads the policy. Server 0 is this
+// instance; other ids name stored sync servers.
 func (s *Service) AddSharingGroupServer(ctx context.Context, u acl.User, sgRef, serverRefStr string, allOrgs bool) error {
 	sg, err := s.sgForQuickEdit(ctx, u, sgRef)
 	if err != nil {
 		return err
 	}
-	id, err := serverRef(serverRefStr)
+	id, err := s.serverRef(ctx, serverRefStr)
 	if err != nil {
 		return err
 	}
@@ -402,7 +421,7 @@ func (s *Service) RemoveSharingGroupServer(ctx context.Context, u acl.User, sgRe
 	if err != nil {
 		return err
 	}
-	id, err := serverRef(serverRefStr)
+	id, err := s.serverRef(ctx, serverRefStr)
 	if err != nil {
 		return err
 	}

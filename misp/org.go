@@ -425,13 +425,6 @@ type SharingGroupServer struct {
 	Server         *Server  `json:"Server,omitempty"`
 }
 
-// Server is the short form of a sync server MISP embeds in sharing groups.
-type Server struct {
-	ID   FlexInt `json:"id,omitempty"`
-	Name string  `json:"name"`
-	URL  string  `json:"url"`
-}
-
 // sharingGroupEnvelope decodes sharing_groups/view's {"SharingGroup": {…}, "Organisation":
 // {…}, "SharingGroupOrg": […], "SharingGroupServer": […]}, the nested form events carry, and
 // a bare group.

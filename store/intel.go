@@ -91,6 +91,7 @@ type Intel interface {
 	Settings
 	CorrelationExclusions
 	Logins
+	Servers
 }
 
 // Orgs persists organisations.

@@ -222,6 +222,8 @@ func subjectWrites(p *acl.Policy, s subject, u acl.User) []writeCase {
 		gated("admin/organisations/add", f.siteAdmin, p.CanManageOrgs(u)),
 		gated("servers/add", f.siteAdmin, p.CanManageServers(u)),
 		gated("sync endpoints", f.sync, p.CanSync(u)),
+		gated("servers/index edit delete pull push testConnection", f.siteAdmin, p.CanManageServers(u)),
+		gated("events/filterEventIdsForPush", f.sync, p.CanSync(u)),
 		gated("sharingGroups/add", f.sharingGroup, p.CanCreateSharingGroup(u)),
 		{name: "api key", want: allowed, got: p.CanUseAPI(u)},
 	}

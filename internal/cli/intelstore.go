@@ -62,7 +62,7 @@ func (e *env) openIntel(dsn string) (svc *intel.Service, close func(), err error
 		st = db
 	}
 	close = func() { st.Close() }
-	opts := intel.Options{Logger: e.log}
+	opts := intel.Options{Logger: e.log, ServerKeyFile: e.serverKeyFile(), HTTPClient: e.httpClient()}
 	objects, data := e.intelDirs()
 	if fi, err := os.Stat(filepath.Join(objects, "objects")); err == nil && fi.IsDir() {
 		t, err := misp.LoadTemplates(os.DirFS(objects))

@@ -33,6 +33,7 @@ type serveFlags struct {
 	adminEmail    string
 	logFormat     string
 	uiIdle, uiMax time.Duration
+	syncEvery     time.Duration
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -66,6 +67,7 @@ on stderr) and shuts down gracefully on interrupt.`,
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fl.DurationVar(&f.uiIdle, "ui-session-idle", web.DefaultSessionIdle, "web UI sessions end after this long unused")
 	fl.DurationVar(&f.uiMax, "ui-session-max", web.DefaultSessionMax, "web UI sessions end this long after login, however used")
+	fl.DurationVar(&f.syncEvery, "sync-every", 0, "pull from and push to the sync servers every this long, e.g. 15m (0: only on request)")
 	return cmd
 }
 
@@ -190,6 +192,7 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	if !cfg.TLSSelfSigned && cfg.TLSCert == "" && !loopback(cfg.Addr) {
 		log.Warn("listening on a non-loopback address without TLS: API keys and data cross the network in clear; use --tls-cert/--tls-key or --tls-self-signed", "addr", cfg.Addr)
 	}
+	go syncLoop(e.ctx, svc, f.syncEvery, log)
 	return srv.Run(e.ctx)
 }
 

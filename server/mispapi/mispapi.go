@@ -109,6 +109,7 @@ func New(d Deps) http.Handler {
 		h.taxonomyRoutes()
 		h.adminRoutes()
 		h.warninglistRoutes()
+		h.serverRoutes()
 	}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// MISP's answer to an unknown controller or action (MissingControllerException outside
