@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -182,15 +183,23 @@ func (d *wd) waitText(sel, want string) {
 	d.wait(fmt.Sprintf("%s to hold %q", sel, want), func() bool { return strings.Contains(d.text(sel), want) })
 }
 
-// screenshot saves the page as docs/screenshots/name.png.
+// screenshots is where the browser test saves a PNG of each page: a directory of the test's own unless given;
+// `go test ./web -run TestBrowser -screenshots ../docs/screenshots` renews the ones docs/web-ui.md shows.
+var screenshots = flag.String("screenshots", "", "directory the browser test saves its page screenshots to")
+
+// screenshot saves the page as name.png in the screenshots directory.
 func (d *wd) screenshot(name string) {
 	d.t.Helper()
 	var b64 string
 	d.must(d.call("GET", d.session("/screenshot"), nil, &b64))
 	png, err := base64.StdEncoding.DecodeString(b64)
 	d.must(err)
-	dir := filepath.Join("..", "docs", "screenshots")
+	dir := *screenshots
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "hunch-web-screenshots")
+	}
 	d.must(os.MkdirAll(dir, 0o755))
+	defer d.t.Logf("screenshot %s", filepath.Join(dir, name+".png"))
 	d.must(os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
 }
 
