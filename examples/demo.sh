@@ -30,3 +30,28 @@ hunch intel search --data "$work/data" -o table --columns event_id,type,value,to
 echo
 echo '== 4. Hand it to the sensors: Suricata rules for the to_ids indicators of published events'
 hunch intel export --data "$work/data" -F suricata | grep '^alert'
+
+echo
+echo '== 5. Warninglists: mark known-good infrastructure (a list in MISP format), then check values against it'
+mkdir -p "$work/data/misp/warninglists/lists"
+cp -R examples/intel/warninglists/lists/. "$work/data/misp/warninglists/lists/"
+hunch intel warninglist enable --data "$work/data" 'Demo:%'
+hunch intel warninglist check --data "$work/data" -o table cdn.example.net c2.example.com 198.51.100.23
+
+echo
+echo '== 6. Share: a second instance pulls the published events over the MISP sync protocol'
+"$work/hunch" serve --data "$work/data" --listen 127.0.0.1:0 --org 'Demo SOC' 2>"$work/a.log" &
+apid=$!
+trap 'kill $apid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q 'msg=listening' "$work/a.log" && break; sleep 0.1; done
+addr=$(sed -n 's/.*msg=listening addr=\([^ ]*\).*/\1/p' "$work/a.log")
+AKEY=$(awk '/API key/ { getline; getline; print $1 }' "$work/a.log")
+export AKEY
+hunch init --data "$work/b" --org 'Demo Partner' >/dev/null 2>&1
+hunch org add --data "$work/b" 'Demo SOC' >/dev/null
+hunch intel server add --data "$work/b" --name 'Demo SOC' --url "http://$addr" --remote-org 'Demo SOC' \
+	--authkey env:AKEY --pull >/dev/null
+hunch intel server pull --data "$work/b" 1
+hunch intel search --data "$work/b" -o table --columns event_id,type,value,to_ids --type domain
+kill $apid
+wait $apid 2>/dev/null || true

@@ -121,7 +121,7 @@ enriches indicators, and hands the results back — one static binary, no servic
 
 	root.AddCommand(newVersionCmd(e), newExtractCmd(e), newUnpackCmd(e), newLookupCmd(e), newGeoIPCmd(e), newWhoisCmd(e),
 		newCacheCmd(e), newConfigCmd(e))
-	root.AddCommand(newServeCmd(e))
+	root.AddCommand(newServeCmd(e), newInitCmd(e))
 	root.AddCommand(newOrgCmd(e), newUserCmd(e))
 	root.AddCommand(newIntelCmd(e))
 	// Unknown sub-commands and stray arguments are usage errors.
