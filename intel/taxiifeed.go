@@ -39,7 +39,8 @@ type TAXIIPull struct {
 	MaxObjects int
 	// As returns who saves an event (its owner organisation); nil means System.
 	As func(*misp.Event) (acl.User, error)
-	// Cluster names galaxy tags for malware, threat actors…; see stix.ParseOptions.Cluster.
+	// Cluster names galaxy tags for malware, threat actors…; see stix.ParseOptions.Cluster. Nil means the
+	// installed galaxies' clusters (STIXClusterMatcher).
 	Cluster func(stixType, name string) (string, bool)
 }
 
@@ -111,6 +112,11 @@ func (s *Service) PullTAXII(ctx context.Context, p TAXIIPull) (*TAXIIPullResult,
 		return nil, err
 	}
 	res.Objects = len(objects)
+	if p.Cluster == nil {
+		if p.Cluster, err = s.STIXClusterMatcher(ctx); err != nil {
+			return nil, fmt.Errorf("taxii pull: %w", err)
+		}
+	}
 	parsed, err := stix.ParseObjects("", objects, stix.ParseOptions{MaxObjects: maxObjects, Cluster: p.Cluster})
 	if err != nil {
 		return nil, fmt.Errorf("taxii pull: %w", err)

@@ -840,7 +840,7 @@ func (im *importer) cluster(ev *misp.Event, o *object) {
 	}
 	tag := ""
 	if gt, ok := mispLabel(o.Labels, "galaxy-type"); ok && gt != "" {
-		tag = "misp-galaxy:" + gt + `="` + name + `"`
+		tag = misp.ClusterTagName(gt, name)
 	} else if im.opts.Cluster != nil {
 		if t, ok := im.opts.Cluster(o.Type, name); ok {
 			tag = t

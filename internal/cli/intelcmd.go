@@ -118,11 +118,17 @@ func (e *env) importFiles(svc *intel.Service, f *importFlags, files []string) er
 	// takes the time of the saving alone.
 	ctx, cancel := context.WithCancel(e.ctx)
 	defer cancel()
+	var cluster func(string, string) (string, bool)
+	if f.format == "stix2" {
+		if cluster, err = svc.STIXClusterMatcher(ctx); err != nil {
+			return err
+		}
+	}
 	decoded := make(chan decodedFile, 1)
 	go func() {
 		defer close(decoded)
 		for _, name := range files {
-			d := e.decodeFile(name, int64(f.maxSize), f.format)
+			d := e.decodeFile(name, int64(f.maxSize), cluster)
 			select {
 			case decoded <- d:
 			case <-ctx.Done():
@@ -266,15 +272,16 @@ type decodedFile struct {
 }
 
 // decodeFile reads and decodes file name ("-": standard input) of at most max bytes.
-func (e *env) decodeFile(name string, max int64, format string) decodedFile {
+// With cluster set, the file is a STIX 2.1 bundle whose galaxy objects cluster names as tags.
+func (e *env) decodeFile(name string, max int64, cluster func(string, string) (string, bool)) decodedFile {
 	d := decodedFile{name: name}
 	data, err := readImport(e, name, max)
 	if err != nil {
 		d.readErr = err
 		return d
 	}
-	if format == "stix2" {
-		d.events, d.decodeErr = e.decodeSTIX(name, data)
+	if cluster != nil {
+		d.events, d.decodeErr = e.decodeSTIX(name, data, cluster)
 		return d
 	}
 	d.events, d.decodeErr = decodeEvents(data)

@@ -188,8 +188,8 @@ func ver() string { v, _ := buildVersion(); return v }
 
 // decodeSTIX reads a STIX 2.1 bundle into events for `hunch intel import --format stix2`, reporting on stderr how
 // many objects were not imported and why.
-func (e *env) decodeSTIX(name string, data []byte) ([]*misp.Event, error) {
-	res, err := stix.ParseBundle(data, stix.ParseOptions{})
+func (e *env) decodeSTIX(name string, data []byte, cluster func(string, string) (string, bool)) ([]*misp.Event, error) {
+	res, err := stix.ParseBundle(data, stix.ParseOptions{Cluster: cluster})
 	if err != nil {
 		return nil, err
 	}

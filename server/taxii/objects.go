@@ -595,7 +595,12 @@ func (h *handler) addObjects(w http.ResponseWriter, r *request) {
 		writeError(w, r.Request, http.StatusBadRequest, "Bad request", "the body is not a TAXII envelope: "+err.Error())
 		return
 	}
-	res, err := stix.ParseObjects("", env.Objects, stix.ParseOptions{})
+	cluster, err := h.clusterMatcher(r.Context())
+	if err != nil {
+		h.internal(w, r.Request, err)
+		return
+	}
+	res, err := stix.ParseObjects("", env.Objects, stix.ParseOptions{Cluster: cluster})
 	if err != nil {
 		writeError(w, r.Request, http.StatusBadRequest, "Bad request", err.Error())
 		return
@@ -678,4 +683,19 @@ func objectVersions(objs []json.RawMessage) []objectVersion {
 		out = append(out, objectVersion{m.ID, cmp.Or(m.Modified, m.Created)})
 	}
 	return out
+}
+
+// clusterMatcher returns the matcher of STIX names to installed galaxy clusters, built on first use and kept:
+// galaxies installed later are matched after a restart.
+func (h *handler) clusterMatcher(ctx context.Context) (func(string, string) (string, bool), error) {
+	h.clusterMu.Lock()
+	defer h.clusterMu.Unlock()
+	if h.cluster == nil {
+		m, err := h.svc.STIXClusterMatcher(ctx)
+		if err != nil {
+			return nil, err
+		}
+		h.cluster = m
+	}
+	return h.cluster, nil
 }

@@ -103,6 +103,9 @@ type handler struct {
 	mux      *http.ServeMux
 	allowed  map[string]string // methods by path, for 405's Allow
 	statuses *statusStore
+
+	clusterMu sync.Mutex
+	cluster   func(stixType, name string) (string, bool)
 }
 
 // New returns the TAXII 2.1 handler, to be mounted at Prefix. It panics without d.Intel, a programming error.

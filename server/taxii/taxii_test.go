@@ -423,3 +423,130 @@ func TestPageSizeLimits(t *testing.T) {
 }
 
 func intelView() intel.EventViewOptions { return intel.EventViewOptions{} }
+
+// TestMatchFilters: match[type], match[id], match[spec_version] and match[version] select among a collection's
+// objects, on the objects and manifest endpoints alike.
+func TestMatchFilters(t *testing.T) {
+	f := newFixture(t, taxiisrv.Deps{})
+	ctx := context.Background()
+	var evs []*misp.Event
+	for i := range 3 {
+		evs = append(evs, f.addEvent(t, "admin", fmt.Sprintf("match %d", i), 2, nil))
+	}
+	c := f.client("user")
+	count := func(q taxii.Query) (objects, manifest int) {
+		t.Helper()
+		p, err := c.Objects(ctx, f.root, PublishedID(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := c.Manifest(ctx, f.root, PublishedID(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(p.Objects), len(m.Objects)
+	}
+	report := "report--" + evs[1].UUID
+	for _, tc := range []struct {
+		name string
+		q    taxii.Query
+		want int
+	}{
+		{"all", taxii.Query{}, 12},
+		{"type", taxii.Query{Types: []string{"indicator"}}, 6},
+		{"types", taxii.Query{Types: []string{"indicator", "report"}}, 9},
+		{"id", taxii.Query{IDs: []string{report}}, 1},
+		{"spec 2.1", taxii.Query{SpecVersions: []string{"2.1"}}, 12},
+		{"spec 2.0", taxii.Query{SpecVersions: []string{"2.0"}}, 0},
+		{"version all", taxii.Query{IDs: []string{report}, Versions: []string{"all"}}, 1},
+		{"version first", taxii.Query{IDs: []string{report}, Versions: []string{"first"}}, 1},
+		{"version at", taxii.Query{IDs: []string{report}, Versions: []string{evs[1].Timestamp.Time().Format("2006-01-02T15:04:05.000Z")}}, 1},
+		{"version other", taxii.Query{IDs: []string{report}, Versions: []string{"2001-01-01T00:00:00.000Z"}}, 0},
+	} {
+		o, m := count(tc.q)
+		if o != tc.want || m != tc.want {
+			t.Errorf("%s: %d objects, %d manifest rows, want %d", tc.name, o, m, tc.want)
+		}
+	}
+	if _, err := c.Objects(ctx, f.root, PublishedID(), taxii.Query{Versions: []string{"newest"}}); !isStatus(err, 400) {
+		t.Errorf("bad match[version]: %v", err)
+	}
+}
+
+// TestEditedEventMovesToTheEnd: an event edited while a client pages comes again after the position reached,
+// as its newer version; nothing else repeats.
+func TestEditedEventMovesToTheEnd(t *testing.T) {
+	f := newFixture(t, taxiisrv.Deps{})
+	ctx := context.Background()
+	var evs []*misp.Event
+	for i := range 4 {
+		evs = append(evs, f.addEvent(t, "admin", fmt.Sprintf("edit %d", i), 1, nil))
+	}
+	c := f.client("user")
+	var reports []string
+	page := 0
+	err := c.AllObjects(ctx, f.root, PublishedID(), taxii.Query{Limit: 3, Types: []string{"report"}}, func(p *taxii.Page) error {
+		page++
+		for _, o := range decode(t, p.Objects) {
+			reports = append(reports, o.ID)
+		}
+		if page == 1 {
+			time.Sleep(1100 * time.Millisecond)
+			e := *evs[0]
+			e.Info = "edited"
+			e.Timestamp = 0
+			if _, err := f.Svc.EditEvent(ctx, f.ACL("admin"), evs[0].UUID, &e, true); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Svc.PublishEvent(ctx, f.ACL("admin"), evs[0].UUID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"report--" + evs[0].UUID, "report--" + evs[1].UUID, "report--" + evs[2].UUID, "report--" + evs[3].UUID,
+		"report--" + evs[0].UUID}
+	if strings.Join(reports, " ") != strings.Join(want, " ") {
+		t.Errorf("reports in order %v, want %v", reports, want)
+	}
+}
+
+// BenchmarkObjectsPage serves a page of 1000 objects of a collection of 200 events (4 attributes each): the
+// figure to watch is objects/s.
+func BenchmarkObjectsPage(b *testing.B) {
+	f := &fixture{Fixture: inteltest.New(b, inteltest.Options{})}
+	mux := http.NewServeMux()
+	mux.Handle(taxiisrv.Prefix, taxiisrv.New(taxiisrv.Deps{Intel: f.Svc, InstanceUUID: instance}))
+	f.srv = httptest.NewServer(mux)
+	defer f.srv.Close()
+	f.root = f.srv.URL + taxiisrv.APIRoot
+	ctx := context.Background()
+	for i := range 200 {
+		e := &misp.Event{Info: fmt.Sprintf("bench %d", i), Distribution: misp.Distribution("3")}
+		for j := range 4 {
+			e.Attribute = append(e.Attribute, misp.Attribute{Type: "ip-dst", Category: "Network activity",
+				Value: fmt.Sprintf("10.%d.%d.%d", i/250, i%250, j), ToIDS: misp.OptBoolOf(j%2 == 0)})
+		}
+		got, err := f.Svc.AddEvent(ctx, f.ACL("admin"), e, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.Svc.PublishEvent(ctx, f.ACL("admin"), got.UUID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c := f.client("user")
+	n := 0
+	b.ResetTimer()
+	for b.Loop() {
+		p, err := c.Objects(ctx, f.root, PublishedID(), taxii.Query{Limit: 1000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += len(p.Objects)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "objects/s")
+}
