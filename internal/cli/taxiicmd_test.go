@@ -124,3 +124,53 @@ func TestImportSTIX2(t *testing.T) {
 		t.Errorf("unknown format: exit %d %s", code, errs)
 	}
 }
+
+// TestServeTAXII: `hunch serve` answers TAXII 2.1 under /taxii2/ with the instance's keys, and another instance
+// pulls its published events with `hunch intel taxii pull`.
+func TestServeTAXII(t *testing.T) {
+	data := t.TempDir()
+	addr := freeAddr(t)
+	stderr, stop := startServe(t, data, addr)
+	stopped := false
+	defer func() {
+		if !stopped {
+			stop()
+		}
+	}()
+	key := adminKeyLine(stderr.String())
+	if key == "" {
+		t.Fatalf("no admin key on stderr:\n%s", stderr)
+	}
+	event := `{"Event":{"uuid":"8d1b0f8e-7c6a-4b5d-9e3f-2a1b0c9d8e7f","info":"served over taxii","published":true,
+	"distribution":"3","threat_level_id":"2","analysis":"1","date":"2024-02-01","timestamp":"1706745600",
+	"publish_timestamp":"1706745600","Orgc":{"name":"Partner"},
+	"Attribute":[{"type":"url","category":"Network activity","value":"http://served.example.org/x","to_ids":true}]}}`
+	file := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(file, []byte(event), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runHunch(t, "", "--data", data, "intel", "import", file); code != 0 {
+		t.Fatalf("import: exit %d\n%s", code, errs)
+	}
+	other := t.TempDir()
+	code, out, errs := runHunchEnv(t, map[string]string{"K": key}, "", "--data", other, "-o", "json", "intel", "taxii", "pull",
+		"http://"+addr+"/taxii2/", "--collection", "published", "--key", "env:K")
+	if code != 0 {
+		t.Fatalf("pull: exit %d\n%s", code, errs)
+	}
+	var rows []pullRow
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 1 || rows[0].Added != 1 {
+		t.Fatalf("pull: %s (%v)\n%s", out, err, errs)
+	}
+	code, out, _ = runHunch(t, "", "--data", other, "-o", "ndjson", "intel", "search", "--value", "http://served.example.org/x")
+	if code != 0 || !strings.Contains(out, "served.example.org") {
+		t.Errorf("pulled attribute not found: %d %s", code, out)
+	}
+	stopped = true
+	if code := stop(); code != 0 {
+		t.Errorf("serve exited %d", code)
+	}
+	if strings.Count(stderr.String(), key) != 1 {
+		t.Error("the key was logged")
+	}
+}

@@ -180,19 +180,33 @@ type entry struct {
 	mediaVersion string
 }
 
-// eventObjects returns the STIX objects of event id as u reads it, as the stix2 export writes them.
-func (h *handler) eventObjects(ctx context.Context, r *request, ref eventRef) ([]entry, error) {
-	seq, _ := h.svc.SearchEvents(ctx, r.u, intel.Search{EventIDs: []int64{ref.id}})
-	var ev *misp.Event
+// page reads events from the store in batches, first small (a page may need one event), then larger, up to
+// maxEventBatch (a bound on the events held at once).
+const (
+	firstEventBatch = 4
+	maxEventBatch   = 64
+)
+
+// loadEvents reads the events of refs as u reads them, by id; an event gone since the collection was listed is
+// missing from the map.
+func (h *handler) loadEvents(ctx context.Context, r *request, refs []eventRef) (map[int64]*misp.Event, error) {
+	ids := make([]int64, len(refs))
+	for i, ref := range refs {
+		ids[i] = ref.id
+	}
+	out := make(map[int64]*misp.Event, len(refs))
+	seq, _ := h.svc.SearchEvents(ctx, r.u, intel.Search{EventIDs: ids})
 	for e, err := range seq {
 		if err != nil {
 			return nil, err
 		}
-		ev = e
+		out[int64(e.ID)] = e
 	}
-	if ev == nil {
-		return nil, nil // gone since the collection was listed
-	}
+	return out, nil
+}
+
+// eventObjects returns the STIX objects of event ev, as the stix2 export writes them.
+func eventObjects(ev *misp.Event, ref eventRef) ([]entry, error) {
 	var buf bytes.Buffer
 	bw := stix.NewBundleWriter(&buf, stix.Options{BundleID: ev.UUID})
 	if err := bw.WriteEvent(ev); err != nil {
@@ -357,15 +371,25 @@ func (h *handler) page(ctx context.Context, r *request, c *Collection, q query) 
 	if err != nil {
 		return nil, false, err
 	}
+	events = slices.DeleteFunc(events, func(ev eventRef) bool {
+		return !q.addedAfter.IsZero() && !ev.added.After(q.addedAfter) || q.next != nil && q.next.compare(ev.added, ev.id) > 0
+	})
 	var out []entry
+	var loaded map[int64]*misp.Event
+	batch, batchEnd := firstEventBatch, 0
 	for i, ev := range events {
-		if !q.addedAfter.IsZero() && !ev.added.After(q.addedAfter) {
-			continue
+		if i == batchEnd {
+			batchEnd = min(i+batch, len(events))
+			if loaded, err = h.loadEvents(ctx, r, events[i:batchEnd]); err != nil {
+				return nil, false, err
+			}
+			batch = min(2*batch, maxEventBatch)
 		}
-		if q.next != nil && q.next.compare(ev.added, ev.id) > 0 {
-			continue
+		e := loaded[ev.id]
+		if e == nil {
+			continue // gone since the collection was listed
 		}
-		objs, err := h.eventObjects(ctx, r, ev)
+		objs, err := eventObjects(e, ev)
 		if err != nil {
 			return nil, false, err
 		}
