@@ -147,7 +147,8 @@ type importer struct {
 }
 
 // ParseObjects reads the objects of a bundle (or of a TAXII envelope) into MISP events; bundleID names the
-// event of the objects no report or grouping refers to ("" for a random uuid).
+// event of the objects no report or grouping refers to (its uuid is the bundle's, or without one derived from
+// the objects' ids).
 func ParseObjects(bundleID string, objects []json.RawMessage, opts ParseOptions) (*Result, error) {
 	max := opts.MaxObjects
 	if max <= 0 {
@@ -218,24 +219,29 @@ func ParseObjects(bundleID string, objects []json.RawMessage, opts ParseOptions)
 	}
 	// what no report refers to goes to one event named after the bundle
 	var rest *misp.Event
+	var restIDs []string
 	for _, o := range im.order {
 		if claimed[o.ID] || im.used[o.ID] || o.Type == "report" || o.Type == "grouping" || o.Type == "identity" ||
 			o.Type == "marking-definition" || o.Type == "relationship" || (scoTypes[o.Type] && im.referenced(o.ID)) {
 			continue
 		}
 		if rest == nil {
-			u, ok := uuidOf(bundleID)
-			if !ok {
-				u = misp.NewUUID()
-			}
-			rest = &misp.Event{UUID: u, Info: "STIX 2.1 bundle " + bundleID}
+			rest = &misp.Event{Info: "STIX 2.1 bundle " + bundleID}
 			if bundleID == "" {
 				rest.Info = "STIX 2.1 import"
 			}
 		}
+		restIDs = append(restIDs, o.ID)
 		im.add(rest, o)
 	}
 	if rest != nil {
+		// the bundle's uuid, or one made of the objects' ids: the same objects sent again are the same event
+		u, ok := uuidOf(bundleID)
+		if !ok {
+			slices.Sort(restIDs)
+			u = uuid5("stix import|" + strings.Join(restIDs, "|"))
+		}
+		rest.UUID = u
 		im.finishEvent(rest)
 		im.res.Events = append(im.res.Events, rest)
 	}
