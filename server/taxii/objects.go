@@ -122,41 +122,36 @@ type eventRef struct {
 	added time.Time
 }
 
-// dateAdded is an event's date_added: the later of its last change and its last publication.
-func dateAdded(e *misp.Event) time.Time {
-	t := e.Timestamp.Time()
-	if p := e.PublishTimestamp.Time(); e.PublishTimestamp != 0 && p.After(t) {
-		t = p
-	}
-	return t
-}
-
 // collectionEvents returns the events of collection c that u may read, added at or after from (to the second),
 // in (date_added, id) order.
 func (h *handler) collectionEvents(ctx context.Context, r *request, c *Collection, from time.Time) ([]eventRef, error) {
 	pub := true
-	queries := []intel.Search{{Published: &pub, Metadata: true}}
+	queries := []intel.Search{{Published: &pub}}
 	if !from.IsZero() {
+		// date_added is the later of the two times: either may be the one at or after from
 		at := intel.TimeRange{From: intel.TimeBound{At: from.Truncate(time.Second)}}
-		queries = []intel.Search{{Published: &pub, Metadata: true, Timestamp: at}, {Published: &pub, Metadata: true, PublishTimestamp: at}}
+		queries = []intel.Search{{Published: &pub, Timestamp: at}, {Published: &pub, PublishTimestamp: at}}
 	}
 	seen := map[int64]bool{}
 	var out []eventRef
 	for _, q := range queries {
-		seq, _ := h.svc.SearchEvents(ctx, r.u, q)
-		for e, err := range seq {
-			if err != nil {
-				return nil, err
-			}
-			id := int64(e.ID)
-			if seen[id] {
+		heads, err := h.svc.EventHeads(ctx, r.u, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range heads {
+			if seen[e.ID] {
 				continue
 			}
-			seen[id] = true
-			if c.sg != nil && (e.Distribution.Level() != 4 || int64(e.SharingGroupID) != int64(c.sg.ID)) {
+			seen[e.ID] = true
+			if c.sg != nil && (e.Distribution != 4 || e.SharingGroupID != int64(c.sg.ID)) {
 				continue
 			}
-			out = append(out, eventRef{id: id, added: dateAdded(e)})
+			added := e.Timestamp.Time()
+			if p := e.PublishTimestamp.Time(); e.PublishTimestamp != 0 && p.After(added) {
+				added = p
+			}
+			out = append(out, eventRef{id: e.ID, added: added})
 		}
 	}
 	slices.SortFunc(out, func(a, b eventRef) int {
