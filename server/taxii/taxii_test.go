@@ -515,7 +515,9 @@ func TestEditedEventMovesToTheEnd(t *testing.T) {
 }
 
 // BenchmarkObjectsPage serves the first page (of 100, and of 1000 objects) of a collection of 200 events with
-// 4 attributes each (7 objects an event): the figure to watch is objects/s.
+// 4 attributes each (10 objects an event: identity, report, 2 indicators, 2 observed-data with their network
+// traffic and address), and the whole collection in pages of 100: the figure to watch is
+// objects/s.
 func BenchmarkObjectsPage(b *testing.B) {
 	f := &fixture{Fixture: inteltest.New(b, inteltest.Options{})}
 	mux := http.NewServeMux()
@@ -552,4 +554,19 @@ func BenchmarkObjectsPage(b *testing.B) {
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "objects/s")
 		})
 	}
+	b.Run("whole collection, limit=100", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			if err := c.AllObjects(ctx, f.root, PublishedID(), taxii.Query{Limit: 100}, func(p *taxii.Page) error {
+				n += len(p.Objects)
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if n%2000 != 0 {
+			b.Fatalf("%d objects pulled, not a multiple of the collection's 2000", n)
+		}
+		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "objects/s")
+	})
 }
