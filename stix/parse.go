@@ -91,6 +91,8 @@ type object struct {
 	MarkingRefs   []string `json:"object_marking_refs"`
 	Published     string   `json:"published"`
 	Pattern       string   `json:"pattern"`
+	SourceRef     string   `json:"source_ref"`
+	TargetRef     string   `json:"target_ref"`
 	PatternType   string   `json:"pattern_type"`
 	ValidFrom     string   `json:"valid_from"`
 	FirstObserved string   `json:"first_observed"`
@@ -144,6 +146,16 @@ type importer struct {
 	types   map[string]mapping
 	tlpTags map[string]string // marking-definition id → tlp tag
 	sources map[*misp.Event][]string
+	// attrs are the attributes each object was read into, by its STIX id (relationships to galaxy objects tag them)
+	attrs map[string][]attrRef
+	// deferred are the relationships a report refers to, read with the others at the end
+	deferred map[string]bool
+}
+
+// attrRef is an attribute of an event being read.
+type attrRef struct {
+	ev  *misp.Event
+	idx int
 }
 
 // ParseObjects reads the objects of a bundle (or of a TAXII envelope) into MISP events; bundleID names the
@@ -159,7 +171,7 @@ func ParseObjects(bundleID string, objects []json.RawMessage, opts ParseOptions)
 	}
 	im := &importer{opts: opts, byID: map[string]*object{}, res: &Result{Objects: len(objects)}, used: map[string]bool{},
 		hashes: hashTypes(), types: mappings(), tlpTags: map[string]string{},
-		sources: map[*misp.Event][]string{}}
+		sources: map[*misp.Event][]string{}, attrs: map[string][]attrRef{}, deferred: map[string]bool{}}
 	for i, raw := range objects {
 		o := &object{}
 		if err := json.Unmarshal(raw, o); err != nil {
@@ -217,12 +229,20 @@ func ParseObjects(bundleID string, objects []json.RawMessage, opts ParseOptions)
 		}
 		im.res.Events = append(im.res.Events, ev)
 	}
+	// galaxy objects that relationships attach to attributes become those attributes' tags
+	tagging := map[string]bool{}
+	for _, o := range im.order {
+		if o.Type == "relationship" && im.isCluster(im.byID[o.TargetRef]) && attributeSource(im.byID[o.SourceRef]) {
+			tagging[o.TargetRef] = true
+		}
+	}
 	// what no report refers to goes to one event named after the bundle
 	var rest *misp.Event
 	var restIDs []string
 	for _, o := range im.order {
 		if claimed[o.ID] || im.used[o.ID] || o.Type == "report" || o.Type == "grouping" || o.Type == "identity" ||
-			o.Type == "marking-definition" || o.Type == "relationship" || (scoTypes[o.Type] && im.referenced(o.ID)) {
+			o.Type == "marking-definition" || o.Type == "relationship" || (scoTypes[o.Type] && im.referenced(o.ID)) ||
+			tagging[o.ID] {
 			continue
 		}
 		if rest == nil {
@@ -245,6 +265,7 @@ func ParseObjects(bundleID string, objects []json.RawMessage, opts ParseOptions)
 		im.finishEvent(rest)
 		im.res.Events = append(im.res.Events, rest)
 	}
+	im.relationships()
 	for _, o := range im.order {
 		switch {
 		case im.used[o.ID]:
@@ -406,12 +427,65 @@ func (im *importer) finishEvent(ev *misp.Event) {
 	}
 }
 
-// add imports object o into event ev.
+// add imports object o into event ev, remembering the attributes it becomes.
 func (im *importer) add(ev *misp.Event, o *object) {
 	if im.used[o.ID] {
 		return
 	}
 	im.sources[ev] = append(im.sources[ev], o.ID)
+	before := len(ev.Attribute)
+	im.addObject(ev, o)
+	for i := before; i < len(ev.Attribute); i++ {
+		im.attrs[o.ID] = append(im.attrs[o.ID], attrRef{ev, i})
+	}
+}
+
+// attributeSource reports whether o is of a type imported as attributes.
+func attributeSource(o *object) bool {
+	if o == nil {
+		return false
+	}
+	switch o.Type {
+	case "indicator", "observed-data", "vulnerability", "campaign", "x-misp-attribute":
+		return true
+	}
+	return scoTypes[o.Type]
+}
+
+// isCluster reports whether o is imported as a galaxy tag.
+func (im *importer) isCluster(o *object) bool {
+	return o != nil && (clusterTypes[o.Type] != "" || o.Type == "x-misp-galaxy-cluster")
+}
+
+// relationships reads the relationships: one from an object imported as attributes to a galaxy object tags those
+// attributes with the galaxy object's tag (as MISP attaches clusters to attributes); the others are not imported.
+func (im *importer) relationships() {
+	for _, r := range im.order {
+		if r.Type != "relationship" || im.used[r.ID] && !im.deferred[r.ID] {
+			continue
+		}
+		src, tgt := im.attrs[r.SourceRef], im.byID[r.TargetRef]
+		if len(src) == 0 || !im.isCluster(tgt) {
+			im.skip(r, "relationships are not imported")
+			continue
+		}
+		tag, ok := im.clusterTag(tgt)
+		if !ok {
+			im.skip(r, "relationship to a "+tgt.Type+" without a name")
+			continue
+		}
+		im.used[r.ID], im.used[tgt.ID] = true, true
+		for _, a := range src {
+			at := &a.ev.Attribute[a.idx]
+			if !slices.ContainsFunc(at.Tag, func(t misp.Tag) bool { return t.Name == tag }) {
+				at.Tag = append(at.Tag, misp.Tag{Name: tag})
+			}
+		}
+	}
+}
+
+// addObject imports object o into event ev.
+func (im *importer) addObject(ev *misp.Event, o *object) {
 	switch {
 	case o.Type == "indicator":
 		im.indicator(ev, o)
@@ -454,7 +528,8 @@ func (im *importer) add(ev *misp.Event, o *object) {
 	case o.Type == "report" || o.Type == "grouping":
 		im.skip(o, "a report or grouping inside another is not imported")
 	case o.Type == "relationship":
-		im.skip(o, "relationships are not imported")
+		// read once every object is: see relationships
+		im.used[o.ID], im.deferred[o.ID] = true, true
 	default:
 		im.skip(o, "object type "+o.Type+" is not imported")
 	}
@@ -839,10 +914,22 @@ func (im *importer) mispObject(ev *misp.Event, o *object) {
 // labels or the Cluster option name, else "<type>:<name>".
 func (im *importer) cluster(ev *misp.Event, o *object) {
 	im.used[o.ID] = true
-	name := firstNonEmpty(o.Name, o.XName)
-	if name == "" {
+	tag, ok := im.clusterTag(o)
+	if !ok {
 		im.skip(o, o.Type+" without a name")
 		return
+	}
+	if !slices.ContainsFunc(ev.Tag, func(t misp.Tag) bool { return t.Name == tag }) {
+		ev.Tag = append(ev.Tag, misp.Tag{Name: tag})
+	}
+}
+
+// clusterTag is the tag of a galaxy object: the galaxy tag its misp labels or the Cluster option name, else
+// "<type>:<name>"; false without a name.
+func (im *importer) clusterTag(o *object) (string, bool) {
+	name := firstNonEmpty(o.Name, o.XName)
+	if name == "" {
+		return "", false
 	}
 	tag := ""
 	if gt, ok := mispLabel(o.Labels, "galaxy-type"); ok && gt != "" {
@@ -855,7 +942,5 @@ func (im *importer) cluster(ev *misp.Event, o *object) {
 	if tag == "" {
 		tag = o.Type + ":" + name
 	}
-	if !slices.ContainsFunc(ev.Tag, func(t misp.Tag) bool { return t.Name == tag }) {
-		ev.Tag = append(ev.Tag, misp.Tag{Name: tag})
-	}
+	return tag, true
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hunchsec/hunch/internal/testcorpus"
 	"github.com/hunchsec/hunch/misp"
 )
 
@@ -246,5 +247,98 @@ func TestParseGoldenBundles(t *testing.T) {
 		if n == 0 {
 			t.Errorf("%s: nothing imported; skipped %v", f, res.Skipped)
 		}
+	}
+}
+
+// TestCorpusRoundTrip writes each event of the corpus as a bundle and reads it back: every live attribute outside
+// objects comes back with its type and value (as STIX spells it), and the event's uuid and info.
+func TestCorpusRoundTrip(t *testing.T) {
+	dir := testcorpus.Path(t, "misp_events")
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, lost := 0, 0
+	skipped := map[string]int{}
+	for _, f := range files {
+		if filepath.Base(f) == "MANIFEST.json" {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events, err := misp.DecodeEvents(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			res, err := ParseBundle(bundleOf(t, e), ParseOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for r, n := range res.SkippedReasons() {
+				skipped[r] += n
+			}
+			if len(res.Events) != 1 || res.Events[0].UUID != e.UUID || res.Events[0].Info != e.Info {
+				t.Errorf("%s: events %d", filepath.Base(f), len(res.Events))
+				continue
+			}
+			got := map[string]bool{}
+			for _, a := range res.Events[0].Attribute {
+				got[a.Type+"|"+a.Value] = true
+			}
+			for _, a := range e.Attribute {
+				if a.Deleted {
+					continue
+				}
+				checked++
+				v, _ := normalisedValue(a.Type, a.Value)
+				if !got[a.Type+"|"+v] {
+					lost++
+					if lost <= 10 {
+						t.Errorf("%s: %s %q not read back", filepath.Base(f), a.Type, a.Value)
+					}
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no attributes in the corpus")
+	}
+	t.Logf("%d attributes read back, %d lost; objects not imported: %v", checked-lost, lost, skipped)
+}
+
+// TestGalaxiesRoundTrip: a cluster on the event comes back as an event tag, a cluster on an attribute (written as
+// a relationship from the attribute's indicator) as that attribute's tag; no event is made of them.
+func TestGalaxiesRoundTrip(t *testing.T) {
+	actor := misp.Galaxy{Name: "Threat Actor", Type: "threat-actor", GalaxyCluster: []misp.GalaxyCluster{{
+		UUID: testUUID(70), Type: "threat-actor", Value: "APT1", TagName: `misp-galaxy:threat-actor="APT1"`}}}
+	pattern := misp.Galaxy{Name: "Attack Pattern", Type: "mitre-attack-pattern", GalaxyCluster: []misp.GalaxyCluster{{
+		UUID: testUUID(71), Type: "mitre-attack-pattern", Value: "Phishing - T1566", TagName: `misp-galaxy:mitre-attack-pattern="Phishing - T1566"`}}}
+	a := attr(1, "domain", true)
+	a.Galaxy = misp.GalaxyList{pattern}
+	b := attr(2, "url", false)
+	b.Galaxy = misp.GalaxyList{pattern}
+	e := event(true, a, b)
+	e.Galaxy = []misp.Galaxy{actor}
+	res, err := ParseBundle(bundleOf(t, e), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Events) != 1 {
+		t.Fatalf("%d events: %+v", len(res.Events), res.Events)
+	}
+	got := res.Events[0]
+	if len(got.Tag) != 1 || got.Tag[0].Name != `misp-galaxy:threat-actor="APT1"` {
+		t.Errorf("event tags %+v", got.Tag)
+	}
+	for _, at := range got.Attribute {
+		if len(at.Tag) != 1 || at.Tag[0].Name != `misp-galaxy:mitre-attack-pattern="Phishing - T1566"` {
+			t.Errorf("%s tags %+v", at.Type, at.Tag)
+		}
+	}
+	if len(res.Skipped) != 0 {
+		t.Errorf("skipped %v", res.Skipped)
 	}
 }
