@@ -37,7 +37,8 @@ type TAXIIPull struct {
 	// MaxObjects bounds the objects read; zero means DefaultTAXIIMaxObjects. A larger pull fails before
 	// anything is saved.
 	MaxObjects int
-	// As returns who saves an event (its owner organisation); nil means System.
+	// As returns who saves an event (its owner organisation); nil means System as a member of the host
+	// organisation.
 	As func(*misp.Event) (acl.User, error)
 	// Cluster names galaxy tags for malware, threat actors…; see stix.ParseOptions.Cluster. Nil means the
 	// installed galaxies' clusters (STIXClusterMatcher).
@@ -68,6 +69,9 @@ func TAXIISettingName(apiRoot, collection string) string {
 func (s *Service) PullTAXII(ctx context.Context, p TAXIIPull) (*TAXIIPullResult, error) {
 	if p.Client == nil || p.APIRoot == "" || p.Collection == "" {
 		return nil, errors.New("taxii pull: client, api root and collection are required")
+	}
+	if p.As == nil && s.Policy().Settings().Instance.HostOrgID == 0 {
+		return nil, errors.New("taxii pull: the instance has no host organisation to own the pulled events")
 	}
 	maxObjects := p.MaxObjects
 	if maxObjects <= 0 {
@@ -139,6 +143,7 @@ func (s *Service) PullTAXII(ctx context.Context, p TAXIIPull) (*TAXIIPullResult,
 // pullEvent saves one pulled event: added, or applied as an edit when its uuid is stored and it is newer.
 func (s *Service) pullEvent(ctx context.Context, p TAXIIPull, ev *misp.Event, res *TAXIIPullResult) error {
 	u := System
+	u.OrgID = s.Policy().Settings().Instance.HostOrgID
 	if p.As != nil {
 		var err error
 		if u, err = p.As(ev); err != nil {
