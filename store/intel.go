@@ -92,6 +92,7 @@ type Intel interface {
 	CorrelationExclusions
 	Logins
 	Servers
+	EventHeads
 }
 
 // Orgs persists organisations.

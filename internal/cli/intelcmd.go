@@ -38,6 +38,7 @@ PostgreSQL with --db), acting for the instance itself: it sees and may change ev
 	cmd.AddCommand(newIntelSearchCmd(e), newIntelExportCmd(e), newIntelUpdateCmd(e))
 	cmd.AddCommand(newIntelWarninglistCmd(e))
 	cmd.AddCommand(newIntelServerCmd(e))
+	cmd.AddCommand(newIntelTaxiiCmd(e))
 	return cmd
 }
 
@@ -46,6 +47,7 @@ type importFlags struct {
 	db      string
 	update  bool
 	maxSize byteSize
+	format  string
 }
 
 func newIntelImportCmd(e *env) *cobra.Command {
@@ -72,11 +74,15 @@ what was imported; events that failed are reported on stderr and make the exit s
 			if f.maxSize <= 0 {
 				return usagef("--max-file-size must be positive")
 			}
+			if f.format != "misp" && f.format != "stix2" {
+				return usagef("--format %q: want misp or stix2", f.format)
+			}
 			return e.withIntel(f.db, func(svc *intel.Service) error { return e.importFiles(svc, f, args) })
 		},
 	}
 	dbFlag(cmd, &f.db)
 	cmd.Flags().BoolVar(&f.update, "update", false, "apply events already stored as edits instead of skipping them")
+	cmd.Flags().StringVar(&f.format, "format", "misp", "input format: misp (MISP JSON) or stix2 (a STIX 2.1 bundle: reports become events)")
 	f.maxSize = defaultMaxImportBytes
 	cmd.Flags().Var(&f.maxSize, "max-file-size", "largest file read, e.g. 2GiB (default 1GiB); a file holds all its events in memory")
 	return cmd
@@ -112,11 +118,17 @@ func (e *env) importFiles(svc *intel.Service, f *importFlags, files []string) er
 	// takes the time of the saving alone.
 	ctx, cancel := context.WithCancel(e.ctx)
 	defer cancel()
+	var cluster func(string, string) (string, bool)
+	if f.format == "stix2" {
+		if cluster, err = svc.STIXClusterMatcher(ctx); err != nil {
+			return err
+		}
+	}
 	decoded := make(chan decodedFile, 1)
 	go func() {
 		defer close(decoded)
 		for _, name := range files {
-			d := e.decodeFile(name, int64(f.maxSize))
+			d := e.decodeFile(name, int64(f.maxSize), cluster)
 			select {
 			case decoded <- d:
 			case <-ctx.Done():
@@ -260,11 +272,16 @@ type decodedFile struct {
 }
 
 // decodeFile reads and decodes file name ("-": standard input) of at most max bytes.
-func (e *env) decodeFile(name string, max int64) decodedFile {
+// With cluster set, the file is a STIX 2.1 bundle whose galaxy objects cluster names as tags.
+func (e *env) decodeFile(name string, max int64, cluster func(string, string) (string, bool)) decodedFile {
 	d := decodedFile{name: name}
 	data, err := readImport(e, name, max)
 	if err != nil {
 		d.readErr = err
+		return d
+	}
+	if cluster != nil {
+		d.events, d.decodeErr = e.decodeSTIX(name, data, cluster)
 		return d
 	}
 	d.events, d.decodeErr = decodeEvents(data)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hunchsec/hunch/server"
 	"github.com/hunchsec/hunch/server/mispapi"
+	"github.com/hunchsec/hunch/server/taxii"
 	"github.com/hunchsec/hunch/web"
 )
 
@@ -185,6 +186,7 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	routes.Handle(web.Prefix, web.New(web.Deps{Intel: svc, Logger: log, SessionIdle: f.uiIdle, SessionMax: f.uiMax,
 		SecureCookies: cfg.TLSCert != "" || cfg.TLSSelfSigned}))
 	routes.Handle("GET /{$}", web.RootRedirect(api))
+	routes.Handle("/taxii2/", taxii.New(taxii.Deps{Intel: svc, InstanceUUID: uuid, Logger: log}))
 	srv, err := server.New(cfg, routes, log)
 	if err != nil {
 		return err
