@@ -309,28 +309,26 @@ func (s *Service) TaxonomyByRef(ctx context.Context, u acl.User, ref string) (*T
 // SetTaxonomyEnabled enables or disables taxonomy id (taxonomies/enable and disable; site admins) and returns it.
 // One that is not installed wraps store.ErrNotFound.
 func (s *Service) SetTaxonomyEnabled(ctx context.Context, u acl.User, id int64, enabled bool) (*Taxonomy, error) {
-	// Enabling taxonomies is for site admins, as editing tags is.
-	if err := s.Policy().CanEditTags(u); err != nil {
-		return nil, err
+	t, err := s.setTaxonomyFlag(ctx, u, id, SettingTaxonomyPrefix, enabled)
+	if err == nil {
+		t.Enabled = enabled
 	}
-	t, _, err := s.findTaxonomy(ctx, strconv.FormatInt(id, 10))
-	if err != nil {
-		return nil, err
-	}
-	v := "0"
-	if enabled {
-		v = "1"
-	}
-	if err := s.st.PutSetting(ctx, SettingTaxonomyPrefix+t.Namespace, v); err != nil {
-		return nil, fmt.Errorf("store taxonomy %s state: %w", t.Namespace, err)
-	}
-	t.Enabled = enabled
-	return t, nil
+	return t, err
 }
 
 // SetTaxonomyRequired sets whether taxonomy id is required (taxonomies/toggleRequired; site admins) and returns it.
 // One that is not installed wraps store.ErrNotFound.
 func (s *Service) SetTaxonomyRequired(ctx context.Context, u acl.User, id int64, required bool) (*Taxonomy, error) {
+	t, err := s.setTaxonomyFlag(ctx, u, id, SettingTaxonomyRequiredPrefix, required)
+	if err == nil {
+		t.Required = required
+	}
+	return t, err
+}
+
+// setTaxonomyFlag stores the setting prefix+namespace of taxonomy id as on ("1") or off ("0"). Taxonomies' flags
+// are for site admins, as editing tags is.
+func (s *Service) setTaxonomyFlag(ctx context.Context, u acl.User, id int64, prefix string, on bool) (*Taxonomy, error) {
 	if err := s.Policy().CanEditTags(u); err != nil {
 		return nil, err
 	}
@@ -339,13 +337,12 @@ func (s *Service) SetTaxonomyRequired(ctx context.Context, u acl.User, id int64,
 		return nil, err
 	}
 	v := "0"
-	if required {
+	if on {
 		v = "1"
 	}
-	if err := s.st.PutSetting(ctx, SettingTaxonomyRequiredPrefix+t.Namespace, v); err != nil {
+	if err := s.st.PutSetting(ctx, prefix+t.Namespace, v); err != nil {
 		return nil, fmt.Errorf("store taxonomy %s state: %w", t.Namespace, err)
 	}
-	t.Required = required
 	return t, nil
 }
 

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -76,75 +74,11 @@ var keyOnLine = regexp.MustCompile(`^\s+([A-Za-z0-9]{40})\s*$`)
 // /health, and returns it with the admin key it printed on first start ("" on later starts).
 func startServer(t *testing.T, bin, data, dsn string) (*server, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	args := []string{"--data", data, "serve", "--listen", addr}
+	var extra []string
 	if dsn != "" {
-		args = append(args, "--db", dsn)
+		extra = []string{"--db", dsn}
 	}
-	s := &server{addr: addr, done: make(chan struct{})}
-	s.cmd = exec.Command(bin, args...)
-	home := t.TempDir()
-	s.cmd.Env = []string{"HOME=" + home, "XDG_CONFIG_HOME=" + home, "PATH=" + os.Getenv("PATH")}
-	pipe, err := s.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	keyc := make(chan string, 1)
-	go func() {
-		defer close(s.done)
-		sc := bufio.NewScanner(pipe)
-		sc.Buffer(nil, 1<<20)
-		sent := false
-		for sc.Scan() {
-			line := sc.Text()
-			s.mu.Lock()
-			s.stderr.WriteString(line + "\n")
-			s.mu.Unlock()
-			if m := keyOnLine.FindStringSubmatch(line); m != nil && !sent {
-				keyc <- m[1]
-				sent = true
-			}
-		}
-		io.Copy(io.Discard, pipe)
-		s.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		s.cmd.Process.Kill()
-		<-s.done
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case <-s.done:
-			t.Fatalf("hunch serve exited before answering:\n%s", s.log())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("hunch serve did not answer /health:\n%s", s.log())
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	select {
-	case k := <-keyc:
-		return s, k
-	default:
-		return s, ""
-	}
+	return startServeAt(t, bin, data, freeLoopback(t), extra...)
 }
 
 // kill ends the server with SIGKILL: no shutdown, no flushing.
