@@ -33,6 +33,7 @@ func (h *handler) eventRoutes() {
 	h.routeArgs([]string{"/events/alert"}, h.publishEvent("alert"), http.MethodPost, http.MethodPut)
 	h.routeArgs([]string{"/events/unpublish"}, h.unpublishEvent, http.MethodPost, http.MethodPut)
 	h.routeArgs([]string{"/events/freeTextImport", "/events/free_text_import"}, h.freeTextImport, http.MethodPost)
+	h.routeArgs([]string{"/events/upload_stix"}, h.uploadSTIX, http.MethodPost)
 }
 
 // evDecodeBody reads an event body (wrapped, bare or in MISP's legacy envelopes). A missing body is MISP's 405;
