@@ -49,6 +49,8 @@ type Attribute struct {
 	// Warnings are the enabled warninglists the value hits, as events/view and restSearch's
 	// includeWarninglistHits give them.
 	Warnings []WarninglistWarning `json:"warnings,omitempty"`
+	// Feed lists the enabled, cached feeds holding the value (includeFeedCorrelations).
+	Feed []FeedHit `json:"Feed,omitempty"`
 }
 
 // WarninglistWarning is one warninglist an attribute's value hits, as MISP writes it in an attribute's

@@ -93,6 +93,7 @@ type Intel interface {
 	Logins
 	Servers
 	EventHeads
+	Feeds
 }
 
 // Orgs persists organisations.

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("CorrelationExclusions", func(t *testing.T) { testCorrelationExclusions(t, open(t)) })
 	t.Run("Logins", func(t *testing.T) { testLogins(t, open(t)) })
 	t.Run("Servers", func(t *testing.T) { testServers(t, open(t)) })
+	t.Run("Feeds", func(t *testing.T) { testFeeds(t, open(t)) })
 	t.Run("EventReports", func(t *testing.T) { testEventReports(t, open(t)) })
 	t.Run("EventRoundTrip", func(t *testing.T) { testEventRoundTrip(t, open(t)) })
 	t.Run("Corpus", func(t *testing.T) { testCorpus(t, open) })
