@@ -441,6 +441,8 @@ type EventViewOptions struct {
 	// WarninglistHits sets each attribute's Warnings and the event's Warnings from the enabled warninglists
 	// (includeWarninglistHits).
 	WarninglistHits bool
+	// FeedHits sets each attribute's Feed list from the cached feeds (includeFeedCorrelations).
+	FeedHits bool
 	// AllTags keeps non-exportable tags, which MISP's API leaves out of events (MISP#1394, includeAllTags).
 	AllTags bool
 }
@@ -517,6 +519,11 @@ func (s *Service) ViewEvent(ctx context.Context, u acl.User, ref string, opts Ev
 	}
 	if err := s.attachGalaxies(ctx, e); err != nil {
 		return nil, fmt.Errorf("intel: galaxies of event %d: %w", e.ID, err)
+	}
+	if opts.FeedHits && !opts.Metadata {
+		if err := s.AttachFeedHits(ctx, u, e); err != nil {
+			return nil, err
+		}
 	}
 	if opts.WarninglistHits && !opts.Metadata {
 		if _, err := s.FlagWarninglistHits(ctx, e); err != nil {

@@ -68,6 +68,8 @@ type Options struct {
 	ServerKeyFile string
 	// HTTPClient talks to sync servers; nil, or a client without a Timeout, gets DefaultSyncTimeout per request.
 	HTTPClient *http.Client
+	// Feeds bound and place what feeds read (intel/feeds.go).
+	Feeds FeedOptions
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives what the service notices but does not return; nil discards it.
@@ -84,6 +86,7 @@ type Service struct {
 	mu     sync.Mutex // serialises Reload
 	files  fileCache  // parsed reference-data files
 	nets   *networkCache
+	feedMu sync.Mutex // serialises feed fetches and cachings
 }
 
 // New returns a Service over st and builds its access policy from the stored sharing groups and organisations.

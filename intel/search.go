@@ -214,6 +214,8 @@ type Search struct {
 	IncludeCorrelations bool
 	// IncludeWarninglistHits sets each attribute's Warnings from the enabled warninglists.
 	IncludeWarninglistHits bool
+	// IncludeFeedCorrelations sets each attribute's Feed list from the cached feeds.
+	IncludeFeedCorrelations bool
 
 	// RequestedAttributes are the CSV columns to write instead of MISP's default ones; Headerless leaves out
 	// the CSV header line.
@@ -325,6 +327,7 @@ func ParseSearch(body []byte) (Search, error) {
 	q.IncludeContext = p.switchParam("includeContext") || p.switchParam("include_context")
 	q.IncludeCorrelations = p.switchParam("includeCorrelations") || p.switchParam("include_correlations")
 	q.IncludeWarninglistHits = p.switchParam("includeWarninglistHits")
+	q.IncludeFeedCorrelations = p.switchParam("includeFeedCorrelations")
 	q.RequestedAttributes = p.list("requested_attributes")
 	q.Headerless = p.switchParam("headerless")
 	q.EnforceWarninglist = p.switchParam("enforceWarninglist") || p.switchParam("enforce_warninglist")
@@ -1041,6 +1044,13 @@ func (s *Service) SearchAttributes(ctx context.Context, u acl.User, q Search) (i
 				return
 			}
 		}
+		var feedHits *feedHitter
+		if q.IncludeFeedCorrelations {
+			if feedHits, werr = s.newFeedHitter(ctx, u); werr != nil {
+				yield(nil, werr)
+				return
+			}
+		}
 		events := newEventCache(s.st)
 		for a, aerr := range s.st.SearchAttributes(ctx, f) {
 			if aerr != nil {
@@ -1052,6 +1062,10 @@ func (s *Service) SearchAttributes(ctx context.Context, u acl.User, q Search) (i
 			}
 			a.Tag = exportable(a.Tag)
 			warn.warn(a)
+			if ferr := feedHits.attach(ctx, []*misp.Attribute{a}); ferr != nil {
+				yield(nil, ferr)
+				return
+			}
 			if corr != nil {
 				if cerr := corr.relate(ctx, a); cerr != nil {
 					yield(nil, cerr)
@@ -1107,6 +1121,13 @@ func (s *Service) SearchEvents(ctx context.Context, u acl.User, q Search) (iter.
 				return
 			}
 		}
+		var feedHits *feedHitter
+		if q.IncludeFeedCorrelations {
+			if feedHits, werr = s.newFeedHitter(ctx, u); werr != nil {
+				yield(nil, werr)
+				return
+			}
+		}
 		for e, serr := range s.st.SearchEvents(ctx, f) {
 			if serr != nil {
 				yield(nil, fmt.Errorf("intel: search events: %w", serr))
@@ -1114,6 +1135,10 @@ func (s *Service) SearchEvents(ctx context.Context, u acl.User, q Search) (iter.
 			}
 			dropUnexportableTags(e)
 			warn.warnEvent(e)
+			if ferr := feedHits.attachEvent(ctx, e); ferr != nil {
+				yield(nil, ferr)
+				return
+			}
 			if q.EnforceWarninglist {
 				e.Attribute = slices.DeleteFunc(e.Attribute, func(a misp.Attribute) bool { return warned(a.Type, a.Value) })
 				for i := range e.Object {

@@ -27,6 +27,8 @@ type Feeds interface {
 	ReplaceFeedCache(ctx context.Context, id int64, hashes []string, at time.Time) (int64, error)
 	// FeedCacheSize returns how many digests the cache of feed id holds.
 	FeedCacheSize(ctx context.Context, id int64) (int64, error)
+	// FeedCacheOverlap returns, for each ordered pair of distinct feeds whose caches share digests, how many.
+	FeedCacheOverlap(ctx context.Context) (map[[2]int64]int64, error)
 	// FeedsHolding returns, for each of hashes held by some feed's cache, the ids of those feeds, ascending.
 	FeedsHolding(ctx context.Context, hashes []string) (map[string][]int64, error)
 }

@@ -221,6 +221,7 @@ func subjectWrites(p *acl.Policy, s subject, u acl.User) []writeCase {
 		gated("tags/edit", f.siteAdmin, p.CanEditTags(u)),
 		gated("admin/organisations/add", f.siteAdmin, p.CanManageOrgs(u)),
 		gated("servers/add", f.siteAdmin, p.CanManageServers(u)),
+		gated("feeds/add", f.siteAdmin, p.CanManageFeeds(u)),
 		gated("sync endpoints", f.sync, p.CanSync(u)),
 		gated("servers/index edit delete pull push testConnection", f.siteAdmin, p.CanManageServers(u)),
 		gated("events/filterEventIdsForPush", f.sync, p.CanSync(u)),

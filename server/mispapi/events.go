@@ -223,6 +223,9 @@ func (h *handler) viewEvent(w http.ResponseWriter, r *http.Request, p Principal,
 	if v, ok := a.Named["deleted"]; ok {
 		opts.Deleted = evDeleted(json.RawMessage(strconv.Quote(v)))
 	}
+	if v, ok := a.Named["includeFeedCorrelations"]; ok {
+		opts.FeedHits = v != "0" && !strings.EqualFold(v, "false")
+	}
 	body, err := readBody(r)
 	if err != nil {
 		h.writeErr(w, r, err)
@@ -233,6 +236,10 @@ func (h *handler) viewEvent(w http.ResponseWriter, r *http.Request, p Principal,
 		if json.Unmarshal(unwrap(body, ""), &m) == nil {
 			if v, ok := m["deleted"]; ok {
 				opts.Deleted = evDeleted(v)
+			}
+			if v, ok := m["includeFeedCorrelations"]; ok {
+				var b misp.FlexBool
+				opts.FeedHits = json.Unmarshal(v, &b) == nil && bool(b)
 			}
 		}
 	}

@@ -110,6 +110,7 @@ func New(d Deps) http.Handler {
 		h.adminRoutes()
 		h.warninglistRoutes()
 		h.serverRoutes()
+		h.feedRoutes()
 	}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// MISP's answer to an unknown controller or action (MissingControllerException outside

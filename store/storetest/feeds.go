@@ -81,6 +81,11 @@ func testFeeds(t *testing.T, b Backend) {
 	if !reflect.DeepEqual(hits, wantHits) {
 		t.Errorf("FeedsHolding = %v, want %v", hits, wantHits)
 	}
+	overlap, err := b.FeedCacheOverlap(c)
+	must(t, err)
+	if !reflect.DeepEqual(overlap, map[[2]int64]int64{{int64(f.ID), int64(g.ID)}: 1, {int64(g.ID), int64(f.ID)}: 1}) {
+		t.Errorf("FeedCacheOverlap = %v", overlap)
+	}
 	// A second caching replaces the first.
 	_, err = b.ReplaceFeedCache(c, int64(f.ID), []string{md5hex("5.6.7.8")}, at.Add(time.Hour))
 	must(t, err)

@@ -207,3 +207,26 @@ func (s *Store) FeedsHolding(ctx context.Context, hashes []string) (map[string][
 	}
 	return out, nil
 }
+
+// FeedCacheOverlap returns how many digests each ordered pair of distinct feeds shares.
+func (s *Store) FeedCacheOverlap(ctx context.Context) (map[[2]int64]int64, error) {
+	r, err := s.c.Reader()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.Query(ctx, `SELECT a.feed_id, b.feed_id, COUNT(*) FROM feed_cache a
+JOIN feed_cache b ON b.hash = a.hash AND b.feed_id <> a.feed_id GROUP BY a.feed_id, b.feed_id`)
+	if err != nil {
+		return nil, fmt.Errorf("feed cache overlap: %w", err)
+	}
+	defer rows.Close()
+	out := map[[2]int64]int64{}
+	for rows.Next() {
+		var a, b, n int64
+		if err := rows.Scan(&a, &b, &n); err != nil {
+			return nil, fmt.Errorf("feed cache overlap: %w", err)
+		}
+		out[[2]int64{a, b}] = n
+	}
+	return out, rows.Err()
+}
