@@ -80,7 +80,7 @@ func (s Source) get(ctx context.Context, u, headers string) ([]byte, error) {
 		return nil, fmt.Errorf("get %s: %s", redactURL(u), resp.Status)
 	}
 	if resp.ContentLength > s.MaxBytes {
-		return nil, fmt.Errorf("get %s: %d bytes, more than %d: %w", redactURL(u), resp.ContentLength, s.MaxBytes, ErrLimit)
+		return nil, fmt.Errorf("get %s: %d bytes, more than %d bytes: %w", redactURL(u), resp.ContentLength, s.MaxBytes, ErrLimit)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, s.MaxBytes+1))
 	if err != nil {

@@ -67,6 +67,8 @@ type Options struct {
 	CIDRCorrelationScan int
 	// DataDir is the service's reference data directory (taxonomies/, warninglists/, galaxies/).
 	DataDir string
+	// Feeds are the service's feed options.
+	Feeds intel.FeedOptions
 }
 
 // Key returns the fixture's API key for user name: the name padded with '7' to 40 characters (letters and digits
@@ -120,7 +122,7 @@ func New(t testing.TB, opts Options) *Fixture {
 	settings := opts.Settings
 	settings.Instance.HostOrgID = int64(f.Orgs[HostOrg].ID)
 	svc, err := intel.New(ctx, st, intel.Options{Settings: settings, Now: opts.Now, CorrelationLimit: opts.CorrelationLimit,
-		CIDRCorrelationScan: opts.CIDRCorrelationScan, DataDir: opts.DataDir})
+		CIDRCorrelationScan: opts.CIDRCorrelationScan, DataDir: opts.DataDir, Feeds: opts.Feeds})
 	if err != nil {
 		t.Fatalf("inteltest: new service: %v", err)
 	}
