@@ -282,6 +282,14 @@ func (s *Service) EditFeed(ctx context.Context, u acl.User, id int64, body map[s
 	return &nf, nil
 }
 
+// SetFeedOptions replaces the feed options the service was made with (the server sets its HTTP client and local
+// feed directory). Call it before the service is used.
+func (s *Service) SetFeedOptions(o FeedOptions) {
+	s.feedMu.Lock()
+	defer s.feedMu.Unlock()
+	s.opts.Feeds = o
+}
+
 // SetFeedEnabled enables or disables feed id (feeds/enable, feeds/disable) and returns MISP's message.
 func (s *Service) SetFeedEnabled(ctx context.Context, u acl.User, id int64, enabled bool) (string, error) {
 	v := json.RawMessage("false")
@@ -319,7 +327,7 @@ type defaultFeed struct {
 
 // LoadDefaultFeeds adds MISP's default feeds (feeds/loadDefaultFeeds) from the data directory's
 // feed-metadata/defaults.json (installed by `hunch intel update --only feeds`), skipping those whose url is stored
-// already, and returns how many it added. Site admins only.
+// already, and returns how many it added. As MISP's, they are added disabled. Site admins only.
 func (s *Service) LoadDefaultFeeds(ctx context.Context, u acl.User) (int, error) {
 	if err := s.Policy().CanManageFeeds(u); err != nil {
 		return 0, err
@@ -352,7 +360,11 @@ func (s *Service) LoadDefaultFeeds(ctx context.Context, u acl.User) (int, error)
 		if have[f.URL] {
 			continue
 		}
-		f.ID, f.CacheTimestamp, f.EventID = 0, 0, 0
+		// MISP saves only the feed's description (Feed::importFeeds): the feed starts disabled, not cached, with
+		// distribution 0, until an admin enables it.
+		f.ID, f.CacheTimestamp, f.EventID, f.OrgcID = 0, 0, 0, 0
+		f.Enabled, f.CachingEnabled, f.Distribution, f.SharingGroupID = false, false, misp.DistributionOrganisation, 0
+		f.InputSource, f.DeleteLocal, f.ForceToIDS = misp.FeedInputNetwork, false, false
 		if err := s.feedCheck(ctx, &f, MsgCouldNotAddFeed); err != nil {
 			s.log.Warn("default feed skipped", "feed", f.Name, "err", err)
 			continue

@@ -599,7 +599,7 @@ func TestLoadDefaultFeeds(t *testing.T) {
 		byName[f.Name] = f
 	}
 	b := byName["The Botvrij.eu Data"]
-	if b.URL != "https://www.botvrij.eu/data/feed-osint" || b.SourceFormat != "misp" || !b.Default || b.TagID == 0 {
+	if b.URL != "https://www.botvrij.eu/data/feed-osint" || b.SourceFormat != "misp" || !b.Default || b.TagID == 0 || b.Enabled {
 		t.Errorf("botvrij: %+v", b)
 	}
 	c := byName["blockrules of rules.emergingthreats.net"]

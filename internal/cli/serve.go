@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/server"
 	"github.com/hunchsec/hunch/server/mispapi"
 	"github.com/hunchsec/hunch/server/taxii"
@@ -35,6 +36,8 @@ type serveFlags struct {
 	logFormat     string
 	uiIdle, uiMax time.Duration
 	syncEvery     time.Duration
+	feedsEvery    time.Duration
+	feedsDir      string
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -69,6 +72,8 @@ on stderr) and shuts down gracefully on interrupt.`,
 	fl.DurationVar(&f.uiIdle, "ui-session-idle", web.DefaultSessionIdle, "web UI sessions end after this long unused")
 	fl.DurationVar(&f.uiMax, "ui-session-max", web.DefaultSessionMax, "web UI sessions end this long after login, however used")
 	fl.DurationVar(&f.syncEvery, "sync-every", 0, "pull from and push to the sync servers every this long, e.g. 15m (0: only on request)")
+	fl.DurationVar(&f.feedsEvery, "feeds-every", time.Hour, "fetch enabled feeds and cache caching-enabled ones this often (0: never)")
+	fl.StringVar(&f.feedsDir, "feeds-dir", "", `only directory local feeds are read from (default: the data directory's feeds/; "-": none)`)
 	return cmd
 }
 
@@ -175,6 +180,8 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 			log.Warn("loading the warninglists", "error", err.Error())
 		}
 	}()
+	svc.SetFeedOptions(intel.FeedOptions{Client: e.httpClient(), LocalDir: f.feedsDir})
+	go svc.RunFeeds(e.ctx, f.feedsEvery)
 	uuid, err := svc.InstanceUUID(e.ctx)
 	if err != nil {
 		return err
