@@ -92,7 +92,11 @@ func (s FeedSettings) MarshalJSON() ([]byte, error) {
 func (s *FeedSettings) UnmarshalJSON(b []byte) error {
 	*s = FeedSettings{}
 	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
+	// A string holds the settings' JSON; some of MISP's own default feeds encode it twice.
+	for range 3 {
+		if len(b) == 0 || b[0] != '"' {
+			break
+		}
 		var str string
 		if err := json.Unmarshal(b, &str); err != nil {
 			return err
