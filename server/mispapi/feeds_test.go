@@ -15,8 +15,8 @@ import (
 type feedJSON struct {
 	Feed struct {
 		ID, Name, URL, Provider, SourceFormat string
-		Enabled, CachingEnabled              bool `json:"-"`
-		Settings                             string
+		Enabled, CachingEnabled               bool `json:"-"`
+		Settings                              string
 	}
 }
 
