@@ -45,7 +45,8 @@ const FeedDefaultsFile = "feed-metadata/defaults.json"
 
 // FeedOptions bound and place what the feeds read. Zero fields take the defaults.
 type FeedOptions struct {
-	// Client fetches network feeds; nil means a client with no timeout of its own (Timeout bounds each job).
+	// Client fetches network feeds; nil means the service's Options.HTTPClient (or http.DefaultClient). Timeout
+	// bounds each job whatever the client's own timeout.
 	Client *http.Client
 	// MaxFileBytes bounds one file of a feed (a manifest, an event, a freetext or CSV list); default 64 MiB.
 	MaxFileBytes int64
@@ -62,6 +63,9 @@ type FeedOptions struct {
 
 func (s *Service) feedOptions() FeedOptions {
 	o := s.opts.Feeds
+	if o.Client == nil {
+		o.Client = s.opts.HTTPClient
+	}
 	if o.MaxFileBytes <= 0 {
 		o.MaxFileBytes = DefaultFeedMaxFileBytes
 	}
@@ -423,7 +427,7 @@ func (s *Service) feedUser(u acl.User) (acl.User, error) {
 		u.OrgID = s.Policy().Settings().Instance.HostOrgID
 	}
 	if u.OrgID == 0 {
-		return u, errors.New("feeds: no host organisation is set to own feed events")
+		return u, errors.New("feeds: no host organisation owns feed events: start 'hunch serve' once to make it")
 	}
 	return acl.User{ID: u.ID, OrgID: u.OrgID, Role: acl.Role{Name: "feed", PermAdd: true, PermModify: true,
 		PermModifyOrg: true, PermPublish: true, PermSync: true, PermSiteAdmin: true, PermAuth: true, PermTagger: true,

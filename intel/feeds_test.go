@@ -211,15 +211,23 @@ func TestFeedMISPAcceptance(t *testing.T) {
 	if err != nil || n == 0 {
 		t.Fatalf("cache: %d, %v", n, err)
 	}
-	shared := ""
-	for _, a := range events[1].Attribute {
-		if !strings.Contains(a.Type, "|") && a.Type != "malware-sample" {
-			shared = a.Value
+	shared, sharedType := "", ""
+	for _, e := range events[1:] {
+		for _, a := range e.Attribute {
+			if slices.Contains([]string{"ip-dst", "domain", "sha256", "sha1", "md5", "hostname"}, a.Type) && !bool(a.Deleted) {
+				shared, sharedType = a.Value, a.Type
+				break
+			}
+		}
+		if shared != "" {
 			break
 		}
 	}
+	if shared == "" {
+		t.Fatal("no corpus attribute to share")
+	}
 	mine := corrEvent(t, fx, "user", misp.DistributionCommunity, "mine",
-		attr("text", shared), attr("domain", "not-in-any-feed.example"))
+		attr(sharedType, shared), attr("domain", "not-in-any-feed.example"))
 	view, err := fx.Svc.ViewEvent(ctx, fx.ACL("admin"), fmt.Sprint(mine.ID), intel.EventViewOptions{FeedHits: true})
 	if err != nil {
 		t.Fatal(err)
@@ -260,7 +268,7 @@ func TestFeedMISPAcceptance(t *testing.T) {
 		"caching_enabled": json.RawMessage("false")}); err != nil {
 		t.Fatal(err)
 	}
-	hits, err := fx.Svc.FeedHits(ctx, admin, []intel.TypedValue{{Type: "text", Value: shared}})
+	hits, err := fx.Svc.FeedHits(ctx, admin, []intel.TypedValue{{Type: sharedType, Value: shared}})
 	if err != nil || len(hits) != 0 {
 		t.Errorf("a disabled feed still hits: %v %v", hits, err)
 	}

@@ -30,7 +30,7 @@ const (
 )
 
 // Names are the sets in the order they are installed.
-var Names = []string{Objects, Taxonomies, Warninglists, Galaxies}
+var Names = []string{Objects, Taxonomies, Warninglists, Galaxies, Feeds}
 
 // DefaultURLs are the upstream repositories' archives of their default branches.
 var DefaultURLs = map[string]string{
@@ -38,6 +38,7 @@ var DefaultURLs = map[string]string{
 	Taxonomies:   "https://github.com/MISP/misp-taxonomies/archive/refs/heads/main.zip",
 	Warninglists: "https://github.com/MISP/misp-warninglists/archive/refs/heads/main.zip",
 	Galaxies:     "https://github.com/MISP/misp-galaxy/archive/refs/heads/main.zip",
+	Feeds:        FeedsURL,
 }
 
 // layout is, per set, the files that must be present (path.Match patterns, at least one match each) for an
@@ -47,6 +48,7 @@ var layout = map[string][]string{
 	Taxonomies:   {"*/machinetag.json"},
 	Warninglists: {"lists/*/list.json"},
 	Galaxies:     {"galaxies/*.json", "clusters/*.json"},
+	Feeds:        {"defaults.json"},
 }
 
 // Limits bound one source. Zero fields take the defaults.
@@ -110,7 +112,11 @@ func Install(ctx context.Context, client *http.Client, src Source, lim Limits) (
 	}
 	defer os.RemoveAll(tmp) // gone after the swap; removes a failed attempt
 	w := &writer{dir: tmp, lim: lim}
-	if err := fetch(ctx, client, src.From, lim, w); err != nil {
+	get := fetch
+	if src.Name == Feeds {
+		get = feedList
+	}
+	if err := get(ctx, client, src.From, lim, w); err != nil {
 		return res, fmt.Errorf("%s from %s: %w", src.Name, src.From, err)
 	}
 	for _, pattern := range want {

@@ -39,6 +39,7 @@ PostgreSQL with --db), acting for the instance itself: it sees and may change ev
 	cmd.AddCommand(newIntelWarninglistCmd(e))
 	cmd.AddCommand(newIntelServerCmd(e))
 	cmd.AddCommand(newIntelTaxiiCmd(e))
+	cmd.AddCommand(newIntelFeedCmd(e))
 	return cmd
 }
 

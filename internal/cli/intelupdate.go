@@ -3,12 +3,14 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/refdata"
 	"github.com/hunchsec/hunch/record"
 )
@@ -86,8 +88,15 @@ func (e *env) intelUpdate(f *updateFlags) error {
 		if name == refdata.Objects {
 			src.Dest = objects
 		}
+		if name == refdata.Feeds {
+			src.Dest = filepath.Join(data, filepath.Dir(filepath.FromSlash(intel.FeedDefaultsFile)))
+		}
 		if f.from != "" {
 			src.From = filepath.Join(f.from, name)
+		}
+		if _, err := os.Stat(src.From); name == refdata.Feeds && f.from != "" && len(f.only) == 0 && errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(e.stderr, "hunch: intel update: no feeds/ in %s: default feed list skipped\n", f.from)
+			continue
 		}
 		res, err := refdata.Install(e.ctx, e.httpClient(), src, lim)
 		if err != nil {

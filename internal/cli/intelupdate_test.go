@@ -48,9 +48,42 @@ func TestIntelUpdate(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "misp/taxonomies/tlp/machinetag.json")); err != nil {
 		t.Errorf("a failed update removed the installed taxonomies: %v", err)
 	}
-	for _, args := range [][]string{{"--only", "feeds"}, {"--url", "taxonomies"}, {"--url", "x=http://a"}, {"--max-size", "0"}} {
+	for _, args := range [][]string{{"--only", "nosuchset"}, {"--url", "taxonomies"}, {"--url", "x=http://a"}, {"--max-size", "0"}} {
 		if code, _, _ := runHunch(t, "", append([]string{"--data", data, "intel", "update"}, args...)...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// TestIntelUpdateFeeds installs MISP's default feed list from a served copy, where feeds/loadDefaultFeeds and
+// `hunch intel feed add --defaults` read it, and refuses what is not that list.
+func TestIntelUpdateFeeds(t *testing.T) {
+	list, err := os.ReadFile("../../intel/testdata/feeds/defaults.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/bad.json" {
+			w.Write([]byte(`{"not": "a list"}`))
+			return
+		}
+		w.Write(list)
+	}))
+	defer srv.Close()
+	data := t.TempDir()
+	code, _, errs := runHunch(t, "", "--data", data, "intel", "update", "--only", "feeds", "--url", "feeds="+srv.URL+"/defaults.json")
+	if code != 0 {
+		t.Fatalf("update feeds: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(data, "misp/feed-metadata/defaults.json")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = runHunch(t, "", "--data", data, "intel", "update", "--only", "feeds", "--url", "feeds="+srv.URL+"/bad.json")
+	if code == 0 || !strings.Contains(errs, "not MISP's feed list") {
+		t.Errorf("a bad list: exit %d\n%s", code, errs)
+	}
+	code, _, errs = runHunch(t, "", "--data", data, "intel", "feed", "add", "--defaults")
+	if code != 0 || !strings.Contains(errs, "3 default feed(s) added") {
+		t.Errorf("feed add --defaults: exit %d\n%s", code, errs)
 	}
 }
