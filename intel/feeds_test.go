@@ -25,7 +25,7 @@ import (
 )
 
 // mispFeedDir writes a MISP-format feed (manifest.json, hashes.csv, <uuid>.json) of events into dir.
-func mispFeedDir(t *testing.T, dir string, events []*misp.Event) {
+func mispFeedDir(t testing.TB, dir string, events []*misp.Event) {
 	t.Helper()
 	manifest := map[string]misp.FeedManifestEntry{}
 	var hashes strings.Builder

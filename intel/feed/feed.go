@@ -203,20 +203,29 @@ func ParseManifest(data []byte, maxEvents int) ([]ManifestEvent, error) {
 // ParseEvent reads one <uuid>.json event file: {"Event": {…}} (or the bare event, or a one-element list of it, as
 // some generators write) whose uuid must be want when want is not empty.
 func ParseEvent(data []byte, want string, lim misp.Limits) (*misp.Event, error) {
-	data = bytes.TrimSpace(data)
-	if len(data) > 0 && data[0] == '[' {
-		var list []json.RawMessage
-		if err := json.Unmarshal(data, &list); err != nil || len(list) != 1 {
-			return nil, fmt.Errorf("event file %s: not one MISP event", want)
+	one := func(data []byte) ([]byte, error) {
+		data = bytes.TrimSpace(data)
+		if len(data) > 0 && data[0] == '[' {
+			var list []json.RawMessage
+			if err := json.Unmarshal(data, &list); err != nil || len(list) != 1 {
+				return nil, fmt.Errorf("event file %s: not one MISP event", want)
+			}
+			data = list[0]
 		}
-		data = list[0]
+		return data, nil
+	}
+	data, err := one(data)
+	if err != nil {
+		return nil, err
 	}
 	var wrap map[string]json.RawMessage
 	if err := json.Unmarshal(data, &wrap); err != nil {
 		return nil, fmt.Errorf("event file %s: not a MISP event: %w", want, err)
 	}
 	if r, ok := wrap["response"]; ok {
-		data = r
+		if data, err = one(r); err != nil {
+			return nil, err
+		}
 		if err := json.Unmarshal(data, &wrap); err != nil {
 			return nil, fmt.Errorf("event file %s: not a MISP event: %w", want, err)
 		}
