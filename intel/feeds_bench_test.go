@@ -141,8 +141,8 @@ func BenchmarkFeedHitLookup(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				for k := range values {
-					i++
-					values[k] = intel.TypedValue{Type: "ip-dst", Value: fmt.Sprintf("10.%d.%d.%d", i>>16&1, i>>8&255, i&255)}
+					i = (i + 1) % n
+					values[k] = intel.TypedValue{Type: "ip-dst", Value: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)}
 				}
 				hits, err := fx.Svc.FeedHits(context.Background(), admin, values)
 				if err != nil || len(hits) == 0 {
