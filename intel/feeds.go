@@ -214,6 +214,9 @@ func (s *Service) feedCheck(ctx context.Context, f *misp.Feed, msg string) error
 	if f.SourceFormat == misp.FeedFormatMISP {
 		f.OrgcID = 0
 	}
+	if _, err := feed.ParseRules(string(f.Rules)); err != nil {
+		add("rules", "Invalid rules: "+err.Error())
+	}
 	if _, err := feed.CompileExclude(f.Settings.Common.ExcludeRegex); err != nil {
 		add("settings", "Invalid exclude regex. Make sure it's a delimited PCRE regex pattern.")
 	}
@@ -411,8 +414,9 @@ func ParseDefaultFeeds(data []byte) ([]misp.Feed, error) {
 
 // FetchResult is what one fetch of a feed did.
 type FetchResult struct {
-	// Added and Updated are the events created and changed; Unchanged those the feed holds as they are stored.
-	Added, Updated, Unchanged int
+	// Added and Updated are the events created and changed; Unchanged those the feed holds as they are stored;
+	// Blocked those its rules leave out.
+	Added, Updated, Unchanged, Blocked int
 	// EventID is the event freetext and csv feeds fill.
 	EventID int64
 	// Values is how many values a freetext or csv feed held; New and Removed how many the fetch added to its
@@ -474,6 +478,10 @@ func (s *Service) fetchMISPFeed(ctx context.Context, u acl.User, f *misp.Feed) (
 	if err != nil {
 		return nil, fmt.Errorf("feed %q: %w", f.Name, err)
 	}
+	rules, err := feed.ParseRules(string(f.Rules))
+	if err != nil {
+		return nil, fmt.Errorf("feed %q: %w", f.Name, err)
+	}
 	res := &FetchResult{}
 	type pending struct {
 		e      *misp.Event
@@ -481,6 +489,18 @@ func (s *Service) fetchMISPFeed(ctx context.Context, u acl.User, f *misp.Feed) (
 	}
 	var todo []pending
 	for _, m := range manifest {
+		var tags []string
+		for _, t := range m.Tag {
+			tags = append(tags, t.Name)
+		}
+		var orgName, orgUUID string
+		if m.Orgc != nil {
+			orgName, orgUUID = m.Orgc.Name, m.Orgc.UUID
+		}
+		if !rules.Allows(tags, orgName, orgUUID) {
+			res.Blocked++
+			continue
+		}
 		stored, err := s.st.EventByUUID(ctx, m.UUID)
 		switch {
 		case err == nil:

@@ -38,7 +38,7 @@ func mispFeedDir(t testing.TB, dir string, events []*misp.Event) {
 			t.Fatal(err)
 		}
 		manifest[e.UUID] = misp.FeedManifestEntry{Info: e.Info, Date: e.Date.Format("2006-01-02"), Timestamp: e.Timestamp,
-			Analysis: misp.FlexInt(e.Analysis), ThreatLevelID: misp.FlexInt(e.ThreatLevel), Orgc: e.Orgc}
+			Analysis: misp.FlexInt(e.Analysis), ThreatLevelID: misp.FlexInt(e.ThreatLevel), Orgc: e.Orgc, Tag: e.Tag}
 		for _, a := range e.Attribute {
 			for _, h := range feed.ValueHashes(a.Value) {
 				fmt.Fprintf(&hashes, "%s,%s\n", h, e.UUID)
@@ -662,4 +662,57 @@ func TestRunFeeds(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestFeedRules checks a MISP feed's pull rules: events whose tags or creator the rules leave out are not fetched.
+func TestFeedRules(t *testing.T) {
+	ctx := context.Background()
+	mk := func(info, org, tag string) *misp.Event {
+		e := &misp.Event{UUID: misp.NewUUID(), Info: info, Timestamp: 1700000000, Date: misp.DateOf(time.Unix(1700000000, 0)),
+			Orgc: &misp.Organisation{Name: org, UUID: misp.NewUUID()}}
+		if tag != "" {
+			e.Tag = []misp.Tag{{Name: tag}}
+		}
+		return e
+	}
+	events := []*misp.Event{mk("red", "CIRCL", "tlp:red"), mk("green", "CIRCL", "tlp:green"), mk("other org", "Other", "tlp:green")}
+	dir := t.TempDir()
+	mispFeedDir(t, dir, events)
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	tests := []struct {
+		rules string
+		want  []string
+	}{
+		{`{"tags":{"OR":[],"NOT":["tlp:red"]},"orgs":{"OR":[],"NOT":[]}}`, []string{"green", "other org"}},
+		{`{"tags":{"OR":["tlp:red"]}}`, []string{"red"}},
+		{`{"orgs":{"OR":["CIRCL"],"NOT":[]},"tags":{"NOT":{"0":"tlp:red"}}}`, []string{"green"}},
+		{``, []string{"green", "other org", "red"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.rules, func(t *testing.T) {
+			fx := inteltest.New(t, inteltest.Options{})
+			f := addFeed(t, fx, &misp.Feed{Name: "rules", URL: srv.URL, SourceFormat: misp.FeedFormatMISP, Enabled: true, Rules: misp.JSONText(tc.rules)})
+			res, err := fx.Svc.FetchFeed(ctx, fx.ACL("admin"), int64(f.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for e, err := range fx.Store.SearchEvents(ctx, store.EventFilter{Conditions: acl.Conditions{Unrestricted: true}, Metadata: true}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, e.Info)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) || res.Blocked != len(events)-len(tc.want) {
+				t.Errorf("fetched %v (%+v), want %v", got, res, tc.want)
+			}
+		})
+	}
+	fx := inteltest.New(t, inteltest.Options{})
+	var inv *intel.InvalidError
+	if err := fx.Svc.AddFeed(ctx, fx.ACL("admin"), &misp.Feed{Name: "x", URL: srv.URL, Rules: `{"tags": 5}`}, nil); !errors.As(err, &inv) {
+		t.Errorf("bad rules: %v", err)
+	}
 }

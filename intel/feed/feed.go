@@ -401,3 +401,81 @@ func CSVValues(data []byte, columns []int, delimiter string, exclude *regexp.Reg
 	}
 	return out, sc.Err()
 }
+
+// Rules are a MISP feed's pull rules (its rules field): events are fetched only when they carry one of Tags.OR
+// (when given) and none of Tags.NOT, and their creator organisation (by uuid or name) is one of Orgs.OR (when
+// given) and none of Orgs.NOT, as MISP's Feed::checkEventAgainstRules decides on the manifest.
+type Rules struct {
+	Tags, Orgs struct {
+		OR  []string `json:"OR"`
+		NOT []string `json:"NOT"`
+	}
+}
+
+// ParseRules reads a feed's rules: "" or null are no rules. Lists MISP sends as objects keyed by index are read
+// too.
+func ParseRules(s string) (Rules, error) {
+	var raw struct {
+		Tags, Orgs map[string]json.RawMessage
+	}
+	var r Rules
+	if strings.TrimSpace(s) == "" || strings.TrimSpace(s) == "null" || strings.TrimSpace(s) == "[]" {
+		return r, nil
+	}
+	if err := json.Unmarshal([]byte(s), &raw); err != nil {
+		return r, fmt.Errorf("feed rules: %w", err)
+	}
+	list := func(m map[string]json.RawMessage, k string) ([]string, error) {
+		v, ok := m[k]
+		if !ok || string(v) == "null" || string(v) == `""` {
+			return nil, nil
+		}
+		var l []string
+		if err := json.Unmarshal(v, &l); err == nil {
+			return l, nil
+		}
+		var o map[string]string
+		if err := json.Unmarshal(v, &o); err != nil {
+			return nil, fmt.Errorf("feed rules %s: want a list of strings", k)
+		}
+		for _, x := range o {
+			l = append(l, x)
+		}
+		slices.Sort(l)
+		return l, nil
+	}
+	var err error
+	if r.Tags.OR, err = list(raw.Tags, "OR"); err != nil {
+		return r, err
+	}
+	if r.Tags.NOT, err = list(raw.Tags, "NOT"); err != nil {
+		return r, err
+	}
+	if r.Orgs.OR, err = list(raw.Orgs, "OR"); err != nil {
+		return r, err
+	}
+	if r.Orgs.NOT, err = list(raw.Orgs, "NOT"); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// Allows reports whether an event with tags created by the organisation (orgName, orgUUID) passes the rules.
+func (r Rules) Allows(tags []string, orgName, orgUUID string) bool {
+	any := func(list, have []string) bool {
+		for _, x := range list {
+			if slices.Contains(have, x) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(r.Tags.OR) > 0 && !any(r.Tags.OR, tags) || any(r.Tags.NOT, tags) {
+		return false
+	}
+	org := []string{orgName, orgUUID}
+	if len(r.Orgs.OR) > 0 && !any(r.Orgs.OR, org) || any(r.Orgs.NOT, org) {
+		return false
+	}
+	return true
+}

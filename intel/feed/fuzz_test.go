@@ -114,3 +114,18 @@ func lower(s string) string {
 	}
 	return string(b)
 }
+
+// FuzzParseRules checks that feed rules either parse or are an error, and that no rules allow everything.
+func FuzzParseRules(f *testing.F) {
+	f.Add(`{"tags":{"OR":["tlp:green"],"NOT":[]},"orgs":{"OR":[],"NOT":{"0":"x"}}}`)
+	f.Add(``)
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRules(s)
+		if err != nil {
+			return
+		}
+		if len(r.Tags.OR)+len(r.Tags.NOT)+len(r.Orgs.OR)+len(r.Orgs.NOT) == 0 && !r.Allows(nil, "", "") {
+			t.Fatal("empty rules refused an event")
+		}
+	})
+}
