@@ -728,6 +728,7 @@ func (s *Service) fetchValueFeed(ctx context.Context, u acl.User, f *misp.Feed) 
 				return res, err
 			}
 		}
+		s.deleteLocalFeedFile(f)
 		return res, nil
 	}
 	res.EventID = int64(stored.ID)
@@ -763,6 +764,7 @@ func (s *Service) fetchValueFeed(ctx context.Context, u acl.User, f *misp.Feed) 
 		}
 	}
 	if len(edit.Attribute) == 0 {
+		s.deleteLocalFeedFile(f)
 		return res, nil
 	}
 	if stored.Timestamp >= now {
@@ -775,7 +777,19 @@ func (s *Service) fetchValueFeed(ctx context.Context, u acl.User, f *misp.Feed) 
 		return nil, fmt.Errorf("feed %q: %w", f.Name, err)
 	}
 	res.Updated = 1
+	s.deleteLocalFeedFile(f)
 	return res, nil
+}
+
+// deleteLocalFeedFile removes a local freetext or csv feed's file after a fetch saved its values, when the feed
+// asks for it (delete_local_file), as MISP's; a failure is logged.
+func (s *Service) deleteLocalFeedFile(f *misp.Feed) {
+	if !f.DeleteLocal || f.InputSource != misp.FeedInputLocal {
+		return
+	}
+	if err := s.feedSource().RemoveLocal(f); err != nil {
+		s.log.Warn("feed file not deleted", "feed", f.Name, "err", err)
+	}
 }
 
 // FetchFeeds fetches every enabled feed in turn (feeds/fetchFromAllFeeds), logging each failure with the feed's

@@ -433,6 +433,21 @@ func TestFeedLocal(t *testing.T) {
 	if _, err := fx.Store.EventByUUID(ctx, e.UUID); err != nil {
 		t.Errorf("local MISP feed event not imported: %v", err)
 	}
+	// delete_local_file removes a local freetext feed's file once its values are saved.
+	if err := os.WriteFile(filepath.Join(local, "once.txt"), []byte("192.0.2.51\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	once := addFeed(t, fx, &misp.Feed{Name: "once", URL: "once.txt", SourceFormat: misp.FeedFormatFreetext,
+		InputSource: misp.FeedInputLocal, Enabled: true, DeleteLocal: true})
+	if _, err := fx.Svc.FetchFeed(ctx, admin, int64(once.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(local, "once.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("delete_local_file left the file: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(local, "list.txt")); err != nil {
+		t.Errorf("a feed without delete_local_file lost its file: %v", err)
+	}
 	// "-" refuses local feeds altogether.
 	fx2 := inteltest.New(t, inteltest.Options{DataDir: data, Feeds: intel.FeedOptions{LocalDir: "-"}})
 	f := addFeed(t, fx2, &misp.Feed{Name: "l", URL: "list.txt", SourceFormat: misp.FeedFormatFreetext, InputSource: misp.FeedInputLocal, Enabled: true})

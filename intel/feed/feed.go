@@ -110,19 +110,54 @@ func redactURL(u string) string {
 	return pu.String()
 }
 
+// RemoveLocal deletes the file of a local feed f (its delete_local_file setting, applied after a fetch), from
+// under LocalDir only.
+func (s Source) RemoveLocal(f *misp.Feed) error {
+	if f.InputSource != misp.FeedInputLocal {
+		return nil
+	}
+	p, err := s.localPath(f.URL, "")
+	if err != nil {
+		return err
+	}
+	return os.Remove(p)
+}
+
 // readLocal reads base (a file, or with name a directory holding name) from under LocalDir only.
 func (s Source) readLocal(base, name string) ([]byte, error) {
+	real, err := s.localPath(base, name)
+	if err != nil {
+		return nil, err
+	}
+	fh, err := os.Open(real)
+	if err != nil {
+		return nil, fmt.Errorf("local feed file: %w", err)
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, s.MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("local feed file %s: %w", real, err)
+	}
+	if int64(len(data)) > s.MaxBytes {
+		return nil, fmt.Errorf("local feed file %s: more than %d bytes: %w", real, s.MaxBytes, ErrLimit)
+	}
+	return data, nil
+}
+
+// localPath resolves base (and name in it) to a real path under LocalDir, links followed; anything outside is an
+// error.
+func (s Source) localPath(base, name string) (string, error) {
 	if s.LocalDir == "" {
-		return nil, errors.New("local feeds are not allowed: no local feed directory is configured")
+		return "", errors.New("local feeds are not allowed: no local feed directory is configured")
 	}
 	root, err := filepath.Abs(s.LocalDir)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	p := base
 	if name != "" {
 		if strings.ContainsAny(name, `/\`) || name == ".." || name == "." {
-			return nil, fmt.Errorf("feed file %q: not a plain file name", name)
+			return "", fmt.Errorf("feed file %q: not a plain file name", name)
 		}
 		p = filepath.Join(base, name)
 	}
@@ -133,28 +168,16 @@ func (s Source) readLocal(base, name string) ([]byte, error) {
 	// Resolve links so that a link inside the directory cannot lead out of it.
 	real, err := filepath.EvalSymlinks(p)
 	if err != nil {
-		return nil, fmt.Errorf("local feed file %s: %w", p, err)
+		return "", fmt.Errorf("local feed file %s: %w", p, err)
 	}
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return nil, fmt.Errorf("local feed directory %s: %w", root, err)
+		return "", fmt.Errorf("local feed directory %s: %w", root, err)
 	}
 	if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil, fmt.Errorf("local feed file %s: outside the local feed directory %s", p, root)
+		return "", fmt.Errorf("local feed file %s: outside the local feed directory %s", p, root)
 	}
-	fh, err := os.Open(real)
-	if err != nil {
-		return nil, fmt.Errorf("local feed file: %w", err)
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, s.MaxBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("local feed file %s: %w", p, err)
-	}
-	if int64(len(data)) > s.MaxBytes {
-		return nil, fmt.Errorf("local feed file %s: more than %d bytes: %w", p, s.MaxBytes, ErrLimit)
-	}
-	return data, nil
+	return real, nil
 }
 
 // ParseHeaders reads a feed's headers as MISP stores them: one "Name: value" per line (lines may be separated by
