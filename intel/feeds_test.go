@@ -156,8 +156,12 @@ func TestFeedMISPAcceptance(t *testing.T) {
 	}
 	stamps := eventStamps(t, fx.Store)
 	for _, e := range events {
-		if _, ok := stamps[strings.ToLower(e.UUID)]; !ok {
+		got, ok := stamps[strings.ToLower(e.UUID)]
+		if !ok {
 			t.Errorf("event %s (%s) not imported", e.UUID, e.Info)
+		} else if e.Timestamp != 0 && got != e.Timestamp {
+			// The feed's timestamp is kept, so that the next fetch compares like with like.
+			t.Errorf("event %s stored with timestamp %d, the feed's is %d", e.UUID, got, e.Timestamp)
 		}
 	}
 	if len(stamps) != len(events) {
