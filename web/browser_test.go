@@ -448,6 +448,9 @@ func TestBrowser(t *testing.T) {
 	d.click(`nav a[href="/ui/admin/orgs"]`)
 	d.waitText("#orgs", inteltest.OrgTwo)
 	d.screenshot("orgs")
+	d.click(`nav a[href="/ui/admin/feeds"]`)
+	d.waitText("#feeds", "No feeds yet")
+	d.screenshot("feeds")
 	d.checkConsole("admin")
 
 	// 10. Log out: the session is gone.

@@ -99,7 +99,7 @@ type attrRow struct {
 	misp.Attribute
 	// Warninglists are the names of the enabled warninglists its value hits.
 	Warninglists []string
-	// Feeds are the feeds that hold its value; empty until this instance has feeds (their hits show here).
+	// Feeds are the names of the enabled, cached feeds that hold its value and the user may see.
 	Feeds []string
 }
 
@@ -141,6 +141,10 @@ func (h *handler) event(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		h.fail(w, r, rc, err)
 		return
 	}
+	if err := h.svc.AttachFeedHits(ctx, rc.acl, e); err != nil {
+		h.fail(w, r, rc, err)
+		return
+	}
 	sightings, err := h.svc.EventSightings(ctx, rc.acl, e)
 	if err != nil {
 		h.fail(w, r, rc, err)
@@ -154,6 +158,9 @@ func (h *handler) event(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		r := attrRow{Attribute: a}
 		for _, w := range a.Warnings {
 			r.Warninglists = append(r.Warninglists, w.WarninglistName)
+		}
+		for _, f := range a.Feed {
+			r.Feeds = append(r.Feeds, f.Name)
 		}
 		return r
 	}
@@ -725,4 +732,68 @@ func (h *handler) addOrg(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	}
 	rc.notice = "Organisation " + o.Name + " added."
 	h.showOrgs(w, r, rc, http.StatusOK)
+}
+
+// feeds lists the feeds with their state and what can be done with them (site admins, as intel decides).
+func (h *handler) feeds(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	h.showFeeds(w, r, rc, http.StatusOK)
+}
+
+func (h *handler) showFeeds(w http.ResponseWriter, r *http.Request, rc *reqCtx, status int) {
+	list, err := h.svc.Feeds(r.Context(), rc.acl)
+	if err != nil {
+		h.fail(w, r, rc, err)
+		return
+	}
+	h.render(w, r, rc, status, "feeds", "Feeds", struct{ Feeds []misp.Feed }{list})
+}
+
+// addFeed adds a feed from the form: name, provider, url, format, enabled and caching.
+func (h *handler) addFeed(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	f := &misp.Feed{Name: strings.TrimSpace(r.PostFormValue("name")), Provider: strings.TrimSpace(r.PostFormValue("provider")),
+		URL: strings.TrimSpace(r.PostFormValue("url")), SourceFormat: r.PostFormValue("source_format"),
+		Enabled: r.PostFormValue("enabled") != "", CachingEnabled: r.PostFormValue("caching_enabled") != "",
+		LookupVisible: true, InputSource: "network", Distribution: misp.DistributionUnset}
+	if err := h.svc.AddFeed(r.Context(), rc.acl, f, nil); err != nil {
+		status, msg := h.describe(r, err)
+		rc.err = msg
+		h.showFeeds(w, r, rc, status)
+		return
+	}
+	rc.notice = "Feed " + f.Name + " added."
+	h.showFeeds(w, r, rc, http.StatusOK)
+}
+
+// feedAction fetches (imports) or caches (fills the value index of) one feed, and says what it did.
+func (h *handler) feedAction(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		h.renderError(w, r, rc, http.StatusNotFound, "Invalid feed.")
+		return
+	}
+	switch r.PathValue("action") {
+	case "fetch":
+		res, err := h.svc.FetchFeed(r.Context(), rc.acl, id)
+		if err != nil {
+			status, msg := h.describe(r, err)
+			rc.err = msg
+			h.showFeeds(w, r, rc, status)
+			return
+		}
+		rc.notice = fmt.Sprintf("Fetched: %d events added, %d updated, %d unchanged, %d left out by its rules; %d values.",
+			res.Added, res.Updated, res.Unchanged, res.Blocked, res.Values)
+	case "cache":
+		n, err := h.svc.CacheFeed(r.Context(), rc.acl, id)
+		if err != nil {
+			status, msg := h.describe(r, err)
+			rc.err = msg
+			h.showFeeds(w, r, rc, status)
+			return
+		}
+		rc.notice = fmt.Sprintf("Cached: the feed holds %d values.", n)
+	default:
+		h.renderError(w, r, rc, http.StatusNotFound, "Unknown feed action.")
+		return
+	}
+	h.showFeeds(w, r, rc, http.StatusOK)
 }

@@ -95,7 +95,7 @@ type handler struct {
 }
 
 // pageNames are the templates, each parsed with layout.html.
-var pageNames = []string{"login", "events", "event", "graph", "search", "import", "freetext", "export", "users", "orgs", "error"}
+var pageNames = []string{"login", "events", "event", "graph", "search", "import", "freetext", "export", "users", "orgs", "feeds", "error"}
 
 // New returns the UI handler, to be mounted at Prefix. It panics when d.Intel is nil or a template does not parse,
 // which are programming errors.
@@ -164,6 +164,9 @@ func New(d Deps) http.Handler {
 	h.mux.HandleFunc("POST /ui/admin/users", h.authed(h.addUser))
 	h.mux.HandleFunc("GET /ui/admin/orgs", h.authed(h.orgs))
 	h.mux.HandleFunc("POST /ui/admin/orgs", h.authed(h.addOrg))
+	h.mux.HandleFunc("GET /ui/admin/feeds", h.authed(h.feeds))
+	h.mux.HandleFunc("POST /ui/admin/feeds", h.authed(h.addFeed))
+	h.mux.HandleFunc("POST /ui/admin/feeds/{id}/{action}", h.authed(h.feedAction))
 	h.mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, nil, http.StatusNotFound, "There is no such page.")
 	})

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"mime/multipart"
@@ -822,5 +823,52 @@ func TestWarninglistHits(t *testing.T) {
 	_, body, _ = post(t, c, u.srv.URL, "/ui/import/freetext", url.Values{CSRFField: {csrf}, "text": {"198.51.100.9 203.0.113.9"}})
 	if strings.Count(body, badge) != 1 || !strings.Contains(body, `name="ids0" value="1" >`) || !strings.Contains(body, `name="ids1" value="1" checked>`) {
 		t.Errorf("free-text review: the listed value should carry the badge and start without IDS:\n%s", body)
+	}
+}
+
+// TestFeedsPage: a site admin adds a free-text feed, fetches and caches it from its page, and the event page shows
+// the feed's hit on a value it holds; other users are refused the page.
+func TestFeedsPage(t *testing.T) {
+	list := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "# known bad\n198.51.100.5\n")
+	}))
+	t.Cleanup(list.Close)
+	u := newUI(t, Deps{}, "admin", "user")
+	id := u.addEvent(t, "admin", "Seen in a feed", 1, "198.51.100.5", "203.0.113.5")
+
+	c := u.client(t)
+	u.login(t, c, "user")
+	if status, _, _ := get(t, c, u.srv.URL, "/ui/admin/feeds"); status != http.StatusForbidden {
+		t.Errorf("a user got the feeds page: %d", status)
+	}
+
+	c = u.client(t)
+	csrf := u.login(t, c, "admin")
+	status, body, _ := post(t, c, u.srv.URL, "/ui/admin/feeds", url.Values{CSRFField: {csrf}, "name": {"Bad <b>IPs</b>"},
+		"provider": {"test"}, "url": {list.URL + "/list.txt"}, "source_format": {"freetext"}, "enabled": {"1"},
+		"caching_enabled": {"1"}})
+	if status != http.StatusOK || !strings.Contains(body, "Feed Bad &lt;b&gt;IPs&lt;/b&gt; added.") {
+		t.Fatalf("add feed: %d\n%.800s", status, body)
+	}
+	feeds, err := u.f.Svc.Feeds(t.Context(), u.f.ACL("admin"))
+	if err != nil || len(feeds) != 1 {
+		t.Fatalf("feeds: %v %v", feeds, err)
+	}
+	fid := strconv.FormatInt(int64(feeds[0].ID), 10)
+	if status, body, _ = post(t, c, u.srv.URL, "/ui/admin/feeds/"+fid+"/fetch", url.Values{CSRFField: {csrf}}); status != http.StatusOK ||
+		!strings.Contains(body, "Fetched: ") || !strings.Contains(body, "; 1 values.") {
+		t.Errorf("fetch: %d\n%.800s", status, body)
+	}
+	if status, body, _ = post(t, c, u.srv.URL, "/ui/admin/feeds/"+fid+"/cache", url.Values{CSRFField: {csrf}}); status != http.StatusOK ||
+		!strings.Contains(body, "Cached: the feed holds 1 values.") {
+		t.Errorf("cache: %d\n%.800s", status, body)
+	}
+	if status, _, _ = post(t, c, u.srv.URL, "/ui/admin/feeds/"+fid+"/cache", url.Values{}); status != http.StatusForbidden {
+		t.Errorf("cache without the CSRF token: %d", status)
+	}
+	_, body, _ = get(t, c, u.srv.URL, "/ui/events/"+strconv.FormatInt(id, 10))
+	badge := `<span class="badge feed">Bad &lt;b&gt;IPs&lt;/b&gt;</span>`
+	if strings.Count(body, badge) != 1 || !regexp.MustCompile(`198\.51\.100\.5</td>(?s:.*?)`+regexp.QuoteMeta(badge)).MatchString(body) {
+		t.Errorf("event page: want one feed badge, on 198.51.100.5:\n%s", body)
 	}
 }
