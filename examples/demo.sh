@@ -39,14 +39,22 @@ hunch intel warninglist enable --data "$work/data" 'Demo:%'
 hunch intel warninglist check --data "$work/data" -o table cdn.example.net c2.example.com 198.51.100.23
 
 echo
-echo '== 6. Share: a second instance pulls the published events over the MISP sync protocol'
-"$work/hunch" serve --data "$work/data" --listen 127.0.0.1:0 --org 'Demo SOC' 2>"$work/a.log" &
+echo '== 6. Feeds: a free-text blocklist fetched into an event of its own, and cached for feed hits'
+AKEY=$(hunch init --data "$work/data" --org 'Demo SOC' 2>/dev/null) # the host organisation owns feed events
+export AKEY
+mkdir -p "$work/data/feeds"
+cp examples/intel/feeds/blocklist.txt "$work/data/feeds/"
+hunch intel feed add --data "$work/data" --name 'Demo blocklist' --local --url blocklist.txt --caching 2>/dev/null
+hunch intel feed fetch --data "$work/data" -o table --columns feed,added,updated,values 1
+hunch intel feed cache --data "$work/data" -o table 1
+
+echo
+echo '== 7. Share: a second instance pulls the published events over the MISP sync protocol'
+"$work/hunch" serve --data "$work/data" --listen 127.0.0.1:0 2>"$work/a.log" &
 apid=$!
 trap 'kill $apid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q 'msg=listening' "$work/a.log" && break; sleep 0.1; done
 addr=$(sed -n 's/.*msg=listening addr=\([^ ]*\).*/\1/p' "$work/a.log")
-AKEY=$(awk '/API key/ { getline; getline; print $1 }' "$work/a.log")
-export AKEY
 hunch init --data "$work/b" --org 'Demo Partner' >/dev/null 2>&1
 hunch org add --data "$work/b" 'Demo SOC' >/dev/null
 hunch intel server add --data "$work/b" --name 'Demo SOC' --url "http://$addr" --remote-org 'Demo SOC' \

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -33,7 +34,7 @@ on its own every --feeds-every.`,
 	pf.StringVar(&localDir, "feeds-dir", "", `only directory local feeds are read from (default: the data directory's feeds/; "-": none)`)
 	with := func(fn func(svc *intel.Service) error) error {
 		return e.withIntel(db, func(svc *intel.Service) error {
-			svc.SetFeedOptions(intel.FeedOptions{LocalDir: localDir})
+			svc.SetFeedOptions(intel.FeedOptions{LocalDir: e.feedsDir(localDir)})
 			return fn(svc)
 		})
 	}
@@ -202,4 +203,12 @@ func atoiOr(s string, def int) int {
 		return def
 	}
 	return n
+}
+
+// feedsDir is the directory local feeds are read from: the flag's value, or else the data directory's feeds/.
+func (e *env) feedsDir(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return filepath.Join(e.dataDir(), "feeds")
 }

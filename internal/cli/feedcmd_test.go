@@ -21,10 +21,10 @@ func TestIntelFeedCmd(t *testing.T) {
 	}))
 	defer srv.Close()
 	data := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(data, "misp", "feeds"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(data, "feeds"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(data, "misp", "feeds", "local.txt"), []byte("192.0.2.20\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(data, "feeds", "local.txt"), []byte("192.0.2.20\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// Without a host organisation (made by the first 'hunch serve') nobody owns feed events.

@@ -180,7 +180,7 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 			log.Warn("loading the warninglists", "error", err.Error())
 		}
 	}()
-	svc.SetFeedOptions(intel.FeedOptions{LocalDir: f.feedsDir})
+	svc.SetFeedOptions(intel.FeedOptions{LocalDir: e.feedsDir(f.feedsDir)})
 	go svc.RunFeeds(e.ctx, f.feedsEvery)
 	uuid, err := svc.InstanceUUID(e.ctx)
 	if err != nil {
