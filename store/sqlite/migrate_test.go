@@ -72,3 +72,36 @@ func TestMigrationsDownUp(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMigrationOutOfOrder: a database migrated by a build that lacked one migration (recorded at a higher version
+// without 00006) gets it applied on the next open instead of being refused.
+func TestMigrationOutOfOrder(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hunch.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Undo 00006 by hand, as if it had never run.
+	for _, stmt := range []string{"DROP TABLE feed_cache", "DROP TABLE feeds", "DELETE FROM goose_db_version WHERE version_id = 6"} {
+		if _, err := raw.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	raw.Close()
+	db, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("reopening a database that lacks migration 6: %v", err)
+	}
+	defer db.Close()
+	if _, err := db.ListFeeds(ctx); err != nil {
+		t.Errorf("migration 6 was not applied: %v", err)
+	}
+}
