@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/hunchsec/hunch/intel"
-	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
 )
 
@@ -43,13 +42,7 @@ func (h *handler) indexCorrelationExclusions(w http.ResponseWriter, r *http.Requ
 }
 
 // exclusionID reads the numeric id of the path; anything else is MISP's "Invalid correlation exclusion.".
-func exclusionID(a Args) (int64, error) {
-	id, err := strconv.ParseInt(a.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, acl.NotFound(intel.MsgInvalidCorrelationExclusion)
-	}
-	return id, nil
-}
+func exclusionID(a Args) (int64, error) { return a.ID(intel.MsgInvalidCorrelationExclusion) }
 
 func (h *handler) viewCorrelationExclusion(w http.ResponseWriter, r *http.Request, p Principal, a Args) {
 	if err := h.svc.Policy().CanManageCorrelations(p.ACL()); err != nil {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/hunchsec/hunch/intel"
-	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
 )
 
@@ -54,13 +53,7 @@ func (h *handler) indexFeeds(w http.ResponseWriter, r *http.Request, p Principal
 }
 
 // feedID reads the numeric id of the path; anything else is MISP's "Invalid feed.".
-func feedID(a Args) (int64, error) {
-	id, err := strconv.ParseInt(a.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, acl.NotFound(intel.MsgInvalidFeed)
-	}
-	return id, nil
-}
+func feedID(a Args) (int64, error) { return a.ID(intel.MsgInvalidFeed) }
 
 // feedGate refuses who may not manage feeds before anything else is read.
 func (h *handler) feedGate(w http.ResponseWriter, r *http.Request, p Principal) bool {

@@ -36,6 +36,16 @@ func (a Args) Arg(i int) string {
 	return ""
 }
 
+// ID reads the first positional argument as a positive numeric id; anything else is a not-found refusal with
+// MISP's message for the controller (acl.NotFound(invalid)).
+func (a Args) ID(invalid string) (int64, error) {
+	id, err := strconv.ParseInt(a.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, acl.NotFound(invalid)
+	}
+	return id, nil
+}
+
 // Flag reports whether named argument name is set to a true value ("1", "true").
 func (a Args) Flag(name string) bool {
 	v := strings.ToLower(a.Named[name])
