@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hunchsec/hunch/taxii"
+
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/misp"
 	"github.com/hunchsec/hunch/stix"
@@ -557,26 +559,11 @@ func (h *handler) versions(w http.ResponseWriter, r *request) {
 	writeJSON(w, r.Request, http.StatusOK, out)
 }
 
-// Status is TAXII's status resource.
-type Status struct {
-	ID               string          `json:"id"`
-	Status           string          `json:"status"`
-	RequestTimestamp string          `json:"request_timestamp,omitempty"`
-	TotalCount       int             `json:"total_count"`
-	SuccessCount     int             `json:"success_count"`
-	Successes        []StatusDetails `json:"successes,omitempty"`
-	FailureCount     int             `json:"failure_count"`
-	Failures         []StatusDetails `json:"failures,omitempty"`
-	PendingCount     int             `json:"pending_count"`
-	Pendings         []StatusDetails `json:"pendings,omitempty"`
-}
+// Status is TAXII's status resource, as the client package reads it.
+type Status = taxii.Status
 
 // StatusDetails is one object of a status resource.
-type StatusDetails struct {
-	ID      string `json:"id"`
-	Version string `json:"version"`
-	Message string `json:"message,omitempty"`
-}
+type StatusDetails = taxii.StatusDetails
 
 // addObjects adds an envelope of STIX objects to a collection: they are read into MISP events (package stix) and
 // each event is added for the user (or, when its uuid is stored already, applied as an edit under MISP's

@@ -44,6 +44,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hunchsec/hunch/taxii"
+
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/server/mispapi"
@@ -278,16 +280,8 @@ func taxiiContentType(v string) bool {
 	return !ok || ver == "2.1"
 }
 
-// Error is TAXII 2.1's error message resource.
-type Error struct {
-	Title           string            `json:"title"`
-	Description     string            `json:"description,omitempty"`
-	ErrorID         string            `json:"error_id,omitempty"`
-	ErrorCode       string            `json:"error_code,omitempty"`
-	HTTPStatus      string            `json:"http_status,omitempty"`
-	ExternalDetails string            `json:"external_details,omitempty"`
-	Details         map[string]string `json:"details,omitempty"`
-}
+// Error is TAXII 2.1's error message resource (its StatusCode is not written).
+type Error = taxii.Error
 
 func writeError(w http.ResponseWriter, r *http.Request, status int, title, description string) {
 	writeJSON(w, r, status, Error{Title: title, Description: description, HTTPStatus: strconv.Itoa(status)})
@@ -335,13 +329,7 @@ func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) 
 }
 
 // Discovery is TAXII's discovery resource.
-type Discovery struct {
-	Title       string   `json:"title"`
-	Description string   `json:"description,omitempty"`
-	Contact     string   `json:"contact,omitempty"`
-	Default     string   `json:"default,omitempty"`
-	APIRoots    []string `json:"api_roots,omitempty"`
-}
+type Discovery = taxii.Discovery
 
 func (h *handler) discovery(w http.ResponseWriter, r *request) {
 	writeJSON(w, r.Request, http.StatusOK, Discovery{Title: h.d.Title + " TAXII 2.1",
@@ -349,12 +337,7 @@ func (h *handler) discovery(w http.ResponseWriter, r *request) {
 }
 
 // APIRootInfo is TAXII's API root resource.
-type APIRootInfo struct {
-	Title            string   `json:"title"`
-	Description      string   `json:"description,omitempty"`
-	Versions         []string `json:"versions"`
-	MaxContentLength int64    `json:"max_content_length"`
-}
+type APIRootInfo = taxii.APIRoot
 
 func (h *handler) apiRoot(w http.ResponseWriter, r *request) {
 	writeJSON(w, r.Request, http.StatusOK, APIRootInfo{Title: h.d.Title + " intel",
