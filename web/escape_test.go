@@ -54,6 +54,8 @@ func TestTemplatesEscape(t *testing.T) {
 			Orgs      []misp.Organisation
 			SiteAdmin bool
 		}{[]misp.Organisation{*org}, true},
+		"feeds": struct{ Feeds []misp.Feed }{[]misp.Feed{{ID: 1, Name: hostile, Provider: hostile, URL: hostile,
+			SourceFormat: hostile, Enabled: true}}},
 		"error": struct {
 			Status  int
 			Message string
