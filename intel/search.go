@@ -1025,7 +1025,7 @@ func (s *Service) SearchAttributes(ctx context.Context, u acl.User, q Search) (i
 			yield(nil, err)
 			return
 		}
-		warned, werr := s.warninglistHits(ctx, q)
+		warned, warn, feedHits, werr := s.searchFlags(ctx, u, q)
 		if werr != nil {
 			yield(nil, werr)
 			return
@@ -1033,20 +1033,6 @@ func (s *Service) SearchAttributes(ctx context.Context, u acl.User, q Search) (i
 		var corr *correlator
 		if q.IncludeCorrelations {
 			if corr, werr = s.newCorrelator(ctx, u, true); werr != nil {
-				yield(nil, werr)
-				return
-			}
-		}
-		var warn *warner
-		if q.IncludeWarninglistHits {
-			if warn, werr = s.newWarner(ctx); werr != nil {
-				yield(nil, werr)
-				return
-			}
-		}
-		var feedHits *feedHitter
-		if q.IncludeFeedCorrelations {
-			if feedHits, werr = s.newFeedHitter(ctx, u); werr != nil {
 				yield(nil, werr)
 				return
 			}
@@ -1109,24 +1095,10 @@ func (s *Service) SearchEvents(ctx context.Context, u acl.User, q Search) (iter.
 			yield(nil, err)
 			return
 		}
-		warned, werr := s.warninglistHits(ctx, q)
+		warned, warn, feedHits, werr := s.searchFlags(ctx, u, q)
 		if werr != nil {
 			yield(nil, werr)
 			return
-		}
-		var warn *warner
-		if q.IncludeWarninglistHits {
-			if warn, werr = s.newWarner(ctx); werr != nil {
-				yield(nil, werr)
-				return
-			}
-		}
-		var feedHits *feedHitter
-		if q.IncludeFeedCorrelations {
-			if feedHits, werr = s.newFeedHitter(ctx, u); werr != nil {
-				yield(nil, werr)
-				return
-			}
 		}
 		for e, serr := range s.st.SearchEvents(ctx, f) {
 			if serr != nil {
@@ -1152,6 +1124,26 @@ func (s *Service) SearchEvents(ctx context.Context, u acl.User, q Search) (iter.
 		}
 	}
 	return seq, count
+}
+
+// searchFlags prepares what q asks a search to do to each attribute besides finding it: the test of
+// enforceWarninglist (warned), the flagging of warninglist hits (warn, nil unless includeWarninglistHits) and of
+// feed hits (feeds, nil unless includeFeedCorrelations).
+func (s *Service) searchFlags(ctx context.Context, u acl.User, q Search) (warned func(typ, value string) bool, warn *warner, feeds *feedHitter, err error) {
+	if warned, err = s.warninglistHits(ctx, q); err != nil {
+		return nil, nil, nil, err
+	}
+	if q.IncludeWarninglistHits {
+		if warn, err = s.newWarner(ctx); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if q.IncludeFeedCorrelations {
+		if feeds, err = s.newFeedHitter(ctx, u); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return warned, warn, feeds, nil
 }
 
 // warninglistHits returns the test of restSearch's enforceWarninglist: a value hitting an enabled warninglist,

@@ -201,6 +201,25 @@ type progress struct {
 	cursor int64
 }
 
+// settle records how event id (uuid) went: a failure of the remote itself stops the run (stop, with err) with
+// the progress saved so far in res; a failure of this event is reported in res and holds the progress back from
+// then on; a success moves the progress to id.
+func (p *progress) settle(ctx context.Context, res *SyncResult, id int64, uuid string, failed error) (stop bool, err error) {
+	if failed != nil {
+		if fatalRemote(failed) {
+			res.Progress = p.cursor
+			return true, failed
+		}
+		res.fail(uuid, failed)
+		p.ok = false
+		return false, nil
+	}
+	if err := p.done(ctx, id); err != nil {
+		return true, err
+	}
+	return false, nil
+}
+
 func (p *progress) done(ctx context.Context, id int64) error {
 	if !p.ok || id <= p.cursor {
 		return nil
@@ -300,17 +319,8 @@ func (s *Service) PullServer(ctx context.Context, u acl.User, id int64, techniqu
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		err := s.pullOne(ctx, l, actor, entry, technique == TechniqueUpdate, res)
-		if err != nil {
-			if fatalRemote(err) {
-				res.Progress = prog.cursor
-				return res, err
-			}
-			res.fail(entry.UUID, err)
-			prog.ok = false
-			continue
-		}
-		if err := prog.done(ctx, int64(entry.ID)); err != nil {
+		failed := s.pullOne(ctx, l, actor, entry, technique == TechniqueUpdate, res)
+		if stop, err := prog.settle(ctx, res, int64(entry.ID), entry.UUID, failed); stop {
 			return res, err
 		}
 	}
@@ -500,16 +510,11 @@ func (s *Service) PushServer(ctx context.Context, u acl.User, id int64, techniqu
 		case !want[h.UUID]:
 			res.UpToDate++
 		default:
-			err := s.pushOne(ctx, l, int64(h.ID), res)
-			if err != nil {
-				if fatalRemote(err) {
-					res.Progress = prog.cursor
-					return res, err
-				}
-				res.fail(h.UUID, err)
-				prog.ok = false
-				continue
+			failed := s.pushOne(ctx, l, int64(h.ID), res)
+			if stop, err := prog.settle(ctx, res, int64(h.ID), h.UUID, failed); stop {
+				return res, err
 			}
+			continue
 		}
 		if err := prog.done(ctx, int64(h.ID)); err != nil {
 			return res, err

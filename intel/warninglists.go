@@ -193,6 +193,19 @@ func sameSigs(a, b []warninglistFileSig) bool {
 	return true
 }
 
+// enabledWarninglists returns the installed lists and a filter over the enabled ones.
+func (s *Service) enabledWarninglists(ctx context.Context) (*warninglistSnapshot, *warninglist.Filter, error) {
+	snap, _, err := s.warninglists()
+	if err != nil {
+		return nil, nil, err
+	}
+	enabled, err := s.warninglistEnabled(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return snap, snap.set.Filter(enabled), nil
+}
+
 // warninglistEnabled reads which lists are enabled, by name.
 func (s *Service) warninglistEnabled(ctx context.Context) (func(name string) bool, error) {
 	m, err := s.st.ListSettings(ctx, SettingWarninglistPrefix)
@@ -377,15 +390,10 @@ func (s *Service) CheckValue(ctx context.Context, u acl.User, values []string) (
 	if err := s.Policy().CanUseAPI(u); err != nil {
 		return nil, err
 	}
-	snap, _, err := s.warninglists()
+	snap, f, err := s.enabledWarninglists(ctx)
 	if err != nil {
 		return nil, err
 	}
-	enabled, err := s.warninglistEnabled(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f := snap.set.Filter(enabled)
 	var out []ValueHits
 	seen := map[string]bool{}
 	for _, v := range values {
@@ -411,15 +419,10 @@ func (s *Service) CheckValue(ctx context.Context, u acl.User, values []string) (
 // warninglist that applies to the type (composite values checked part by part), for restSearch's
 // enforceWarninglist. It reads the enabled lists once; the function is safe for concurrent use.
 func (s *Service) WarninglistFilter(ctx context.Context) (func(typ, value string) bool, error) {
-	snap, _, err := s.warninglists()
+	_, f, err := s.enabledWarninglists(ctx)
 	if err != nil {
 		return nil, err
 	}
-	enabled, err := s.warninglistEnabled(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f := snap.set.Filter(enabled)
 	if f.Enabled() == 0 {
 		return func(string, string) bool { return false }, nil
 	}
@@ -439,15 +442,10 @@ type warner struct {
 
 // newWarner reads the enabled warninglists once for a view or a search; nil (and no error) when none is enabled.
 func (s *Service) newWarner(ctx context.Context) (*warner, error) {
-	snap, _, err := s.warninglists()
+	snap, f, err := s.enabledWarninglists(ctx)
 	if err != nil {
 		return nil, err
 	}
-	enabled, err := s.warninglistEnabled(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f := snap.set.Filter(enabled)
 	if f.Enabled() == 0 {
 		return nil, nil
 	}
