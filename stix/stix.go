@@ -1,4 +1,6 @@
-// Package stix writes MISP events and attributes as STIX 2.1 bundles (DESIGN: "MISP ⇄ STIX
+// Package stix converts between MISP events and STIX 2.1: it reads bundles into events (ParseBundle: indicator
+// patterns, observables, reports and groupings, galaxy objects as cluster tags) and writes MISP events and
+// attributes as STIX 2.1 bundles (DESIGN: "MISP ⇄ STIX
 // 2.1 conversion"), after the mapping of MISP's own converter (misp-stix, misp_to_stix21):
 // the creator organisation becomes an identity, an event a report (published) or a grouping,
 // an attribute flagged to_ids an indicator with a STIX pattern, any other attribute an
