@@ -77,7 +77,7 @@ func TestQuoteInjection(t *testing.T) {
 
 func TestQuoteExamples(t *testing.T) {
 	tests := []struct {
-		lang      Language
+		lang     Language
 		in, want string
 	}{
 		{SPL, `a"b\c`, `"a\"b\\c"`},

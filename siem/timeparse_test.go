@@ -10,7 +10,9 @@ import (
 var testNow = time.Date(2024, 5, 15, 10, 37, 42, 500_000_000, time.UTC)
 
 func TestParseTime(t *testing.T) {
-	at := func(y int, mo time.Month, d, h, mi, s int) time.Time { return time.Date(y, mo, d, h, mi, s, 0, time.UTC) }
+	at := func(y int, mo time.Month, d, h, mi, s int) time.Time {
+		return time.Date(y, mo, d, h, mi, s, 0, time.UTC)
+	}
 	tests := []struct {
 		in   string
 		want time.Time
