@@ -6,6 +6,8 @@ package siem
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hunchsec/hunch/record"
@@ -69,4 +71,24 @@ func (e RecordError) Unwrap() error { return e.Err }
 // Range is a time range; From is inclusive, To exclusive. A zero bound means unbounded.
 type Range struct {
 	From, To time.Time
+}
+
+// Validate reports what is wrong with q before it is sent: empty text, an unknown language,
+// a negative limit, or a range whose From is not before its To.
+func (q Query) Validate() error {
+	if q.Text == "" {
+		return errors.New("query: empty text")
+	}
+	switch q.Language {
+	case SPL, KQL, Lucene, ESQL, SQL:
+	default:
+		return fmt.Errorf("query: unknown language %q", q.Language)
+	}
+	if q.Limit < 0 {
+		return fmt.Errorf("query: limit %d is negative (0 means no limit)", q.Limit)
+	}
+	if !q.Range.From.IsZero() && !q.Range.To.IsZero() && !q.Range.From.Before(q.Range.To) {
+		return fmt.Errorf("query: range from %s is not before to %s", q.Range.From.Format(time.RFC3339), q.Range.To.Format(time.RFC3339))
+	}
+	return nil
 }
