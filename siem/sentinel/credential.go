@@ -32,6 +32,9 @@ type Auth struct {
 	CertificateFile     string           `yaml:"certificate_file"`     // for client_certificate: PEM (certificate and key) or PFX/PKCS#12
 	CertificatePassword providers.Secret `yaml:"certificate_password"` // for an encrypted PFX or PEM key
 	ResourceID          string           `yaml:"resource_id"`          // for managed_identity: a user-assigned identity's resource id
+	// DisableInstanceDiscovery skips Entra ID's instance metadata lookup, for an authority_host
+	// of a disconnected or private cloud (Azure Stack).
+	DisableInstanceDiscovery bool `yaml:"disable_instance_discovery"`
 }
 
 // NewCredential builds the token credential a, in the cloud cc, asks for; hc carries its token
@@ -56,7 +59,7 @@ func NewCredential(a Auth, cc cloud.Configuration, hc *http.Client, getenv func(
 	)
 	switch strings.ToLower(strings.TrimSpace(a.Method)) {
 	case "", AuthDefault:
-		cred, err = azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{ClientOptions: co, TenantID: a.TenantID})
+		cred, err = azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{ClientOptions: co, TenantID: a.TenantID, DisableInstanceDiscovery: a.DisableInstanceDiscovery})
 	case AuthClientSecret:
 		if err := needApp(); err != nil {
 			return nil, err
@@ -68,7 +71,7 @@ func NewCredential(a Auth, cc cloud.Configuration, hc *http.Client, getenv func(
 		if rerr != nil {
 			return nil, fmt.Errorf("sentinel: client_secret: %w", rerr)
 		}
-		cred, err = azidentity.NewClientSecretCredential(a.TenantID, a.ClientID, secret, &azidentity.ClientSecretCredentialOptions{ClientOptions: co})
+		cred, err = azidentity.NewClientSecretCredential(a.TenantID, a.ClientID, secret, &azidentity.ClientSecretCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: a.DisableInstanceDiscovery})
 	case AuthClientCertificate:
 		if err := needApp(); err != nil {
 			return nil, err
@@ -92,7 +95,7 @@ func NewCredential(a Auth, cc cloud.Configuration, hc *http.Client, getenv func(
 		if perr != nil {
 			return nil, fmt.Errorf("sentinel: certificate_file %s: %w", a.CertificateFile, perr)
 		}
-		cred, err = azidentity.NewClientCertificateCredential(a.TenantID, a.ClientID, certs, key, &azidentity.ClientCertificateCredentialOptions{ClientOptions: co})
+		cred, err = azidentity.NewClientCertificateCredential(a.TenantID, a.ClientID, certs, key, &azidentity.ClientCertificateCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: a.DisableInstanceDiscovery})
 	case AuthManagedIdentity:
 		o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: co}
 		switch {

@@ -2,6 +2,24 @@
 // KQL through the Log Analytics query API (one workspace or several at once) and streams the result
 // rows as records; Uploader sends records to a table through the Logs Ingestion API (a data
 // collection rule and stream), in batches under the API's 1 MB limit, reporting every refused record.
+//
+// Both use the Azure SDK (azcore pipeline, retry policy, azidentity credentials). A configuration:
+//
+//	workspace_id: b7e0f9a1-7c9d-4d4c-9a7e-2f6d1c0e5a11
+//	additional_workspaces: [a4b1c2d3-0000-4c3d-a390-22ba13102999]
+//	auth:
+//	  method: client_secret          # or client_certificate, managed_identity, azure_cli, default
+//	  tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
+//	  client_id: 11111111-2222-3333-4444-555555555555
+//	  client_secret: env:HUNCH_LA_SECRET
+//	server_timeout: 5m
+//	ingestion:
+//	  endpoint: https://my-dce-abcd.eastus-1.ingest.monitor.azure.com
+//	  rule_id: dcr-000a00a000a00000a000000aa000a0aa
+//	  stream: Custom-HunchTI_CL
+//
+// The query API has no paging: a result is capped by the service (about 500 000 rows or 64 MB), so
+// split a large search into time ranges. Clients and uploaders are safe for concurrent use.
 package sentinel
 
 import (

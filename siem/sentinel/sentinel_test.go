@@ -480,7 +480,9 @@ func TestSearchTimeouts(t *testing.T) {
 func TestSearchMaxResponseBytes(t *testing.T) {
 	body := fixture(t, "query_success.json")
 	for _, chunked := range []bool{false, true} {
+		tries := 0
 		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tries++
 			if chunked {
 				w.(http.Flusher).Flush() // no Content-Length: the limit is hit while reading
 			}
@@ -492,6 +494,9 @@ func TestSearchMaxResponseBytes(t *testing.T) {
 		_, errs := collect(c.Search(context.Background(), kql("SecurityEvent")))
 		if len(errs) != 1 || !errors.Is(errs[0], ErrResponseTooLarge) {
 			t.Errorf("chunked=%v: errors %v, want ErrResponseTooLarge", chunked, errs)
+		}
+		if tries != 1 {
+			t.Errorf("chunked=%v: %d tries; an oversized reply is not retried", chunked, tries)
 		}
 		cfg.MaxResponseBytes = int64(len(body))
 		c = newTestClient(t, srv, cfg, nil)

@@ -59,7 +59,7 @@ func (t *limitTransport) Do(req *http.Request) (*http.Response, error) {
 	}
 	if resp.ContentLength > t.max {
 		resp.Body.Close()
-		return nil, fmt.Errorf("%w: content length %d > %d", ErrResponseTooLarge, resp.ContentLength, t.max)
+		return nil, &tooLargeError{length: resp.ContentLength, max: t.max}
 	}
 	resp.Body = &limitBody{rc: resp.Body, left: t.max}
 	return resp, nil
@@ -87,3 +87,15 @@ func (b *limitBody) Read(p []byte) (int, error) {
 }
 
 func (b *limitBody) Close() error { return b.rc.Close() }
+
+// tooLargeError is a reply whose announced length exceeds the limit; the SDK does not retry it.
+type tooLargeError struct{ length, max int64 }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("%v: content length %d > %d", ErrResponseTooLarge, e.length, e.max)
+}
+
+func (e *tooLargeError) Unwrap() error { return ErrResponseTooLarge }
+
+// NonRetriable tells the SDK retry policy that trying again cannot help.
+func (e *tooLargeError) NonRetriable() {}
