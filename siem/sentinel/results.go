@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hunchsec/hunch/record"
 )
@@ -90,7 +90,8 @@ func cell(typ string, raw json.RawMessage) (record.Value, error) {
 	}
 	str, isStr := "", raw[0] == '"'
 	if isStr {
-		if err := json.Unmarshal(raw, &str); err != nil {
+		var err error
+		if str, err = unquote(raw); err != nil {
 			return record.Value{}, err
 		}
 	}
@@ -170,79 +171,179 @@ func parseFloat(s string) (float64, bool) {
 	return f, err == nil
 }
 
-// parseJSON turns one JSON document into a record value: objects keep their key order, integers
-// that fit int64 stay exact.
+// parseJSON turns one JSON document into a record value: objects keep their key order (a
+// repeated key keeps its last value in its first place), integers that fit int64 stay exact.
 func parseJSON(data []byte) (record.Value, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := jsonValue(dec, 0)
-	if err != nil {
-		return record.Value{}, err
+	if !json.Valid(data) {
+		return record.Value{}, errors.New("not valid JSON")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return record.Value{}, errors.New("trailing data after the JSON value")
-	}
-	return v, nil
+	p := dynParser{data: data}
+	return p.value(0)
 }
 
-func jsonValue(dec *json.Decoder, depth int) (record.Value, error) {
+// dynParser reads a document json.Valid has accepted.
+type dynParser struct {
+	data []byte
+	i    int
+}
+
+func (p *dynParser) ws() {
+	for p.i < len(p.data) {
+		switch p.data[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *dynParser) value(depth int) (record.Value, error) {
 	if depth > maxDynamicDepth {
 		return record.Value{}, fmt.Errorf("nested deeper than %d", maxDynamicDepth)
 	}
-	tok, err := dec.Token()
-	if err != nil {
-		return record.Value{}, err
-	}
-	switch t := tok.(type) {
-	case nil:
+	p.ws()
+	switch c := p.data[p.i]; c {
+	case '{':
+		p.i++
+		var fields []record.Field
+		var index map[string]int
+		p.ws()
+		if p.data[p.i] == '}' {
+			p.i++
+			return record.Object(record.Record{}), nil
+		}
+		for {
+			p.ws()
+			k, err := p.str()
+			if err != nil {
+				return record.Value{}, err
+			}
+			p.ws()
+			p.i++ // ':'
+			v, err := p.value(depth + 1)
+			if err != nil {
+				return record.Value{}, err
+			}
+			fields, index = setField(fields, index, k, v)
+			p.ws()
+			c := p.data[p.i]
+			p.i++
+			if c == '}' {
+				return record.Object(record.WithFields(fields)), nil
+			}
+		}
+	case '[':
+		p.i++
+		var vs []record.Value
+		p.ws()
+		if p.data[p.i] == ']' {
+			p.i++
+			return record.List(), nil
+		}
+		for {
+			v, err := p.value(depth + 1)
+			if err != nil {
+				return record.Value{}, err
+			}
+			vs = append(vs, v)
+			p.ws()
+			c := p.data[p.i]
+			p.i++
+			if c == ']' {
+				return record.List(vs...), nil
+			}
+		}
+	case '"':
+		s, err := p.str()
+		return record.String(s), err
+	case 't':
+		p.i += 4
+		return record.Bool(true), nil
+	case 'f':
+		p.i += 5
+		return record.Bool(false), nil
+	case 'n':
+		p.i += 4
 		return record.Null(), nil
-	case bool:
-		return record.Bool(t), nil
-	case string:
-		return record.String(t), nil
-	case json.Number:
-		if n, err := strconv.ParseInt(string(t), 10, 64); err == nil {
-			return record.Int(n), nil
-		}
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err != nil {
-			return record.String(string(t)), nil
-		}
+	}
+	start := p.i
+	for p.i < len(p.data) && strings.IndexByte("+-.eE0123456789", p.data[p.i]) >= 0 {
+		p.i++
+	}
+	lit := string(p.data[start:p.i])
+	if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
+		return record.Int(n), nil
+	}
+	if f, err := strconv.ParseFloat(lit, 64); err == nil {
 		return record.Float(f), nil
-	case json.Delim:
-		switch t {
-		case '[':
-			var vs []record.Value
-			for dec.More() {
-				v, err := jsonValue(dec, depth+1)
-				if err != nil {
-					return record.Value{}, err
-				}
-				vs = append(vs, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return record.Value{}, err
-			}
-			return record.List(vs...), nil
-		case '{':
-			var r record.Record
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return record.Value{}, err
-				}
-				k, _ := kt.(string)
-				v, err := jsonValue(dec, depth+1)
-				if err != nil {
-					return record.Value{}, err
-				}
-				r.Set(k, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return record.Value{}, err
-			}
-			return record.Object(r), nil
+	}
+	return record.String(lit), nil // out of float64 range: keep the digits
+}
+
+// str reads the string literal at p.i.
+func (p *dynParser) str() (string, error) {
+	start := p.i
+	p.i++
+	for p.i < len(p.data) {
+		switch p.data[p.i] {
+		case '\\':
+			p.i += 2
+			continue
+		case '"':
+			p.i++
+			return unquote(p.data[start:p.i])
+		}
+		p.i++
+	}
+	return "", errors.New("unterminated string")
+}
+
+// setField sets name in fields, keeping the first position of a repeated name; index maps names
+// to positions once an object has many fields.
+func setField(fields []record.Field, index map[string]int, name string, v record.Value) ([]record.Field, map[string]int) {
+	if index != nil {
+		if i, ok := index[name]; ok {
+			fields[i].Value = v
+			return fields, index
+		}
+		index[name] = len(fields)
+		return append(fields, record.Field{Name: name, Value: v}), index
+	}
+	for i := range fields {
+		if fields[i].Name == name {
+			fields[i].Value = v
+			return fields, nil
 		}
 	}
-	return record.Value{}, fmt.Errorf("unexpected JSON token %v", tok)
+	fields = append(fields, record.Field{Name: name, Value: v})
+	if len(fields) >= 16 {
+		index = make(map[string]int, len(fields)*2)
+		for i, f := range fields {
+			index[f.Name] = i
+		}
+	}
+	return fields, index
+}
+
+// unquote returns the text of a JSON string literal, quotes included in lit.
+func unquote(lit []byte) (string, error) {
+	if len(lit) >= 2 && lit[0] == '"' && lit[len(lit)-1] == '"' {
+		inner := lit[1 : len(lit)-1]
+		simple := utf8.Valid(inner)
+		for _, c := range inner {
+			if c == '\\' || c == '"' || c < 0x20 {
+				simple = false
+				break
+			}
+		}
+		if simple {
+			return string(inner), nil
+		}
+	}
+	var s string
+	if err := json.Unmarshal(lit, &s); err != nil {
+		return "", err
+	}
+	return s, nil
 }

@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -114,12 +115,11 @@ func WithWarnings(warn func(*PartialError)) Option {
 
 // Client runs KQL queries against Log Analytics workspaces. It implements siem.Source.
 type Client struct {
-	cfg     Config
-	query   *azlogs.Client
-	now     func() time.Time
-	warn    func(*PartialError)
-	wait    int
-	maxBody int64
+	cfg   Config
+	query *azlogs.Client
+	now   func() time.Time
+	warn  func(*PartialError)
+	wait  int // the server timeout in seconds
 }
 
 var _ siem.Source = (*Client)(nil)
@@ -183,11 +183,12 @@ func New(cfg Config, getenv func(string) string, opts ...Option) (*Client, error
 		}
 	}
 	copts := &azlogs.ClientOptions{ClientOptions: clientOptions(cc, transport, cfg.Retry, cfg.Timeout)}
+	copts.PerCallPolicies = []policy.Policy{takeReply{}}
 	qc, err := azlogs.NewClient(tokenCredential{cred}, copts)
 	if err != nil {
 		return nil, fmt.Errorf("sentinel: %w", err)
 	}
-	return &Client{cfg: cfg, query: qc, now: o.now, warn: o.warn, wait: int(cfg.ServerTimeout / time.Second), maxBody: cfg.MaxResponseBytes}, nil
+	return &Client{cfg: cfg, query: qc, now: o.now, warn: o.warn, wait: int(cfg.ServerTimeout / time.Second)}, nil
 }
 
 // Search runs q (KQL) over the configured workspaces and streams the rows of every result table in
@@ -213,19 +214,18 @@ func (c *Client) Search(ctx context.Context, q siem.Query) record.Stream {
 			body.Timespan = &ts
 		}
 		wait := c.wait
-		var raw *http.Response
-		rctx := policy.WithCaptureResponse(ctx, &raw)
+		reply := &replyHolder{}
+		rctx := context.WithValue(ctx, replyKey{}, reply)
 		_, err := c.query.QueryWorkspace(rctx, c.cfg.WorkspaceID, body, &azlogs.QueryWorkspaceOptions{Options: &azlogs.QueryOptions{Wait: &wait}})
 		if err != nil {
 			yield(record.Record{}, classify(ctx, "query workspace "+c.cfg.WorkspaceID, err))
 			return
 		}
-		payload, err := runtime.Payload(raw)
-		if err != nil {
-			yield(record.Record{}, fmt.Errorf("sentinel: reading the reply: %w", err))
+		if reply.body == nil {
+			yield(record.Record{}, errors.New("sentinel: the query reply was not captured"))
 			return
 		}
-		res, err := parseResults(payload)
+		res, err := parseResults(reply.body)
 		if err != nil {
 			yield(record.Record{}, fmt.Errorf("sentinel: %w", err))
 			return
@@ -262,6 +262,36 @@ func (c *Client) Search(ctx context.Context, q siem.Query) record.Stream {
 			yield(record.Record{}, pe)
 		}
 	}
+}
+
+// replyKey marks the context of a query whose successful reply body takeReply keeps.
+type replyKey struct{}
+
+// replyHolder receives the body of a successful query reply.
+type replyHolder struct{ body []byte }
+
+// takeReply is a pipeline policy that keeps the body of a 200 query reply for Search and hands the
+// SDK an empty result in its place. Search decodes the body itself: the SDK decodes rows into
+// []any, where long values become float64 and lose digits past 2^53, and decoding twice would
+// double the time and memory a large result takes.
+type takeReply struct{}
+
+func (takeReply) Do(req *policy.Request) (*http.Response, error) {
+	resp, err := req.Next()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	h, _ := req.Raw().Context().Value(replyKey{}).(*replyHolder)
+	if h == nil {
+		return resp, nil
+	}
+	body, err := runtime.Payload(resp)
+	if err != nil {
+		return resp, err
+	}
+	h.body = body
+	resp.Body = io.NopCloser(strings.NewReader(`{"tables":[]}`))
+	return resp, nil
 }
 
 // timespan writes r as the ISO 8601 interval the query API takes. A range with only a start ends

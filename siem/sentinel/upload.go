@@ -127,6 +127,7 @@ func (u *Uploader) Upload(ctx context.Context, records record.Stream) (siem.Uplo
 		batch []pending
 		size  = 2 // the brackets of the array
 		n     int
+		buf   bodyBuffer
 	)
 	defer func() {
 		slices.SortStableFunc(res.Failed, func(a, b siem.RecordError) int { return cmp.Compare(a.N, b.N) })
@@ -135,7 +136,7 @@ func (u *Uploader) Upload(ctx context.Context, records record.Stream) (siem.Uplo
 		if len(batch) == 0 {
 			return nil
 		}
-		err := u.send(ctx, batch, &res)
+		err := u.send(ctx, &buf, batch, &res)
 		batch, size = batch[:0:0], 2
 		return err
 	}
@@ -178,8 +179,8 @@ func (u *Uploader) Upload(ctx context.Context, records record.Stream) (siem.Uplo
 
 // send uploads one batch. A 413 splits it; other failures are recorded per record. The error
 // returned stops the upload (authentication, cancellation).
-func (u *Uploader) send(ctx context.Context, batch []pending, res *siem.UploadResult) error {
-	body, err := u.body(batch)
+func (u *Uploader) send(ctx context.Context, buf *bodyBuffer, batch []pending, res *siem.UploadResult) error {
+	body, err := u.body(buf, batch)
 	if err != nil {
 		return err
 	}
@@ -200,39 +201,50 @@ func (u *Uploader) send(ctx context.Context, batch []pending, res *siem.UploadRe
 		return err
 	case errors.Is(err, ErrTooLarge) && len(batch) > 1:
 		half := len(batch) / 2
-		if err := u.send(ctx, batch[:half], res); err != nil {
+		if err := u.send(ctx, buf, batch[:half], res); err != nil {
 			failAll(res, batch[half:], err)
 			return err
 		}
-		return u.send(ctx, batch[half:], res)
+		return u.send(ctx, buf, batch[half:], res)
 	}
 	failAll(res, batch, err)
 	return nil
 }
 
-// body writes batch as a JSON array, gzipped unless disabled.
-func (u *Uploader) body(batch []pending) ([]byte, error) {
-	var raw bytes.Buffer
-	raw.WriteByte('[')
+// bodyBuffer holds the buffers and the gzip writer one Upload reuses for its batches.
+type bodyBuffer struct {
+	raw, z bytes.Buffer
+	zw     *gzip.Writer
+}
+
+// body writes batch as a JSON array, gzipped unless disabled. The result is valid until the
+// next call with the same buffer.
+func (u *Uploader) body(buf *bodyBuffer, batch []pending) ([]byte, error) {
+	buf.raw.Reset()
+	buf.raw.WriteByte('[')
 	for i, p := range batch {
 		if i > 0 {
-			raw.WriteByte(',')
+			buf.raw.WriteByte(',')
 		}
-		raw.Write(p.json)
+		buf.raw.Write(p.json)
 	}
-	raw.WriteByte(']')
+	buf.raw.WriteByte(']')
 	if !u.gzip {
-		return raw.Bytes(), nil
+		return buf.raw.Bytes(), nil
 	}
-	var z bytes.Buffer
-	zw := gzip.NewWriter(&z)
-	if _, err := zw.Write(raw.Bytes()); err != nil {
+	buf.z.Reset()
+	if buf.zw == nil {
+		buf.zw = gzip.NewWriter(&buf.z)
+	} else {
+		buf.zw.Reset(&buf.z)
+	}
+	if _, err := buf.zw.Write(buf.raw.Bytes()); err != nil {
 		return nil, fmt.Errorf("sentinel: compressing a batch: %w", err)
 	}
-	if err := zw.Close(); err != nil {
+	if err := buf.zw.Close(); err != nil {
 		return nil, fmt.Errorf("sentinel: compressing a batch: %w", err)
 	}
-	return z.Bytes(), nil
+	return buf.z.Bytes(), nil
 }
 
 // failAll lists every record of batch as failed with err.
