@@ -594,3 +594,44 @@ func TestClouds(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchSeveralTables(t *testing.T) {
+	body := `{"tables":[` +
+		`{"name":"PrimaryResult","columns":[{"name":"Computer","type":"string"}],"rows":[["WS01"],["WS02"]]},` +
+		`{"name":"Table_1","columns":[{"name":"Account","type":"string"},{"name":"Logons","type":"long"}],"rows":[["alice",3]]}]}`
+	srv := queryServer(t, 200, []byte(body), nil)
+	c := newTestClient(t, srv, testConfig(srv), nil)
+	recs, errs := collect(c.Search(context.Background(), kql("let a = Heartbeat; a | distinct Computer; SigninLogs | summarize Logons=count() by Account")))
+	if len(errs) > 0 || len(recs) != 3 {
+		t.Fatalf("%d records, errors %v", len(recs), errs)
+	}
+	if names := recs[2].Names(); !slices.Equal(names, []string{"Account", "Logons"}) || recs[2].Meta.N != 3 {
+		t.Errorf("third record %v %+v: each table keeps its own columns", names, recs[2].Meta)
+	}
+}
+
+func TestSearchRetriesThrottling(t *testing.T) {
+	tries := 0
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tries++
+		if tries == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(`{"error":{"code":"TooManyRequests","message":"Rate limit exceeded."}}`))
+			return
+		}
+		w.Write(fixture(t, "query_workspaces.json"))
+	}))
+	defer srv.Close()
+	cfg := testConfig(srv)
+	cfg.Retry.MaxDelay = 5 * time.Second // a Retry-After beyond max_delay is not waited for
+	c := newTestClient(t, srv, cfg, nil)
+	start := time.Now()
+	recs, errs := collect(c.Search(context.Background(), kql("Heartbeat")))
+	if len(errs) > 0 || len(recs) != 2 || tries != 2 {
+		t.Fatalf("%d records, errors %v, %d tries", len(recs), errs, tries)
+	}
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("retried after %s, before Retry-After", d)
+	}
+}

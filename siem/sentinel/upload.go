@@ -36,7 +36,9 @@ type Ingestion struct {
 }
 
 // Uploader sends records to a Log Analytics table through the Logs Ingestion API. It implements
-// siem.Uploader.
+// siem.Uploader. The SDK's Upload sends the bytes it is given in one call: unlike the Python and
+// .NET clients it neither splits nor reports per record, so batching and the per-record
+// accounting of failures are done here.
 type Uploader struct {
 	client   *azlogs.Client
 	rule     string
@@ -121,9 +123,8 @@ type pending struct {
 // for a batch and every malformed record of the stream. An authentication failure, the
 // stream's own error or the cancellation of ctx stops the upload: the records of the batch in
 // flight are listed as failed and the error is returned with the result so far.
-func (u *Uploader) Upload(ctx context.Context, records record.Stream) (siem.UploadResult, error) {
+func (u *Uploader) Upload(ctx context.Context, records record.Stream) (res siem.UploadResult, err error) {
 	var (
-		res   siem.UploadResult
 		batch []pending
 		size  = 2 // the brackets of the array
 		n     int
@@ -140,17 +141,17 @@ func (u *Uploader) Upload(ctx context.Context, records record.Stream) (siem.Uplo
 		batch, size = batch[:0:0], 2
 		return err
 	}
-	for r, err := range records {
+	for r, rerr := range records {
 		n++
-		if err != nil {
-			if record.IsParseError(err) {
-				res.Failed = append(res.Failed, siem.RecordError{N: n, Err: err})
+		if rerr != nil {
+			if record.IsParseError(rerr) {
+				res.Failed = append(res.Failed, siem.RecordError{N: n, Err: rerr})
 				continue
 			}
 			if ferr := flush(); ferr != nil {
 				return res, ferr
 			}
-			return res, fmt.Errorf("sentinel: reading record %d: %w", n, err)
+			return res, fmt.Errorf("sentinel: reading record %d: %w", n, rerr)
 		}
 		if cerr := ctx.Err(); cerr != nil {
 			failAll(&res, batch, cerr)

@@ -524,3 +524,19 @@ func BenchmarkUpload(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*iters)/b.Elapsed().Seconds(), "records/s")
 }
+
+func TestUploadClouds(t *testing.T) {
+	for cloudName, want := range map[string]string{"": "https://monitor.azure.com//.default", "china": "https://monitor.azure.cn//.default", "government": "https://monitor.azure.us//.default"} {
+		s := newIngestServer(t, true, accept)
+		cfg := uploadConfig(s)
+		cfg.Cloud = cloudName
+		cred := &fakeCred{}
+		u := newTestUploader(t, s, cfg, cred)
+		if res, err := u.Upload(context.Background(), indicators(1)); err != nil || res.Sent != 1 {
+			t.Fatalf("result %+v, error %v", res, err)
+		}
+		if len(cred.scopes) != 1 || cred.scopes[0][0] != want {
+			t.Errorf("cloud %q: scopes %v, want %s", cloudName, cred.scopes, want)
+		}
+	}
+}
