@@ -3,6 +3,7 @@ package sentinel
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"math"
@@ -13,11 +14,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/hunchsec/hunch/record"
 	"github.com/hunchsec/hunch/siem"
@@ -298,8 +301,8 @@ func TestSearchErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tries := 0
-			srv := queryServer(t, tt.status, fixture(t, tt.fixture), func(queryRequest) { tries++ })
+			var tries atomic.Int32
+			srv := queryServer(t, tt.status, fixture(t, tt.fixture), func(queryRequest) { tries.Add(1) })
 			c := newTestClient(t, srv, testConfig(srv), nil)
 			recs, errs := collect(c.Search(context.Background(), kql("SecurityEvent | take 1")))
 			if len(recs) != 0 || len(errs) != 1 {
@@ -313,8 +316,8 @@ func TestSearchErrors(t *testing.T) {
 			if ae.StatusCode != tt.status || ae.Info.Code != tt.code {
 				t.Errorf("status %d code %q", ae.StatusCode, ae.Info.Code)
 			}
-			if tries != tt.tries {
-				t.Errorf("%d tries, want %d", tries, tt.tries)
+			if tries.Load() != int32(tt.tries) {
+				t.Errorf("%d tries, want %d", tries.Load(), tt.tries)
 			}
 		})
 	}
@@ -449,9 +452,9 @@ func TestSearchTimeouts(t *testing.T) {
 	})
 	t.Run("client timeout per try", func(t *testing.T) {
 		release := make(chan struct{})
-		tries := 0
+		var tries atomic.Int32
 		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tries++
+			tries.Add(1)
 			select {
 			case <-release:
 			case <-r.Context().Done():
@@ -471,8 +474,8 @@ func TestSearchTimeouts(t *testing.T) {
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("took %s", d)
 		}
-		if tries != 2 {
-			t.Errorf("%d tries, want 2 (one retry)", tries)
+		if tries.Load() != 2 {
+			t.Errorf("%d tries, want 2 (one retry)", tries.Load())
 		}
 	})
 }
@@ -480,9 +483,9 @@ func TestSearchTimeouts(t *testing.T) {
 func TestSearchMaxResponseBytes(t *testing.T) {
 	body := fixture(t, "query_success.json")
 	for _, chunked := range []bool{false, true} {
-		tries := 0
+		var tries atomic.Int32
 		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tries++
+			tries.Add(1)
 			if chunked {
 				w.(http.Flusher).Flush() // no Content-Length: the limit is hit while reading
 			}
@@ -495,8 +498,8 @@ func TestSearchMaxResponseBytes(t *testing.T) {
 		if len(errs) != 1 || !errors.Is(errs[0], ErrResponseTooLarge) {
 			t.Errorf("chunked=%v: errors %v, want ErrResponseTooLarge", chunked, errs)
 		}
-		if tries != 1 {
-			t.Errorf("chunked=%v: %d tries; an oversized reply is not retried", chunked, tries)
+		if tries.Load() != 1 {
+			t.Errorf("chunked=%v: %d tries; an oversized reply is not retried", chunked, tries.Load())
 		}
 		cfg.MaxResponseBytes = int64(len(body))
 		c = newTestClient(t, srv, cfg, nil)
@@ -611,10 +614,10 @@ func TestSearchSeveralTables(t *testing.T) {
 }
 
 func TestSearchRetriesThrottling(t *testing.T) {
-	tries := 0
+	var tries atomic.Int32
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tries++
-		if tries == 1 {
+		tries.Add(1)
+		if tries.Load() == 1 {
 			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(http.StatusTooManyRequests)
 			w.Write([]byte(`{"error":{"code":"TooManyRequests","message":"Rate limit exceeded."}}`))
@@ -628,10 +631,87 @@ func TestSearchRetriesThrottling(t *testing.T) {
 	c := newTestClient(t, srv, cfg, nil)
 	start := time.Now()
 	recs, errs := collect(c.Search(context.Background(), kql("Heartbeat")))
-	if len(errs) > 0 || len(recs) != 2 || tries != 2 {
-		t.Fatalf("%d records, errors %v, %d tries", len(recs), errs, tries)
+	if len(errs) > 0 || len(recs) != 2 || tries.Load() != 2 {
+		t.Fatalf("%d records, errors %v, %d tries", len(recs), errs, tries.Load())
 	}
 	if d := time.Since(start); d < 900*time.Millisecond {
 		t.Errorf("retried after %s, before Retry-After", d)
+	}
+}
+
+func TestConfigYAML(t *testing.T) {
+	doc := `
+workspace_id: b7e0f9a1-7c9d-4d4c-9a7e-2f6d1c0e5a11
+additional_workspaces: [a4b1c2d3-0000-4c3d-a390-22ba13102999]
+cloud: government
+auth:
+  method: client_secret
+  tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
+  client_id: 11111111-2222-3333-4444-555555555555
+  client_secret: env:HUNCH_LA_SECRET
+server_timeout: 5m
+timeout: 6m30s
+max_response_bytes: 1048576
+retry: {max_retries: 5, delay: 2s, max_delay: 30s, status_codes: [429, 503]}
+ingestion:
+  endpoint: https://my-dce-abcd.eastus-1.ingest.monitor.azure.com
+  rule_id: dcr-000a00a000a00000a000000aa000a0aa
+  stream: Custom-HunchTI_CL
+  max_batch_bytes: 500000
+  no_gzip: true
+`
+	var cfg Config
+	if err := yaml.Unmarshal([]byte(doc), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ServerTimeout != 5*time.Minute || cfg.Timeout != 390*time.Second || cfg.Retry.Delay != 2*time.Second || !slices.Equal(cfg.Retry.StatusCodes, []int{429, 503}) {
+		t.Errorf("durations/retry %+v %+v", cfg, cfg.Retry)
+	}
+	if cfg.Auth.ClientSecret.String() != "env:HUNCH_LA_SECRET" || cfg.Ingestion.MaxBatchBytes != 500000 || !cfg.Ingestion.NoGzip || len(cfg.AdditionalWorkspaces) != 1 {
+		t.Errorf("config %+v", cfg)
+	}
+	if _, err := New(cfg, env(map[string]string{"HUNCH_LA_SECRET": "x"})); err != nil {
+		t.Errorf("New: %v", err)
+	}
+	if _, err := NewUploader(cfg, env(map[string]string{"HUNCH_LA_SECRET": "x"})); err != nil {
+		t.Errorf("NewUploader: %v", err)
+	}
+	if _, err := New(cfg, env(nil)); err == nil || !strings.Contains(err.Error(), "HUNCH_LA_SECRET") {
+		t.Errorf("New without the secret: %v", err)
+	}
+}
+
+func TestTLSSettings(t *testing.T) {
+	srv := queryServer(t, 200, fixture(t, "query_workspaces.json"), nil)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		mod     func(*Config)
+		wantErr bool
+	}{
+		{"system roots refuse the test server", func(*Config) {}, true},
+		{"ca_file trusts it", func(c *Config) { c.CAFile = caFile }, false},
+		{"insecure_skip_verify", func(c *Config) { c.InsecureSkipVerify = true }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(srv)
+			cfg.Retry.MaxRetries = -1
+			tt.mod(&cfg)
+			c, err := New(cfg, env(nil), WithCredential(&fakeCred{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, errs := collect(c.Search(context.Background(), kql("Heartbeat")))
+			if (len(errs) > 0) != tt.wantErr {
+				t.Errorf("errors %v, want error: %v", errs, tt.wantErr)
+			}
+		})
+	}
+	if _, err := New(Config{WorkspaceID: "w", CAFile: "testdata/error_401.json"}, env(nil), WithCredential(&fakeCred{})); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Errorf("ca_file without certificates: %v", err)
 	}
 }

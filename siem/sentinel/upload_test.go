@@ -89,6 +89,13 @@ func newIngestServer(t *testing.T, gzipped bool, reply func(n int, recs []map[st
 	return s
 }
 
+// snapshot returns the calls so far.
+func (s *ingestServer) snapshot() []ingestCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]ingestCall(nil), s.calls...)
+}
+
 func accept(_ int, _ []map[string]any, w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
 
 func replyJSON(w http.ResponseWriter, status int, body []byte, header ...string) {
@@ -168,10 +175,10 @@ func TestUploadBatches(t *testing.T) {
 	if err != nil || res.Sent != 50 || len(res.Failed) != 0 {
 		t.Fatalf("result %+v, error %v", res, err)
 	}
-	if len(s.calls) < 5 {
-		t.Errorf("%d calls for 50 records of ~120 bytes in 1000-byte batches", len(s.calls))
+	if len(s.snapshot()) < 5 {
+		t.Errorf("%d calls for 50 records of ~120 bytes in 1000-byte batches", len(s.snapshot()))
 	}
-	for i, c := range s.calls {
+	for i, c := range s.snapshot() {
 		if c.rawLen > 1000 {
 			t.Errorf("call %d: %d bytes > max_batch_bytes", i+1, c.rawLen)
 		}
@@ -180,7 +187,7 @@ func TestUploadBatches(t *testing.T) {
 	if len(got) != 50 || got[0] != "10.0.0.1" || got[49] != "10.0.0.50" {
 		t.Errorf("sent %v", got)
 	}
-	first := s.calls[0].records[0]
+	first := s.snapshot()[0].records[0]
 	if first["TimeGenerated"] != "2024-05-01T10:00:01Z" || first["Score"] != float64(1) || fmt.Sprint(first["Sources"]) != "[abuseipdb misp]" {
 		t.Errorf("first record %v", first)
 	}
@@ -197,14 +204,14 @@ func TestUploadDefaultBatchLimit(t *testing.T) {
 		t.Fatalf("result sent %d failed %d, error %v", res.Sent, len(res.Failed), err)
 	}
 	total := 0
-	for i, c := range s.calls {
+	for i, c := range s.snapshot() {
 		total += c.rawLen
 		if c.rawLen > DefaultMaxBatchBytes {
 			t.Errorf("call %d: %d bytes > 1 MiB", i+1, c.rawLen)
 		}
 	}
-	if len(s.calls) < 3 || total < 2*DefaultMaxBatchBytes {
-		t.Errorf("%d calls, %d bytes: the test does not reach the limit", len(s.calls), total)
+	if len(s.snapshot()) < 3 || total < 2*DefaultMaxBatchBytes {
+		t.Errorf("%d calls, %d bytes: the test does not reach the limit", len(s.snapshot()), total)
 	}
 }
 
@@ -268,8 +275,8 @@ func TestUpload429RetryAfter(t *testing.T) {
 	if d := time.Since(start); d < 900*time.Millisecond {
 		t.Errorf("retried after %s, before the 1 s Retry-After", d)
 	}
-	if len(s.calls) != 2 {
-		t.Errorf("%d calls, want 2", len(s.calls))
+	if len(s.snapshot()) != 2 {
+		t.Errorf("%d calls, want 2", len(s.snapshot()))
 	}
 }
 
@@ -282,8 +289,8 @@ func TestUpload429RetryAfterTooLong(t *testing.T) {
 	if err != nil || res.Sent != 0 || fmt.Sprint(failedNs(res)) != "[1 2 3]" || !errors.Is(res.Failed[2], ErrThrottled) {
 		t.Fatalf("result %+v, error %v", res, err)
 	}
-	if len(s.calls) != 1 {
-		t.Errorf("%d calls, want 1 (a Retry-After beyond max_delay is not waited for)", len(s.calls))
+	if len(s.snapshot()) != 1 {
+		t.Errorf("%d calls, want 1 (a Retry-After beyond max_delay is not waited for)", len(s.snapshot()))
 	}
 }
 
@@ -311,8 +318,8 @@ func TestUpload500FailsOneBatchMidway(t *testing.T) {
 	if !errors.Is(res.Failed[0], ErrServer) || !strings.Contains(res.Failed[0].Error(), "record 4: sentinel: upload of records 4..6") {
 		t.Errorf("failure %v", res.Failed[0])
 	}
-	if len(s.calls) != 1+3+1 {
-		t.Errorf("%d calls, want 5 (the failing batch tried 3 times)", len(s.calls))
+	if len(s.snapshot()) != 1+3+1 {
+		t.Errorf("%d calls, want 5 (the failing batch tried 3 times)", len(s.snapshot()))
 	}
 }
 
@@ -325,8 +332,8 @@ func TestUpload400ReportsEveryRecord(t *testing.T) {
 	if err != nil || fmt.Sprint(failedNs(res)) != "[1 2 3]" || !errors.Is(res.Failed[0], ErrBadRequest) {
 		t.Fatalf("result %+v, error %v", res, err)
 	}
-	if len(s.calls) != 1 {
-		t.Errorf("%d calls: a 400 is not retried", len(s.calls))
+	if len(s.snapshot()) != 1 {
+		t.Errorf("%d calls: a 400 is not retried", len(s.snapshot()))
 	}
 }
 
@@ -350,8 +357,8 @@ func TestUploadAuthFailureStops(t *testing.T) {
 	if !errors.Is(err, ErrAuth) {
 		t.Fatalf("error %v, want ErrAuth", err)
 	}
-	if res.Sent != 0 || fmt.Sprint(failedNs(res)) != "[1 2 3]" || len(s.calls) != 1 || consumed != 4 {
-		t.Errorf("sent %d failed %v, %d calls, %d records read", res.Sent, failedNs(res), len(s.calls), consumed)
+	if res.Sent != 0 || fmt.Sprint(failedNs(res)) != "[1 2 3]" || len(s.snapshot()) != 1 || consumed != 4 {
+		t.Errorf("sent %d failed %v, %d calls, %d records read", res.Sent, failedNs(res), len(s.snapshot()), consumed)
 	}
 }
 
@@ -395,8 +402,8 @@ func TestUploadTimeout(t *testing.T) {
 	if err != nil || fmt.Sprint(failedNs(res)) != "[1 2]" || !errors.Is(res.Failed[0], context.DeadlineExceeded) {
 		t.Fatalf("result %+v, error %v; want both records failed by the per-try timeout", res, err)
 	}
-	if len(s.calls) != 1 {
-		t.Errorf("%d calls with retries disabled", len(s.calls))
+	if len(s.snapshot()) != 1 {
+		t.Errorf("%d calls with retries disabled", len(s.snapshot()))
 	}
 }
 
