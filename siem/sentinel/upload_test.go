@@ -10,11 +10,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hunchsec/hunch/internal/testcorpus"
 	"github.com/hunchsec/hunch/record"
 	"github.com/hunchsec/hunch/siem"
 )
@@ -546,4 +548,46 @@ func TestUploadClouds(t *testing.T) {
 			t.Errorf("cloud %q: scopes %v, want %s", cloudName, cred.scopes, want)
 		}
 	}
+}
+
+// TestUploadCorpusEvents uploads real Windows events (OTRF Security-Datasets, JSON lines) and
+// checks that every record arrives once, in order, in calls under the 1 MiB limit.
+func TestUploadCorpusEvents(t *testing.T) {
+	path := testcorpus.Path(t, "logs/json/OTRF__execution__empire_launcher_vbs.json")
+	read := func() record.Stream {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return record.Read(context.Background(), f, path, record.ReadOptions{})
+	}
+	var want []string
+	for r, err := range read() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := r.Get("RecordNumber")
+		want = append(want, v.Text())
+	}
+	s := newIngestServer(t, true, accept)
+	u := newTestUploader(t, s, uploadConfig(s), nil)
+	res, err := u.Upload(context.Background(), read())
+	if err != nil || res.Sent != len(want) || len(res.Failed) != 0 {
+		t.Fatalf("sent %d of %d, failed %d, error %v", res.Sent, len(want), len(res.Failed), err)
+	}
+	var got []string
+	calls := s.snapshot()
+	for i, c := range calls {
+		if c.rawLen > DefaultMaxBatchBytes {
+			t.Errorf("call %d: %d bytes", i+1, c.rawLen)
+		}
+		for _, r := range c.records {
+			got = append(got, fmt.Sprint(r["RecordNumber"]))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("received %d records, want %d in the same order", len(got), len(want))
+	}
+	t.Logf("%d events in %d calls", len(want), len(calls))
 }
