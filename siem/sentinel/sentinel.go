@@ -19,7 +19,7 @@
 //	  stream: Custom-HunchTI_CL
 //
 // The query API has no paging: a result is capped by the service (about 500 000 rows or 64 MB), so
-// split a large search into time ranges. Clients and uploaders are safe for concurrent use.
+// split_by pages a large search by time instead. Clients and uploaders are safe for concurrent use.
 package sentinel
 
 import (
@@ -46,6 +46,7 @@ const (
 	DefaultServerTimeout    = 3 * time.Minute  // the query API's own default run time
 	MaxServerTimeout        = 10 * time.Minute // the longest run time the query API grants
 	DefaultMaxResponseBytes = 128 << 20        // twice the query API's ~64 MB result cap
+	DefaultMaxPages         = 1000             // pieces split_by may cut a range into
 	DefaultMaxRetries       = 3                // retries of a request that failed with 408, 429, 5xx or a network error
 	DefaultRetryDelay       = 800 * time.Millisecond
 	DefaultMaxRetryDelay    = 60 * time.Second
@@ -68,6 +69,8 @@ type Config struct {
 	ServerTimeout    time.Duration `yaml:"server_timeout"`     // how long the service may run a query (Prefer: wait); default 3m, at most 10m
 	Timeout          time.Duration `yaml:"timeout"`            // client-side limit of one HTTP try; default server_timeout + 1m
 	MaxResponseBytes int64         `yaml:"max_response_bytes"` // largest reply body read; default 128 MiB
+	SplitBy          time.Duration `yaml:"split_by"`           // query the range in consecutive pieces this long; 0 = one request
+	MaxPages         int           `yaml:"max_pages"`          // most pieces split_by may cut a range into; default 1000
 	Retry            Retry         `yaml:"retry"`
 
 	Ingestion Ingestion `yaml:"ingestion"` // where NewUploader sends records
@@ -153,6 +156,12 @@ func New(cfg Config, getenv func(string) string, opts ...Option) (*Client, error
 	if cfg.Timeout == 0 {
 		cfg.Timeout = cfg.ServerTimeout + timeoutMargin
 	}
+	if cfg.MaxPages == 0 {
+		cfg.MaxPages = DefaultMaxPages
+	}
+	if cfg.SplitBy < 0 || cfg.MaxPages < 0 {
+		return nil, errors.New("sentinel: split_by and max_pages must not be negative")
+	}
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("sentinel: timeout %s is negative", cfg.Timeout)
 	}
@@ -192,10 +201,12 @@ func New(cfg Config, getenv func(string) string, opts ...Option) (*Client, error
 }
 
 // Search runs q (KQL) over the configured workspaces and streams the rows of every result table in
-// the order the service returns them, with q.Range sent as the query timespan. A reply that
-// carries an error beside its tables (a partial result) yields its rows and then the
-// *PartialError, or hands it to the WithWarnings function. Failures are *APIError values that
-// wrap ErrAuth, ErrBadRequest, ErrThrottled or ErrServer.
+// the order the service returns them, with q.Range sent as the query timespan. With split_by set,
+// the range is cut into consecutive pieces of that length, queried one after another (oldest
+// first), so that no single reply hits the service's result cap. A reply that carries an error
+// beside its tables (a partial result) has its rows yielded; the first *PartialError is yielded
+// after all rows, or each is handed to the WithWarnings function. Failures are *APIError values
+// that wrap ErrAuth, ErrBadRequest, ErrThrottled or ErrServer.
 func (c *Client) Search(ctx context.Context, q siem.Query) record.Stream {
 	return func(yield func(record.Record, error) bool) {
 		if err := q.Validate(); err != nil {
@@ -206,62 +217,124 @@ func (c *Client) Search(ctx context.Context, q siem.Query) record.Stream {
 			yield(record.Record{}, fmt.Errorf("sentinel: query language %q is not supported (kql only)", q.Language))
 			return
 		}
-		body := azlogs.QueryBody{Query: &q.Text}
-		if len(c.cfg.AdditionalWorkspaces) > 0 {
-			body.AdditionalWorkspaces = c.cfg.AdditionalWorkspaces
-		}
-		if ts, ok := timespan(q.Range, c.now); ok {
-			body.Timespan = &ts
-		}
-		wait := c.wait
-		reply := &replyHolder{}
-		rctx := context.WithValue(ctx, replyKey{}, reply)
-		_, err := c.query.QueryWorkspace(rctx, c.cfg.WorkspaceID, body, &azlogs.QueryWorkspaceOptions{Options: &azlogs.QueryOptions{Wait: &wait}})
+		pages, err := c.pages(q.Range)
 		if err != nil {
-			yield(record.Record{}, classify(ctx, "query workspace "+c.cfg.WorkspaceID, err))
+			yield(record.Record{}, err)
 			return
 		}
-		if reply.body == nil {
-			yield(record.Record{}, errors.New("sentinel: the query reply was not captured"))
-			return
-		}
-		res, err := parseResults(reply.body)
-		if err != nil {
-			yield(record.Record{}, fmt.Errorf("sentinel: %w", err))
-			return
-		}
-		source := "sentinel:" + c.cfg.WorkspaceID
-		n := 0
-		for _, t := range res.tables {
-			for i := range t.rows {
-				if err := ctx.Err(); err != nil {
-					yield(record.Record{}, err)
-					return
-				}
-				if q.Limit > 0 && n >= q.Limit {
-					break
-				}
-				r, err := t.record(i)
-				if err != nil {
-					yield(record.Record{}, fmt.Errorf("sentinel: table %s: %w", t.name, err))
-					return
-				}
-				n++
-				r.Meta = record.Meta{Source: source, N: n}
-				if !yield(r, nil) {
-					return
-				}
-			}
-		}
-		if res.err != nil {
-			pe := &PartialError{Workspace: c.cfg.WorkspaceID, Rows: n, Info: *res.err}
-			if c.warn != nil {
-				c.warn(pe)
+		var (
+			n       int
+			partial *PartialError
+		)
+		for _, r := range pages {
+			pe, ok := c.searchPage(ctx, q, r, &n, yield)
+			if !ok {
 				return
 			}
-			yield(record.Record{}, pe)
+			if pe != nil {
+				if c.warn != nil {
+					c.warn(pe)
+				} else if partial == nil {
+					partial = pe
+				}
+			}
+			if q.Limit > 0 && n >= q.Limit {
+				break
+			}
+		}
+		if partial != nil {
+			yield(record.Record{}, partial)
 		}
 	}
+}
+
+// pages cuts r into the time ranges queried one by one: r itself without split_by.
+func (c *Client) pages(r siem.Range) ([]siem.Range, error) {
+	if c.cfg.SplitBy <= 0 {
+		return []siem.Range{r}, nil
+	}
+	if r.From.IsZero() {
+		return nil, errors.New("sentinel: split_by needs a range with a start")
+	}
+	if r.To.IsZero() {
+		r.To = c.now()
+	}
+	if !r.From.Before(r.To) {
+		return nil, fmt.Errorf("sentinel: range from %s is not before to %s", r.From.Format(time.RFC3339), r.To.Format(time.RFC3339))
+	}
+	d := r.To.Sub(r.From) // saturates rather than overflows
+	k := d / c.cfg.SplitBy
+	if d%c.cfg.SplitBy != 0 {
+		k++
+	}
+	if k > time.Duration(c.cfg.MaxPages) {
+		return nil, fmt.Errorf("sentinel: split_by %s cuts the range into more than max_pages (%d) pieces", c.cfg.SplitBy, c.cfg.MaxPages)
+	}
+	var out []siem.Range
+	for from := r.From; from.Before(r.To); from = from.Add(c.cfg.SplitBy) {
+		to := from.Add(c.cfg.SplitBy)
+		if to.After(r.To) {
+			to = r.To
+		}
+		out = append(out, siem.Range{From: from, To: to})
+	}
+	return out, nil
+}
+
+// searchPage runs q over r and yields its rows, numbering them from *n. It returns the reply's
+// partial-result error, and false when the stream has ended (an error was yielded or the
+// consumer stopped).
+func (c *Client) searchPage(ctx context.Context, q siem.Query, r siem.Range, n *int, yield func(record.Record, error) bool) (*PartialError, bool) {
+	body := azlogs.QueryBody{Query: &q.Text}
+	if len(c.cfg.AdditionalWorkspaces) > 0 {
+		body.AdditionalWorkspaces = c.cfg.AdditionalWorkspaces
+	}
+	if ts, ok := timespan(r, c.now); ok {
+		body.Timespan = &ts
+	}
+	wait := c.wait
+	reply := &replyHolder{}
+	rctx := context.WithValue(ctx, replyKey{}, reply)
+	_, err := c.query.QueryWorkspace(rctx, c.cfg.WorkspaceID, body, &azlogs.QueryWorkspaceOptions{Options: &azlogs.QueryOptions{Wait: &wait}})
+	if err != nil {
+		yield(record.Record{}, classify(ctx, "query workspace "+c.cfg.WorkspaceID, err))
+		return nil, false
+	}
+	if reply.body == nil {
+		yield(record.Record{}, errors.New("sentinel: the query reply was not captured"))
+		return nil, false
+	}
+	res, err := parseResults(reply.body)
+	if err != nil {
+		yield(record.Record{}, fmt.Errorf("sentinel: %w", err))
+		return nil, false
+	}
+	source := "sentinel:" + c.cfg.WorkspaceID
+	for _, t := range res.tables {
+		for i := range t.rows {
+			if err := ctx.Err(); err != nil {
+				yield(record.Record{}, err)
+				return nil, false
+			}
+			if q.Limit > 0 && *n >= q.Limit {
+				return nil, true
+			}
+			rec, err := t.record(i)
+			if err != nil {
+				yield(record.Record{}, fmt.Errorf("sentinel: table %s: %w", t.name, err))
+				return nil, false
+			}
+			*n++
+			rec.Meta = record.Meta{Source: source, N: *n}
+			if !yield(rec, nil) {
+				return nil, false
+			}
+		}
+	}
+	if res.err != nil {
+		return &PartialError{Workspace: c.cfg.WorkspaceID, Rows: *n, Info: *res.err}, true
+	}
+	return nil, true
 }
 
 // replyKey marks the context of a query whose successful reply body takeReply keeps.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -714,4 +715,148 @@ func TestTLSSettings(t *testing.T) {
 	if _, err := New(Config{WorkspaceID: "w", CAFile: "testdata/error_401.json"}, env(nil), WithCredential(&fakeCred{})); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
 		t.Errorf("ca_file without certificates: %v", err)
 	}
+}
+
+// pageServer answers each query with two rows naming the timespan asked for; the reply to the
+// request numbered failAt (from 1) is status with body instead, and partialAt adds a PartialError.
+func pageServer(t *testing.T, failAt, partialAt int, status int, body []byte) (*httptest.Server, func() []string) {
+	var mu sync.Mutex
+	var spans []string
+	srv := queryServer(t, 200, nil, nil)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/workspaces/"+testWorkspace+"/query" || r.Header.Get("Authorization") != "Bearer "+testToken {
+			t.Errorf("request %s %v", r.URL.Path, r.Header)
+		}
+		var q queryRequest
+		if err := json.NewDecoder(r.Body).Decode(&q); err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		spans = append(spans, q.Timespan)
+		k := len(spans)
+		mu.Unlock()
+		if k == failAt {
+			w.WriteHeader(status)
+			w.Write(body)
+			return
+		}
+		reply := fmt.Sprintf(`{"tables":[{"name":"PrimaryResult","columns":[{"name":"Page","type":"string"},{"name":"Row","type":"int"}],"rows":[[%q,1],[%q,2]]}]`, q.Timespan, q.Timespan)
+		if k == partialAt {
+			reply += `,"error":{"code":"PartialError","message":"There were some errors when processing your query."}`
+		}
+		w.Write([]byte(reply + "}"))
+	})
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(spans)
+	}
+}
+
+func TestSearchPages(t *testing.T) {
+	from := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	rng := siem.Range{From: from, To: from.Add(60 * time.Hour)}
+	wantSpans := []string{"2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", "2024-05-02T00:00:00Z/2024-05-03T00:00:00Z", "2024-05-03T00:00:00Z/2024-05-03T12:00:00Z"}
+	page := func(cfgMod func(*Config), q siem.Query, failAt, partialAt int) ([]record.Record, []error, []string) {
+		srv, spans := pageServer(t, failAt, partialAt, 500, fixture(t, "error_500.json"))
+		cfg := testConfig(srv)
+		cfg.SplitBy = 24 * time.Hour
+		cfg.Retry.MaxRetries = -1
+		if cfgMod != nil {
+			cfgMod(&cfg)
+		}
+		c := newTestClient(t, srv, cfg, nil)
+		recs, errs := collect(c.Search(context.Background(), q))
+		return recs, errs, spans()
+	}
+	q := kql("SecurityEvent")
+	q.Range = rng
+	t.Run("three pages", func(t *testing.T) {
+		recs, errs, spans := page(nil, q, 0, 0)
+		if len(errs) > 0 || !slices.Equal(spans, wantSpans) || len(recs) != 6 {
+			t.Fatalf("%d records, errors %v, spans %v", len(recs), errs, spans)
+		}
+		for i, r := range recs {
+			if p, _ := get(t, r, "Page").Str(); p != wantSpans[i/2] || r.Meta.N != i+1 {
+				t.Errorf("record %d from page %q, N %d", i, p, r.Meta.N)
+			}
+		}
+	})
+	t.Run("limit stops paging", func(t *testing.T) {
+		ql := q
+		ql.Limit = 3
+		recs, errs, spans := page(nil, ql, 0, 0)
+		if len(errs) > 0 || len(recs) != 3 || len(spans) != 2 {
+			t.Fatalf("%d records, errors %v, %d requests", len(recs), errs, len(spans))
+		}
+	})
+	t.Run("server error on page 2", func(t *testing.T) {
+		recs, errs, spans := page(nil, q, 2, 0)
+		if len(recs) != 2 || len(errs) != 1 || !errors.Is(errs[0], ErrServer) || len(spans) != 2 {
+			t.Fatalf("%d records, errors %v, %d requests", len(recs), errs, len(spans))
+		}
+	})
+	t.Run("partial page 1 surfaces after all rows", func(t *testing.T) {
+		var pe *PartialError
+		var last error
+		srv, spans := pageServer(t, 0, 1, 0, nil)
+		cfg := testConfig(srv)
+		cfg.SplitBy = 24 * time.Hour
+		c := newTestClient(t, srv, cfg, nil)
+		n := 0
+		for _, err := range c.Search(context.Background(), q) {
+			if err != nil {
+				last = err
+				continue
+			}
+			if last != nil {
+				t.Fatal("record after the partial error")
+			}
+			n++
+		}
+		if n != 6 || !errors.As(last, &pe) || pe.Rows != 2 || len(spans()) != 3 {
+			t.Fatalf("%d records, last %v, spans %v", n, last, spans())
+		}
+	})
+	t.Run("max_pages", func(t *testing.T) {
+		recs, errs, spans := page(func(c *Config) { c.SplitBy = time.Hour; c.MaxPages = 59 }, q, 0, 0)
+		if len(recs) != 0 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "max_pages (59)") || len(spans) != 0 {
+			t.Fatalf("%d records, errors %v, %d requests", len(recs), errs, len(spans))
+		}
+		recs, errs, spans = page(func(c *Config) { c.SplitBy = time.Hour; c.MaxPages = 60 }, q, 0, 0)
+		if len(errs) != 0 || len(recs) != 120 || len(spans) != 60 {
+			t.Fatalf("at the limit: %d records, errors %v, %d requests", len(recs), errs, len(spans))
+		}
+	})
+	t.Run("needs a start", func(t *testing.T) {
+		qo := kql("SecurityEvent")
+		qo.Range = siem.Range{To: from}
+		_, errs, spans := page(nil, qo, 0, 0)
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "split_by needs a range with a start") || len(spans) != 0 {
+			t.Fatalf("errors %v, %d requests", errs, len(spans))
+		}
+	})
+	t.Run("cancel mid-stream", func(t *testing.T) {
+		srv, spans := pageServer(t, 0, 0, 0, nil)
+		cfg := testConfig(srv)
+		cfg.SplitBy = 24 * time.Hour
+		c := newTestClient(t, srv, cfg, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		n := 0
+		var errs []error
+		for _, err := range c.Search(ctx, q) {
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			n++
+			if n == 3 { // first row of page 2
+				cancel()
+			}
+		}
+		if n != 3 || len(errs) != 1 || !errors.Is(errs[0], context.Canceled) || len(spans()) != 2 {
+			t.Fatalf("%d records, errors %v, %d requests", n, errs, len(spans()))
+		}
+	})
 }
