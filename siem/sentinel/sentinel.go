@@ -13,6 +13,7 @@
 //	  client_id: 11111111-2222-3333-4444-555555555555
 //	  client_secret: env:HUNCH_LA_SECRET
 //	server_timeout: 5m
+//	split_by: 6h                     # one request per 6 hours of the searched range
 //	ingestion:
 //	  endpoint: https://my-dce-abcd.eastus-1.ingest.monitor.azure.com
 //	  rule_id: dcr-000a00a000a00000a000000aa000a0aa

@@ -653,6 +653,8 @@ auth:
 server_timeout: 5m
 timeout: 6m30s
 max_response_bytes: 1048576
+split_by: 6h
+max_pages: 400
 retry: {max_retries: 5, delay: 2s, max_delay: 30s, status_codes: [429, 503]}
 ingestion:
   endpoint: https://my-dce-abcd.eastus-1.ingest.monitor.azure.com
@@ -664,6 +666,9 @@ ingestion:
 	var cfg Config
 	if err := yaml.Unmarshal([]byte(doc), &cfg); err != nil {
 		t.Fatal(err)
+	}
+	if cfg.SplitBy != 6*time.Hour || cfg.MaxPages != 400 {
+		t.Errorf("paging %s %d", cfg.SplitBy, cfg.MaxPages)
 	}
 	if cfg.ServerTimeout != 5*time.Minute || cfg.Timeout != 390*time.Second || cfg.Retry.Delay != 2*time.Second || !slices.Equal(cfg.Retry.StatusCodes, []int{429, 503}) {
 		t.Errorf("durations/retry %+v %+v", cfg, cfg.Retry)
