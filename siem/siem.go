@@ -23,6 +23,7 @@ const (
 	Lucene Language = "lucene" // Elasticsearch query_string syntax
 	ESQL   Language = "esql"   // Elasticsearch ES|QL
 	SQL    Language = "sql"    // SQL with bound parameters
+	DSL    Language = "dsl"    // Elasticsearch / OpenSearch query DSL, a JSON query object or search body
 )
 
 // Query is one search to run against a SIEM.
@@ -81,6 +82,7 @@ func (q Query) Validate() error {
 	}
 	switch q.Language {
 	case SPL, KQL, Lucene, ESQL, SQL:
+	case DSL:
 	default:
 		return fmt.Errorf("query: unknown language %q", q.Language)
 	}
