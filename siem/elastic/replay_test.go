@@ -142,3 +142,18 @@ func newReplay(t *testing.T, cfg Config, auth string, steps ...exchange) (*Clien
 
 // noSleep skips retry delays.
 func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+// replayClient starts a TLS server for rp and a client for it; opts come after the test defaults.
+func replayClient(t *testing.T, rp *replay, cfg Config, opts ...Option) *Client {
+	t.Helper()
+	srv := httptest.NewTLSServer(rp)
+	t.Cleanup(srv.Close)
+	cfg.URL = srv.URL
+	w := &warnings{}
+	c, err := New(cfg, func(string) string { return "" }, append([]Option{WithHTTPClient(srv.Client()), WithWarnings(w.add), WithSleep(noSleep)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rp.done)
+	return c
+}
