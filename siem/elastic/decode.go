@@ -14,38 +14,6 @@ import (
 	"github.com/hunchsec/hunch/record"
 )
 
-// searchResponse is the part of a _search reply hunch reads.
-type searchResponse struct {
-	PitID           string `json:"pit_id"`
-	TimedOut        bool   `json:"timed_out"`
-	TerminatedEarly bool   `json:"terminated_early"`
-	Shards          struct {
-		Total      int            `json:"total"`
-		Successful int            `json:"successful"`
-		Skipped    int            `json:"skipped"`
-		Failed     int            `json:"failed"`
-		Failures   []shardFailure `json:"failures"`
-	} `json:"_shards"`
-	Hits *struct {
-		Hits []hit `json:"hits"`
-	} `json:"hits"`
-}
-
-type shardFailure struct {
-	Shard  int         `json:"shard"`
-	Index  string      `json:"index"`
-	Node   string      `json:"node"`
-	Reason errorObject `json:"reason"`
-}
-
-type hit struct {
-	Index  string          `json:"_index"`
-	ID     string          `json:"_id"`
-	Source json.RawMessage `json:"_source"`
-	Fields json.RawMessage `json:"fields"`
-	Sort   json.RawMessage `json:"sort"`
-}
-
 // page is one decoded _search reply.
 type page struct {
 	records  []record.Record
@@ -56,104 +24,110 @@ type page struct {
 
 // hitDecoder turns _search replies into records: _index and _id, then the _source fields in
 // their order with nested objects kept as record objects, then the hit's "fields" object when
-// the search asked for fields. The time field becomes a record time. The _source documents are
-// handed to record's NDJSON reader, one per line, so they are parsed by the same fast decoder
-// as NDJSON files.
+// the search asked for fields. The time field becomes a record time. The whole reply is parsed
+// in one pass by record's JSON decoder (the one NDJSON files go through), which accepts exactly
+// what encoding/json accepts and keeps the field order.
 type hitDecoder struct {
 	timeField string
 	source    string // Meta.Source of the records
-	maxLine   int
 	buf       bytes.Buffer
 }
 
-func newHitDecoder(timeField, source string, maxBytes int64) *hitDecoder {
-	maxLine := record.DefaultMaxLineBytes
-	if maxBytes > 0 && maxBytes < math.MaxInt32 {
-		maxLine = int(maxBytes) + 64
-	}
-	return &hitDecoder{timeField: timeField, source: source, maxLine: maxLine}
+func newHitDecoder(timeField, source string) *hitDecoder {
+	return &hitDecoder{timeField: timeField, source: source}
 }
 
 var errNoHits = errors.New("the reply has no hits object")
 
-func (d *hitDecoder) decode(data []byte) (page, error) {
-	var sr searchResponse
-	if err := json.Unmarshal(data, &sr); err != nil {
-		return page{}, fmt.Errorf("decode reply: %w", err)
+// parseObject parses a JSON object held in data into a record.
+func (d *hitDecoder) parseObject(data []byte) (record.Record, error) {
+	line := data
+	if bytes.IndexByte(data, '\n') >= 0 { // pretty-printed: make it one line
+		d.buf.Reset()
+		if err := json.Compact(&d.buf, data); err != nil {
+			return record.Record{}, fmt.Errorf("decode reply: %w", err)
+		}
+		line = d.buf.Bytes()
 	}
-	if sr.Hits == nil {
+	var out record.Record
+	n := 0
+	for r, err := range record.Read(context.Background(), bytes.NewReader(line), d.source, record.ReadOptions{Format: record.FormatNDJSON, MaxLineBytes: len(line) + 1}) {
+		if err != nil {
+			var pe *record.ParseError
+			if errors.As(err, &pe) {
+				return record.Record{}, fmt.Errorf("decode reply: %s", pe.Reason)
+			}
+			return record.Record{}, fmt.Errorf("decode reply: %w", err)
+		}
+		out = r
+		n++
+	}
+	if n != 1 {
+		return record.Record{}, errors.New("decode reply: empty reply")
+	}
+	return out, nil
+}
+
+func (d *hitDecoder) decode(data []byte) (page, error) {
+	reply, err := d.parseObject(data)
+	if err != nil {
+		return page{}, err
+	}
+	var p page
+	if v, ok := reply.Get("pit_id"); ok {
+		p.pitID, _ = v.Str()
+	}
+	if v, ok := reply.Get("timed_out"); ok {
+		if b, _ := v.Bool(); b {
+			p.warnings = append(p.warnings, "the search timed out on some shards: results are partial")
+		}
+	}
+	if shards, ok := object(reply, "_shards"); ok {
+		if w := shardWarning(shards); w != "" {
+			p.warnings = append(p.warnings, w)
+		}
+	}
+	hitsObj, ok := object(reply, "hits")
+	if !ok {
 		return page{}, errNoHits
 	}
-	p := page{pitID: sr.PitID}
-	if sr.TimedOut {
-		p.warnings = append(p.warnings, "the search timed out on some shards: results are partial")
+	hv, _ := hitsObj.Get("hits")
+	if hv.Kind() != record.KindList && !hv.IsNull() {
+		return page{}, errors.New("hits.hits is not a list")
 	}
-	if sr.Shards.Failed > 0 {
-		w := fmt.Sprintf("%d of %d shards failed: results are partial", sr.Shards.Failed, sr.Shards.Total)
-		for i, f := range sr.Shards.Failures {
-			if i == 3 {
-				w += fmt.Sprintf("; and %d more", len(sr.Shards.Failures)-i)
-				break
-			}
-			w += fmt.Sprintf("; index %s shard %d: %s: %s", f.Index, f.Shard, f.Reason.Type, f.Reason.describe())
-		}
-		p.warnings = append(p.warnings, w)
-	}
-	hits := sr.Hits.Hits
+	hits := hv.List()
 	if len(hits) == 0 {
 		return p, nil
 	}
-	p.lastSort = hits[len(hits)-1].Sort
-	if len(p.lastSort) == 0 || string(p.lastSort) == "null" {
-		p.lastSort = nil
-	}
-	d.buf.Reset()
-	for _, h := range hits {
-		src := h.Source
-		if len(src) == 0 || string(src) == "null" {
-			src = json.RawMessage("{}")
-		}
-		if src[0] != '{' && !isSpaceThenBrace(src) {
-			return page{}, fmt.Errorf("hit %s: _source is not an object", h.ID)
-		}
-		if h.Fields != nil {
-			d.buf.WriteString(`{"s":`)
-		}
-		if err := json.Compact(&d.buf, src); err != nil {
-			return page{}, fmt.Errorf("hit %s: %w", h.ID, err)
-		}
-		if h.Fields != nil {
-			d.buf.WriteString(`,"f":`)
-			if err := json.Compact(&d.buf, h.Fields); err != nil {
-				return page{}, fmt.Errorf("hit %s: %w", h.ID, err)
-			}
-			d.buf.WriteByte('}')
-		}
-		d.buf.WriteByte('\n')
-	}
 	p.records = make([]record.Record, 0, len(hits))
-	i := 0
-	for r, err := range record.Read(context.Background(), bytes.NewReader(d.buf.Bytes()), d.source, record.ReadOptions{Format: record.FormatNDJSON, MaxLineBytes: d.maxLine}) {
-		if err != nil {
-			return page{}, fmt.Errorf("hit %d: %w", i+1, err)
+	for i, h := range hits {
+		ho, ok := h.Object()
+		if !ok {
+			return page{}, fmt.Errorf("hit %d is not an object", i+1)
 		}
-		if i >= len(hits) {
-			return page{}, errors.New("more documents than hits") // unreachable: one line per hit
+		var index, id record.Value = record.String(""), record.String("")
+		var src, fields record.Record
+		hasFields := false
+		for _, f := range ho.Fields() {
+			switch f.Name {
+			case "_index":
+				index = f.Value
+			case "_id":
+				id = f.Value
+			case "_source":
+				if f.Value.IsNull() {
+					continue
+				}
+				if src, ok = f.Value.Object(); !ok {
+					return page{}, fmt.Errorf("hit %d: _source is not an object", i+1)
+				}
+			case "fields":
+				fields, hasFields = f.Value.Object()
+			}
 		}
-		h := hits[i]
-		var fields record.Record
-		srcFields := r
-		if h.Fields != nil {
-			srcFields, _ = valueObject(r, "s")
-			fields, _ = valueObject(r, "f")
-		}
-		extra := 0
-		if h.Fields != nil {
-			extra = 1
-		}
-		out := make([]record.Field, 0, 2+srcFields.Len()+extra)
-		out = append(out, record.Field{Name: "_index", Value: record.String(h.Index)}, record.Field{Name: "_id", Value: record.String(h.ID)})
-		for _, f := range srcFields.Fields() {
+		out := make([]record.Field, 0, 3+src.Len())
+		out = append(out, record.Field{Name: "_index", Value: index}, record.Field{Name: "_id", Value: id})
+		for _, f := range src.Fields() {
 			if f.Name == "_index" || f.Name == "_id" {
 				continue // metadata fields cannot be in _source; a document that has them anyway loses to the hit's
 			}
@@ -162,31 +136,104 @@ func (d *hitDecoder) decode(data []byte) (page, error) {
 			}
 			out = append(out, f)
 		}
-		if h.Fields != nil {
+		if hasFields {
 			out = append(out, record.Field{Name: "fields", Value: record.Object(fields)})
 		}
 		rec := record.WithFields(out)
 		rec.Meta = record.Meta{Source: d.source}
 		p.records = append(p.records, rec)
-		i++
 	}
-	if i != len(hits) {
-		return page{}, fmt.Errorf("decoded %d documents of %d hits", i, len(hits))
+	last, _ := hits[len(hits)-1].Object()
+	if sv, ok := last.Get("sort"); ok && sv.Kind() == record.KindList {
+		if lossy(sv) {
+			// A number beyond float64's exact integers (an unsigned_long sort value) would
+			// not go back to the server as it came: read the raw text instead.
+			if p.lastSort, err = rawLastSort(data); err != nil {
+				return page{}, err
+			}
+		} else {
+			p.lastSort = sv.AppendJSON(nil)
+		}
 	}
 	return p, nil
 }
 
-func isSpaceThenBrace(b []byte) bool {
-	t := bytes.TrimLeft(b, " \t\r\n")
-	return len(t) > 0 && t[0] == '{'
-}
-
-func valueObject(r record.Record, name string) (record.Record, bool) {
+func object(r record.Record, name string) (record.Record, bool) {
 	v, ok := r.Get(name)
 	if !ok {
 		return record.Record{}, false
 	}
 	return v.Object()
+}
+
+func intOf(r record.Record, name string) int64 {
+	v, _ := r.Get(name)
+	n, _ := v.Int()
+	return n
+}
+
+func textOf(r record.Record, name string) string {
+	v, _ := r.Get(name)
+	return v.Text()
+}
+
+// shardWarning describes failed shards from a _shards object, or is "" when none failed.
+func shardWarning(shards record.Record) string {
+	failed := intOf(shards, "failed")
+	if failed <= 0 {
+		return ""
+	}
+	w := fmt.Sprintf("%d of %d shards failed: results are partial", failed, intOf(shards, "total"))
+	fv, _ := shards.Get("failures")
+	for i, f := range fv.List() {
+		if i == 3 {
+			w += fmt.Sprintf("; and %d more", len(fv.List())-i)
+			break
+		}
+		fo, _ := f.Object()
+		reason, _ := object(fo, "reason")
+		w += fmt.Sprintf("; index %s shard %d: %s: %s", textOf(fo, "index"), intOf(fo, "shard"), textOf(reason, "type"), describeValue(reason))
+	}
+	return w
+}
+
+// describeValue is errorObject.describe for an error object read as a record.
+func describeValue(r record.Record) string {
+	o := errorObject{Type: textOf(r, "type"), Reason: textOf(r, "reason")}
+	if cb, ok := object(r, "caused_by"); ok {
+		o.CausedBy = &errorObject{Type: textOf(cb, "type"), Reason: textOf(cb, "reason")}
+	}
+	return o.describe()
+}
+
+// lossy reports whether a sort list holds a float at or beyond 2^53, where the parsed value may
+// differ from the server's literal.
+func lossy(v record.Value) bool {
+	for _, e := range v.List() {
+		if f, ok := e.Float(); ok && e.Kind() == record.KindFloat && math.Abs(f) >= 1<<53 {
+			return true
+		}
+	}
+	return false
+}
+
+// rawLastSort reads the last hit's sort values as the server wrote them.
+func rawLastSort(data []byte) (json.RawMessage, error) {
+	var r struct {
+		Hits struct {
+			Hits []struct {
+				Sort json.RawMessage `json:"sort"`
+			} `json:"hits"`
+		} `json:"hits"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("decode reply: %w", err)
+	}
+	h := r.Hits.Hits
+	if len(h) == 0 {
+		return nil, errNoHits
+	}
+	return h[len(h)-1].Sort, nil
 }
 
 // timeValue makes a time field's value a record time: a date string as Elasticsearch's default

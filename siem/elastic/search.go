@@ -210,7 +210,7 @@ func (c *Client) searchPIT(ctx context.Context, q siem.Query, yield func(record.
 			err = nil
 		}
 	}()
-	dec := newHitDecoder(c.cfg.TimeField, c.cfg.Index, c.cfg.MaxResponseBytes)
+	dec := newHitDecoder(c.cfg.TimeField, c.cfg.Index)
 	n := 0
 	var after json.RawMessage
 	for page := 1; ; page++ {
