@@ -320,6 +320,10 @@ func hasESQLLimit(text string) bool {
 // esqlDefaultLimit is the row count ES|QL returns for a query without LIMIT.
 const esqlDefaultLimit = 1000
 
+// esqlMaxRows is the most rows ES|QL returns whatever the LIMIT, unless the cluster setting
+// esql.query.result_truncation_max_size is raised.
+const esqlMaxRows = 10000
+
 // esql runs an ES|QL query: POST /_query?format=json, the time range as the request's DSL
 // filter, q.Limit appended as a LIMIT command.
 func (c *Client) esql(ctx context.Context, q siem.Query, yield func(record.Record, error) bool) error {
@@ -349,11 +353,14 @@ func (c *Client) esql(ctx context.Context, q siem.Query, yield func(record.Recor
 	if res.partial {
 		c.warn("elastic esql: partial results (is_partial is true): some shards or clusters did not answer")
 	}
-	if !limited && len(res.records) == esqlDefaultLimit {
+	switch n := len(res.records); {
+	case !limited && n == esqlDefaultLimit:
 		c.warn(fmt.Sprintf("elastic esql: %d rows is ES|QL's default LIMIT; add a LIMIT to the query (or a query limit) for more", esqlDefaultLimit))
+	case n == esqlMaxRows && (q.Limit == 0 || q.Limit > esqlMaxRows):
+		c.warn(fmt.Sprintf("elastic esql: %d rows is ES|QL's cap (esql.query.result_truncation_max_size): results may be cut; narrow the time range or page by time", esqlMaxRows))
 	}
 	for i, r := range res.records {
-		r.Meta.N = i + 1
+		r.Meta = record.Meta{Source: "esql", N: i + 1}
 		if !yield(r, nil) {
 			return nil
 		}

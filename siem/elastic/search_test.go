@@ -444,21 +444,38 @@ func TestESQL(t *testing.T) {
 	}
 }
 
-func TestESQLDefaultLimitWarns(t *testing.T) {
-	var vals []string
-	for range esqlDefaultLimit {
-		vals = append(vals, `[1]`)
+func TestESQLTruncationWarns(t *testing.T) {
+	tests := []struct {
+		name  string
+		text  string
+		limit int
+		sent  string
+		rows  int
+		want  string
+	}{
+		{"default limit", "FROM logs-* | KEEP x", 0, "FROM logs-* | KEEP x", esqlDefaultLimit, "default LIMIT"},
+		{"explicit limit", "FROM logs-* | KEEP x | LIMIT 1000", 0, "FROM logs-* | KEEP x | LIMIT 1000", esqlDefaultLimit, ""},
+		{"cap", "FROM logs-* | KEEP x", 50000, "FROM logs-* | KEEP x\\n| LIMIT 50000", esqlMaxRows, "esql.query.result_truncation_max_size"},
+		{"limit at cap", "FROM logs-* | KEEP x", esqlMaxRows, "FROM logs-* | KEEP x\\n| LIMIT 10000", esqlMaxRows, ""},
 	}
-	c, _, w := newReplay(t, esConfig(), apiKeyHeader,
-		exchange{method: "POST", path: "/_query", query: url.Values{"format": {"json"}}, body: `{"query":"FROM logs-* | KEEP x"}`,
-			reply: `{"columns":[{"name":"x","type":"integer"}],"values":[` + strings.Join(vals, ",") + `]}`},
-	)
-	rs, err := collect(t, c.Search(context.Background(), siem.Query{Text: "FROM logs-* | KEEP x", Language: siem.ESQL}))
-	if err != nil || len(rs) != esqlDefaultLimit {
-		t.Fatalf("%d rows, err %v", len(rs), err)
-	}
-	if !strings.Contains(w.all(), "default LIMIT") {
-		t.Errorf("warnings %q", w.all())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vals := strings.Repeat(`[1],`, tt.rows)
+			c, _, w := newReplay(t, esConfig(), apiKeyHeader,
+				exchange{method: "POST", path: "/_query", query: url.Values{"format": {"json"}}, body: `{"query":"` + tt.sent + `"}`,
+					reply: `{"columns":[{"name":"x","type":"integer"}],"values":[` + strings.TrimSuffix(vals, ",") + `]}`},
+			)
+			rs, err := collect(t, c.Search(context.Background(), siem.Query{Text: tt.text, Language: siem.ESQL, Limit: tt.limit}))
+			if err != nil || len(rs) != tt.rows {
+				t.Fatalf("%d rows, err %v", len(rs), err)
+			}
+			if got := w.all(); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("warnings %q, want %q", got, tt.want)
+			}
+			if rs[0].Meta.Source != "esql" || rs[len(rs)-1].Meta.N != tt.rows {
+				t.Errorf("meta %+v", rs[len(rs)-1].Meta)
+			}
+		})
 	}
 }
 
