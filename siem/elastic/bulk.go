@@ -114,6 +114,14 @@ func (u *Uploader) Upload(ctx context.Context, records record.Stream) (siem.Uplo
 			}
 			return finish(fmt.Errorf("elastic upload: input: %w", err))
 		}
+		if cerr := ctx.Err(); cerr != nil {
+			// Cancelled: this record and the batch being built are reported, not dropped.
+			for _, p := range b.pos {
+				res.Failed = append(res.Failed, siem.RecordError{N: p, Err: fmt.Errorf("not sent: %w", cerr)})
+			}
+			res.Failed = append(res.Failed, siem.RecordError{N: n, Err: fmt.Errorf("not sent: %w", cerr)})
+			return finish(cerr)
+		}
 		doc = u.appendItem(doc[:0], r)
 		if len(b.pos) > 0 && (len(b.pos) >= u.cfg.BatchRecords || len(b.body)+len(doc) > u.cfg.BatchBytes) {
 			if err := flush(); err != nil {

@@ -262,6 +262,45 @@ func TestUploadCancelled(t *testing.T) {
 	}
 }
 
+func TestUploadCancelledBetweenRecords(t *testing.T) {
+	// in cancels the upload's context just before it yields the third record.
+	in := func(cancel context.CancelFunc) record.Stream {
+		return func(yield func(record.Record, error) bool) {
+			for r := range events(3) {
+				if v, _ := r.Get("n"); v.Text() == "3" {
+					cancel()
+				}
+				if !yield(r, nil) {
+					return
+				}
+			}
+		}
+	}
+	tests := []struct {
+		name         string
+		batch        int
+		steps        []exchange
+		sent, failed int
+	}{
+		{"after a sent batch", 1, []exchange{bulk(doc(1), okItems(1))}, 1, 2},
+		{"batch not yet sent", 10, nil, 0, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := bulkConfig()
+			cfg.Upload.BatchRecords = tt.batch
+			c, _, _ := newReplay(t, cfg, apiKeyHeader, tt.steps...)
+			u, _ := c.Uploader()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			res, err := u.Upload(ctx, in(cancel))
+			if !errors.Is(err, context.Canceled) || res.Sent != tt.sent || len(res.Failed) != tt.failed || res.Failed[len(res.Failed)-1].N != 3 {
+				t.Fatalf("res %+v err %v", res, err)
+			}
+		})
+	}
+}
+
 func TestUploaderNeedsIndex(t *testing.T) {
 	c, err := New(Config{URL: "https://es.invalid:9200"}, nil)
 	if err != nil {
