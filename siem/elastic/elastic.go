@@ -3,6 +3,23 @@
 // and a siem.Uploader that writes records through the _bulk API. It speaks the REST API over
 // net/http directly; the surface it needs is small and the same on both products, apart from
 // the point-in-time endpoints, which the Flavor setting selects.
+//
+// A Config as written in YAML:
+//
+//	url: https://es.example.org:9200
+//	flavor: elasticsearch        # or opensearch
+//	index: logs-*
+//	api_key: env:HUNCH_ES_API_KEY # or username: and password:
+//	ca_file: /etc/hunch/es-ca.pem
+//	page_size: 1000
+//	upload:
+//	  index: logs-hunch-default
+//	  pipeline: hunch-enrich
+//	  batch_records: 1000
+//	  batch_bytes: 5242880
+//
+// Queries are siem.Query values: Language DSL (a JSON query object or a whole search body),
+// siem.Lucene (query_string syntax) or siem.ESQL.
 package elastic
 
 import (

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hunchsec/hunch/enrich/providers"
 	"github.com/hunchsec/hunch/siem"
+	"go.yaml.in/yaml/v3"
 )
 
 func TestNewRefusesBadConfig(t *testing.T) {
@@ -168,5 +169,29 @@ func TestReplyError(t *testing.T) {
 	}
 	if e := replyError("op", 500, []byte(strings.Repeat("x", 1000))); len(e.Reason) > 520 {
 		t.Errorf("reason not shortened: %d bytes", len(e.Reason))
+	}
+}
+
+func TestConfigYAML(t *testing.T) {
+	const doc = `
+url: https://es.example.org:9200
+flavor: opensearch
+index: logs-*
+api_key: env:HUNCH_ES_API_KEY
+ca_file: /etc/hunch/es-ca.pem
+timeout: 90s
+page_size: 500
+upload:
+  index: logs-hunch-default
+  refresh: wait_for
+  retry_backoff: 2s
+`
+	var cfg Config
+	if err := yaml.Unmarshal([]byte(doc), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Flavor != OpenSearch || cfg.APIKey != "env:HUNCH_ES_API_KEY" || cfg.Timeout != 90*time.Second || cfg.PageSize != 500 ||
+		cfg.Upload.Index != "logs-hunch-default" || cfg.Upload.Refresh != "wait_for" || cfg.Upload.RetryBackoff != 2*time.Second {
+		t.Errorf("config %+v", cfg)
 	}
 }
