@@ -90,7 +90,7 @@ type Config struct {
 	TimeField        string        `yaml:"time_field"`         // field the time range filters and that becomes a record time; default @timestamp
 	PageSize         int           `yaml:"page_size"`          // hits per search request, 1..10000; default 1000
 	KeepAlive        string        `yaml:"keep_alive"`         // point-in-time keep-alive between pages; default 1m
-	Tiebreaker       string        `yaml:"tiebreaker"`         // last sort key for search_after; default _shard_doc (elasticsearch), _id (opensearch)
+	Tiebreaker       string        `yaml:"tiebreaker"`         // last sort key for search_after; default _shard_doc (Elasticsearch ≥ 7.12, OpenSearch ≥ 3.3; older OpenSearch: _id)
 	MaxResponseBytes int64         `yaml:"max_response_bytes"` // largest reply body read; default 256 MiB
 
 	Upload UploadConfig `yaml:"upload"`
@@ -177,7 +177,8 @@ type Client struct {
 	sleep func(context.Context, time.Duration) error
 }
 
-// New checks cfg, resolves its secrets with getenv and returns a client.
+// New checks cfg, fills in the defaults, resolves its secrets with getenv (os.Getenv when nil)
+// and returns a client.
 func New(cfg Config, getenv func(string) string, opts ...Option) (*Client, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("elastic: url is required")
@@ -207,9 +208,6 @@ func New(cfg Config, getenv func(string) string, opts ...Option) (*Client, error
 	}
 	if cfg.Tiebreaker == "" {
 		cfg.Tiebreaker = "_shard_doc"
-		if cfg.Flavor == OpenSearch {
-			cfg.Tiebreaker = "_id"
-		}
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
@@ -222,6 +220,9 @@ func New(cfg Config, getenv func(string) string, opts ...Option) (*Client, error
 	}
 	if err := cfg.Upload.defaults(); err != nil {
 		return nil, err
+	}
+	if getenv == nil {
+		getenv = os.Getenv
 	}
 	c := &Client{cfg: cfg, base: base, sleep: sleepCtx}
 	if c.auth, err = authHeader(cfg, getenv); err != nil {

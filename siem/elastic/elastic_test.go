@@ -66,7 +66,7 @@ func TestNewDefaults(t *testing.T) {
 		t.Errorf("auth %q without credentials", c.auth)
 	}
 	oc, _ := New(Config{URL: "https://h", Flavor: OpenSearch, Upload: UploadConfig{MaxRetries: -1}}, nil)
-	if oc.cfg.Tiebreaker != "_id" || oc.cfg.Upload.MaxRetries != 0 {
+	if oc.cfg.Tiebreaker != "_shard_doc" || oc.cfg.Upload.MaxRetries != 0 {
 		t.Errorf("opensearch tiebreaker %q, retries %d", oc.cfg.Tiebreaker, oc.cfg.Upload.MaxRetries)
 	}
 }

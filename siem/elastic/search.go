@@ -17,8 +17,12 @@ import (
 // Search runs q and streams its hits as records. DSL and Lucene (query_string) queries run
 // against the configured index under a point in time, paged with search_after; ES|QL queries
 // go to /_query in one request. q.Range becomes a range filter on the time field; q.Limit stops
-// the stream after that many records. The point in time is closed however the stream ends
-// (exhausted, error, cancellation, or the consumer stopping early).
+// the stream after that many records, as does a DSL body's "size" (the smaller wins; "from",
+// "search_after", "pit" and aggregations are refused, paging owns the first three). The sort is
+// the body's own, or none, followed by the tiebreaker; the default is _shard_doc order, which
+// is the cheapest. The point in time is closed however the stream ends (exhausted, error,
+// cancellation, or the consumer stopping early). Non-fatal problems (failed shards, timeouts,
+// partial ES|QL results) go to the warnings function, and the records found are kept.
 func (c *Client) Search(ctx context.Context, q siem.Query) record.Stream {
 	return func(yield func(record.Record, error) bool) {
 		if err := q.Validate(); err != nil {
@@ -229,6 +233,10 @@ func (c *Client) searchPIT(ctx context.Context, q siem.Query, yield func(record.
 		data, _ := json.Marshal(body)
 		resp, err := c.call(ctx, request{op: "search", method: http.MethodPost, path: "/_search", body: data})
 		if err != nil {
+			var e *Error
+			if c.cfg.Flavor == OpenSearch && c.cfg.Tiebreaker == "_shard_doc" && errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.Contains(e.Reason, "_shard_doc") {
+				return fmt.Errorf("%w (OpenSearch before 3.3 has no _shard_doc: set tiebreaker: _id or a unique keyword field)", err)
+			}
 			return err
 		}
 		res, err := dec.decode(resp)

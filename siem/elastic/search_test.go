@@ -115,7 +115,7 @@ func TestSearchOpenSearchLucene(t *testing.T) {
 	qs := `{"query_string":{"query":"host.name:\"web\\\"01\" OR * | delete"}}`
 	page := func(after string) string {
 		b := `{"query":{"bool":{"filter":[` + qs + `,{"range":{"event.created":{"format":"strict_date_optional_time","gte":"2024-05-01T00:00:00Z"}}}]}},` +
-			`"sort":[{"_id":"asc"}],"size":2,"track_total_hits":false,"pit":{"id":"os-pit","keep_alive":"5m"}`
+			`"sort":[{"_shard_doc":"asc"}],"size":2,"track_total_hits":false,"pit":{"id":"os-pit","keep_alive":"5m"}`
 		if after != "" {
 			b += `,"search_after":` + after
 		}
@@ -258,6 +258,42 @@ func TestSearchBadRequest(t *testing.T) {
 	_, err := collect(t, c.Search(context.Background(), siem.Query{Text: "a:(", Language: siem.Lucene}))
 	if err == nil || !strings.Contains(err.Error(), "http 400: search_phase_execution_exception: all shards failed (caused by parse_exception: Cannot parse") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+func TestSearchOpenSearchOldTiebreakerHint(t *testing.T) {
+	tests := []struct {
+		tiebreaker string
+		status     int
+		reply      string
+	}{
+		{"", 400, `{"error":{"root_cause":[{"type":"query_shard_exception","reason":"No mapping found for [_shard_doc] in order to sort on","index":"logs"}],"type":"search_phase_execution_exception","reason":"all shards failed","phase":"query","grouped":true,"failed_shards":[{"shard":0,"index":"logs","node":"n","reason":{"type":"query_shard_exception","reason":"No mapping found for [_shard_doc] in order to sort on"}}],"caused_by":{"type":"query_shard_exception","reason":"No mapping found for [_shard_doc] in order to sort on"}},"status":400}`},
+		{"_id", 200, hitsReply("p")},
+	}
+	for _, tt := range tests {
+		t.Run("tiebreaker "+tt.tiebreaker, func(t *testing.T) {
+			sort := tt.tiebreaker
+			if sort == "" {
+				sort = "_shard_doc"
+			}
+			cfg := Config{Flavor: OpenSearch, Index: "logs", PageSize: 2, Tiebreaker: tt.tiebreaker}
+			c, _, _ := newReplay(t, cfg, "",
+				exchange{method: "POST", path: "/logs/_search/point_in_time", query: pitQuery(), reply: `{"pit_id":"p"}`},
+				exchange{method: "POST", path: "/_search", status: tt.status, reply: tt.reply,
+					body: `{"query":{"query_string":{"query":"*"}},"sort":[{"` + sort + `":"asc"}],"size":2,"track_total_hits":false,"pit":{"id":"p","keep_alive":"1m"}}`},
+				exchange{method: "DELETE", path: "/_search/point_in_time", body: `{"pit_id":["p"]}`, reply: `{"pits":[{"successful":true,"pit_id":"p"}]}`},
+			)
+			_, err := collect(t, c.Search(context.Background(), siem.Query{Text: "*", Language: siem.Lucene}))
+			if tt.status == 200 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "set tiebreaker: _id") {
+				t.Fatalf("err %v", err)
+			}
+		})
 	}
 }
 
