@@ -328,3 +328,26 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("retryAfter %v", got)
 	}
 }
+
+func TestUploadRetriesDroppedConnection(t *testing.T) {
+	drop := bulk(docs(1, 2), "")
+	drop.hook = func() { panic(http.ErrAbortHandler) } // the connection closes without a reply
+	res, err, w := upload(t, bulkConfig(), events(2), drop, bulk(docs(1, 2), okItems(2)))
+	if err != nil || res.Sent != 2 {
+		t.Fatalf("res %+v err %v", res, err)
+	}
+	if !strings.Contains(w.all(), "retrying") {
+		t.Errorf("warnings %q", w.all())
+	}
+}
+
+func TestSleepCtx(t *testing.T) {
+	if err := sleepCtx(context.Background(), time.Millisecond); err != nil {
+		t.Error(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v", err)
+	}
+}
