@@ -63,6 +63,15 @@ func (c *Client) Uploader() (*Uploader, error) {
 	return u, nil
 }
 
+// NewUploader is New followed by Uploader, for callers that only upload.
+func NewUploader(cfg Config, getenv func(string) string, opts ...Option) (*Uploader, error) {
+	c, err := New(cfg, getenv, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return c.Uploader()
+}
+
 var _ siem.Uploader = (*Uploader)(nil)
 
 // batch is the NDJSON body being built and the stream position of each of its documents.

@@ -302,11 +302,13 @@ func TestUploadCancelledBetweenRecords(t *testing.T) {
 }
 
 func TestUploaderNeedsIndex(t *testing.T) {
-	c, err := New(Config{URL: "https://es.invalid:9200"}, nil)
-	if err != nil {
-		t.Fatal(err)
+	if _, err := NewUploader(Config{URL: "https://es.invalid:9200"}, nil); err == nil || !strings.Contains(err.Error(), "upload.index") {
+		t.Errorf("err %v", err)
 	}
-	if _, err := c.Uploader(); err == nil || !strings.Contains(err.Error(), "upload.index") {
+	if _, err := NewUploader(Config{}, nil); err == nil || !strings.Contains(err.Error(), "url is required") {
+		t.Errorf("err %v", err)
+	}
+	if u, err := NewUploader(Config{URL: "https://es.invalid:9200", Upload: UploadConfig{Index: "x"}}, nil); err != nil || u == nil {
 		t.Errorf("err %v", err)
 	}
 }
