@@ -258,20 +258,19 @@ func timeValue(v record.Value) record.Value {
 	return v
 }
 
-// dateLayouts are the forms of strict_date_optional_time hunch recognises, longest first.
-var dateLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04",
-	"2006-01-02",
-}
-
+// parseDate reads the forms of strict_date_optional_time hunch recognises, longest first.
 func parseDate(s string) (time.Time, bool) {
 	if len(s) < 10 || s[4] != '-' {
 		return time.Time{}, false
 	}
-	for _, l := range dateLayouts {
+	layouts := [...]string{
+		time.RFC3339Nano,
+		"2006-01-02T15:04:05.999999999",
+		"2006-01-02T15:04Z07:00",
+		"2006-01-02T15:04",
+		"2006-01-02",
+	}
+	for _, l := range layouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t, true
 		}
@@ -297,7 +296,7 @@ type esqlResult struct {
 // decodeESQL turns columns and values into records, one per row, fields in column order. Values
 // are typed by their column: date and date_nanos become record times, the integer types ints,
 // the floating types floats, boolean bools, multi-values lists, null null, the rest strings.
-func decodeESQL(data []byte, _ string) (esqlResult, error) {
+func decodeESQL(data []byte) (esqlResult, error) {
 	var er esqlResponse
 	if err := json.Unmarshal(data, &er); err != nil {
 		return esqlResult{}, fmt.Errorf("elastic esql: decode reply: %w", err)

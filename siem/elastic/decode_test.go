@@ -97,7 +97,7 @@ func TestTimeValue(t *testing.T) {
 }
 
 func TestDecodeESQLFile(t *testing.T) {
-	res, err := decodeESQL(readTestdata(t, "esql.json"), "@timestamp")
+	res, err := decodeESQL(readTestdata(t, "esql.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestDecodeESQLFile(t *testing.T) {
 		t.Errorf("multi-value %v", v)
 	}
 	for _, body := range []string{`{}`, `{"columns":[{"name":"a","type":"long"}],"values":[[1,2]]}`, `nope`} {
-		if _, err := decodeESQL([]byte(body), ""); err == nil {
+		if _, err := decodeESQL([]byte(body)); err == nil {
 			t.Errorf("decodeESQL(%s) succeeded", body)
 		}
 	}
@@ -159,7 +159,7 @@ func FuzzDecodeESQL(f *testing.F) {
 	f.Add(readTestdata(f, "esql.json"))
 	f.Add([]byte(`{"columns":[{"name":"d","type":"date"},{"name":"u","type":"unsigned_long"}],"values":[[1714557600000,18446744073709551615]]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := decodeESQL(data, "")
+		res, err := decodeESQL(data)
 		if err != nil {
 			return
 		}

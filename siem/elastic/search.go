@@ -47,15 +47,17 @@ func (c *Client) Search(ctx context.Context, q siem.Query) record.Stream {
 // errStop says the consumer stopped the iteration; nothing more is yielded.
 var errStop = errors.New("stopped")
 
-// bodyKeys are the top-level keys of a search body; a DSL text with any of them is a whole body,
-// otherwise it is one query object.
-var bodyKeys = map[string]bool{
-	"query": true, "sort": true, "size": true, "_source": true, "fields": true, "docvalue_fields": true,
-	"stored_fields": true, "runtime_mappings": true, "post_filter": true, "track_total_hits": true,
-	"highlight": true, "min_score": true, "timeout": true, "terminate_after": true, "collapse": true,
-	"from": true, "search_after": true, "pit": true, "aggs": true, "aggregations": true, "script_fields": true,
-	"version": true, "seq_no_primary_term": true, "explain": true, "indices_boost": true, "rescore": true,
-	"track_scores": true, "stats": true, "ext": true, "knn": true, "retriever": true, "rank": true,
+// isBodyKey reports whether k is a top-level key of a search body; a DSL text with any of them
+// is a whole body, otherwise it is one query object.
+func isBodyKey(k string) bool {
+	switch k {
+	case "query", "sort", "size", "_source", "fields", "docvalue_fields", "stored_fields", "runtime_mappings",
+		"post_filter", "track_total_hits", "highlight", "min_score", "timeout", "terminate_after", "collapse",
+		"from", "search_after", "pit", "aggs", "aggregations", "script_fields", "version", "seq_no_primary_term",
+		"explain", "indices_boost", "rescore", "track_scores", "stats", "ext", "knn", "retriever", "rank":
+		return true
+	}
+	return false
 }
 
 // searchBody builds the first page's body from q: the query (wrapped with the time range), the
@@ -77,7 +79,7 @@ func (c *Client) searchBody(q siem.Query) (map[string]json.RawMessage, int, erro
 		}
 		whole := false
 		for k := range obj {
-			if bodyKeys[k] {
+			if isBodyKey(k) {
 				whole = true
 				break
 			}
@@ -354,7 +356,7 @@ func (c *Client) esql(ctx context.Context, q siem.Query, yield func(record.Recor
 	if err != nil {
 		return err
 	}
-	res, err := decodeESQL(resp, c.cfg.TimeField)
+	res, err := decodeESQL(resp)
 	if err != nil {
 		return err
 	}

@@ -539,3 +539,28 @@ func TestHasESQLLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileValuesStayLiterals: a value quoted with siem's quoters reaches the server as one
+// literal inside the query text, and the text as one JSON string.
+func TestHostileValuesStayLiterals(t *testing.T) {
+	hostile := `web01" OR * | delete \ "x`
+	lucene := "host.name:" + siem.QuoteLucene(hostile)
+	esql := "FROM logs-* | WHERE host.name == " + siem.QuoteESQL(hostile+"\n| DROP x")
+	c, _, _ := newReplay(t, esConfig(), apiKeyHeader,
+		exchange{method: "POST", path: "/logs-*/_pit", query: pitQuery(), reply: `{"id":"p"}`},
+		exchange{method: "POST", path: "/_search", reply: hitsReply("p"),
+			body: `{"query":{"query_string":{"query":"host.name:\"web01\\\" OR * | delete \\\\ \\\"x\""}},"sort":[{"_shard_doc":"asc"}],"size":2,"track_total_hits":false,"pit":{"id":"p","keep_alive":"1m"}}`},
+		exchange{method: "DELETE", path: "/_pit", body: `{"id":"p"}`, reply: `{"succeeded":true}`},
+		exchange{method: "POST", path: "/_query", query: url.Values{"format": {"json"}}, reply: `{"columns":[],"values":[]}`,
+			body: `{"query":"FROM logs-* | WHERE host.name == \"web01\\\" OR * | delete \\\\ \\\"x\\n| DROP x\""}`},
+	)
+	if _, err := collect(t, c.Search(context.Background(), siem.Query{Text: lucene, Language: siem.Lucene})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := collect(t, c.Search(context.Background(), siem.Query{Text: esql, Language: siem.ESQL})); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := siem.UnquoteLucene(strings.TrimPrefix(lucene, "host.name:")); err != nil || got != hostile {
+		t.Errorf("lucene literal reads back as %q, %v", got, err)
+	}
+}
