@@ -44,6 +44,8 @@ func (c *Client) Search(ctx context.Context, q siem.Query) record.Stream {
 	}
 }
 
+var _ siem.Source = (*Client)(nil)
+
 // errStop says the consumer stopped the iteration; nothing more is yielded.
 var errStop = errors.New("stopped")
 
