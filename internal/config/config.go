@@ -38,6 +38,7 @@ type Config struct {
 	Server Server `yaml:"server"`
 	// Intel configures the intel store.
 	Intel Intel `yaml:"intel"`
+	SIEM  SIEM  `yaml:"siem"` // SIEM configures `hunch query`: template folders and connections.
 }
 
 // GeoIP configures location lookups from MaxMind-format databases.
