@@ -51,6 +51,8 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
+var _ siem.Source = (*Source)(nil)
+
 // Source runs SQL queries against one database.
 type Source struct {
 	db      *dbsql.DB
