@@ -272,7 +272,11 @@ func writeTemplate(w io.Writer, t *template.Template, r *template.Rendered) erro
 			}
 			slices.Sort(names)
 			for _, n := range names {
-				fmt.Fprintf(&b, "  :%s = %#v\n", n, r.Params[n])
+				v := r.Params[n]
+				if t, ok := v.(time.Time); ok {
+					v = t.Format(time.RFC3339Nano)
+				}
+				fmt.Fprintf(&b, "  :%s = %#v\n", n, v)
 			}
 		}
 	}

@@ -131,9 +131,9 @@ func TestQueryShow(t *testing.T) {
 			t.Errorf("no %q in\n%s", want, out)
 		}
 	}
-	code, out, _ = runHunch(t, "", "query", "show", "--config", cfg, "sql.logons_by_account", "-p", "user='; drop table x; --", "-p", "events=1,2", "-p", "since=2026-01-01T00:00:00Z")
+	code, out, _ = runHunch(t, "", "query", "show", "--config", cfg, "sql.logons_by_account", "-p", "user='; drop table x; --", "-p", "events=1,2", "-p", "since=2026-01-01T01:00:00+01:00")
 	if code != ExitOK || !strings.Contains(out, "where account = :user and cast(event_id as text) in (:events_1, :events_2) and ts >= :since") ||
-		!strings.Contains(out, `:user = "'; drop table x; --"`) {
+		!strings.Contains(out, `:user = "'; drop table x; --"`) || !strings.Contains(out, `:since = "2026-01-01T00:00:00Z"`) || !strings.Contains(out, `:events_2 = "2"`) {
 		t.Errorf("sql show: exit %d\n%s", code, out)
 	}
 	for _, tc := range []struct {
