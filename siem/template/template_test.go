@@ -131,7 +131,7 @@ func TestInjection(t *testing.T) {
 		{Sentinel, siem.KQL, siem.UnquoteKQL, "T | where x == {{v}} | project x", "where x == ", " | project x"},
 		{Elastic, siem.Lucene, siem.UnquoteLucene, "a:b AND host.name:{{v}}", "host.name:", ""},
 		{Elastic, siem.ESQL, siem.UnquoteESQL, "FROM x | WHERE a == {{v}} | LIMIT 1", "a == ", " | LIMIT 1"},
-		{Files, Where, siem.UnquoteSPL, "Computer = {{v}} and EventID = \"1\"", "Computer = ", " and EventID"},
+		{Files, Where, siem.UnquoteSPL, "Computer = {{v}} and EventID = 1", "Computer = ", " and EventID"},
 	}
 	for _, tc := range tests {
 		tm := &Template{Name: "inject", Backend: tc.backend, Language: tc.lang, Body: tc.body,
