@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hunchsec/hunch/internal/config"
+	"github.com/hunchsec/hunch/siem/template"
 )
 
 // queryFixture writes a SQLite database of logons, a user template folder and a configuration
@@ -232,5 +236,20 @@ func TestQueryRunPostgres(t *testing.T) {
 		"-c", "pg", "--text", "select x, x * 2 as twice from generate_series(1, 5) as x", "--limit", "2")
 	if code != ExitOK || out != "{\"x\":1,\"twice\":2}\n{\"x\":2,\"twice\":4}\n" {
 		t.Errorf("exit %d %q %s", code, out, errOut)
+	}
+}
+
+// TestConnectionKinds checks that every kind the configuration accepts runs one template
+// backend, and that every registered constructor is for a configurable kind.
+func TestConnectionKinds(t *testing.T) {
+	for _, k := range config.ConnectionKinds() {
+		if !slices.Contains(template.Backends(), connectionBackend(k)) {
+			t.Errorf("kind %s runs no template backend (%q)", k, connectionBackend(k))
+		}
+	}
+	for k := range siemKinds() {
+		if !slices.Contains(config.ConnectionKinds(), k) {
+			t.Errorf("registered kind %s is not accepted by the configuration", k)
+		}
 	}
 }
