@@ -103,3 +103,9 @@ func (c *Config) relativeToConfig(paths []string) []string {
 	}
 	return out
 }
+
+// String names the connection's kind only: its settings may hold inline secrets.
+func (c Connection) String() string { return c.Kind + " connection" }
+
+// GoString is String, so %#v does not print the settings either.
+func (c Connection) GoString() string { return c.String() }

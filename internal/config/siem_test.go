@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,12 @@ func TestSIEMConnections(t *testing.T) {
 	}
 	if err := prod.Decode(&splunkish); err != nil || splunkish.URL != "https://splunk.example:8089" || len(splunkish.Anything) != 4 {
 		t.Errorf("splunk settings: %v %+v", err, splunkish)
+	}
+	// Printing the configuration does not print a connection's settings (inline secrets).
+	for _, f := range []string{"%v", "%+v", "%#v"} {
+		if out := fmt.Sprintf(f, cfg.SIEM); strings.Contains(out, "SPLUNK_TOKEN") || !strings.Contains(out, "splunk connection") {
+			t.Errorf("%s prints %s", f, out)
+		}
 	}
 	// A key the backend does not know is an error.
 	if err := prod.Decode(&local); err == nil || !strings.Contains(err.Error(), "url") {
