@@ -298,6 +298,7 @@ func newQueryRunCmd(e *env) *cobra.Command {
 		Long: `run renders the template NAME with the -p values and runs it against --connection (which
 may be left out when exactly one configured connection fits the template's backend). With
 --text instead of NAME it runs that query as written, in the connection's language.
+On a SQL connection, -p binds the :name parameters of --text (as strings).
 --from/--to/--last set the time range (for SQL, bound as :from and :to); --limit stops after
 that many records (default: no limit).`,
 		Args: cobra.MaximumNArgs(1),
@@ -320,9 +321,6 @@ that many records (default: no limit).`,
 			case len(args) == 0 && f.text == "":
 				return usagef("give a template NAME or --text")
 			case f.text != "":
-				if len(f.params) > 0 {
-					return usagef("-p is for templates; --text runs the query as written")
-				}
 				if f.connection == "" {
 					return usagef("--text needs --connection")
 				}
@@ -355,6 +353,15 @@ that many records (default: no limit).`,
 				return usagef("template %s is written for %s, but connection %s is %s (it runs %s templates)", args[0], want, name, conn.Kind, have)
 			}
 			if f.text != "" {
+				if len(vals) > 0 {
+					if have != template.SQL {
+						return usagef("-p with --text binds SQL :name parameters; connection %s is %s (write the values into the query)", name, conn.Kind)
+					}
+					params = map[string]any{}
+					for k, v := range vals {
+						params[k] = v
+					}
+				}
 				q.Language = template.DefaultLanguage(have)
 				if f.language != "" {
 					q.Language = siem.Language(f.language)

@@ -184,6 +184,10 @@ func TestQueryRunSQLite(t *testing.T) {
 	if code != ExitOK || len(rows) != 1 || rows[0]["n"] != float64(30) {
 		t.Errorf("count after hostile run: %v", rows)
 	}
+	code, rows, _ = run("-c", "local", "--text", "select count(*) as n from logons where account = :a", "-p", "a='; drop table logons; --")
+	if code != ExitOK || len(rows) != 1 || rows[0]["n"] != float64(10) {
+		t.Errorf("--text with -p: %v", rows)
+	}
 	code, rows, _ = run("sql.logons_by_account", "-p", "user=bob", "--limit", "3")
 	if code != ExitOK || len(rows) != 3 {
 		t.Errorf("limit: %d rows", len(rows))
@@ -207,7 +211,8 @@ func TestQueryRunSQLite(t *testing.T) {
 		{[]string{}, ExitUsage, "give a template NAME or --text"},
 		{[]string{"sql.logons_by_account", "-p", "user=x", "--limit", "-1"}, ExitUsage, "must not be negative"},
 		{[]string{"-c", "local", "--text", "select 1", "--language", "esql"}, ExitUsage, "does not fit connection local"},
-		{[]string{"-c", "local", "--text", "select 1", "-p", "a=b"}, ExitUsage, "-p is for templates"},
+		{[]string{"-c", "prod", "--text", "search x", "-p", "a=b"}, ExitUsage, "-p with --text binds SQL :name parameters; connection prod is splunk"},
+		{[]string{"-c", "local", "--text", "select :a", "-p", "b=1"}, ExitFailure, "no value for parameter :a"},
 	} {
 		code, _, errOut := run(tc.args...)
 		if code != tc.code || !strings.Contains(strings.ToLower(errOut), strings.ToLower(tc.want)) {
