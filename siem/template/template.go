@@ -191,6 +191,16 @@ func (t *Template) check() error {
 			}
 		}
 	}
+	if t.Language == siem.SQL {
+		// A list binds as :NAME_1, :NAME_2 …, which must not be another parameter's name.
+		for _, l := range t.Params {
+			for _, p := range t.Params {
+				if l.Type == List && strings.HasPrefix(p.Name, l.Name+"_") && strings.Trim(p.Name[len(l.Name)+1:], "0123456789") == "" {
+					return fmt.Errorf("%s: parameter %s clashes with the names list %s binds as (:%s_1, :%s_2 …)", t.Name, p.Name, l.Name, l.Name, l.Name)
+				}
+			}
+		}
+	}
 	used := map[string]bool{}
 	for _, m := range placeholder.FindAllStringSubmatch(t.Body, -1) {
 		if t.param(m[1]) == nil {

@@ -301,6 +301,7 @@ func TestParseErrors(t *testing.T) {
 		{"name: a\nbackend: splunk\nparameters: [{name: y, type: int, default: x}]\nbody: x {{y}}", "default"},
 		{"name: a\nbackend: splunk\nparameters: [{name: y, required: true}, {name: z, required: true, aliases: [y]}]\nbody: '{{y}}{{z}}'", `name "y" used by`},
 		{"name: a\nbackend: splunk\nbodyy: x", "not found in type"},
+		{"name: a\nbackend: sql\nparameters: [{name: l, type: list, required: true}, {name: l_2, required: true}]\nbody: '{{l}} {{l_2}}'", "clashes with the names list l binds"},
 		{"", "no templates"},
 	}
 	for _, tc := range tests {
