@@ -51,6 +51,8 @@ type env struct {
 
 	log *slog.Logger
 	cfg *config.Config
+
+	siemWarnings int // warnings SIEM backends reported during this command
 }
 
 // Run executes hunch with args (without the program name) and returns the process exit code.
@@ -124,7 +126,7 @@ enriches indicators, and hands the results back — one static binary, no servic
 	root.AddCommand(newServeCmd(e), newInitCmd(e))
 	root.AddCommand(newOrgCmd(e), newUserCmd(e))
 	root.AddCommand(newIntelCmd(e))
-	root.AddCommand(newQueryCmd(e))
+	root.AddCommand(newQueryCmd(e), newUploadCmd(e))
 	// Unknown sub-commands and stray arguments are usage errors.
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {

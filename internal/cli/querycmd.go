@@ -24,8 +24,11 @@ type siemConstructor func(e *env, c config.Connection) (siem.Source, error)
 // line here (connectionBackend already knows which templates every kind runs).
 func siemKinds() map[string]siemConstructor {
 	return map[string]siemConstructor{
-		"sqlite":   openSQLite,
-		"postgres": openPostgres,
+		"sqlite":     openSQLite,
+		"postgres":   openPostgres,
+		"sentinel":   openSentinel,
+		"elastic":    openElastic,
+		"opensearch": openElastic,
 	}
 }
 
@@ -85,8 +88,13 @@ func sortedKinds() []string {
 	for k := range siemKinds() {
 		out = append(out, k)
 	}
-	slices.Sort(out)
-	return out
+	return sortedStrings(out)
+}
+
+// sortedStrings sorts ss in place and returns it.
+func sortedStrings(ss []string) []string {
+	slices.Sort(ss)
+	return ss
 }
 
 func (e *env) connectionNames() []string {
@@ -392,7 +400,10 @@ that many records (default: no limit).`,
 			} else {
 				stream = src.Search(e.ctx, q)
 			}
-			return e.drain(stream, &tally{stderr: e.stderr}, func(s record.Stream) record.Stream { return s }, nil, nil)
+			if err := e.drain(stream, &tally{stderr: e.stderr}, func(s record.Stream) record.Stream { return s }, nil, nil); err != nil {
+				return err
+			}
+			return e.siemWarningsDone()
 		},
 	}
 	fl := cmd.Flags()
