@@ -1,0 +1,288 @@
+package evtx
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/Velocidex/ordereddict"
+
+	"github.com/hunchsec/hunch/record"
+)
+
+// filetime converts a FILETIME (100 ns intervals since 1601-01-01 UTC) to a UTC time.
+func filetime(ft uint64) time.Time {
+	const perSec, epochDelta = 10_000_000, 11_644_473_600 // seconds from 1601 to 1970
+	return time.Unix(int64(ft/perSec)-epochDelta, int64(ft%perSec)*100).UTC()
+}
+
+// timeCreated returns System/TimeCreated/@SystemTime, which the parser gives as float seconds
+// since 1970 (about a microsecond of precision left). When the record header's written time
+// (a FILETIME, exact) is within a millisecond of it, that is returned instead; when there is
+// no SystemTime, the header time is used if set.
+func timeCreated(sys any, written uint64) (time.Time, bool) {
+	var st time.Time
+	switch v := sys.(type) {
+	case float64:
+		if math.IsNaN(v) || math.Abs(v) > 1e12 {
+			break
+		}
+		sec := math.Floor(v)
+		st = time.Unix(int64(sec), int64(math.Round((v-sec)*1e7))*100).UTC()
+	case string:
+		st, _ = time.Parse(time.RFC3339Nano, v)
+	}
+	if written != 0 {
+		w := filetime(written)
+		if st.IsZero() || w.Sub(st).Abs() < time.Millisecond {
+			return w, true
+		}
+	}
+	return st.UTC(), !st.IsZero()
+}
+
+// flatten turns one decoded event into a record; see the package doc for the names.
+func flatten(ev event) (record.Record, error) {
+	root, ok := ev.Tree.(*ordereddict.Dict)
+	if !ok {
+		return record.Record{}, errors.New("no Event element")
+	}
+	evAny, _ := root.Get("Event")
+	evd, ok := evAny.(*ordereddict.Dict)
+	if !ok {
+		return record.Record{}, errors.New("no Event element")
+	}
+	sysAny, _ := evd.Get("System")
+	sys, ok := sysAny.(*ordereddict.Dict)
+	if !ok {
+		return record.Record{}, errors.New("no Event/System element")
+	}
+	var b builder
+	b.r.Grow(24 + evd.Len())
+
+	idAny, _ := sys.Get("EventID")
+	if d, ok := idAny.(*ordereddict.Dict); ok {
+		idAny, _ = d.Get("Value")
+	}
+	id, ok := toInt(idAny)
+	if !ok {
+		return record.Record{}, fmt.Errorf("no numeric Event/System/EventID (%v)", idAny)
+	}
+	b.r.Append("EventID", record.Int(id))
+	if tc, ok := timeCreated(get(sys, "TimeCreated", "SystemTime"), ev.FileTime); ok {
+		b.r.Append("TimeCreated", record.Time(tc))
+	}
+	b.str("Computer", sys, "Computer")
+	b.str("Channel", sys, "Channel")
+	b.str("Provider", sys, "Provider", "Name")
+	rid, ok := toInt(get(sys, "EventRecordID"))
+	if !ok && ev.RecordID <= math.MaxInt64 {
+		rid, ok = int64(ev.RecordID), true
+	}
+	if ok {
+		b.r.Append("EventRecordID", record.Int(rid))
+	}
+	b.str("Level", sys, "Level")
+	b.str("Task", sys, "Task")
+	b.str("Opcode", sys, "Opcode")
+	b.str("Version", sys, "Version")
+	switch k := get(sys, "Keywords").(type) {
+	case nil:
+	case uint64:
+		b.r.Append("Keywords", record.String("0x"+strconv.FormatUint(k, 16)))
+	default:
+		b.r.Append("Keywords", record.String(scalar(k)))
+	}
+	b.str("ProcessID", sys, "Execution", "ProcessID")
+	b.str("ThreadID", sys, "Execution", "ThreadID")
+	b.str("UserID", sys, "Security", "UserID")
+	b.str("ProviderGuid", sys, "Provider", "Guid")
+	b.str("ActivityID", sys, "Correlation", "ActivityID")
+	b.str("RelatedActivityID", sys, "Correlation", "RelatedActivityID")
+
+	for _, k := range evd.Keys() {
+		v, _ := evd.Get(k)
+		switch k {
+		case "System":
+		case "EventData":
+			b.eventData(v)
+		default: // UserData, RenderingInfo, DebugData…
+			b.put(k, v)
+		}
+	}
+	return b.r, nil
+}
+
+// builder accumulates a record's fields.
+type builder struct {
+	r record.Record
+}
+
+// get follows path through nested dicts.
+func get(d *ordereddict.Dict, path ...string) any {
+	var v any = d
+	for _, k := range path {
+		dd, ok := v.(*ordereddict.Dict)
+		if !ok {
+			return nil
+		}
+		v, _ = dd.Get(k)
+	}
+	return v
+}
+
+// str adds field name from the scalar at path, when present.
+func (b *builder) str(name string, d *ordereddict.Dict, path ...string) {
+	v := get(d, path...)
+	if v == nil {
+		return
+	}
+	if _, ok := v.(*ordereddict.Dict); ok {
+		return
+	}
+	b.r.Append(name, record.String(scalar(v)))
+}
+
+// eventData adds EventData's children: named Data by name, unnamed as Data_N, others by their
+// element name.
+func (b *builder) eventData(v any) {
+	d, ok := v.(*ordereddict.Dict)
+	if !ok {
+		if v != nil { // <EventData> holding text only
+			b.add("Data_1", v)
+		}
+		return
+	}
+	unnamed := 0
+	for _, k := range d.Keys() {
+		v, _ := d.Get(k)
+		if strings.HasPrefix(k, "xmlns") {
+			continue
+		}
+		if k != "Data" {
+			b.add(k, v)
+			continue
+		}
+		items, ok := v.([]any)
+		if !ok {
+			items = []any{v}
+		}
+		for _, it := range items {
+			if m, ok := it.(*ordereddict.Dict); ok {
+				if name, ok := get(m, "Name").(string); ok {
+					val := get(m, "Value")
+					if val == nil {
+						val = ""
+					}
+					b.add(name, val)
+					continue
+				}
+			}
+			unnamed++
+			b.add("Data_"+strconv.Itoa(unnamed), it)
+		}
+	}
+}
+
+// add adds an EventData field, renaming it EventData.name when name is taken.
+func (b *builder) add(name string, v any) {
+	if b.r.Index(name) >= 0 {
+		name = "EventData." + name
+	}
+	b.put(name, v)
+}
+
+// put adds v under name: dicts and lists of dicts are flattened with dotted paths, lists of
+// scalars become lists of strings, scalars strings.
+func (b *builder) put(name string, v any) {
+	switch v := v.(type) {
+	case *ordereddict.Dict:
+		for _, k := range v.Keys() {
+			if strings.HasPrefix(k, "xmlns") {
+				continue
+			}
+			e, _ := v.Get(k)
+			b.put(name+"."+k, e)
+		}
+	case []any:
+		scalars := make([]record.Value, 0, len(v))
+		for _, e := range v {
+			switch e.(type) {
+			case *ordereddict.Dict, []any:
+				for i, e := range v {
+					b.put(name+"."+strconv.Itoa(i+1), e)
+				}
+				return
+			}
+			scalars = append(scalars, record.String(scalar(e)))
+		}
+		b.r.Set(name, record.List(scalars...))
+	case []string:
+		b.r.Set(name, record.Strings(v...))
+	default:
+		b.r.Set(name, record.String(scalar(v)))
+	}
+}
+
+// scalar renders a parser value as Windows' XML rendering would, as far as the value allows.
+func scalar(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case uint8:
+		return strconv.FormatUint(uint64(v), 10)
+	case uint16:
+		return strconv.FormatUint(uint64(v), 10)
+	case uint32:
+		return strconv.FormatUint(uint64(v), 10)
+	case uint64:
+		return strconv.FormatUint(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case bool:
+		return strconv.FormatBool(v)
+	case float64: // FILETIME, as seconds since 1970
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e13 {
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		sec := math.Floor(v)
+		return time.Unix(int64(sec), int64(math.Round((v-sec)*1e7))*100).UTC().Format(time.RFC3339Nano)
+	case []byte:
+		return strings.ToUpper(hex.EncodeToString(v))
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// toInt converts an integer parser value.
+func toInt(v any) (int64, bool) {
+	switch v := v.(type) {
+	case uint8:
+		return int64(v), true
+	case uint16:
+		return int64(v), true
+	case uint32:
+		return int64(v), true
+	case uint64:
+		if v > math.MaxInt64 {
+			return 0, false
+		}
+		return int64(v), true
+	case int:
+		return int64(v), true
+	case int64:
+		return v, true
+	case string:
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
