@@ -1,0 +1,234 @@
+package evtx
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+	"time"
+	"unicode/utf16"
+)
+
+// This file builds EVTX files for the tests: a file header, chunks, and records whose binary
+// XML uses inline names and text values (no templates), as the format allows.
+
+// xmlNode is an element of a test event.
+type xmlNode struct {
+	name  string
+	attrs [][2]string
+	text  string
+	kids  []xmlNode
+}
+
+// el makes an element with text.
+func el(name, text string, attrs ...string) xmlNode {
+	n := xmlNode{name: name, text: text}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		n.attrs = append(n.attrs, [2]string{attrs[i], attrs[i+1]})
+	}
+	return n
+}
+
+// parent makes an element with children.
+func parent(name string, kids ...xmlNode) xmlNode { return xmlNode{name: name, kids: kids} }
+
+// testEvent is the Event element of a typical record with the given EventData children.
+func testEvent(id, recID int, at time.Time, data ...xmlNode) xmlNode {
+	sys := parent("System",
+		el("Provider", "", "Name", "Test-Provider", "Guid", "{00000000-0000-0000-0000-000000000001}"),
+		el("EventID", itoa(id)),
+		el("Version", "2"),
+		el("Level", "4"),
+		el("Task", "12544"),
+		el("Opcode", "0"),
+		el("Keywords", "0x8020000000000000"),
+		el("TimeCreated", "", "SystemTime", at.UTC().Format(time.RFC3339Nano)),
+		el("EventRecordID", itoa(recID)),
+		xmlNode{name: "Execution", attrs: [][2]string{{"ProcessID", "4"}, {"ThreadID", "64"}}},
+		el("Channel", "Security"),
+		el("Computer", "host.example"),
+		xmlNode{name: "Security", attrs: [][2]string{{"UserID", "S-1-5-18"}}},
+	)
+	ev := parent("Event", sys)
+	if data != nil {
+		ev.kids = append(ev.kids, data...)
+	}
+	return ev
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	if neg {
+		b = append([]byte{'-'}, b...)
+	}
+	return string(b)
+}
+
+// binxml encodes nodes as binary XML; base is the chunk offset where the output will start,
+// which inline names refer to.
+type binxml struct {
+	base int
+	b    []byte
+}
+
+func (x *binxml) u8(v byte)    { x.b = append(x.b, v) }
+func (x *binxml) u16(v uint16) { x.b = binary.LittleEndian.AppendUint16(x.b, v) }
+func (x *binxml) u32(v uint32) { x.b = binary.LittleEndian.AppendUint32(x.b, v) }
+
+func utf16le(s string) []byte {
+	var out []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = binary.LittleEndian.AppendUint16(out, u)
+	}
+	return out
+}
+
+// name writes an inline name: its own offset, then next-offset, hash, length, UTF-16, NUL.
+func (x *binxml) name(s string) {
+	x.u32(uint32(x.base + len(x.b) + 4))
+	x.u32(0)
+	x.u16(0)
+	x.u16(uint16(len([]rune(s))))
+	x.b = append(x.b, utf16le(s)...)
+	x.u16(0)
+}
+
+func (x *binxml) text(s string) {
+	x.u8(0x05)
+	x.u8(0x01)
+	x.u16(uint16(len(utf16.Encode([]rune(s)))))
+	x.b = append(x.b, utf16le(s)...)
+}
+
+func (x *binxml) node(n xmlNode) {
+	tag := byte(0x01)
+	if len(n.attrs) > 0 {
+		tag = 0x41
+	}
+	x.u8(tag)
+	x.u16(0xffff)
+	x.u32(0) // element size, unused by readers
+	x.name(n.name)
+	if len(n.attrs) > 0 {
+		x.u32(0) // attribute list size
+		for _, a := range n.attrs {
+			x.u8(0x06)
+			x.name(a[0])
+			x.text(a[1])
+		}
+	}
+	if n.text == "" && len(n.kids) == 0 {
+		x.u8(0x03)
+		return
+	}
+	x.u8(0x02)
+	if n.text != "" {
+		x.text(n.text)
+	}
+	for _, k := range n.kids {
+		x.node(k)
+	}
+	x.u8(0x04)
+}
+
+// testRecord is one record to build.
+type testRecord struct {
+	id      uint64
+	written time.Time
+	event   xmlNode
+}
+
+// toFiletime converts a time to a FILETIME.
+func toFiletime(t time.Time) uint64 {
+	return uint64(t.Unix()+11_644_473_600)*10_000_000 + uint64(t.Nanosecond()/100)
+}
+
+// buildChunk lays records out in a 64 KiB chunk with a valid header and checksums.
+func buildChunk(recs []testRecord) []byte {
+	c := make([]byte, chunkSize)
+	copy(c, "ElfChnk\x00")
+	at := chunkHeaderSize
+	last := at
+	for _, r := range recs {
+		x := binxml{base: at + recordHeaderLen}
+		x.u8(0x0f) // fragment header
+		x.u8(1)
+		x.u8(1)
+		x.u8(0)
+		x.node(r.event)
+		x.u8(0x00)
+		size := recordHeaderLen + len(x.b) + 4
+		copy(c[at:], "**\x00\x00")
+		binary.LittleEndian.PutUint32(c[at+4:], uint32(size))
+		binary.LittleEndian.PutUint64(c[at+8:], r.id)
+		binary.LittleEndian.PutUint64(c[at+16:], toFiletime(r.written))
+		copy(c[at+recordHeaderLen:], x.b)
+		binary.LittleEndian.PutUint32(c[at+size-4:], uint32(size))
+		last = at
+		at += size
+	}
+	if len(recs) > 0 {
+		binary.LittleEndian.PutUint64(c[0x08:], 1)
+		binary.LittleEndian.PutUint64(c[0x10:], uint64(len(recs)))
+		binary.LittleEndian.PutUint64(c[0x18:], recs[0].id)
+		binary.LittleEndian.PutUint64(c[0x20:], recs[len(recs)-1].id)
+	}
+	binary.LittleEndian.PutUint32(c[0x28:], 128)
+	binary.LittleEndian.PutUint32(c[0x2c:], uint32(last))
+	binary.LittleEndian.PutUint32(c[0x30:], uint32(at))
+	fixChunkChecksums(c)
+	return c
+}
+
+// fixChunkChecksums recomputes a chunk's data and header CRC32s.
+func fixChunkChecksums(c []byte) {
+	free := binary.LittleEndian.Uint32(c[0x30:])
+	binary.LittleEndian.PutUint32(c[0x34:], crc32.ChecksumIEEE(c[chunkHeaderSize:free]))
+	h := crc32.NewIEEE()
+	h.Write(c[:0x78])
+	h.Write(c[0x80:chunkHeaderSize])
+	binary.LittleEndian.PutUint32(c[0x7c:], h.Sum32())
+}
+
+// buildFile makes an EVTX file of the given chunks.
+func buildFile(chunks ...[]byte) []byte {
+	f := make([]byte, fileHeaderSize)
+	copy(f, "ElfFile\x00")
+	if len(chunks) > 0 {
+		binary.LittleEndian.PutUint64(f[0x10:], uint64(len(chunks)-1))
+	}
+	binary.LittleEndian.PutUint32(f[0x20:], 128)
+	binary.LittleEndian.PutUint16(f[0x24:], 1)
+	binary.LittleEndian.PutUint16(f[0x26:], 3)
+	binary.LittleEndian.PutUint16(f[0x28:], fileHeaderSize)
+	binary.LittleEndian.PutUint16(f[0x2a:], uint16(len(chunks)))
+	binary.LittleEndian.PutUint32(f[0x7c:], crc32.ChecksumIEEE(f[:120]))
+	for _, c := range chunks {
+		f = append(f, c...)
+	}
+	return f
+}
+
+// simpleChunk makes a chunk of n 4688 events numbered from first.
+func simpleChunk(first, n int) []byte {
+	base := time.Date(2024, 1, 2, 3, 4, 5, 123456700, time.UTC)
+	var recs []testRecord
+	for i := range n {
+		id := first + i
+		at := base.Add(time.Duration(id) * time.Second)
+		recs = append(recs, testRecord{id: uint64(id), written: at, event: testEvent(4688, id, at,
+			parent("EventData",
+				el("Data", "C:\\Windows\\System32\\cmd.exe", "Name", "NewProcessName"),
+				el("Data", "cmd.exe /c echo "+itoa(id), "Name", "CommandLine"),
+			))})
+	}
+	return buildChunk(recs)
+}
