@@ -144,6 +144,7 @@ type testRecord struct {
 	id      uint64
 	written time.Time
 	event   xmlNode
+	raw     func(x *binxml) // writes the record's binary XML instead of event, when set
 }
 
 // toFiletime converts a time to a FILETIME.
@@ -163,7 +164,11 @@ func buildChunk(recs []testRecord) []byte {
 		x.u8(1)
 		x.u8(1)
 		x.u8(0)
-		x.node(r.event)
+		if r.raw != nil {
+			r.raw(&x)
+		} else {
+			x.node(r.event)
+		}
 		x.u8(0x00)
 		size := recordHeaderLen + len(x.b) + 4
 		copy(c[at:], "**\x00\x00")
@@ -231,4 +236,44 @@ func simpleChunk(first, n int) []byte {
 			))})
 	}
 	return buildChunk(recs)
+}
+
+// open writes an element's start (without attributes) and the close of its start tag.
+func (x *binxml) open(name string) {
+	x.u8(0x01)
+	x.u16(0xffff)
+	x.u32(0)
+	x.name(name)
+	x.u8(0x02)
+}
+
+// close writes an element's end tag.
+func (x *binxml) close() { x.u8(0x04) }
+
+// templateDef writes a template instance that defines template id with the given body and no
+// arguments.
+func (x *binxml) templateDef(id uint32, body func()) {
+	x.u8(0x0c)
+	x.u8(0x01)
+	x.u32(id)
+	x.u32(0)
+	x.u32(0)
+	x.b = append(x.b, make([]byte, 16)...)
+	lenAt := len(x.b)
+	x.u32(0)
+	start := len(x.b)
+	x.b = append(x.b, 0x0f, 1, 1, 0)
+	body()
+	x.u8(0x00)
+	binary.LittleEndian.PutUint32(x.b[lenAt:], uint32(len(x.b)-start))
+	x.u32(0) // arguments
+}
+
+// templateRef writes an instance of the already defined template id, without arguments.
+func (x *binxml) templateRef(id uint32) {
+	x.u8(0x0c)
+	x.u8(0x01)
+	x.u32(id)
+	x.u32(0)
+	x.u32(0)
 }

@@ -9,10 +9,12 @@ import (
 	vevtx "www.velocidex.com/golang/evtx"
 )
 
-// Limits of the binary XML checks. Real events use a few hundred tokens and two or three levels
-// of nesting (a template instance holding a binary XML argument); anything far beyond is hostile.
+// Limits of the binary XML checks. A token takes at least a byte and real chunks read most bytes
+// once (template bodies and binary XML arguments twice), so a 64 KiB chunk has well under 2^17
+// token reads; nesting is two or three levels (a template instance holding a binary XML
+// argument). Anything far beyond is hostile.
 const (
-	maxTokens = 100_000 // per record, template definitions included
+	maxTokens = 1 << 20 // per chunk, template definitions and re-read arguments included
 	maxDepth  = 32      // nested template definitions and binary XML arguments
 )
 
@@ -89,7 +91,7 @@ func (s *stream) chunk(buf []byte, off int64) bool {
 			evs = evs[:len(offsets)]
 		}
 		for i, ev := range evs {
-			rec, err := flatten(ev)
+			rec, err := flatten(ev, s.opts.MaxFields)
 			if err != nil {
 				if !s.bad(ErrBadRecord, "record at offset %#x: %v, record skipped", off+int64(offsets[i]), err) {
 					return false
@@ -136,7 +138,6 @@ func scanRecords(buf []byte, free int) ([]int, *recordError) {
 		if tail := int(binary.LittleEndian.Uint32(buf[at+size-4:])); tail != size {
 			return offsets, &recordError{at, fmt.Sprintf("record size %d does not match its copy %d at the end", size, tail)}
 		}
-		w.tokens = 0
 		if _, err := w.binxml(at+recordHeaderLen, 0); err != nil {
 			return offsets, &recordError{at, "binary xml: " + err.Error()}
 		}

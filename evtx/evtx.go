@@ -41,7 +41,7 @@
 // Options.MaxFileSize or with more chunk slots than Options.MaxChunks is refused before any
 // record is read. A bad chunk (wrong magic, bad header fields, checksum mismatch when
 // VerifyChecksums is set, a parser panic) or a bad record (wrong magic, impossible size, binary
-// XML that fails the checks, no Event/System element) is yielded as a *record.ParseError naming
+// XML that fails the checks, no Event/System element, more than Options.MaxFields fields) is yielded as a *record.ParseError naming
 // the file and the byte offset, and reading goes on with the next record or chunk, as
 // record.Read does with a bad line. The ParseError wraps ErrBadChunk or ErrBadRecord. A record
 // after a bad one in the same chunk cannot be located reliably, so the rest of that chunk is
@@ -69,6 +69,8 @@ const (
 	DefaultMaxChunks = 65536
 	// DefaultMaxRecords is the most records read from one file.
 	DefaultMaxRecords = 100_000_000
+	// DefaultMaxFields is the most fields and nested elements one record may flatten to.
+	DefaultMaxFields = 10_000
 )
 
 // File layout constants (MS-EVEN6 / libevtx documentation).
@@ -108,6 +110,10 @@ type Options struct {
 	// MaxRecords is the most records read; the stream ends with ErrTooManyRecords when the file
 	// has more. 0 means DefaultMaxRecords.
 	MaxRecords int
+	// MaxFields is the most fields and nested elements one record may flatten to; a record with
+	// more is a bad record (templates can share subtrees, so a small chunk can describe an event
+	// of astronomical size). 0 means DefaultMaxFields.
+	MaxFields int
 	// VerifyChecksums makes a chunk whose header or record-data CRC32 does not match a bad chunk.
 	// Off by default: Windows leaves the checksums of a chunk being written (a "dirty" log) stale,
 	// and its records are still good.
@@ -123,6 +129,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxRecords <= 0 {
 		o.MaxRecords = DefaultMaxRecords
+	}
+	if o.MaxFields <= 0 {
+		o.MaxFields = DefaultMaxFields
 	}
 	return o
 }

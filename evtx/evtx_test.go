@@ -478,3 +478,62 @@ func TestTimeCreated(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxFields(t *testing.T) {
+	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	var data []xmlNode
+	for i := range 50 {
+		data = append(data, el("Data", itoa(i), "Name", "F"+itoa(i)))
+	}
+	wide := buildChunk([]testRecord{{id: 1, written: at, event: testEvent(1, 1, at, parent("EventData", data...))}})
+	if r := readBytes(buildFile(wide), Options{}); len(r.errs) != 0 || r.recs[0].Len() != 15+50 {
+		t.Fatalf("default limit: errors %v", r.errs)
+	}
+	r := readBytes(buildFile(wide, simpleChunk(2, 1)), Options{MaxFields: 40})
+	if got := strings.Join(r.seq, " "); got != "err rec" {
+		t.Fatalf("yielded %s (%v)", got, r.errs)
+	}
+	badOf(t, r.errs[0], ErrBadRecord, hexOff(fileHeaderSize+chunkHeaderSize))
+	if !strings.Contains(r.errs[0].Error(), "more than 40 fields") {
+		t.Errorf("error %v", r.errs[0])
+	}
+
+	// Templates that each use the previous one twice describe an event with 2^40 leaves in a
+	// few kilobytes; the default limit refuses it at once.
+	const levels = 40
+	bomb := func(x *binxml) {
+		x.open("Event")
+		x.node(parent("System", el("EventID", "1")))
+		for i := uint32(1); i <= levels; i++ {
+			x.open("S" + itoa(int(i)))
+			x.templateDef(i, func() {
+				if i == 1 {
+					x.node(el("A", "x"))
+					return
+				}
+				x.open("B")
+				x.open("C")
+				x.templateRef(i - 1)
+				x.close()
+				x.open("D")
+				x.templateRef(i - 1)
+				x.close()
+				x.close()
+			})
+			x.close()
+		}
+		x.close()
+	}
+	done := make(chan result, 1)
+	go func() {
+		done <- readBytes(buildFile(buildChunk([]testRecord{{id: 1, written: at, raw: bomb}})), Options{})
+	}()
+	select {
+	case r := <-done:
+		if got := strings.Join(r.seq, " "); got != "err" || !strings.Contains(r.errs[0].Error(), "more than 10000 fields") {
+			t.Fatalf("yielded %s (%v)", got, r.errs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("event of 2^40 fields not refused")
+	}
+}

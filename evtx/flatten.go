@@ -46,7 +46,9 @@ func timeCreated(sys any, written uint64) (time.Time, bool) {
 }
 
 // flatten turns one decoded event into a record; see the package doc for the names.
-func flatten(ev event) (record.Record, error) {
+// maxFields bounds the elements and values visited: templates can share subtrees, so a small
+// chunk can describe an event of astronomical size.
+func flatten(ev event, maxFields int) (record.Record, error) {
 	root, ok := ev.Tree.(*ordereddict.Dict)
 	if !ok {
 		return record.Record{}, errors.New("no Event element")
@@ -61,8 +63,7 @@ func flatten(ev event) (record.Record, error) {
 	if !ok {
 		return record.Record{}, errors.New("no Event/System element")
 	}
-	var b builder
-	b.r.Grow(24 + evd.Len())
+	b := builder{max: maxFields, index: make(map[string]int, 32), fields: make([]record.Field, 0, 24+evd.Len())}
 
 	idAny, _ := sys.Get("EventID")
 	if d, ok := idAny.(*ordereddict.Dict); ok {
@@ -72,9 +73,9 @@ func flatten(ev event) (record.Record, error) {
 	if !ok {
 		return record.Record{}, fmt.Errorf("no numeric Event/System/EventID (%v)", idAny)
 	}
-	b.r.Append("EventID", record.Int(id))
+	b.append("EventID", record.Int(id))
 	if tc, ok := timeCreated(get(sys, "TimeCreated", "SystemTime"), ev.FileTime); ok {
-		b.r.Append("TimeCreated", record.Time(tc))
+		b.append("TimeCreated", record.Time(tc))
 	}
 	b.str("Computer", sys, "Computer")
 	b.str("Channel", sys, "Channel")
@@ -84,7 +85,7 @@ func flatten(ev event) (record.Record, error) {
 		rid, ok = int64(ev.RecordID), true
 	}
 	if ok {
-		b.r.Append("EventRecordID", record.Int(rid))
+		b.append("EventRecordID", record.Int(rid))
 	}
 	b.str("Level", sys, "Level")
 	b.str("Task", sys, "Task")
@@ -93,9 +94,9 @@ func flatten(ev event) (record.Record, error) {
 	switch k := get(sys, "Keywords").(type) {
 	case nil:
 	case uint64:
-		b.r.Append("Keywords", record.String("0x"+strconv.FormatUint(k, 16)))
+		b.append("Keywords", record.String("0x"+strconv.FormatUint(k, 16)))
 	default:
-		b.r.Append("Keywords", record.String(scalar(k)))
+		b.append("Keywords", record.String(scalar(k)))
 	}
 	b.str("ProcessID", sys, "Execution", "ProcessID")
 	b.str("ThreadID", sys, "Execution", "ThreadID")
@@ -114,13 +115,32 @@ func flatten(ev event) (record.Record, error) {
 			b.put(k, v)
 		}
 	}
-	return b.r, nil
+	if b.visits > b.max {
+		return record.Record{}, fmt.Errorf("more than %d fields and elements", b.max)
+	}
+	return record.WithFields(b.fields), nil
 }
 
 // builder accumulates a record's fields.
 type builder struct {
-	r record.Record
+	fields []record.Field
+	index  map[string]int // position of each name in fields
+	visits int            // values and elements visited
+	max    int
 }
+
+// set sets field name, replacing an earlier value of the same name.
+func (b *builder) set(name string, v record.Value) {
+	if i, ok := b.index[name]; ok {
+		b.fields[i].Value = v
+		return
+	}
+	b.index[name] = len(b.fields)
+	b.fields = append(b.fields, record.Field{Name: name, Value: v})
+}
+
+// append adds a System field (their names are distinct).
+func (b *builder) append(name string, v record.Value) { b.set(name, v) }
 
 // get follows path through nested dicts.
 func get(d *ordereddict.Dict, path ...string) any {
@@ -144,7 +164,7 @@ func (b *builder) str(name string, d *ordereddict.Dict, path ...string) {
 	if _, ok := v.(*ordereddict.Dict); ok {
 		return
 	}
-	b.r.Append(name, record.String(scalar(v)))
+	b.append(name, record.String(scalar(v)))
 }
 
 // eventData adds EventData's children: named Data by name, unnamed as Data_N, others by their
@@ -190,7 +210,7 @@ func (b *builder) eventData(v any) {
 
 // add adds an EventData field, renaming it EventData.name when name is taken.
 func (b *builder) add(name string, v any) {
-	if b.r.Index(name) >= 0 {
+	if _, ok := b.index[name]; ok {
 		name = "EventData." + name
 	}
 	b.put(name, v)
@@ -199,6 +219,10 @@ func (b *builder) add(name string, v any) {
 // put adds v under name: dicts and lists of dicts are flattened with dotted paths, lists of
 // scalars become lists of strings, scalars strings.
 func (b *builder) put(name string, v any) {
+	b.visits++
+	if b.visits > b.max {
+		return
+	}
 	switch v := v.(type) {
 	case *ordereddict.Dict:
 		for _, k := range v.Keys() {
@@ -220,11 +244,11 @@ func (b *builder) put(name string, v any) {
 			}
 			scalars = append(scalars, record.String(scalar(e)))
 		}
-		b.r.Set(name, record.List(scalars...))
+		b.set(name, record.List(scalars...))
 	case []string:
-		b.r.Set(name, record.Strings(v...))
+		b.set(name, record.Strings(v...))
 	default:
-		b.r.Set(name, record.String(scalar(v)))
+		b.set(name, record.String(scalar(v)))
 	}
 }
 
