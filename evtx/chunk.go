@@ -149,6 +149,12 @@ func scanRecords(buf []byte, free int) ([]int, *recordError) {
 
 // allZero reports whether b holds only zero bytes.
 func allZero(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
 		if c != 0 {
 			return false

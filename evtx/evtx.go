@@ -9,9 +9,10 @@
 // Every record starts with the System fields that are present, in this order:
 //
 //	EventID        int   System/EventID (its Qualifiers attribute is dropped)
-//	TimeCreated    time  the record's written time from the record header, UTC, 100 ns precision
-//	                     (the same instant as System/TimeCreated/@SystemTime, without its
-//	                     float rounding)
+//	TimeCreated    time  System/TimeCreated/@SystemTime, UTC: exact to 100 ns when the record
+//	                     header's written time agrees with it within a millisecond (then
+//	                     that is used; the parser's float rendering keeps about 1 µs), the
+//	                     header time when there is no SystemTime
 //	Computer       string
 //	Channel        string
 //	Provider       string System/Provider/@Name
@@ -24,11 +25,13 @@
 //
 // Then EventData: each named <Data Name="X"> element becomes field X (CommandLine,
 // NewProcessName, ParentImage…); unnamed Data elements become Data_1, Data_2… in order; other
-// EventData children (Binary…) keep their element name. UserData is flattened with dotted paths
-// from "UserData": UserData.LogFileCleared.SubjectUserName. Repeated elements inside UserData get
-// a 1-based index in the path (UserData.X.Item.1.Name). Namespace attributes (xmlns…) are
-// dropped. An EventData name that is already taken by an earlier field (5156's ProcessID
-// collides with System's) is written as EventData.X instead.
+// EventData children (Binary…) keep their element name. An EventData name already taken by an
+// earlier field (5156's ProcessID collides with System's) is written as EventData.X instead.
+// UserData, and any other child of Event (RenderingInfo, DebugData…), is flattened with dotted
+// paths from its element name: UserData.LogFileCleared.SubjectUserName; so is a structured
+// value inside EventData (X.Child). A repeated element holding text becomes one list field;
+// a repeated element with children gets a 1-based index in the path (UserData.X.Item.1.Name).
+// Namespace attributes (xmlns…) are dropped.
 //
 // Values stay strings except EventID, EventRecordID (ints) and TimeCreated (time). Numbers are
 // written in decimal (the parser does not keep the hexadecimal rendering Windows uses for
@@ -39,15 +42,15 @@
 //
 // A file whose header is not an EVTX header, of an unsupported version, larger than
 // Options.MaxFileSize or with more chunk slots than Options.MaxChunks is refused before any
-// record is read. A bad chunk (wrong magic, bad header fields, checksum mismatch when
-// VerifyChecksums is set, a parser panic) or a bad record (wrong magic, impossible size, binary
-// XML that fails the checks, no Event/System element, more than Options.MaxFields fields) is yielded as a *record.ParseError naming
-// the file and the byte offset, and reading goes on with the next record or chunk, as
-// record.Read does with a bad line. The ParseError wraps ErrBadChunk or ErrBadRecord. A record
-// after a bad one in the same chunk cannot be located reliably, so the rest of that chunk is
-// skipped (the error says how many records were lost). Unused (all-zero) chunk slots, as found
-// at the end of preallocated files, are skipped silently. After Options.MaxRecords records the
-// stream ends with ErrTooManyRecords.
+// record is read. A bad chunk (wrong signature, bad header fields, checksum mismatch when
+// VerifyChecksums is set, a parser panic) or a bad record (wrong signature, impossible size,
+// binary XML that fails the checks, no Event/System element, more than Options.MaxFields
+// fields) is yielded as a *record.ParseError naming the file and the byte offset, and reading
+// goes on with the next record or chunk, as record.Read does with a bad line. The ParseError
+// wraps ErrBadChunk or ErrBadRecord. The records after a bad one in the same chunk cannot be
+// located reliably, so the rest of that chunk is skipped, which the error says. Unused
+// (all-zero) chunk slots, as found at the end of preallocated files, are skipped silently.
+// After Options.MaxRecords records the stream ends with ErrTooManyRecords.
 package evtx
 
 import (

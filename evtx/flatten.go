@@ -20,6 +20,16 @@ func filetime(ft uint64) time.Time {
 	return time.Unix(int64(ft/perSec)-epochDelta, int64(ft%perSec)*100).UTC()
 }
 
+// unixFloat converts the parser's rendering of a FILETIME, float seconds since 1970, to a UTC
+// time rounded to 100 ns; false for values no FILETIME gives.
+func unixFloat(v float64) (time.Time, bool) {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < -12e9 || v > 2e12 {
+		return time.Time{}, false
+	}
+	sec := math.Floor(v)
+	return time.Unix(int64(sec), int64(math.Round((v-sec)*1e7))*100).UTC(), true
+}
+
 // timeCreated returns System/TimeCreated/@SystemTime, which the parser gives as float seconds
 // since 1970 (about a microsecond of precision left). When the record header's written time
 // (a FILETIME, exact) is within a millisecond of it, that is returned instead; when there is
@@ -28,11 +38,7 @@ func timeCreated(sys any, written uint64) (time.Time, bool) {
 	var st time.Time
 	switch v := sys.(type) {
 	case float64:
-		if math.IsNaN(v) || math.Abs(v) > 1e12 {
-			break
-		}
-		sec := math.Floor(v)
-		st = time.Unix(int64(sec), int64(math.Round((v-sec)*1e7))*100).UTC()
+		st, _ = unixFloat(v)
 	case string:
 		st, _ = time.Parse(time.RFC3339Nano, v)
 	}
@@ -274,11 +280,10 @@ func scalar(v any) string {
 	case bool:
 		return strconv.FormatBool(v)
 	case float64: // FILETIME, as seconds since 1970
-		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e13 {
-			return strconv.FormatFloat(v, 'f', -1, 64)
+		if t, ok := unixFloat(v); ok {
+			return t.Format(time.RFC3339Nano)
 		}
-		sec := math.Floor(v)
-		return time.Unix(int64(sec), int64(math.Round((v-sec)*1e7))*100).UTC().Format(time.RFC3339Nano)
+		return strconv.FormatFloat(v, 'f', -1, 64)
 	case []byte:
 		return strings.ToUpper(hex.EncodeToString(v))
 	default:
