@@ -277,3 +277,41 @@ func (x *binxml) templateRef(id uint32) {
 	x.u32(0)
 	x.u32(0)
 }
+
+// templateArg is a substitution value of a template instance.
+type templateArg struct {
+	typ  uint16
+	data []byte
+}
+
+// templateDefArgs writes a template instance that defines template id with the given body and
+// passes args.
+func (x *binxml) templateDefArgs(id uint32, body func(), args []templateArg) {
+	x.templateDef(id, body)
+	x.b = x.b[:len(x.b)-4] // drop templateDef's empty argument count
+	x.u32(uint32(len(args)))
+	for _, a := range args {
+		x.u16(uint16(len(a.data)))
+		x.u16(a.typ)
+	}
+	for _, a := range args {
+		x.b = append(x.b, a.data...)
+	}
+}
+
+// substData writes <Data Name="name">%id%</Data> with a substitution of the given type.
+func (x *binxml) substData(name string, id uint16, typ byte) {
+	x.u8(0x41)
+	x.u16(0xffff)
+	x.u32(0)
+	x.name("Data")
+	x.u32(0)
+	x.u8(0x06)
+	x.name("Name")
+	x.text(name)
+	x.u8(0x02)
+	x.u8(0x0d)
+	x.u16(id)
+	x.u8(typ)
+	x.u8(0x04)
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"unsafe"
 
 	vevtx "www.velocidex.com/golang/evtx"
 )
@@ -23,17 +24,34 @@ const (
 // the binary XML parser; tests replace it.
 type eventParser func(chunk []byte, n int) ([]event, error)
 
-// event is one decoded record: its header fields and the tree of its XML.
+// event is one decoded record: its header fields and the tree of its XML. Base is the address
+// of the chunk buffer the parser read, which binary values in Tree are slices of (0 if unknown).
 type event struct {
 	RecordID uint64
 	FileTime uint64
 	Tree     any
+	Base     uintptr
+}
+
+// baseReader is the chunk given to the parser; it notes the address of the buffer the parser
+// reads the chunk into.
+type baseReader struct {
+	*bytes.Reader
+	base uintptr
+}
+
+func (r *baseReader) Read(p []byte) (int, error) {
+	if r.base == 0 && len(p) == chunkSize {
+		r.base = uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+	}
+	return r.Reader.Read(p)
 }
 
 // velocidexParser decodes a chunk with www.velocidex.com/golang/evtx. The chunk header's record
 // numbers are replaced by 1..n, so the parser visits exactly the records that were checked.
 func velocidexParser(chunk []byte, n int) ([]event, error) {
-	c := &vevtx.Chunk{Fd: bytes.NewReader(chunk)}
+	fd := &baseReader{Reader: bytes.NewReader(chunk)}
+	c := &vevtx.Chunk{Fd: fd}
 	c.Header.FirstEventRecNumber = 1
 	c.Header.LastEventRecNumber = uint64(n)
 	recs, err := c.Parse(0)
@@ -42,7 +60,7 @@ func velocidexParser(chunk []byte, n int) ([]event, error) {
 	}
 	out := make([]event, len(recs))
 	for i, r := range recs {
-		out[i] = event{RecordID: r.Header.RecordID, FileTime: r.Header.FileTime, Tree: r.Event}
+		out[i] = event{RecordID: r.Header.RecordID, FileTime: r.Header.FileTime, Tree: r.Event, Base: fd.base}
 	}
 	return out, nil
 }
@@ -81,7 +99,7 @@ func (s *stream) chunk(buf []byte, off int64) bool {
 			return s.bad(ErrBadChunk, "chunk at offset %#x: record data checksum mismatch, chunk skipped", off)
 		}
 	}
-	offsets, badErr := scanRecords(buf, int(free))
+	offsets, retyped, badErr := scanRecords(buf, int(free))
 	if len(offsets) > 0 {
 		evs, err := safeParse(s.parse, buf, len(offsets))
 		if err != nil {
@@ -91,7 +109,7 @@ func (s *stream) chunk(buf []byte, off int64) bool {
 			evs = evs[:len(offsets)]
 		}
 		for i, ev := range evs {
-			rec, err := flatten(ev, s.opts.MaxFields)
+			rec, err := flatten(ev, s.opts.MaxFields, retyped)
 			if err != nil {
 				if !s.bad(ErrBadRecord, "record at offset %#x: %v, record skipped", off+int64(offsets[i]), err) {
 					return false
@@ -124,27 +142,29 @@ type recordError struct {
 
 // scanRecords returns the chunk offsets of the records stored before free that pass the checks,
 // stopping at the first that does not, which it returns as well.
-func scanRecords(buf []byte, free int) ([]int, *recordError) {
-	var offsets []int
-	w := walker{buf: buf, known: map[uint32]bool{}}
+// Arguments the parser would render lossily are retyped in buf; retyped maps their offsets to
+// their types.
+func scanRecords(buf []byte, free int) (offsets []int, retyped map[int]uint16, bad *recordError) {
+	retyped = map[int]uint16{}
+	w := walker{buf: buf, known: map[uint32]bool{}, retyped: retyped}
 	for at := chunkHeaderSize; at+recordHeaderLen <= free; {
 		if string(buf[at:at+4]) != "**\x00\x00" {
-			return offsets, &recordError{at, "no record signature"}
+			return offsets, retyped, &recordError{at, "no record signature"}
 		}
 		size := int(binary.LittleEndian.Uint32(buf[at+4:]))
 		if size < recordHeaderLen+5 || size > free-at {
-			return offsets, &recordError{at, fmt.Sprintf("record size %d does not fit the chunk", size)}
+			return offsets, retyped, &recordError{at, fmt.Sprintf("record size %d does not fit the chunk", size)}
 		}
 		if tail := int(binary.LittleEndian.Uint32(buf[at+size-4:])); tail != size {
-			return offsets, &recordError{at, fmt.Sprintf("record size %d does not match its copy %d at the end", size, tail)}
+			return offsets, retyped, &recordError{at, fmt.Sprintf("record size %d does not match its copy %d at the end", size, tail)}
 		}
 		if _, err := w.binxml(at+recordHeaderLen, 0); err != nil {
-			return offsets, &recordError{at, "binary xml: " + err.Error()}
+			return offsets, retyped, &recordError{at, "binary xml: " + err.Error()}
 		}
 		offsets = append(offsets, at)
 		at += size
 	}
-	return offsets, nil
+	return offsets, retyped, nil
 }
 
 // allZero reports whether b holds only zero bytes.
@@ -166,11 +186,39 @@ func allZero(b []byte) bool {
 // walker checks binary XML the way the velocidex parser will read it: it follows the same
 // tokens, template definitions and substitution arguments, with the same offsets, and refuses
 // what would make that parser read outside the chunk, loop over billions of arguments, or
-// recurse or work without bound. known mirrors the parser's per-chunk template table.
+// recurse or work without bound. known mirrors the parser's per-chunk template table. It also
+// retypes the arguments the parser would render lossily as binary (see retype).
 type walker struct {
 	buf    []byte
 	known  map[uint32]bool
 	tokens int
+	// retyped maps the chunk offset of each value retyped as binary to its original type; nil:
+	// retype none.
+	retyped map[int]uint16
+}
+
+// Value types (MS-EVEN6 2.2.18) the velocidex parser renders lossily: HexInt32 and HexInt64 as
+// bare integers (Windows shows 0x…), FILETIME as float seconds (about 1.6 µs of precision
+// left), SYSTEMTIME as raw bytes.
+const (
+	typeFiletime   = 0x11
+	typeSystemtime = 0x12
+	typeHexInt32   = 0x14
+	typeHexInt64   = 0x15
+)
+
+// retype reports whether an argument of type typ and size bytes is passed to the parser as
+// binary instead.
+func retype(typ, size int) bool {
+	switch typ {
+	case typeHexInt32:
+		return size == 4
+	case typeHexInt64, typeFiletime:
+		return size == 8
+	case typeSystemtime:
+		return size == 16
+	}
+	return false
 }
 
 // need checks that n bytes are available at p.
@@ -364,13 +412,21 @@ func (w *walker) template(p, depth int) (int, bool, error) {
 	if uint64(nargs)*4 > uint64(len(w.buf)-p) {
 		return p, false, fmt.Errorf("%d template arguments do not fit the chunk", nargs)
 	}
-	type arg struct{ size, typ int }
+	type arg struct{ size, typ, at int }
 	args := make([]arg, nargs)
 	for i := range args {
 		args[i].size, p, _ = w.u16(p)
+		args[i].at = p
 		args[i].typ, p, _ = w.u16(p)
 	}
 	for _, a := range args {
+		if retype(a.typ, a.size) && w.retyped != nil {
+			// The parser would lose something of these values (see retype). Retyped as binary
+			// of the same size, they come back as the bytes in place, which flatten finds by
+			// offset in retyped and renders as Windows does.
+			binary.LittleEndian.PutUint16(w.buf[a.at:], 0x0e)
+			w.retyped[p] = uint16(a.typ)
+		}
 		n := a.size // bytes the parser consumes for this argument
 		switch a.typ {
 		case 0x04:

@@ -9,10 +9,8 @@
 // Every record starts with the System fields that are present, in this order:
 //
 //	EventID        int   System/EventID (its Qualifiers attribute is dropped)
-//	TimeCreated    time  System/TimeCreated/@SystemTime, UTC: exact to 100 ns when the record
-//	                     header's written time agrees with it within a millisecond (then
-//	                     that is used; the parser's float rendering keeps about 1 µs), the
-//	                     header time when there is no SystemTime
+//	TimeCreated    time  System/TimeCreated/@SystemTime, UTC, exact to 100 ns; the record
+//	                     header's written time when there is no SystemTime
 //	Computer       string
 //	Channel        string
 //	Provider       string System/Provider/@Name
@@ -33,10 +31,13 @@
 // a repeated element with children gets a 1-based index in the path (UserData.X.Item.1.Name).
 // Namespace attributes (xmlns…) are dropped.
 //
-// Values stay strings except EventID, EventRecordID (ints) and TimeCreated (time). Numbers are
-// written in decimal (the parser does not keep the hexadecimal rendering Windows uses for
-// HexInt32/HexInt64 values such as SubjectLogonId: 999, not 0x3e7), FILETIME values as RFC 3339
-// UTC, binary as upper-case hexadecimal, booleans as true/false; string arrays become lists.
+// Values stay strings except EventID, EventRecordID (ints) and TimeCreated (time), written as
+// Windows' XML rendering writes them: HexInt32/HexInt64 values in hexadecimal (SubjectLogonId
+// "0x3e7", NewProcessId "0xf50"), other integers in decimal, FILETIME and SYSTEMTIME values as
+// RFC 3339 UTC, binary as upper-case hexadecimal, booleans as true/false, SIDs as S-1-…, GUIDs
+// as the parser writes them; string arrays become lists. (The parser gives hexadecimal integers
+// as bare numbers and FILETIMEs as float seconds; such arguments are handed to it as binary,
+// and rendered here from their bytes.)
 //
 // # Errors and limits
 //

@@ -444,6 +444,7 @@ func TestScalar(t *testing.T) {
 		{uint64(1) << 63, "9223372036854775808"},
 		{true, "true"},
 		{[]byte{0x0a, 0xff}, "0AFF"},
+		{time.Date(2024, 1, 2, 3, 4, 5, 600, time.FixedZone("x", 3600)), "2024-01-02T02:04:05.0000006Z"},
 		{1474398932.5810544, "2016-09-20T19:15:32.5810544Z"},
 		{3.5, "1970-01-01T00:00:03.5Z"},
 	}
@@ -467,6 +468,7 @@ func TestTimeCreated(t *testing.T) {
 		{"header agrees", 1474398932.5810544, ft, exact, true},
 		{"no header time", 1474398932.5810544, 0, exact, true},
 		{"header disagrees", 1474398932.5810544, ft + 10_000_000, exact, true},
+		{"exact system time", exact.Add(300), ft, exact.Add(300), true},
 		{"no system time", nil, ft, exact, true},
 		{"text system time", "2016-09-20T19:15:32.5810544Z", 0, exact, true},
 		{"none", nil, 0, time.Time{}, false},
@@ -535,5 +537,78 @@ func TestMaxFields(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("event of 2^40 fields not refused")
+	}
+}
+
+func TestTemplateValueTypes(t *testing.T) {
+	at := time.Date(2024, 5, 6, 7, 8, 9, 123456700, time.UTC)
+	le := func(n uint64, size int) []byte {
+		b := make([]byte, 8)
+		binary.LittleEndian.PutUint64(b, n)
+		return b[:size]
+	}
+	sysTime := make([]byte, 16)
+	for i, v := range []uint16{2024, 5, 1, 6, 7, 8, 9, 123} {
+		binary.LittleEndian.PutUint16(sysTime[2*i:], v)
+	}
+	args := []templateArg{
+		{0x15, le(0x3e7, 8)},                   // HexInt64
+		{0x14, le(0x5ec, 4)},                   // HexInt32
+		{0x0a, le(999, 8)},                     // UInt64
+		{0x08, le(1516, 4)},                    // UInt32
+		{0x11, le(toFiletime(at), 8)},          // FILETIME
+		{0x12, sysTime},                        // SYSTEMTIME
+		{0x0e, []byte{0xde, 0xad, 0xbe, 0xef}}, // binary
+		{0x01, utf16le("text")},                // string
+		{0x15, le(0x8020000000000000, 8)},      // Keywords, HexInt64
+		{0x11, le(toFiletime(at), 8)},          // SystemTime, FILETIME
+	}
+	raw := func(x *binxml) {
+		x.open("Event")
+		x.templateDefArgs(7, func() {
+			x.open("System")
+			x.node(el("EventID", "4688"))
+			x.open("Keywords")
+			x.u8(0x0d)
+			x.u16(8)
+			x.u8(0x15)
+			x.close()
+			x.u8(0x41)
+			x.u16(0xffff)
+			x.u32(0)
+			x.name("TimeCreated")
+			x.u32(0)
+			x.u8(0x06)
+			x.name("SystemTime")
+			x.u8(0x0e)
+			x.u16(9)
+			x.u8(0x11)
+			x.u8(0x03)
+			x.close()
+			x.open("EventData")
+			for i, name := range []string{"LogonId", "ProcessId", "Count", "Pid", "When", "SysWhen", "Blob", "Text"} {
+				x.substData(name, uint16(i), byte(args[i].typ))
+			}
+			x.close()
+		}, args)
+		x.close()
+	}
+	// the header time differs from SystemTime: SystemTime must win, exactly
+	r := readBytes(buildFile(buildChunk([]testRecord{{id: 1, written: at.Add(time.Second), raw: raw}})), Options{})
+	if len(r.errs) != 0 || len(r.recs) != 1 {
+		t.Fatalf("errors %v, %d records", r.errs, len(r.recs))
+	}
+	rec := r.recs[0]
+	for name, want := range map[string]string{
+		"LogonId": "0x3e7", "ProcessId": "0x5ec", "Count": "999", "Pid": "1516",
+		"When": "2024-05-06T07:08:09.1234567Z", "SysWhen": "2024-05-06T07:08:09.123Z",
+		"Blob": "DEADBEEF", "Text": "text", "Keywords": "0x8020000000000000",
+	} {
+		if got := str(t, rec, name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if v, _ := rec.Get("TimeCreated"); !v.Equal(record.Time(at)) {
+		t.Errorf("TimeCreated %s, want %s", v.Text(), at.Format(time.RFC3339Nano))
 	}
 }

@@ -1,6 +1,7 @@
 package evtx
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/Velocidex/ordereddict"
 
@@ -30,13 +32,15 @@ func unixFloat(v float64) (time.Time, bool) {
 	return time.Unix(int64(sec), int64(math.Round((v-sec)*1e7))*100).UTC(), true
 }
 
-// timeCreated returns System/TimeCreated/@SystemTime, which the parser gives as float seconds
-// since 1970 (about a microsecond of precision left). When the record header's written time
-// (a FILETIME, exact) is within a millisecond of it, that is returned instead; when there is
-// no SystemTime, the header time is used if set.
+// timeCreated returns System/TimeCreated/@SystemTime: exact when it arrives as a time (see
+// value); given as float seconds since 1970 by the parser (about 1.6 µs of precision left), the
+// record header's written time (exact) when within 2 µs of it; the header time when there is no
+// SystemTime.
 func timeCreated(sys any, written uint64) (time.Time, bool) {
 	var st time.Time
 	switch v := sys.(type) {
+	case time.Time:
+		return v.UTC(), true
 	case float64:
 		st, _ = unixFloat(v)
 	case string:
@@ -44,7 +48,7 @@ func timeCreated(sys any, written uint64) (time.Time, bool) {
 	}
 	if written != 0 {
 		w := filetime(written)
-		if st.IsZero() || w.Sub(st).Abs() < time.Millisecond {
+		if st.IsZero() || w.Sub(st).Abs() <= 2*time.Microsecond {
 			return w, true
 		}
 	}
@@ -54,7 +58,8 @@ func timeCreated(sys any, written uint64) (time.Time, bool) {
 // flatten turns one decoded event into a record; see the package doc for the names.
 // maxFields bounds the elements and values visited: templates can share subtrees, so a small
 // chunk can describe an event of astronomical size.
-func flatten(ev event, maxFields int) (record.Record, error) {
+// retyped gives the original types of values the parser returns as bytes (see retype).
+func flatten(ev event, maxFields int, retyped map[int]uint16) (record.Record, error) {
 	root, ok := ev.Tree.(*ordereddict.Dict)
 	if !ok {
 		return record.Record{}, errors.New("no Event element")
@@ -69,7 +74,8 @@ func flatten(ev event, maxFields int) (record.Record, error) {
 	if !ok {
 		return record.Record{}, errors.New("no Event/System element")
 	}
-	b := builder{max: maxFields, index: make(map[string]int, 32), fields: make([]record.Field, 0, 24+evd.Len())}
+	b := builder{max: maxFields, index: make(map[string]int, 32), fields: make([]record.Field, 0, 24+evd.Len()),
+		base: ev.Base, retyped: retyped}
 
 	idAny, _ := sys.Get("EventID")
 	if d, ok := idAny.(*ordereddict.Dict); ok {
@@ -80,7 +86,7 @@ func flatten(ev event, maxFields int) (record.Record, error) {
 		return record.Record{}, fmt.Errorf("no numeric Event/System/EventID (%v)", idAny)
 	}
 	b.append("EventID", record.Int(id))
-	if tc, ok := timeCreated(get(sys, "TimeCreated", "SystemTime"), ev.FileTime); ok {
+	if tc, ok := timeCreated(b.value(get(sys, "TimeCreated", "SystemTime")), ev.FileTime); ok {
 		b.append("TimeCreated", record.Time(tc))
 	}
 	b.str("Computer", sys, "Computer")
@@ -102,7 +108,7 @@ func flatten(ev event, maxFields int) (record.Record, error) {
 	case uint64:
 		b.append("Keywords", record.String("0x"+strconv.FormatUint(k, 16)))
 	default:
-		b.append("Keywords", record.String(scalar(k)))
+		b.append("Keywords", record.String(b.scalar(k)))
 	}
 	b.str("ProcessID", sys, "Execution", "ProcessID")
 	b.str("ThreadID", sys, "Execution", "ThreadID")
@@ -129,11 +135,41 @@ func flatten(ev event, maxFields int) (record.Record, error) {
 
 // builder accumulates a record's fields.
 type builder struct {
-	fields []record.Field
-	index  map[string]int // position of each name in fields
-	visits int            // values and elements visited
-	max    int
+	fields  []record.Field
+	index   map[string]int // position of each name in fields
+	visits  int            // values and elements visited
+	max     int
+	base    uintptr        // address of the parser's chunk buffer
+	retyped map[int]uint16 // original types of values retyped as binary, by chunk offset
 }
+
+// value returns v, or for bytes the parser returned for a retyped value, the value Windows
+// shows: a "0x…" string for HexInt32/HexInt64, a time for FILETIME and SYSTEMTIME.
+func (b *builder) value(v any) any {
+	bs, ok := v.([]byte)
+	if !ok || b.base == 0 || len(bs) == 0 {
+		return v
+	}
+	off := uintptr(unsafe.Pointer(unsafe.SliceData(bs))) - b.base
+	if off >= chunkSize {
+		return v
+	}
+	switch typ := b.retyped[int(off)]; {
+	case typ == typeHexInt32 && len(bs) == 4:
+		return "0x" + strconv.FormatUint(uint64(binary.LittleEndian.Uint32(bs)), 16)
+	case typ == typeHexInt64 && len(bs) == 8:
+		return "0x" + strconv.FormatUint(binary.LittleEndian.Uint64(bs), 16)
+	case typ == typeFiletime && len(bs) == 8:
+		return filetime(binary.LittleEndian.Uint64(bs))
+	case typ == typeSystemtime && len(bs) == 16:
+		u := func(i int) int { return int(binary.LittleEndian.Uint16(bs[2*i:])) }
+		return time.Date(u(0), time.Month(u(1)), u(3), u(4), u(5), u(6), u(7)*int(time.Millisecond), time.UTC)
+	}
+	return v
+}
+
+// scalar renders v as scalar does, after value.
+func (b *builder) scalar(v any) string { return scalar(b.value(v)) }
 
 // set sets field name, replacing an earlier value of the same name.
 func (b *builder) set(name string, v record.Value) {
@@ -170,7 +206,7 @@ func (b *builder) str(name string, d *ordereddict.Dict, path ...string) {
 	if _, ok := v.(*ordereddict.Dict); ok {
 		return
 	}
-	b.append(name, record.String(scalar(v)))
+	b.append(name, record.String(b.scalar(v)))
 }
 
 // eventData adds EventData's children: named Data by name, unnamed as Data_N, others by their
@@ -248,13 +284,13 @@ func (b *builder) put(name string, v any) {
 				}
 				return
 			}
-			scalars = append(scalars, record.String(scalar(e)))
+			scalars = append(scalars, record.String(b.scalar(e)))
 		}
 		b.set(name, record.List(scalars...))
 	case []string:
 		b.set(name, record.Strings(v...))
 	default:
-		b.set(name, record.String(scalar(v)))
+		b.set(name, record.String(b.scalar(v)))
 	}
 }
 
@@ -286,6 +322,8 @@ func scalar(v any) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case []byte:
 		return strings.ToUpper(hex.EncodeToString(v))
+	case time.Time:
+		return v.UTC().Format(time.RFC3339Nano)
 	default:
 		return fmt.Sprint(v)
 	}
