@@ -315,3 +315,91 @@ func (x *binxml) substData(name string, id uint16, typ byte) {
 	x.u8(typ)
 	x.u8(0x04)
 }
+
+// templateBomb writes an event whose templates each use the previous one twice: 2^levels
+// leaves from a few bytes per level.
+func templateBomb(levels uint32) func(x *binxml) {
+	return func(x *binxml) {
+		x.open("Event")
+		x.node(parent("System", el("EventID", "1")))
+		for i := uint32(1); i <= levels; i++ {
+			x.open("S" + itoa(int(i)))
+			x.templateDef(i, func() {
+				if i == 1 {
+					x.node(el("A", "x"))
+					return
+				}
+				x.open("B")
+				x.open("C")
+				x.templateRef(i - 1)
+				x.close()
+				x.open("D")
+				x.templateRef(i - 1)
+				x.close()
+				x.close()
+			})
+			x.close()
+		}
+		x.close()
+	}
+}
+
+// typedArgsEvent writes an event from a template whose arguments have the value types the
+// parser renders lossily, and others: EventData LogonId (HexInt64 0x3e7), ProcessId (HexInt32
+// 0x5ec), Count (UInt64 999), Pid (UInt32 1516), When (FILETIME at), SysWhen (SYSTEMTIME
+// 2024-05-06T07:08:09.123Z), Blob (binary DEADBEEF), Text (string); Keywords (HexInt64) and
+// SystemTime (FILETIME at) in System.
+func typedArgsEvent(at time.Time) func(x *binxml) {
+	le := func(n uint64, size int) []byte {
+		b := make([]byte, 8)
+		binary.LittleEndian.PutUint64(b, n)
+		return b[:size]
+	}
+	sysTime := make([]byte, 16)
+	for i, v := range []uint16{2024, 5, 1, 6, 7, 8, 9, 123} {
+		binary.LittleEndian.PutUint16(sysTime[2*i:], v)
+	}
+	args := []templateArg{
+		{0x15, le(0x3e7, 8)},                   // HexInt64
+		{0x14, le(0x5ec, 4)},                   // HexInt32
+		{0x0a, le(999, 8)},                     // UInt64
+		{0x08, le(1516, 4)},                    // UInt32
+		{0x11, le(toFiletime(at), 8)},          // FILETIME
+		{0x12, sysTime},                        // SYSTEMTIME
+		{0x0e, []byte{0xde, 0xad, 0xbe, 0xef}}, // binary
+		{0x01, utf16le("text")},                // string
+		{0x15, le(0x8020000000000000, 8)},      // Keywords, HexInt64
+		{0x11, le(toFiletime(at), 8)},          // SystemTime, FILETIME
+	}
+	raw := func(x *binxml) {
+		x.open("Event")
+		x.templateDefArgs(7, func() {
+			x.open("System")
+			x.node(el("EventID", "4688"))
+			x.open("Keywords")
+			x.u8(0x0d)
+			x.u16(8)
+			x.u8(0x15)
+			x.close()
+			x.u8(0x41)
+			x.u16(0xffff)
+			x.u32(0)
+			x.name("TimeCreated")
+			x.u32(0)
+			x.u8(0x06)
+			x.name("SystemTime")
+			x.u8(0x0e)
+			x.u16(9)
+			x.u8(0x11)
+			x.u8(0x03)
+			x.close()
+			x.open("EventData")
+			for i, name := range []string{"LogonId", "ProcessId", "Count", "Pid", "When", "SysWhen", "Blob", "Text"} {
+				x.substData(name, uint16(i), byte(args[i].typ))
+			}
+			x.close()
+		}, args)
+		x.close()
+	}
+	return raw
+}

@@ -503,29 +503,7 @@ func TestMaxFields(t *testing.T) {
 	// Templates that each use the previous one twice describe an event with 2^40 leaves in a
 	// few kilobytes; the default limit refuses it at once.
 	const levels = 40
-	bomb := func(x *binxml) {
-		x.open("Event")
-		x.node(parent("System", el("EventID", "1")))
-		for i := uint32(1); i <= levels; i++ {
-			x.open("S" + itoa(int(i)))
-			x.templateDef(i, func() {
-				if i == 1 {
-					x.node(el("A", "x"))
-					return
-				}
-				x.open("B")
-				x.open("C")
-				x.templateRef(i - 1)
-				x.close()
-				x.open("D")
-				x.templateRef(i - 1)
-				x.close()
-				x.close()
-			})
-			x.close()
-		}
-		x.close()
-	}
+	bomb := templateBomb(levels)
 	done := make(chan result, 1)
 	go func() {
 		done <- readBytes(buildFile(buildChunk([]testRecord{{id: 1, written: at, raw: bomb}})), Options{})
@@ -542,57 +520,7 @@ func TestMaxFields(t *testing.T) {
 
 func TestTemplateValueTypes(t *testing.T) {
 	at := time.Date(2024, 5, 6, 7, 8, 9, 123456700, time.UTC)
-	le := func(n uint64, size int) []byte {
-		b := make([]byte, 8)
-		binary.LittleEndian.PutUint64(b, n)
-		return b[:size]
-	}
-	sysTime := make([]byte, 16)
-	for i, v := range []uint16{2024, 5, 1, 6, 7, 8, 9, 123} {
-		binary.LittleEndian.PutUint16(sysTime[2*i:], v)
-	}
-	args := []templateArg{
-		{0x15, le(0x3e7, 8)},                   // HexInt64
-		{0x14, le(0x5ec, 4)},                   // HexInt32
-		{0x0a, le(999, 8)},                     // UInt64
-		{0x08, le(1516, 4)},                    // UInt32
-		{0x11, le(toFiletime(at), 8)},          // FILETIME
-		{0x12, sysTime},                        // SYSTEMTIME
-		{0x0e, []byte{0xde, 0xad, 0xbe, 0xef}}, // binary
-		{0x01, utf16le("text")},                // string
-		{0x15, le(0x8020000000000000, 8)},      // Keywords, HexInt64
-		{0x11, le(toFiletime(at), 8)},          // SystemTime, FILETIME
-	}
-	raw := func(x *binxml) {
-		x.open("Event")
-		x.templateDefArgs(7, func() {
-			x.open("System")
-			x.node(el("EventID", "4688"))
-			x.open("Keywords")
-			x.u8(0x0d)
-			x.u16(8)
-			x.u8(0x15)
-			x.close()
-			x.u8(0x41)
-			x.u16(0xffff)
-			x.u32(0)
-			x.name("TimeCreated")
-			x.u32(0)
-			x.u8(0x06)
-			x.name("SystemTime")
-			x.u8(0x0e)
-			x.u16(9)
-			x.u8(0x11)
-			x.u8(0x03)
-			x.close()
-			x.open("EventData")
-			for i, name := range []string{"LogonId", "ProcessId", "Count", "Pid", "When", "SysWhen", "Blob", "Text"} {
-				x.substData(name, uint16(i), byte(args[i].typ))
-			}
-			x.close()
-		}, args)
-		x.close()
-	}
+	raw := typedArgsEvent(at)
 	// the header time differs from SystemTime: SystemTime must win, exactly
 	r := readBytes(buildFile(buildChunk([]testRecord{{id: 1, written: at.Add(time.Second), raw: raw}})), Options{})
 	if len(r.errs) != 0 || len(r.recs) != 1 {

@@ -33,6 +33,8 @@ func FuzzChunk(f *testing.F) {
 		{id: 1, written: at, event: testEvent(1, 1, at, parent("EventData", el("Data", "a"), el("Data", "b")))},
 		{id: 2, written: at, event: testEvent(2, 2, at, parent("UserData", parent("X", el("Y", "z"))))},
 	})))
+	f.Add(usedPart(buildChunk([]testRecord{{id: 1, written: at, raw: typedArgsEvent(at)}})))
+	f.Add(usedPart(buildChunk([]testRecord{{id: 1, written: at, raw: templateBomb(12)}})))
 	if d := testcorpus.Dir(); d != "" {
 		// CC0-1.0 files: slicing them is allowed.
 		for _, name := range []string{
