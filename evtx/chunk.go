@@ -11,9 +11,10 @@ import (
 )
 
 // Limits of the binary XML checks. A token takes at least a byte and real chunks read most bytes
-// once (template bodies and binary XML arguments twice), so a 64 KiB chunk has well under 2^17
-// token reads; nesting is two or three levels (a template instance holding a binary XML
-// argument). Anything far beyond is hostile.
+// once (template bodies and binary XML arguments twice), and each template instance costs the
+// parser its template's size again, so a real 64 KiB chunk counts well under 2^18 tokens;
+// nesting is two or three levels (a template instance holding a binary XML argument). Anything
+// far beyond is hostile.
 const (
 	maxTokens = 1 << 20 // per chunk, template definitions and re-read arguments included
 	maxDepth  = 32      // nested template definitions and binary XML arguments
@@ -146,7 +147,7 @@ type recordError struct {
 // their types.
 func scanRecords(buf []byte, free int) (offsets []int, retyped map[int]uint16, bad *recordError) {
 	retyped = map[int]uint16{}
-	w := walker{buf: buf, known: map[uint32]bool{}, retyped: retyped}
+	w := walker{buf: buf, known: map[uint32]int{}, retyped: retyped}
 	for at := chunkHeaderSize; at+recordHeaderLen <= free; {
 		if string(buf[at:at+4]) != "**\x00\x00" {
 			return offsets, retyped, &recordError{at, "no record signature"}
@@ -189,9 +190,11 @@ func allZero(b []byte) bool {
 // recurse or work without bound. known mirrors the parser's per-chunk template table. It also
 // retypes the arguments the parser would render lossily as binary (see retype).
 type walker struct {
-	buf    []byte
-	known  map[uint32]bool
-	tokens int
+	buf   []byte
+	known map[uint32]int // template ids seen, with the tokens of their bodies
+	// expanded counts the template tokens the parser will copy to expand instances.
+	expanded int
+	tokens   int
 	// retyped maps the chunk offset of each value retyped as binary to its original type; nil:
 	// retype none.
 	retyped map[int]uint16
@@ -296,7 +299,7 @@ func (w *walker) binxml(p, depth int) (int, error) {
 	var err error
 	for {
 		w.tokens++
-		if w.tokens > maxTokens {
+		if w.tokens+w.expanded > maxTokens {
 			return p, fmt.Errorf("more than %d tokens", maxTokens)
 		}
 		var tag int
@@ -387,7 +390,8 @@ func (w *walker) template(p, depth int) (int, bool, error) {
 	if err != nil {
 		return p, false, err
 	}
-	if !w.known[id] {
+	size, known := w.known[id]
+	if !known {
 		if p, err = w.skip(p, 16); err != nil {
 			return p, false, err
 		}
@@ -395,10 +399,13 @@ func (w *walker) template(p, depth int) (int, bool, error) {
 		if bodyLen, p, err = w.u32(p); err != nil {
 			return p, false, err
 		}
-		w.known[id] = true
+		w.known[id] = 0
+		before := w.tokens
 		if _, err = w.binxml(p, depth+1); err != nil {
 			return p, false, err
 		}
+		size = w.tokens - before
+		w.known[id] = size
 		if bodyLen > uint32(len(w.buf)) {
 			return p, false, fmt.Errorf("template body of %d bytes is larger than the chunk", bodyLen)
 		}
@@ -408,6 +415,12 @@ func (w *walker) template(p, depth int) (int, bool, error) {
 		if nargs, p, err = w.u32(p); err != nil {
 			return p, false, err
 		}
+	}
+	// The parser expands the template's tree (its own tokens; the expansions of templates it
+	// uses are kept as values) for every instance: count that work too, so that many small
+	// instances of a large template cannot make a chunk cost minutes.
+	if w.expanded += size; w.tokens+w.expanded > maxTokens {
+		return p, false, fmt.Errorf("more than %d tokens", maxTokens)
 	}
 	if uint64(nargs)*4 > uint64(len(w.buf)-p) {
 		return p, false, fmt.Errorf("%d template arguments do not fit the chunk", nargs)

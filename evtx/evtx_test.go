@@ -540,3 +540,50 @@ func TestTemplateValueTypes(t *testing.T) {
 		t.Errorf("TimeCreated %s, want %s", v.Text(), at.Format(time.RFC3339Nano))
 	}
 }
+
+func TestTemplateExpansionBudget(t *testing.T) {
+	// Record 1 defines a template of 6,000 tokens; each later record is a bare instance of it
+	// (47 bytes). The parser would copy the whole template for each: the walker counts that
+	// and refuses the chunk's tail once a chunk's budget is spent.
+	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	recs := []testRecord{{id: 1, written: at, raw: func(x *binxml) {
+		x.open("Event")
+		x.node(parent("System", el("EventID", "1")))
+		x.templateDef(1, func() {
+			x.open("Big")
+			ref := 0
+			for i := range 3000 {
+				x.u8(0x01)
+				x.u16(0xffff)
+				x.u32(0)
+				if i == 0 {
+					ref = x.base + len(x.b) + 4
+					x.name("E")
+				} else {
+					x.u32(uint32(ref)) // the name written by the first element
+				}
+				x.u8(0x03)
+			}
+			x.close()
+		})
+		x.close()
+	}}}
+	for i := 2; i <= 500; i++ {
+		recs = append(recs, testRecord{id: uint64(i), written: at, raw: func(x *binxml) { x.templateRef(1) }})
+	}
+	r := readBytes(buildFile(buildChunk(recs)), Options{})
+	if len(r.errs) == 0 {
+		t.Fatal("no error")
+	}
+	last := r.errs[len(r.errs)-1]
+	if !errors.Is(last, ErrBadRecord) || !strings.Contains(last.Error(), "more than 1048576 tokens") {
+		t.Fatalf("last error %v", last)
+	}
+	// the records before it were parsed (as errors: a bare template instance has no Event)
+	if len(r.errs) < 100 || len(r.errs) > 200 {
+		t.Errorf("%d errors, want the chunk cut after 100 to 200 records", len(r.errs))
+	}
+	if len(r.recs) != 1 {
+		t.Errorf("%d records, want the first", len(r.recs))
+	}
+}
