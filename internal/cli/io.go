@@ -8,13 +8,16 @@ import (
 	"iter"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/hunchsec/hunch/evtx"
 	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
 )
@@ -94,6 +97,9 @@ func (e *env) readOne(ctx context.Context, name string, opts record.ReadOptions,
 			return yield(record.Record{}, fmt.Errorf("opening input: %w", err))
 		}
 		defer fh.Close()
+		if isEVTX(name, fh) {
+			return readEVTX(ctx, name, fh, yield)
+		}
 		r = fh
 	}
 	for rec, err := range record.Read(ctx, r, name, opts) {
@@ -288,4 +294,31 @@ func fieldFlag(fl *pflag.FlagSet, fields *[]string, verb string) {
 // machine -j 1 can be the faster).
 func jobsFlag(fl *pflag.FlagSet, jobs *int) {
 	fl.IntVarP(jobs, "jobs", "j", runtime.GOMAXPROCS(0), "records processed in parallel on this many goroutines (one per CPU by default); output order is kept")
+}
+
+// evtxMagic opens every EVTX file.
+const evtxMagic = "ElfFile\x00"
+
+// isEVTX reports whether the file is a Windows event log: by its .evtx name or its first bytes.
+func isEVTX(name string, f *os.File) bool {
+	if strings.EqualFold(filepath.Ext(name), ".evtx") {
+		return true
+	}
+	head := make([]byte, len(evtxMagic))
+	n, _ := f.ReadAt(head, 0)
+	return string(head[:n]) == evtxMagic
+}
+
+// readEVTX streams an EVTX file's events as records (package evtx names their fields).
+func readEVTX(ctx context.Context, name string, f *os.File, yield func(record.Record, error) bool) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return yield(record.Record{}, fmt.Errorf("opening input: %w", err))
+	}
+	for rec, err := range evtx.Read(ctx, f, fi.Size(), name, evtx.Options{}) {
+		if !yield(rec, err) {
+			return false
+		}
+	}
+	return true
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/hunchsec/hunch/internal/testcorpus"
 )
 
 // esReplay is an Elasticsearch answering the requests hunch sends in its documented formats:
@@ -173,5 +175,30 @@ func TestUploadRefusals(t *testing.T) {
 	code, _, errOut := runHunchEnv(t, map[string]string{"HUNCH_TEST_ES_KEY": "wrong:key"}, `{"n":1}`+"\n", "upload", "--config", cfg, "-c", "es")
 	if code != ExitFailure || !strings.Contains(errOut, "stopped after 0 record(s) sent") {
 		t.Errorf("auth failure: exit %d %s", code, errOut)
+	}
+}
+
+func TestVerbsReadEVTX(t *testing.T) {
+	path := testcorpus.Path(t, "logs/evtx/DeepBlueCLI__powersploit-security.evtx")
+	code, out, errOut := runHunch(t, "", "extract", "--unpack", "-f", "CommandLine", "--types", "url", "-o", "csv", "--columns", "record,value", path)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// The file's two Empire launchers, each an -Enc command whose decoded script names its C2.
+	if out != "record,value\n11,http://192.168.198.149:8080/index.asp\n22,http://192.168.198.149:8082/index.asp\n" {
+		t.Errorf("urls:\n%s", out)
+	}
+	// The same file renamed is still recognised by its first bytes.
+	renamed := filepath.Join(t.TempDir(), "security.log")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(renamed, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runHunch(t, "", "unpack", "-f", "CommandLine", "-o", "ndjson", "--columns", "record,encoding", renamed)
+	if code != ExitOK || !strings.Contains(out, `{"record":11,"encoding":"base64>utf16le"}`) {
+		t.Errorf("renamed: exit %d\n%s", code, out)
 	}
 }
