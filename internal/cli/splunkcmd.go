@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -61,6 +63,7 @@ and end the command with a non-zero exit status.`,
 			}
 			sc.argv = args
 			defer sc.close()
+			defer paceGC(e.getenv)()
 			err := scp.Run(e.ctx, e.stdin, e.stdout, sc, scp.WithMaxMetadata(lim.MaxMetadata), scp.WithMaxBody(lim.MaxBody),
 				scp.WithMaxRecords(lim.MaxRecords), scp.WithMaxChunkSize(lim.MaxChunkSize))
 			if err != nil {
@@ -86,12 +89,17 @@ type splunkCommand struct {
 	transform func(context.Context, record.Stream) record.Stream
 	warnings  []error // errors that are reported but do not stop the search
 	// passOn sends on, unchanged and in place, every event for which the transform yields nothing.
-	passOn   bool
+	passOn bool
+	// keep, when set, appends each event's fields to the records made from it.
+	keep     *keeper
 	messages []scp.Message
 	closers  []func()
 }
 
-var _ scp.Messenger = (*splunkCommand)(nil)
+var (
+	_ scp.Messenger = (*splunkCommand)(nil)
+	_ scp.Streamer  = (*splunkCommand)(nil)
+)
 
 func (c *splunkCommand) close() {
 	for _, f := range c.closers {
@@ -126,7 +134,8 @@ func (c *splunkCommand) GetInfo(_ context.Context, info scp.Info) (scp.Config, e
 	return scp.Config{Type: scp.TypeStreaming}, nil
 }
 
-// Process runs one chunk's records through the transform.
+// Process runs one chunk's records through the transform (Run uses ProcessStream; Process is
+// there for callers holding a batch).
 func (c *splunkCommand) Process(ctx context.Context, batch []record.Record) ([]record.Record, error) {
 	in := func(yield func(record.Record, error) bool) {
 		for _, r := range batch {
@@ -135,31 +144,175 @@ func (c *splunkCommand) Process(ctx context.Context, batch []record.Record) ([]r
 			}
 		}
 	}
-	out := make([]record.Record, 0, len(batch))
-	next := 0 // the next input record not yet answered for (records keep their source's Meta.N)
-	for r, err := range c.transform(ctx, in) {
+	var out []record.Record
+	for r, err := range c.ProcessStream(ctx, in) {
 		if err != nil {
-			if isAny(err, c.warnings) {
-				c.messages = append(c.messages, scp.Message{Level: scp.LevelWarn, Text: err.Error()})
-				continue
-			}
 			return nil, err
 		}
-		if c.passOn {
-			for next < len(batch) && batch[next].Meta.N < r.Meta.N {
-				out = append(out, batch[next])
-				next++
-			}
-			if next < len(batch) && batch[next].Meta.N == r.Meta.N {
-				next++
-			}
-		}
-		out = append(out, r)
-	}
-	if c.passOn {
-		out = append(out, batch[next:]...)
+		out = append(out, r.Clone()) // ProcessStream may reuse a record's storage
 	}
 	return out, nil
+}
+
+// ProcessStream runs a chunk's records through the transform as they are decoded. Warnings
+// become inspector messages. Output records keep their source's Meta.N and come in input
+// order, which lets two things be done here rather than in the transform: with passOn, an
+// event the transform yields nothing for is sent on in its place; with keep, each output
+// record gets its source event's fields appended (see keeper).
+func (c *splunkCommand) ProcessStream(ctx context.Context, in record.Stream) record.Stream {
+	return func(yield func(record.Record, error) bool) {
+		tracking := c.passOn || c.keep != nil
+		var (
+			mu       sync.Mutex
+			pending  []record.Record // events handed to the transform and not yet passed
+			head     int             // pending[:head] are done with
+			answered bool            // pending[head] has had output
+		)
+		src := in
+		if tracking {
+			src = func(y func(record.Record, error) bool) {
+				for r, err := range in {
+					if err == nil {
+						mu.Lock()
+						pending = append(pending, r)
+						mu.Unlock()
+					}
+					if !y(r, err) {
+						return
+					}
+				}
+			}
+		}
+		// advance moves past the events before record n (all of them for n < 0), returning
+		// those to send on, and the event n itself when it is pending.
+		var send []record.Record
+		advance := func(n int) (record.Record, bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			send = send[:0]
+			i := head
+			for i < len(pending) && (n < 0 || pending[i].Meta.N < n) {
+				if c.passOn && !(i == head && answered) {
+					send = append(send, pending[i])
+				}
+				i++
+			}
+			if i > head {
+				head, answered = i, false
+			}
+			if head > 1024 && head*2 > len(pending) { // compact now and then, not on every record
+				clear(pending[:head])
+				pending = append(pending[:0], pending[head:]...)
+				head = 0
+			}
+			if head < len(pending) && pending[head].Meta.N == n {
+				answered = true
+				return pending[head], true
+			}
+			return record.Record{}, false
+		}
+		emit := func() bool {
+			for _, r := range send {
+				if !yield(r, nil) {
+					return false
+				}
+			}
+			return true
+		}
+		for r, err := range c.transform(ctx, src) {
+			if err != nil {
+				if isAny(err, c.warnings) {
+					c.messages = append(c.messages, scp.Message{Level: scp.LevelWarn, Text: err.Error()})
+					continue
+				}
+				yield(record.Record{}, err)
+				return
+			}
+			if tracking {
+				ev, ok := advance(r.Meta.N)
+				if !emit() {
+					return
+				}
+				if ok && c.keep != nil {
+					r = c.keep.attach(r, ev)
+				}
+			}
+			if !yield(r, nil) {
+				return
+			}
+		}
+		if tracking {
+			advance(-1)
+			emit()
+		}
+	}
+}
+
+// keeper appends an event's fields to the records made from it, as the pipeline's Keep
+// option does (the fields that were scanned are left out; a name the record already has is
+// prefixed src_ until it is free), but works the new names out once per layout instead of
+// once per record: a chunk's events all have the same columns.
+type keeper struct {
+	skip     []string
+	out, src []string // the layouts the names were worked out for
+	names    []string // per source field: its name in the output, "" when left out
+	buf      []record.Field
+}
+
+func sameNames(fs []record.Field, names []string) bool {
+	if len(fs) != len(names) {
+		return false
+	}
+	for i := range fs {
+		if fs[i].Name != names[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func fieldNames(dst []string, fs []record.Field) []string {
+	dst = dst[:0]
+	for _, f := range fs {
+		dst = append(dst, f.Name)
+	}
+	return dst
+}
+
+// attach returns r with ev's fields appended. The result lives in k's buffer until the next
+// call (scp.Streamer allows that: Run encodes a record before asking for the next).
+func (k *keeper) attach(r, ev record.Record) record.Record {
+	rf, sf := r.Fields(), ev.Fields()
+	if !sameNames(rf, k.out) || !sameNames(sf, k.src) {
+		k.out, k.src = fieldNames(k.out, rf), fieldNames(k.src, sf)
+		k.names = k.names[:0]
+		taken := make(map[string]bool, len(rf)+len(sf))
+		for _, f := range rf {
+			taken[f.Name] = true
+		}
+		for _, f := range sf {
+			if slices.Contains(k.skip, f.Name) {
+				k.names = append(k.names, "")
+				continue
+			}
+			name := f.Name
+			for taken[name] {
+				name = "src_" + name
+			}
+			taken[name] = true
+			k.names = append(k.names, name)
+		}
+	}
+	fields := append(k.buf[:0], rf...)
+	for i, f := range sf {
+		if k.names[i] != "" {
+			fields = append(fields, record.Field{Name: k.names[i], Value: f.Value})
+		}
+	}
+	k.buf = fields
+	out := record.WithFields(fields)
+	out.Meta = r.Meta
+	return out
 }
 
 // TakeMessages returns the warnings gathered since the last call.
@@ -281,7 +434,10 @@ func (c *splunkCommand) extract(args []string) error {
 	if jobs < 1 {
 		return usagef("jobs must be at least 1")
 	}
-	po := pipeline.ExtractOptions{Extractor: ex, Fields: fields, Keep: true, Unique: uq, MaxUnique: maxUnique, Workers: jobs}
+	// Keep is done by c.keep, which gives the same fields as the pipeline's Keep at a fraction
+	// of the cost on Splunk's wide events (BENCHMARKS.md).
+	po := pipeline.ExtractOptions{Extractor: ex, Fields: fields, Unique: uq, MaxUnique: maxUnique, Workers: jobs}
+	c.keep = &keeper{skip: fields}
 	if doUnpack {
 		if po.Unpacker, err = up.unpacker(true); err != nil {
 			return err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/hunchsec/hunch/internal/demogeo"
+	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
 	"github.com/hunchsec/hunch/siem/splunk/scp"
 )
@@ -285,5 +287,60 @@ func TestSplunkCommandLookup(t *testing.T) {
 	buf.WriteString(out)
 	if strings.Contains(buf.String(), "secret-key") {
 		t.Error("session key leaked")
+	}
+}
+
+// TestSplunkKeepMatchesPipeline checks that hunchextract's own handling of the event's fields
+// gives exactly what pipeline.Extract's Keep gives, collisions included.
+func TestSplunkKeepMatchesPipeline(t *testing.T) {
+	mk := func(n int, fs ...string) record.Record {
+		var r record.Record
+		for i := 0; i < len(fs); i += 2 {
+			r.Append(fs[i], record.String(fs[i+1]))
+		}
+		r.Meta = record.Meta{Source: "splunk", N: n}
+		return r
+	}
+	events := []record.Record{
+		mk(1, "_time", "1", "source", "WinEventLog", "src_source", "x", "type", "4688", "CommandLine", "ping 198.51.100.7 http://a.example.com/"),
+		mk(2, "_time", "2", "source", "WinEventLog", "src_source", "y", "type", "4688", "CommandLine", "nothing here"),
+		mk(3, "_time", "3", "source", "Sysmon", "src_source", "z", "type", "1", "CommandLine", "curl evil.example.net"),
+		mk(4, "other", "layout", "CommandLine", "203.0.113.9"),
+	}
+	stream := func() record.Stream {
+		return func(yield func(record.Record, error) bool) {
+			for _, e := range events {
+				if !yield(e, nil) {
+					return
+				}
+			}
+		}
+	}
+	for _, fields := range [][]string{{"CommandLine"}, nil} {
+		want := pipeline.Extract(context.Background(), stream(), pipeline.ExtractOptions{Fields: fields, Keep: true})
+		var wantRecs []record.Record
+		for r, err := range want {
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantRecs = append(wantRecs, r)
+		}
+		po := pipeline.ExtractOptions{Fields: fields}
+		c := &splunkCommand{keep: &keeper{skip: fields}, transform: func(ctx context.Context, s record.Stream) record.Stream { return pipeline.Extract(ctx, s, po) }}
+		var got []record.Record
+		for r, err := range c.ProcessStream(context.Background(), stream()) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, r.Clone()) // the stream reuses a record's storage
+		}
+		if len(got) != len(wantRecs) || len(got) < 4 {
+			t.Fatalf("fields %v: %d records, want %d", fields, len(got), len(wantRecs))
+		}
+		for i := range got {
+			if !got[i].Equal(wantRecs[i]) || strings.Join(got[i].Names(), ",") != strings.Join(wantRecs[i].Names(), ",") {
+				t.Errorf("fields %v, record %d:\n got %v\nwant %v", fields, i, got[i].Names(), wantRecs[i].Names())
+			}
+		}
 	}
 }

@@ -142,13 +142,18 @@ func (rd *reader) next() (Chunk, error) {
 
 // appendChunk appends one chunk in transport form to dst.
 func appendChunk(dst, meta, body []byte) []byte {
-	dst = append(dst, "chunked 1.0,"...)
-	dst = strconv.AppendInt(dst, int64(len(meta)), 10)
-	dst = append(dst, ',')
-	dst = strconv.AppendInt(dst, int64(len(body)), 10)
-	dst = append(dst, '\n')
+	dst = appendHeader(dst, len(meta), len(body))
 	dst = append(dst, meta...)
 	return append(dst, body...)
+}
+
+// appendHeader appends the transport header line.
+func appendHeader(dst []byte, metaLen, bodyLen int) []byte {
+	dst = append(dst, "chunked 1.0,"...)
+	dst = strconv.AppendInt(dst, int64(metaLen), 10)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, int64(bodyLen), 10)
+	return append(dst, '\n')
 }
 
 // clip shortens b for an error message.

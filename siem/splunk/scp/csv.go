@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/hunchsec/hunch/record"
 )
@@ -23,91 +24,116 @@ type column struct {
 // decodeBody turns a CSV body into records. Column order is kept; a __mv_X column is folded
 // into X (a non-empty __mv_X wins over X and yields a list). Empty cells are empty strings.
 // Records are numbered from first+1. At most maxRecords rows are accepted.
-func decodeBody(body []byte, first, maxRecords int, source string) ([]record.Record, error) {
-	if len(body) == 0 {
-		return nil, nil
-	}
-	if !utf8.Valid(body) {
-		return nil, fmt.Errorf("%w: body is not valid UTF-8", ErrMalformed)
-	}
-	p := csvParser{s: string(body)}
-	header, err := p.row(nil)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	cols := make([]column, len(header))
-	index := make(map[string]int, len(header))
-	hasValue := make(map[string]bool, len(header))
-	for i, h := range header {
-		name, mv := strings.CutPrefix(h, mvPrefix)
-		if name == "" {
-			return nil, fmt.Errorf("%w: header column %d has no name", ErrMalformed, i+1)
-		}
-		f, seen := index[name]
-		if !seen {
-			f = len(names)
-			index[name] = f
-			names = append(names, name)
-		} else if !mv && hasValue[name] {
-			// A repeated value column: keep both, as the record reader does for CSV files.
-			name = fmt.Sprintf("%s_%d", name, i+1)
-			f = len(names)
-			names = append(names, name)
-		}
-		if !mv {
-			hasValue[name] = true
-		}
-		cols[i] = column{field: f, mv: mv}
-	}
-	n := len(names)
+func decodeBody(body string, first, maxRecords int, source string) ([]record.Record, error) {
 	var recs []record.Record
-	var cells []string
-	var slab []record.Field
-	for row := 1; !p.done(); row++ {
-		if cells, err = p.row(cells[:0]); err != nil {
-			return nil, fmt.Errorf("row %d: %w", row, err)
+	for r, err := range decodeRows(body, first, maxRecords, source) {
+		if err != nil {
+			return nil, err
 		}
-		if len(cells) > len(header) {
-			return nil, fmt.Errorf("%w: row %d has %d cells, the header %d", ErrMalformed, row, len(cells), len(header))
-		}
-		if len(recs) >= maxRecords {
-			return nil, fmt.Errorf("%w: more than %d records in one chunk", ErrLimit, maxRecords)
-		}
-		if len(slab)+n > cap(slab) {
-			slab = make([]record.Field, 0, n*256)
-		}
-		fields := slab[len(slab) : len(slab)+n : len(slab)+n]
-		slab = slab[:len(slab)+n]
-		for i, name := range names {
-			fields[i] = record.Field{Name: name, Value: record.String("")}
-		}
-		for i, c := range cells {
-			col := cols[i]
-			if !col.mv {
-				if fields[col.field].Value.Kind() != record.KindList {
-					fields[col.field].Value = record.String(c)
-				}
-				continue
-			}
-			if c == "" {
-				continue
-			}
-			vals, err := decodeMV(c)
-			if err != nil {
-				return nil, fmt.Errorf("row %d, column %s: %w", row, header[i], err)
-			}
-			if len(vals) == 1 {
-				fields[col.field].Value = record.String(vals[0])
-			} else {
-				fields[col.field].Value = record.Strings(vals...)
-			}
-		}
-		r := record.WithFields(fields)
-		r.Meta = record.Meta{Source: source, N: first + len(recs) + 1}
 		recs = append(recs, r)
 	}
 	return recs, nil
+}
+
+// decodeRows is decodeBody as a stream: each record is made when it is asked for, so a chunk's
+// records need not all be in memory at once. It ends after the first error.
+func decodeRows(body string, first, maxRecords int, source string) record.Stream {
+	return func(yield func(record.Record, error) bool) {
+		if len(body) == 0 {
+			return
+		}
+		fail := func(err error) { yield(record.Record{}, err) }
+		if !utf8.ValidString(body) {
+			fail(fmt.Errorf("%w: body is not valid UTF-8", ErrMalformed))
+			return
+		}
+		p := csvParser{s: body}
+		header, err := p.row(nil)
+		if err != nil {
+			fail(err)
+			return
+		}
+		var names []string
+		cols := make([]column, len(header))
+		index := make(map[string]int, len(header))
+		hasValue := make(map[string]bool, len(header))
+		for i, h := range header {
+			name, mv := strings.CutPrefix(h, mvPrefix)
+			if name == "" {
+				fail(fmt.Errorf("%w: header column %d has no name", ErrMalformed, i+1))
+				return
+			}
+			f, seen := index[name]
+			if !seen {
+				f = len(names)
+				index[name] = f
+				names = append(names, name)
+			} else if !mv && hasValue[name] {
+				// A repeated value column: keep both, as the record reader does for CSV files.
+				name = fmt.Sprintf("%s_%d", name, i+1)
+				f = len(names)
+				names = append(names, name)
+			}
+			if !mv {
+				hasValue[name] = true
+			}
+			cols[i] = column{field: f, mv: mv}
+		}
+		n := len(names)
+		var cells []string
+		var slab []record.Field
+		count := 0
+		for row := 1; !p.done(); row++ {
+			if cells, err = p.row(cells[:0]); err != nil {
+				fail(fmt.Errorf("row %d: %w", row, err))
+				return
+			}
+			if len(cells) > len(header) {
+				fail(fmt.Errorf("%w: row %d has %d cells, the header %d", ErrMalformed, row, len(cells), len(header)))
+				return
+			}
+			if count >= maxRecords {
+				fail(fmt.Errorf("%w: more than %d records in one chunk", ErrLimit, maxRecords))
+				return
+			}
+			if len(slab)+n > cap(slab) {
+				slab = make([]record.Field, 0, n*64)
+			}
+			fields := slab[len(slab) : len(slab)+n : len(slab)+n]
+			slab = slab[:len(slab)+n]
+			for i, name := range names {
+				fields[i] = record.Field{Name: name, Value: record.String("")}
+			}
+			for i, c := range cells {
+				col := cols[i]
+				if !col.mv {
+					if fields[col.field].Value.Kind() != record.KindList {
+						fields[col.field].Value = record.String(c)
+					}
+					continue
+				}
+				if c == "" {
+					continue
+				}
+				vals, err := decodeMV(c)
+				if err != nil {
+					fail(fmt.Errorf("row %d, column %s: %w", row, header[i], err))
+					return
+				}
+				if len(vals) == 1 {
+					fields[col.field].Value = record.String(vals[0])
+				} else {
+					fields[col.field].Value = record.Strings(vals...)
+				}
+			}
+			count++
+			r := record.WithFields(fields)
+			r.Meta = record.Meta{Source: source, N: first + count}
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
 }
 
 // decodeMV parses a multi-value cell: $v1$;$v2$ with $ inside a value doubled.
@@ -168,10 +194,10 @@ func (p *csvParser) row(dst []string) ([]string, error) {
 	i := p.pos
 	for {
 		if i < len(s) && s[i] == '"' {
-			// Quoted cell.
+			// Quoted cell: find its end first, so that one with doubled quotes costs one allocation.
 			i++
 			start := i
-			var b []byte
+			doubled := 0
 			for {
 				j := strings.IndexByte(s[i:], '"')
 				if j < 0 {
@@ -179,18 +205,23 @@ func (p *csvParser) row(dst []string) ([]string, error) {
 				}
 				i += j
 				if i+1 < len(s) && s[i+1] == '"' {
-					b = append(b, s[start:i+1]...)
+					doubled++
 					i += 2
-					start = i
 					continue
 				}
 				break
 			}
-			if b == nil {
+			if doubled == 0 {
 				dst = append(dst, s[start:i])
 			} else {
-				b = append(b, s[start:i]...)
-				dst = append(dst, string(b))
+				b := make([]byte, 0, i-start-doubled)
+				for k := start; k < i; k++ {
+					b = append(b, s[k])
+					if s[k] == '"' {
+						k++
+					}
+				}
+				dst = append(dst, unsafe.String(unsafe.SliceData(b), len(b)))
 			}
 			i++ // closing quote
 			if i < len(s) && s[i] != ',' && s[i] != '\r' && s[i] != '\n' {
@@ -230,55 +261,65 @@ func (p *csvParser) row(dst []string) ([]string, error) {
 
 // encoder renders records as a CSV body the way the SDK's writer does: every field X is
 // followed by __mv_X; a single value fills X, a list fills X with its values joined by
-// newlines and __mv_X with $v1$;$v2$ ($ doubled).
+// newlines and __mv_X with $v1$;$v2$ ($ doubled). Records are encoded as they come; the
+// columns are the union of their fields in first-seen order, and rows written before a column
+// appeared are padded when the body is finished.
 type encoder struct {
 	cols  []string
 	index map[string]int
 	vals  []record.Value
-	// last field-name list seen and its column mapping, reused while records share a layout.
-	lastNames []record.Field
+	// names of the last layout seen and its column mapping, reused while records share a layout.
+	lastNames []string
 	lastMap   []int
-	rowEnds   []int
+	rows      []byte // encoded rows, without the header
+	rowEnds   []int  // end of each row in rows
+	grown     []int  // rows[i] was written with grown[i] columns, for rows before the last new column
 	scratch   []byte
 }
 
-// columns computes the union of the batch's field names in first-seen order.
-func (e *encoder) columns(recs []record.Record) {
+// reset starts a new body.
+func (e *encoder) reset() {
 	e.cols = e.cols[:0]
 	if e.index == nil {
 		e.index = make(map[string]int)
 	}
 	clear(e.index)
-	for _, r := range recs {
-		for _, f := range r.Fields() {
-			if _, ok := e.index[f.Name]; !ok {
-				e.index[f.Name] = len(e.cols)
-				e.cols = append(e.cols, f.Name)
-			}
-		}
-	}
-	e.lastNames = nil
+	e.lastNames = e.lastNames[:0]
+	e.lastMap = e.lastMap[:0]
+	e.rows = e.rows[:0]
+	e.rowEnds = e.rowEnds[:0]
+	e.grown = e.grown[:0]
 }
 
-// header appends the header line.
-func (e *encoder) header(dst []byte) []byte {
-	for i, c := range e.cols {
+// add encodes one record.
+func (e *encoder) add(r record.Record) {
+	fs := r.Fields()
+	m := e.mapping(fs)
+	if cap(e.vals) < len(e.cols) {
+		e.vals = make([]record.Value, len(e.cols), 2*len(e.cols))
+	}
+	vals := e.vals[:len(e.cols)]
+	clear(vals)
+	for i, f := range fs {
+		vals[m[i]] = f.Value
+	}
+	dst := e.rows
+	for i, v := range vals {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendCell(dst, c)
-		dst = append(dst, ',')
-		dst = appendCell(dst, mvPrefix+c)
+		dst = e.cell(dst, v)
 	}
-	return append(dst, '\r', '\n')
+	e.rows = append(dst, '\r', '\n')
+	e.rowEnds = append(e.rowEnds, len(e.rows))
 }
 
-// mapping returns the column of each field of r.
+// mapping returns the column of each field, adding columns for new names.
 func (e *encoder) mapping(fs []record.Field) []int {
 	if len(fs) == len(e.lastNames) {
 		same := true
 		for i := range fs {
-			if fs[i].Name != e.lastNames[i].Name {
+			if fs[i].Name != e.lastNames[i] {
 				same = false
 				break
 			}
@@ -288,32 +329,59 @@ func (e *encoder) mapping(fs []record.Field) []int {
 		}
 	}
 	e.lastMap = e.lastMap[:0]
+	e.lastNames = e.lastNames[:0]
 	for _, f := range fs {
-		e.lastMap = append(e.lastMap, e.index[f.Name])
+		e.lastNames = append(e.lastNames, f.Name)
+		c, ok := e.index[f.Name]
+		if !ok {
+			if len(e.rowEnds) > 0 {
+				// Rows so far have fewer columns: note how many, to pad them at the end.
+				for len(e.grown) < len(e.rowEnds) {
+					e.grown = append(e.grown, len(e.cols))
+				}
+			}
+			c = len(e.cols)
+			e.index[f.Name] = c
+			e.cols = append(e.cols, f.Name)
+		}
+		e.lastMap = append(e.lastMap, c)
 	}
-	e.lastNames = fs
 	return e.lastMap
 }
 
-// row appends one record's line.
-func (e *encoder) row(dst []byte, r record.Record) []byte {
-	if cap(e.vals) < len(e.cols) {
-		e.vals = make([]record.Value, len(e.cols))
+// finish appends the header and the rows (padded to the final columns) to dst, and returns
+// the body and the header's length; e.rowEnds are then offsets in the returned body.
+func (e *encoder) finish(dst []byte) ([]byte, int) {
+	if len(e.rowEnds) == 0 {
+		return dst, 0
 	}
-	vals := e.vals[:len(e.cols)]
-	clear(vals)
-	fs := r.Fields()
-	m := e.mapping(fs)
-	for i, f := range fs {
-		vals[m[i]] = f.Value
-	}
-	for i, v := range vals {
+	start := len(dst)
+	for i, c := range e.cols {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = e.cell(dst, v)
+		dst = appendCell(dst, c)
+		dst = append(dst, ',')
+		dst = appendCell(dst, mvPrefix+c)
 	}
-	return append(dst, '\r', '\n')
+	dst = append(dst, '\r', '\n')
+	headerLen := len(dst) - start
+	prev := 0
+	for i, end := range e.rowEnds {
+		row := e.rows[prev:end]
+		prev = end
+		if i < len(e.grown) && e.grown[i] < len(e.cols) {
+			dst = append(dst, row[:len(row)-2]...)
+			for range len(e.cols) - e.grown[i] {
+				dst = append(dst, ',', ',')
+			}
+			dst = append(dst, '\r', '\n')
+		} else {
+			dst = append(dst, row...)
+		}
+		e.rowEnds[i] = len(dst) - start
+	}
+	return dst, headerLen
 }
 
 // cell appends the X and __mv_X cells of one value.
@@ -406,10 +474,25 @@ func appendEpoch(dst []byte, t time.Time) []byte {
 	return append(dst, frac...)
 }
 
+// needsQuote reports whether s holds a comma, quote, CR or LF: a table loop for short cells,
+// vectorised scans for long ones (command lines, decoded scripts).
+func needsQuote(s string) bool {
+	if len(s) < 64 {
+		for i := 0; i < len(s); i++ {
+			switch s[i] {
+			case ',', '"', '\r', '\n':
+				return true
+			}
+		}
+		return false
+	}
+	return strings.IndexByte(s, ',') >= 0 || strings.IndexByte(s, '"') >= 0 || strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\r') >= 0
+}
+
 // appendCell appends s as a CSV cell, quoted (Python's QUOTE_MINIMAL) when it holds a comma,
 // quote, CR or LF.
 func appendCell(dst []byte, s string) []byte {
-	if !strings.ContainsAny(s, ",\"\r\n") {
+	if !needsQuote(s) {
 		return append(dst, s...)
 	}
 	dst = append(dst, '"')

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unsafe"
 
 	"github.com/hunchsec/hunch/record"
 )
@@ -169,6 +170,17 @@ type Command interface {
 	Process(ctx context.Context, batch []record.Record) ([]record.Record, error)
 }
 
+// Streamer is implemented by a Command that can take its input and give its output as
+// streams. Run then uses ProcessStream instead of Process: the chunk's records are made as the
+// command asks for them and its output is encoded as it comes, so neither is held whole. The
+// input records are numbered (Meta.N) from 1 across the search; errors in the input stream
+// (a malformed row) must be passed on, and any error in the output ends the search. Run
+// encodes each output record before it asks for the next one, so a Streamer may reuse a
+// yielded record's storage from then on.
+type Streamer interface {
+	ProcessStream(ctx context.Context, in record.Stream) record.Stream
+}
+
 // Messenger is implemented by a Command that has messages (warnings, say) to show with a
 // reply; Run takes them after each Process call.
 type Messenger interface {
@@ -193,7 +205,8 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, cmd Command, opts ...
 	err := s.run(ctx)
 	if err != nil && !s.failed {
 		// Tell splunkd why before exiting; a write error here has nowhere to go.
-		_ = s.write(nil, []Message{{LevelError, "hunch: " + err.Error()}}, true, false)
+		s.enc.reset()
+		_ = s.write([]Message{{LevelError, "hunch: " + err.Error()}}, true)
 	}
 	return err
 }
@@ -206,6 +219,7 @@ type session struct {
 	enc    encoder
 	buf    []byte
 	body   []byte
+	piece  []byte
 	n      int  // records read so far
 	failed bool // the last write failed: do not write again
 }
@@ -251,16 +265,8 @@ func (s *session) run(ctx context.Context) error {
 		if m.Action != "execute" {
 			return fmt.Errorf("%w: chunk %d has action %q, want execute", ErrMalformed, s.rd.n, m.Action)
 		}
-		var batch []record.Record
-		if !cfg.Generating {
-			batch, err = decodeBody(c.Body, s.n, s.lim.MaxRecords, "splunk")
-			if err != nil {
-				return fmt.Errorf("chunk %d: %w", s.rd.n, err)
-			}
-			s.n += len(batch)
-		}
-		outRecs, err := s.cmd.Process(ctx, batch)
-		if err != nil {
+		s.enc.reset()
+		if err := s.process(ctx, cfg, c.Body); err != nil {
 			return err
 		}
 		var msgs []Message
@@ -268,7 +274,7 @@ func (s *session) run(ctx context.Context) error {
 			msgs = mc.TakeMessages()
 		}
 		finished := m.Finished || cfg.Generating
-		if err := s.write(outRecs, msgs, finished, true); err != nil {
+		if err := s.write(msgs, finished); err != nil {
 			return err
 		}
 		if finished {
@@ -277,25 +283,61 @@ func (s *session) run(ctx context.Context) error {
 	}
 }
 
-// write sends records as one reply, split into partial chunks when MaxChunkSize asks for it.
-// withBody false sends metadata only (error replies).
-func (s *session) write(recs []record.Record, msgs []Message, finished, withBody bool) error {
-	if !withBody || len(recs) == 0 {
-		return s.writeRaw(replyMeta(msgs, finished, false), nil)
+// process runs one execute chunk through the command, encoding its output.
+func (s *session) process(ctx context.Context, cfg Config, body []byte) error {
+	var text string
+	if len(body) > 0 {
+		// The chunk's bytes are not touched again: the records may share them.
+		text = unsafe.String(&body[0], len(body))
 	}
-	s.enc.columns(recs)
-	body := s.enc.header(s.body[:0])
-	headerLen := len(body)
-	ends := s.enc.rowEnds[:0]
-	for _, r := range recs {
-		body = s.enc.row(body, r)
-		ends = append(ends, len(body))
+	if st, ok := s.cmd.(Streamer); ok && !cfg.Generating {
+		rows := decodeRows(text, s.n, s.lim.MaxRecords, "splunk")
+		in := func(yield func(record.Record, error) bool) {
+			for r, err := range rows {
+				if err == nil {
+					s.n++
+				}
+				if !yield(r, err) {
+					return
+				}
+			}
+		}
+		for r, err := range st.ProcessStream(ctx, in) {
+			if err != nil {
+				return fmt.Errorf("chunk %d: %w", s.rd.n, err)
+			}
+			s.enc.add(r)
+		}
+		return nil
 	}
-	s.body, s.enc.rowEnds = body, ends
+	var batch []record.Record
+	if !cfg.Generating {
+		var err error
+		if batch, err = decodeBody(text, s.n, s.lim.MaxRecords, "splunk"); err != nil {
+			return fmt.Errorf("chunk %d: %w", s.rd.n, err)
+		}
+		s.n += len(batch)
+	}
+	out, err := s.cmd.Process(ctx, batch)
+	if err != nil {
+		return err
+	}
+	for _, r := range out {
+		s.enc.add(r)
+	}
+	return nil
+}
+
+// write sends the encoded records as one reply, split into partial chunks when MaxChunkSize
+// asks for it.
+func (s *session) write(msgs []Message, finished bool) error {
+	body, headerLen := s.enc.finish(s.body[:0])
+	s.body = body
 	final := replyMeta(msgs, finished, false)
-	if s.lim.MaxChunkSize <= 0 || len(final)+len(body) <= s.lim.MaxChunkSize {
+	if len(body) == 0 || s.lim.MaxChunkSize <= 0 || len(final)+len(body) <= s.lim.MaxChunkSize {
 		return s.writeRaw(final, body)
 	}
+	ends := s.enc.rowEnds
 	// Split at row boundaries; every piece repeats the header line.
 	start := headerLen
 	first := true
@@ -329,7 +371,8 @@ func (s *session) write(recs []record.Record, msgs []Message, finished, withBody
 				meta = replyMeta(nil, finished, false)
 			}
 		}
-		piece := append(append(s.buf[:0:0], body[:headerLen]...), body[start:end]...)
+		piece := append(append(s.piece[:0], body[:headerLen]...), body[start:end]...)
+		s.piece = piece
 		if err := s.writeRaw(meta, piece); err != nil {
 			return err
 		}
@@ -349,8 +392,14 @@ func nextEnd(ends []int, start int) int {
 }
 
 func (s *session) writeRaw(meta, body []byte) error {
-	s.buf = appendChunk(s.buf[:0], meta, body)
-	if _, err := s.out.Write(s.buf); err != nil {
+	// The header and metadata, then the body as it is: no copy of a large body.
+	s.buf = appendHeader(s.buf[:0], len(meta), len(body))
+	s.buf = append(s.buf, meta...)
+	_, err := s.out.Write(s.buf)
+	if err == nil && len(body) > 0 {
+		_, err = s.out.Write(body)
+	}
+	if err != nil {
 		s.failed = true
 		return fmt.Errorf("writing reply: %w", err)
 	}
@@ -450,7 +499,7 @@ func DecodeBody(body []byte, maxRecords int) ([]record.Record, error) {
 	if maxRecords <= 0 {
 		maxRecords = DefaultMaxRecords
 	}
-	return decodeBody(body, 0, maxRecords, "splunk")
+	return decodeBody(string(body), 0, maxRecords, "splunk")
 }
 
 // AppendBody appends records as a CSV body the way splunkd and the SDK write them: a header
@@ -461,11 +510,11 @@ func AppendBody(dst []byte, recs []record.Record) []byte {
 		return dst
 	}
 	var e encoder
-	e.columns(recs)
-	dst = e.header(dst)
+	e.reset()
 	for _, r := range recs {
-		dst = e.row(dst, r)
+		e.add(r)
 	}
+	dst, _ = e.finish(dst)
 	return dst
 }
 
