@@ -127,7 +127,7 @@ enriches indicators, and hands the results back — one static binary, no servic
 	root.AddCommand(newOrgCmd(e), newUserCmd(e))
 	root.AddCommand(newIntelCmd(e))
 	root.AddCommand(newQueryCmd(e), newUploadCmd(e))
-	root.AddCommand(newSplunkCommandCmd(e))
+	root.AddCommand(newSplunkCommandCmd(e), newSplunkAppCmd(e))
 	// Unknown sub-commands and stray arguments are usage errors.
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {

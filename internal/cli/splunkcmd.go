@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -12,9 +14,11 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/internal/config"
 	"github.com/hunchsec/hunch/ioc"
 	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
+	"github.com/hunchsec/hunch/siem/splunk/app"
 	"github.com/hunchsec/hunch/siem/splunk/scp"
 )
 
@@ -22,7 +26,10 @@ import (
 var splunkCommands = []string{"hunchunpack", "hunchextract", "hunchlookup"}
 
 func newSplunkCommandCmd(e *env) *cobra.Command {
-	var lim scp.Limits
+	var (
+		lim    scp.Limits
+		appDir string
+	)
 	cmd := &cobra.Command{
 		Use:   "splunk-command [flags] NAME [OPTION=VALUE...]",
 		Short: "Serve hunchunpack, hunchextract or hunchlookup as a Splunk custom search command",
@@ -50,14 +57,19 @@ command itself writes is renamed src_<name>). hunchunpack passes on every event:
 blobs as a record with full_decoded set to the field's text, one without the field unchanged
 (all=f drops both).
 
-Errors (bad options, malformed input, a limit hit) are shown in the search's job inspector
-and end the command with a non-zero exit status.`,
+Configuration: --config or HUNCH_CONFIG as for every verb; otherwise, when hunch runs from an
+app (<app>/linux_x86_64/bin/hunch, or --app-dir), the app's hunch.conf ([settings] config and
+data, default/ then local/) says where hunch.yaml and the data directory are.
+
+Errors (bad options or settings, malformed input, a limit hit) are shown in the search's job
+inspector and end the command with a non-zero exit status.`,
 		Example: `  | hunchunpack field=CommandLine | hunchextract field=full_decoded types=url,ipv4,domain
   | hunchextract field=CommandLine unpack=t unique=record
   | hunchlookup field=value providers=threatintel`,
-		Args: cobra.ArbitraryArgs,
+		Args:        cobra.ArbitraryArgs,
+		Annotations: map[string]string{"config": "none"}, // loaded in getinfo, so that errors reach splunkd
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sc := &splunkCommand{e: e}
+			sc := &splunkCommand{e: e, appDir: appDir}
 			if len(args) > 0 && !strings.Contains(args[0], "=") {
 				sc.name, args = args[0], args[1:]
 			}
@@ -78,12 +90,125 @@ and end the command with a non-zero exit status.`,
 	fl.IntVar(&lim.MaxBody, "max-body", scp.DefaultMaxBody, "largest body of an input chunk, bytes")
 	fl.IntVar(&lim.MaxRecords, "max-records", scp.DefaultMaxRecords, "most records in one input chunk")
 	fl.IntVar(&lim.MaxChunkSize, "max-chunk-size", 0, "largest output chunk, metadata plus body, as commands.conf maxchunksize (0: unlimited)")
+	fl.StringVar(&appDir, "app-dir", "", "Splunk app directory whose hunch.conf to read (default: the one hunch runs from, if any)")
 	return cmd
+}
+
+// loadConfig loads hunch.yaml: from --config or HUNCH_CONFIG, else from the app's hunch.conf
+// settings when hunch runs from a Splunk app, else the default path.
+func (c *splunkCommand) loadConfig() error {
+	e := c.e
+	path := e.configPath
+	if path == "" && e.getenv("HUNCH_CONFIG") == "" {
+		dir := c.appDir
+		if dir == "" {
+			if exe, err := os.Executable(); err == nil {
+				dir, _ = app.Dir(exe)
+			}
+		}
+		if dir != "" {
+			s, err := app.LoadSettings(dir)
+			if err != nil {
+				return err
+			}
+			if s.Config != "" {
+				if _, err := os.Stat(s.Config); err == nil {
+					path = s.Config
+				} else if !errors.Is(err, os.ErrNotExist) {
+					return fmt.Errorf("app setting config: %w", err)
+				}
+			}
+			if e.data == "" {
+				e.data = s.Data
+			}
+		}
+	}
+	cfg, err := config.Load(path, e.getenv)
+	if err != nil {
+		return err
+	}
+	e.cfg = cfg
+	return nil
+}
+
+func newSplunkAppCmd(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "splunk-app",
+		Short: "Build the Splunk app that runs hunch as search commands",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	var (
+		out, binary, name, appVersion string
+	)
+	build := &cobra.Command{
+		Use:   "build --out FILE",
+		Short: "Write the installable app archive (hunch.tgz)",
+		Long: `build writes the Splunk app as a gzipped tar: default/app.conf, commands.conf (hunchunpack,
+hunchextract, hunchlookup as chunked commands), searchbnf.conf, hunch.conf (where the commands
+find hunch.yaml and their data), metadata/default.meta, a README, and the hunch binary as
+linux_x86_64/bin/hunch, all under hunch/.
+
+The binary is this one, or --binary. It must be a static linux/amd64 build, since Splunk's hosts
+may lack the libraries a dynamically linked one needs:
+  CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o hunch ./cmd/hunch`,
+		Example: `  hunch splunk-app build --out hunch.tgz
+  hunch splunk-app build --binary dist/hunch-linux-amd64 --out hunch.tgz`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{"config": "none"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usagef("--out is required")
+			}
+			if binary == "" {
+				exe, err := os.Executable()
+				if err != nil {
+					return fmt.Errorf("finding this binary: %w (use --binary)", err)
+				}
+				binary = exe
+			}
+			ver, rev := buildVersion()
+			if appVersion != "" {
+				ver = appVersion
+			}
+			opts := app.Options{Name: name, Version: ver, Build: rev, Binary: binary}
+			if out == "-" {
+				return app.Build(e.stdout, opts)
+			}
+			f, err := os.CreateTemp(filepath.Dir(out), ".hunch-app-*")
+			if err != nil {
+				return fmt.Errorf("writing app: %w", err)
+			}
+			defer os.Remove(f.Name())
+			if err := app.Build(f, opts); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return fmt.Errorf("writing app: %w", err)
+			}
+			if err := os.Chmod(f.Name(), 0o644); err != nil {
+				return fmt.Errorf("writing app: %w", err)
+			}
+			if err := os.Rename(f.Name(), out); err != nil {
+				return fmt.Errorf("writing app: %w", err)
+			}
+			return nil
+		},
+	}
+	fl := build.Flags()
+	fl.StringVar(&out, "out", "", "archive to write (- for standard output)")
+	fl.StringVar(&binary, "binary", "", "static linux/amd64 hunch binary to ship (default: this one)")
+	fl.StringVar(&name, "name", app.DefaultName, "app directory name and id")
+	fl.StringVar(&appVersion, "app-version", "", "app version for app.conf (default: hunch's version)")
+	root.AddCommand(build)
+	return root
 }
 
 // splunkCommand adapts a pipeline transform to scp.Command.
 type splunkCommand struct {
 	e         *env
+	appDir    string
 	name      string
 	argv      []string
 	transform func(context.Context, record.Stream) record.Stream
@@ -109,6 +234,9 @@ func (c *splunkCommand) close() {
 
 // GetInfo builds the transform from the command's options.
 func (c *splunkCommand) GetInfo(_ context.Context, info scp.Info) (scp.Config, error) {
+	if err := c.loadConfig(); err != nil {
+		return scp.Config{}, err
+	}
 	if c.name == "" {
 		c.name = info.SearchInfo.Command
 	}

@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -342,5 +346,138 @@ func TestSplunkKeepMatchesPipeline(t *testing.T) {
 				t.Errorf("fields %v, record %d:\n got %v\nwant %v", fields, i, got[i].Names(), wantRecs[i].Names())
 			}
 		}
+	}
+}
+
+// tinyELF writes a minimal x86-64 ELF executable, with a PT_INTERP when interp is set.
+func tinyELF(t *testing.T, interp string) string {
+	t.Helper()
+	var b bytes.Buffer
+	le := binary.LittleEndian
+	nph := uint16(1)
+	if interp != "" {
+		nph = 2
+	}
+	b.Write([]byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	for _, v := range []any{uint16(2), uint16(62), uint32(1), uint64(0x401000), uint64(64), uint64(0), uint32(0), uint16(64), uint16(56), nph, uint16(64), uint16(0), uint16(0)} {
+		binary.Write(&b, le, v)
+	}
+	off := uint64(64 + 56*int(nph))
+	for i, typ := range []uint32{1, 3}[:nph] {
+		size := off + 64
+		o := uint64(0)
+		if i == 1 {
+			o, size = off, uint64(len(interp)+1)
+		}
+		for _, v := range []any{typ, uint32(5), o, 0x400000 + o, 0x400000 + o, size, size, uint64(0x1000)} {
+			binary.Write(&b, le, v)
+		}
+	}
+	b.WriteString(interp + "\x00")
+	b.Write(make([]byte, 64))
+	p := filepath.Join(t.TempDir(), "hunch")
+	if err := os.WriteFile(p, b.Bytes(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSplunkAppBuild(t *testing.T) {
+	static := tinyELF(t, "")
+	out := filepath.Join(t.TempDir(), "hunch.tgz")
+	code, _, errOut := runHunch(t, "", "splunk-app", "build", "--binary", static, "--app-version", "2.0.1", "--out", out)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	got := map[string]string{}
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(tr)
+		got[h.Name] = string(b)
+	}
+	want, _ := os.ReadFile(static)
+	if got["hunch/linux_x86_64/bin/hunch"] != string(want) || !strings.Contains(got["hunch/default/app.conf"], "version = 2.0.1") ||
+		!strings.Contains(got["hunch/default/commands.conf"], "command.arg.2 = hunchextract") {
+		t.Errorf("archive entries %d: app.conf %q", len(got), got["hunch/default/app.conf"])
+	}
+
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"splunk-app", "build", "--binary", tinyELF(t, "/lib64/ld-linux-x86-64.so.2"), "--out", out}, ExitFailure, "dynamically linked"},
+		{[]string{"splunk-app", "build", "--binary", static}, ExitUsage, "--out is required"},
+		{[]string{"splunk-app", "build", "--binary", static, "--out", filepath.Join(t.TempDir(), "no", "such", "dir.tgz")}, ExitFailure, "writing app"},
+	} {
+		code, _, errOut := runHunch(t, "", tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.msg) {
+			t.Errorf("%v: exit %d, %q; want %d, %q", tc.args, code, errOut, tc.code, tc.msg)
+		}
+	}
+	// The archive written before the failed builds is untouched.
+	if b, _ := os.ReadFile(out); len(b) == 0 {
+		t.Error("a failed build clobbered the archive")
+	}
+	code, stdout, _ := runHunch(t, "", "splunk-app", "build", "--binary", static, "--out", "-")
+	if code != ExitOK || !strings.HasPrefix(stdout, "\x1f\x8b") {
+		t.Errorf("--out -: exit %d, %d bytes", code, len(stdout))
+	}
+}
+
+// TestSplunkCommandAppSettings runs hunchlookup as installed in an app: the app's hunch.conf
+// names hunch.yaml and the data directory.
+func TestSplunkCommandAppSettings(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "hunch")
+	data := filepath.Join(dir, "local", "data")
+	if err := demogeo.Write(filepath.Join(data, "geoip", "demo.mmdb")); err != nil {
+		t.Fatal(err)
+	}
+	examples, _ := filepath.Abs("../../examples/hunch.yaml")
+	for p, body := range map[string]string{
+		"default/app.conf":   "[ui]\nlabel = Hunch\n",
+		"default/hunch.conf": "[settings]\nconfig = local/hunch.yaml\ndata = local/data\n",
+		"local/hunch.conf":   "[settings]\nconfig = " + examples + "\n",
+	} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), []byte(body), 0o644)
+	}
+	in := splunkInput("", []string{"field=value"}, []record.Record{record.New(record.Field{Name: "value", Value: record.String("203.0.113.77")})})
+	code, out, errOut := runHunch(t, in, "splunk-command", "--app-dir", dir, "hunchlookup")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, recs := splunkReply(t, out)
+	if len(recs) != 1 || text(recs[0], "verdict") != "malicious" || text(recs[0], "country") != "SG" {
+		t.Errorf("records %v", recs)
+	}
+	// Without the app's settings there are no providers: the refusal reaches splunkd.
+	os.WriteFile(filepath.Join(dir, "local/hunch.conf"), []byte("[settings]\nconfig = local/absent.yaml\ndata = "+t.TempDir()+"\n"), 0o644)
+	code, out, _ = runHunch(t, in, "splunk-command", "--app-dir", dir, "hunchlookup")
+	metas, _ := splunkReply(t, out)
+	if code != ExitFailure || len(metas) != 1 || !strings.Contains(metas[0], "no usable providers") {
+		t.Errorf("exit %d, replies %q", code, metas)
+	}
+	os.WriteFile(filepath.Join(dir, "local/hunch.conf"), []byte("[settings\n"), 0o644)
+	code, out, _ = runHunch(t, in, "splunk-command", "--app-dir", dir, "hunchlookup")
+	metas, _ = splunkReply(t, out)
+	if code != ExitFailure || len(metas) != 1 || !strings.Contains(metas[0], "stanza without ]") {
+		t.Errorf("exit %d, replies %q", code, metas)
 	}
 }
