@@ -115,36 +115,45 @@ type countingWriter struct{ n int64 }
 
 func (w *countingWriter) Write(b []byte) (int, error) { w.n += int64(len(b)); return len(b), nil }
 
-// BenchmarkSplunkCommandUnpackExtract streams 1 M process events through | hunchunpack
-// field=CommandLine | hunchextract field=full_decoded, each through the cli entry and the
-// protocol, the two commands running concurrently as splunkd runs them.
-func BenchmarkSplunkCommandUnpackExtract(b *testing.B) {
-	bodies := benchBodies(4)
-	chunks := benchEvents / benchChunk
+// peakHeap samples the heap's live-and-dead object bytes until stop is called, which returns the peak.
+func peakHeap() (stop func() uint64) {
 	var peak uint64
-	stop := make(chan struct{})
+	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { // peak heap in use, sampled
+	go func() {
 		defer wg.Done()
 		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
-			case <-stop:
+			case <-done:
 				return
 			case <-t.C:
 			}
 			metrics.Read(s)
-			if v := s[0].Value.Uint64(); v > peak {
-				peak = v
-			}
+			peak = max(peak, s[0].Value.Uint64())
 		}
 	}()
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return peak
+	}
+}
+
+// BenchmarkSplunkCommandUnpackExtract streams 1 M process events through | hunchunpack
+// field=CommandLine | hunchextract field=full_decoded, each through the cli entry and the
+// protocol, the two commands running concurrently as splunkd runs them.
+func BenchmarkSplunkCommandUnpackExtract(b *testing.B) {
+	bodies := benchBodies(4)
+	chunks := benchEvents / benchChunk
+	stopPeak := peakHeap()
 	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
 	var out countingWriter
 	// Both commands share this process's runtime, so the per-process collector pacing of
 	// splunk-command (paceGC) would be applied twice over one heap; the default pacing stands
@@ -191,9 +200,10 @@ func BenchmarkSplunkCommandUnpackExtract(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	close(stop)
-	wg.Wait()
+	cpu := cpuSeconds() - cpu0
+	peak := stopPeak()
 	b.ReportMetric(float64(benchEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(benchEvents)*float64(b.N)/cpu, "events/cpu-s")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 	b.ReportMetric(float64(out.n)/float64(b.N)/(1<<20), "reply-MiB/op")
 }
@@ -226,19 +236,26 @@ func BenchmarkSplunkCommandStages(b *testing.B) {
 	unpackedRecs, _ := scp.DecodeBody(c.Body, 0)
 	command := func(name, args string, in [][]byte) func(b *testing.B) {
 		return func(b *testing.B) {
+			runtime.GC()
 			b.ReportAllocs()
+			stopPeak := peakHeap()
+			cpu0 := cpuSeconds()
 			for range b.N {
 				var out countingWriter
 				if code := run(context.Background(), []string{"splunk-command", name}, splunkdInput(args, in, chunks), &out, io.Discard, getenv); code != 0 {
 					b.Fatalf("%s exit %d", name, code)
 				}
 			}
+			cpu := cpuSeconds() - cpu0
 			b.ReportMetric(float64(benchEvents)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+			b.ReportMetric(float64(benchEvents)*float64(b.N)/cpu, "records/cpu-s")
+			b.ReportMetric(float64(stopPeak())/(1<<20), "peak-heap-MiB")
 		}
 	}
 	transform := func(recs []record.Record, fn func(record.Stream) record.Stream) func(b *testing.B) {
 		return func(b *testing.B) {
 			b.ReportAllocs()
+			cpu0 := cpuSeconds()
 			for range b.N {
 				for range chunks {
 					in := func(yield func(record.Record, error) bool) {
@@ -255,7 +272,9 @@ func BenchmarkSplunkCommandStages(b *testing.B) {
 					}
 				}
 			}
+			cpu := cpuSeconds() - cpu0
 			b.ReportMetric(float64(benchEvents)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+			b.ReportMetric(float64(benchEvents)*float64(b.N)/cpu, "records/cpu-s")
 		}
 	}
 	b.Run("hunchunpack", command("hunchunpack", `"field=CommandLine"`, bodies))

@@ -349,13 +349,13 @@ func (e *encoder) mapping(fs []record.Field) []int {
 	return e.lastMap
 }
 
-// finish appends the header and the rows (padded to the final columns) to dst, and returns
-// the body and the header's length; e.rowEnds are then offsets in the returned body.
-func (e *encoder) finish(dst []byte) ([]byte, int) {
+// finish returns the header line (appended to dst) and the rows, padded to the final
+// columns; e.rowEnds are then offsets in rows. Without padding the rows are e's own buffer,
+// valid until the next reset.
+func (e *encoder) finish(dst []byte) (header, rows []byte) {
 	if len(e.rowEnds) == 0 {
-		return dst, 0
+		return dst, nil
 	}
-	start := len(dst)
 	for i, c := range e.cols {
 		if i > 0 {
 			dst = append(dst, ',')
@@ -365,23 +365,27 @@ func (e *encoder) finish(dst []byte) ([]byte, int) {
 		dst = appendCell(dst, mvPrefix+c)
 	}
 	dst = append(dst, '\r', '\n')
-	headerLen := len(dst) - start
+	if len(e.grown) == 0 {
+		return dst, e.rows
+	}
+	// Rows written before the last column appeared get empty cells for the new ones.
+	padded := make([]byte, 0, len(e.rows)+2*len(e.cols)*len(e.grown))
 	prev := 0
 	for i, end := range e.rowEnds {
 		row := e.rows[prev:end]
 		prev = end
 		if i < len(e.grown) && e.grown[i] < len(e.cols) {
-			dst = append(dst, row[:len(row)-2]...)
+			padded = append(padded, row[:len(row)-2]...)
 			for range len(e.cols) - e.grown[i] {
-				dst = append(dst, ',', ',')
+				padded = append(padded, ',', ',')
 			}
-			dst = append(dst, '\r', '\n')
+			padded = append(padded, '\r', '\n')
 		} else {
-			dst = append(dst, row...)
+			padded = append(padded, row...)
 		}
-		e.rowEnds[i] = len(dst) - start
+		e.rowEnds[i] = len(padded)
 	}
-	return dst, headerLen
+	return dst, padded
 }
 
 // cell appends the X and __mv_X cells of one value.

@@ -219,7 +219,6 @@ type session struct {
 	enc    encoder
 	buf    []byte
 	body   []byte
-	piece  []byte
 	n      int  // records read so far
 	failed bool // the last write failed: do not write again
 }
@@ -243,7 +242,7 @@ func (s *session) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.writeRaw(configMeta(cfg), nil); err != nil {
+	if err := s.writeRaw(configMeta(cfg), nil, nil); err != nil {
 		return err
 	}
 	for {
@@ -331,24 +330,27 @@ func (s *session) process(ctx context.Context, cfg Config, body []byte) error {
 // write sends the encoded records as one reply, split into partial chunks when MaxChunkSize
 // asks for it.
 func (s *session) write(msgs []Message, finished bool) error {
-	body, headerLen := s.enc.finish(s.body[:0])
-	s.body = body
+	header, rows := s.enc.finish(s.body[:0])
+	s.body = header
 	final := replyMeta(msgs, finished, false)
-	if len(body) == 0 || s.lim.MaxChunkSize <= 0 || len(final)+len(body) <= s.lim.MaxChunkSize {
-		return s.writeRaw(final, body)
+	if len(rows) == 0 {
+		return s.writeRaw(final, nil, nil)
+	}
+	if s.lim.MaxChunkSize <= 0 || len(final)+len(header)+len(rows) <= s.lim.MaxChunkSize {
+		return s.writeRaw(final, header, rows)
 	}
 	ends := s.enc.rowEnds
 	// Split at row boundaries; every piece repeats the header line.
-	start := headerLen
+	start := 0
 	first := true
-	for start < len(body) {
+	for start < len(rows) {
 		var meta []byte
 		if first {
 			meta = replyMeta(msgs, false, true)
 		} else {
 			meta = replyMeta(nil, false, true)
 		}
-		room := s.lim.MaxChunkSize - len(meta) - headerLen
+		room := s.lim.MaxChunkSize - len(meta) - len(header)
 		// Find the last row end that fits.
 		end := start
 		for _, e := range ends {
@@ -363,7 +365,7 @@ func (s *session) write(msgs []Message, finished bool) error {
 		if end == start {
 			return fmt.Errorf("%w: a record of %d bytes does not fit in maxchunksize %d", ErrLimit, nextEnd(ends, start)-start, s.lim.MaxChunkSize)
 		}
-		if end == len(body) {
+		if end == len(rows) {
 			// Last piece: it carries finished (and the messages, if it is also the first).
 			if first {
 				meta = replyMeta(msgs, finished, false)
@@ -371,9 +373,7 @@ func (s *session) write(msgs []Message, finished bool) error {
 				meta = replyMeta(nil, finished, false)
 			}
 		}
-		piece := append(append(s.piece[:0], body[:headerLen]...), body[start:end]...)
-		s.piece = piece
-		if err := s.writeRaw(meta, piece); err != nil {
+		if err := s.writeRaw(meta, header, rows[start:end]); err != nil {
 			return err
 		}
 		start = end
@@ -391,13 +391,14 @@ func nextEnd(ends []int, start int) int {
 	return start
 }
 
-func (s *session) writeRaw(meta, body []byte) error {
-	// The header and metadata, then the body as it is: no copy of a large body.
-	s.buf = appendHeader(s.buf[:0], len(meta), len(body))
+// writeRaw writes one chunk whose body is header followed by rows, without copying them.
+func (s *session) writeRaw(meta, header, rows []byte) error {
+	s.buf = appendHeader(s.buf[:0], len(meta), len(header)+len(rows))
 	s.buf = append(s.buf, meta...)
+	s.buf = append(s.buf, header...)
 	_, err := s.out.Write(s.buf)
-	if err == nil && len(body) > 0 {
-		_, err = s.out.Write(body)
+	if err == nil && len(rows) > 0 {
+		_, err = s.out.Write(rows)
 	}
 	if err != nil {
 		s.failed = true
@@ -514,8 +515,8 @@ func AppendBody(dst []byte, recs []record.Record) []byte {
 	for _, r := range recs {
 		e.add(r)
 	}
-	dst, _ = e.finish(dst)
-	return dst
+	dst, rows := e.finish(dst)
+	return append(dst, rows...)
 }
 
 // AppendChunk appends one chunk in transport form: "chunked 1.0,<len(meta)>,<len(body)>\n",
