@@ -22,8 +22,9 @@ import (
 	"github.com/hunchsec/hunch/siem/splunk/scp"
 )
 
-// splunkCommands are the search commands hunch serves, by the name commands.conf gives them.
-var splunkCommands = []string{"hunchunpack", "hunchextract", "hunchlookup"}
+// splunkCommandNames are the search commands hunch serves, by the names commands.conf gives
+// them (app.Commands; a test keeps the two in step).
+const splunkCommandNames = "hunchunpack, hunchextract, hunchlookup"
 
 func newSplunkCommandCmd(e *env) *cobra.Command {
 	var (
@@ -250,9 +251,9 @@ func (c *splunkCommand) GetInfo(_ context.Context, info scp.Info) (scp.Config, e
 	case "hunchlookup":
 		err = c.lookup(args)
 	case "":
-		return scp.Config{}, usagef("no command name: want one of %s (commands.conf command.arg.2)", strings.Join(splunkCommands, ", "))
+		return scp.Config{}, usagef("no command name: want one of %s (commands.conf command.arg.2)", splunkCommandNames)
 	default:
-		return scp.Config{}, usagef("unknown search command %q: want one of %s", c.name, strings.Join(splunkCommands, ", "))
+		return scp.Config{}, usagef("unknown search command %q: want one of %s", c.name, splunkCommandNames)
 	}
 	if err != nil {
 		return scp.Config{}, err

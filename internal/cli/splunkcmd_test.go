@@ -19,6 +19,7 @@ import (
 	"github.com/hunchsec/hunch/internal/demogeo"
 	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
+	"github.com/hunchsec/hunch/siem/splunk/app"
 	"github.com/hunchsec/hunch/siem/splunk/scp"
 )
 
@@ -479,5 +480,23 @@ func TestSplunkCommandAppSettings(t *testing.T) {
 	metas, _ = splunkReply(t, out)
 	if code != ExitFailure || len(metas) != 1 || !strings.Contains(metas[0], "stanza without ]") {
 		t.Errorf("exit %d, replies %q", code, metas)
+	}
+}
+
+// TestSplunkAppCommandsServed checks that every command the app declares is one splunk-command serves.
+func TestSplunkAppCommandsServed(t *testing.T) {
+	var names []string
+	for _, c := range app.Commands() {
+		names = append(names, c.Name)
+		in := splunkInput("", []string{"jobs=0"}, nil)
+		_, out, _ := runHunch(t, in, "splunk-command", c.Name)
+		metas, _ := splunkReply(t, out)
+		// jobs=0 is refused by every command's own option check, after the name was accepted.
+		if len(metas) != 1 || strings.Contains(metas[0], "unknown search command") {
+			t.Errorf("%s: %q", c.Name, metas)
+		}
+	}
+	if strings.Join(names, ", ") != splunkCommandNames {
+		t.Errorf("app declares %v, splunk-command serves %s", names, splunkCommandNames)
 	}
 }

@@ -40,7 +40,8 @@ type Limits struct {
 	MaxRecords  int
 	// MaxChunkSize is commands.conf's maxchunksize: the largest output chunk, metadata plus
 	// body, in bytes; 0 means unlimited. A longer reply is split at record boundaries into
-	// chunks marked "partial":true, the last one carrying "finished".
+	// chunks marked "partial":true, the last one carrying "finished". (The Python SDK reserves
+	// that flag for this but does not send it, pending splunkd support, SPL-103525.)
 	MaxChunkSize int
 }
 
