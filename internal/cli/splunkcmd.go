@@ -217,7 +217,9 @@ type splunkCommand struct {
 	// passOn sends on, unchanged and in place, every event for which the transform yields nothing.
 	passOn bool
 	// keep, when set, appends each event's fields to the records made from it.
-	keep     *keeper
+	keep *keeper
+	// fails counts failed provider answers (hunchlookup), reported as warnings per chunk.
+	fails    *failures
 	messages []scp.Message
 	closers  []func()
 }
@@ -444,10 +446,22 @@ func (k *keeper) attach(r, ev record.Record) record.Record {
 	return out
 }
 
-// TakeMessages returns the warnings gathered since the last call.
+// TakeMessages returns the warnings gathered since the last call: transform warnings, and
+// one line per distinct provider failure (the rows say which indicators).
 func (c *splunkCommand) TakeMessages() []scp.Message {
 	m := c.messages
 	c.messages = nil
+	if c.fails != nil {
+		var b strings.Builder
+		c.fails.mu.Lock()
+		f := &failures{n: c.fails.n}
+		c.fails.n = nil
+		c.fails.mu.Unlock()
+		f.report(&b)
+		for line := range strings.Lines(b.String()) {
+			m = append(m, scp.Message{Level: scp.LevelWarn, Text: strings.TrimSpace(line)})
+		}
+	}
 	return m
 }
 
@@ -667,8 +681,9 @@ func (c *splunkCommand) lookup(args []string) error {
 		return err
 	}
 	c.closers = append(c.closers, closeEngine)
+	c.fails = &failures{}
 	opts := pipeline.LookupOptions{Engine: eng, Lookup: enrich.LookupOptions{Providers: ef.providers, NoCache: ef.noCache, Refresh: ef.refresh},
-		Field: field, TypeField: typeField, Keep: keep, Details: details, Batch: batch}
+		Field: field, TypeField: typeField, Keep: keep, Details: details, Batch: batch, OnResult: c.fails.add}
 	if len(ef.providers) > 0 {
 		opts.Providers = ef.providers
 	}

@@ -500,3 +500,29 @@ func TestSplunkAppCommandsServed(t *testing.T) {
 		t.Errorf("app declares %v, splunk-command serves %s", names, splunkCommandNames)
 	}
 }
+
+// TestSplunkCommandLookupFailures shows a provider's failures in the job inspector as warnings,
+// per chunk, while the search goes on.
+func TestSplunkCommandLookupFailures(t *testing.T) {
+	srv, _ := vtServer(t, "the-right-key")
+	cfg := writeConfig(t, "enrich:\n  providers:\n    virustotal:\n      key: wrong-key\n      base_url: "+srv.URL+"\n")
+	b1 := []record.Record{record.New(record.Field{Name: "value", Value: record.String("203.0.113.9")})}
+	b2 := []record.Record{record.New(record.Field{Name: "value", Value: record.String("198.51.100.1")})}
+	in := splunkInput("", []string{"field=value", "no_cache=t"}, b1, b2)
+	code, out, errOut := runHunch(t, in, "--config", cfg, "--data", t.TempDir(), "splunk-command", "hunchlookup")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	metas, recs := splunkReply(t, out)
+	if len(metas) != 3 || len(recs) != 2 {
+		t.Fatalf("replies %q, %d records", metas, len(recs))
+	}
+	for _, m := range metas[1:] {
+		if !strings.Contains(m, `["WARN","hunch: lookup failed (1×): virustotal`) || !strings.Contains(m, `["WARN","hunch: 1 lookup(s) failed; their rows say why"]`) {
+			t.Errorf("reply %s: want the failure as warnings", m)
+		}
+	}
+	if !strings.Contains(text(recs[0], "virustotal"), "error") {
+		t.Errorf("row %v does not say why", recs[0])
+	}
+}
