@@ -271,10 +271,13 @@ type encoder struct {
 	// names of the last layout seen and its column mapping, reused while records share a layout.
 	lastNames []string
 	lastMap   []int
-	rows      []byte // encoded rows, without the header
-	rowEnds   []int  // end of each row in rows
-	grown     []int  // rows[i] was written with grown[i] columns, for rows before the last new column
-	scratch   []byte
+	// identityOf is the length of lastMap when isIdentity was worked out for it (-1: not yet).
+	identityOf int
+	isIdentity bool
+	rows       []byte // encoded rows, without the header
+	rowEnds    []int  // end of each row in rows
+	grown      []int  // rows[i] was written with grown[i] columns, for rows before the last new column
+	scratch    []byte
 }
 
 // reset starts a new body.
@@ -286,6 +289,7 @@ func (e *encoder) reset() {
 	clear(e.index)
 	e.lastNames = e.lastNames[:0]
 	e.lastMap = e.lastMap[:0]
+	e.identityOf = -1
 	e.rows = e.rows[:0]
 	e.rowEnds = e.rowEnds[:0]
 	e.grown = e.grown[:0]
@@ -295,6 +299,19 @@ func (e *encoder) reset() {
 func (e *encoder) add(r record.Record) {
 	fs := r.Fields()
 	m := e.mapping(fs)
+	if len(fs) == len(e.cols) && e.identity(m) {
+		// The usual case: the record's fields are the columns, in order.
+		dst := e.rows
+		for i := range fs {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = e.cell(dst, fs[i].Value)
+		}
+		e.rows = append(dst, '\r', '\n')
+		e.rowEnds = append(e.rowEnds, len(e.rows))
+		return
+	}
 	if cap(e.vals) < len(e.cols) {
 		e.vals = make([]record.Value, len(e.cols), 2*len(e.cols))
 	}
@@ -314,6 +331,22 @@ func (e *encoder) add(r record.Record) {
 	e.rowEnds = append(e.rowEnds, len(e.rows))
 }
 
+// identity reports whether mapping m sends every field to its own position; the answer is
+// kept with the mapping.
+func (e *encoder) identity(m []int) bool {
+	if e.identityOf == len(m) {
+		return e.isIdentity
+	}
+	e.identityOf, e.isIdentity = len(m), true
+	for i, c := range m {
+		if c != i {
+			e.isIdentity = false
+			break
+		}
+	}
+	return e.isIdentity
+}
+
 // mapping returns the column of each field, adding columns for new names.
 func (e *encoder) mapping(fs []record.Field) []int {
 	if len(fs) == len(e.lastNames) {
@@ -330,6 +363,7 @@ func (e *encoder) mapping(fs []record.Field) []int {
 	}
 	e.lastMap = e.lastMap[:0]
 	e.lastNames = e.lastNames[:0]
+	e.identityOf = -1
 	for _, f := range fs {
 		e.lastNames = append(e.lastNames, f.Name)
 		c, ok := e.index[f.Name]
@@ -395,6 +429,9 @@ func (e *encoder) cell(dst []byte, v record.Value) []byte {
 		return append(dst, ',')
 	case record.KindString:
 		s, _ := v.Str()
+		if s == "" {
+			return append(dst, ',')
+		}
 		dst = appendCell(dst, s)
 		return append(dst, ',')
 	case record.KindList:
