@@ -95,7 +95,7 @@ func appendSource(out *record.Record, src record.Record, skip []string) {
 		for out.Index(name) >= 0 {
 			name = "src_" + name
 		}
-		out.Set(name, f.Value)
+		out.Append(name, f.Value) // name is free: Set would scan for it again
 	}
 }
 
