@@ -26,6 +26,7 @@ func siemKinds() map[string]siemConstructor {
 	return map[string]siemConstructor{
 		"sqlite":     openSQLite,
 		"postgres":   openPostgres,
+		"splunk":     openSplunk,
 		"sentinel":   openSentinel,
 		"elastic":    openElastic,
 		"opensearch": openElastic,

@@ -202,7 +202,7 @@ func TestQueryRunSQLite(t *testing.T) {
 		want string
 	}{
 		{[]string{"splunk.process_by_host", "-p", "host=x", "-c", "local"}, ExitUsage, "template splunk.process_by_host is written for splunk, but connection local is sqlite"},
-		{[]string{"splunk.process_by_host", "-p", "host=x"}, ExitFailure, "connection prod: kind splunk is not available in this build"},
+		{[]string{"splunk.process_by_host", "-p", "host=x"}, ExitFailure, "connection prod: splunk: no credentials: set token, or username and password"},
 		{[]string{"sql.logons_by_account", "-p", "user=x", "-c", "nope"}, ExitUsage, `no connection "nope"`},
 		{[]string{"-c", "local", "--text", "select ts from logons", "--last", "24h"}, ExitFailure, "must use"},
 		{[]string{"-c", "local", "--text", "delete from logons"}, ExitFailure, "readonly"},

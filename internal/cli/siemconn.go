@@ -8,6 +8,7 @@ import (
 	"github.com/hunchsec/hunch/siem"
 	"github.com/hunchsec/hunch/siem/elastic"
 	"github.com/hunchsec/hunch/siem/sentinel"
+	"github.com/hunchsec/hunch/siem/splunk"
 )
 
 // This file opens the SIEM connections of the configuration: the sources `hunch query` runs
@@ -91,6 +92,28 @@ func uploadElastic(e *env, c config.Connection) (siem.Uploader, error) {
 	return elastic.NewUploader(cfg, e.getenv, e.elasticOptions()...)
 }
 
+func decodeSplunk(c config.Connection) (splunk.Config, error) {
+	var cfg splunk.Config
+	err := c.Decode(&cfg)
+	return cfg, err
+}
+
+func openSplunk(e *env, c config.Connection) (siem.Source, error) {
+	cfg, err := decodeSplunk(c)
+	if err != nil {
+		return nil, err
+	}
+	return splunk.New(cfg, e.getenv, splunk.WithWarnings(e.siemWarning))
+}
+
+func uploadSplunk(e *env, c config.Connection) (siem.Uploader, error) {
+	cfg, err := decodeSplunk(c)
+	if err != nil {
+		return nil, err
+	}
+	return splunk.NewUploader(cfg, e.getenv, splunk.WithWarnings(e.siemWarning))
+}
+
 // siemUploaderConstructor builds the uploader of one named connection.
 type siemUploaderConstructor func(e *env, c config.Connection) (siem.Uploader, error)
 
@@ -98,6 +121,7 @@ type siemUploaderConstructor func(e *env, c config.Connection) (siem.Uploader, e
 // read (files, sqlite, postgres) have none.
 func siemUploaderKinds() map[string]siemUploaderConstructor {
 	return map[string]siemUploaderConstructor{
+		"splunk":     uploadSplunk,
 		"sentinel":   uploadSentinel,
 		"elastic":    uploadElastic,
 		"opensearch": uploadElastic,
