@@ -12,7 +12,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hunchsec/hunch/internal/config"
 	"github.com/hunchsec/hunch/internal/testcorpus"
+	siemsql "github.com/hunchsec/hunch/siem/sql"
 )
 
 // esReplay is an Elasticsearch answering the requests hunch sends in its documented formats:
@@ -200,5 +202,52 @@ func TestVerbsReadEVTX(t *testing.T) {
 	code, out, _ = runHunch(t, "", "unpack", "-f", "CommandLine", "-o", "ndjson", "--columns", "record,encoding", renamed)
 	if code != ExitOK || !strings.Contains(out, `{"record":11,"encoding":"base64>utf16le"}`) {
 		t.Errorf("renamed: exit %d\n%s", code, out)
+	}
+}
+
+// TestSIEMDocExample keeps docs/siem.md honest: its configuration example loads, and every
+// connection in it builds its source and uploader (no request is sent).
+func TestSIEMDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/siem.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```yaml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("no yaml example in docs/siem.md")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hunch.yaml")
+	if err := os.WriteFile(path, []byte(example), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"SPLUNK_TOKEN": "t", "SPLUNK_HEC_TOKEN": "h", "AZURE_CLIENT_SECRET": "s", "ES_API_KEY": "id:k", "HUNCH_WAREHOUSE_DSN": "postgres://u@127.0.0.1/db"}
+	cfg, err := config.Load(path, func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{cfg: cfg, getenv: func(k string) string { return vars[k] }, stderr: io.Discard}
+	kinds := map[string]bool{}
+	for name, c := range cfg.SIEM.Connections {
+		kinds[c.Kind] = true
+		if c.Kind == "sqlite" || c.Kind == "postgres" { // these open the database at once
+			var sc siemsql.Config
+			if err := c.Decode(&sc); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			continue
+		}
+		if _, err := e.siemSource(name); err != nil {
+			t.Errorf("%s source: %v", name, err)
+		}
+		if _, err := e.siemUploader(name); err != nil {
+			t.Errorf("%s uploader: %v", name, err)
+		}
+	}
+	for _, k := range []string{"splunk", "sentinel", "elastic", "sqlite", "postgres"} {
+		if !kinds[k] {
+			t.Errorf("the example has no %s connection", k)
+		}
 	}
 }
