@@ -146,7 +146,7 @@ func (s *Source) Search(ctx context.Context, q siem.Query) record.Stream {
 }
 
 // recordTime finds the record's time: the configured field, else the first of
-// DefaultTimeFields() present. Strings are read as RFC 3339, numbers as unix seconds.
+// DefaultTimeFields() present. Strings are read by where.TextTime, numbers as unix seconds.
 func (s *Source) recordTime(r record.Record) (time.Time, bool) {
 	names := DefaultTimeFields()
 	if s.timeField != "" {
@@ -165,8 +165,7 @@ func (s *Source) recordTime(r record.Record) (time.Time, bool) {
 			return t, err == nil
 		}
 		if str, ok := v.Str(); ok {
-			t, err := time.Parse(time.RFC3339Nano, str)
-			return t, err == nil
+			return where.TextTime(str)
 		}
 		return time.Time{}, false
 	}

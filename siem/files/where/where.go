@@ -26,8 +26,8 @@
 // (Event.System.EventID); "_file" falls back to the record's Meta.Source.
 //
 // Comparisons: a number literal against an int, float or numeric string compares numerically;
-// a literal against a time field is read as a time (RFC 3339 and the forms siem.ParseTime takes)
-// and compares in time; otherwise values compare as text, byte-wise. = and the string operators
+// a literal against a time field, or against a string field holding a date-time (see TextTime),
+// is read as a time (RFC 3339 and the forms siem.ParseTime takes) and compares in time; otherwise values compare as text, byte-wise. = and the string operators
 // are case-sensitive unless i-prefixed. ~ is an RE2 regular expression searched anywhere in the
 // text (anchor with ^ and $, (?i) for case). A list field matches when any element does.
 // A missing or null field fails every test but exists; the negated forms (!=, !~, not in) are
@@ -675,16 +675,32 @@ func compare(v record.Value, l literal) (int, bool) {
 			return cmpFloat(f, l.num)
 		}
 	case record.KindString:
+		s, _ := v.Str()
 		if l.isNum {
-			s, _ := v.Str()
 			if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
 				return cmpFloat(f, l.num)
+			}
+		}
+		if l.isT && !l.isNum {
+			if t, ok := TextTime(s); ok {
+				return t.Compare(l.t), true
 			}
 		}
 	case record.KindObject:
 		return 0, false
 	}
 	return strings.Compare(v.Text(), l.s), true
+}
+
+// TextTime reads a time written in a string field: a date-time with or without zone in the
+// absolute forms siem.ParseTime takes (RFC 3339, "2006-01-02 15:04:05.999", …), zone-less ones
+// in UTC. Relative times and bare numbers are not read, so ordinary text never becomes a time.
+func TextTime(s string) (time.Time, bool) {
+	if len(s) < 10 || s[0] < '0' || s[0] > '9' || s[4] != '-' {
+		return time.Time{}, false
+	}
+	t, err := siem.ParseTime(s, time.Unix(0, 0).UTC())
+	return t, err == nil
 }
 
 func cmpFloat(a, b float64) (int, bool) {

@@ -231,3 +231,29 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestStringTimes(t *testing.T) {
+	r := record.New(record.Field{Name: "when", Value: record.String("2020-10-18 10:56:18.799")},
+		record.Field{Name: "n", Value: record.String("443")})
+	for _, tt := range []struct {
+		expr string
+		want bool
+	}{
+		{`when >= "2020-10-18T10:00:00Z"`, true},
+		{`when < "2020-10-18T10:00:00+02:00"`, false},
+		{`when > "2020-10-19"`, false},
+		{`n > "2020-10-19"`, true}, // not a date-time: compared as text, "4" > "2"
+		{`n < "5"`, true},
+	} {
+		e, err := Parse(tt.expr, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.Match(r); got != tt.want {
+			t.Errorf("%s: %v", tt.expr, got)
+		}
+	}
+	if _, ok := TextTime("now"); ok {
+		t.Error("relative time read from text")
+	}
+}
