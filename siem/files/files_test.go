@@ -138,6 +138,10 @@ func TestSyslogErrors(t *testing.T) {
 		{`<1>1 - h a p m x`, "want - or ["},
 		{"<x>Nov 22", "bad priority"},
 		{"<1>short", "too short"},
+		{"Feb 30 10:00:00 h a: m", "bad rfc 3164 timestamp"},
+		{"Foo 10 10:00:00 h a: m", "bad rfc 3164 timestamp"},
+		{"Nov 10 24:00:00 h a: m", "bad rfc 3164 timestamp"},
+		{"Nov 1x 10:00:00 h a: m", "bad rfc 3164 timestamp"},
 		{"2026-11-22T99:00:00Z h a: m", "bad timestamp"},
 	} {
 		if _, err := ParseSyslog(tt.in, now, time.UTC); err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -52,6 +52,17 @@ func looksSyslog(line []byte) bool {
 // in January). An RFC 3339 timestamp in place of the 3164 one (rsyslog's high-precision
 // format) is read as it is.
 func ParseSyslog(line string, now time.Time, loc *time.Location) (record.Record, error) {
+	return parseSyslog(line, now, loc, nil)
+}
+
+// stampCache remembers the last RFC 3164 timestamp read, as consecutive lines of a log mostly
+// share their second.
+type stampCache struct {
+	stamp string
+	t     time.Time
+}
+
+func parseSyslog(line string, now time.Time, loc *time.Location, cache *stampCache) (record.Record, error) {
 	var r record.Record
 	r.Grow(12)
 	s := line
@@ -75,7 +86,7 @@ func ParseSyslog(line string, now time.Time, loc *time.Location) (record.Record,
 			return parse5424(r, s[2:])
 		}
 	}
-	return parse3164(r, s, now, loc)
+	return parse3164(r, s, now, loc, cache)
 }
 
 func nextToken(s string) (string, string) {
@@ -186,7 +197,7 @@ func parseSD(s string) (record.Value, string, error) {
 	return record.Object(out), s, nil
 }
 
-func parse3164(r record.Record, s string, now time.Time, loc *time.Location) (record.Record, error) {
+func parse3164(r record.Record, s string, now time.Time, loc *time.Location, cache *stampCache) (record.Record, error) {
 	var t time.Time
 	if tok, rest := nextToken(s); len(tok) >= 19 && tok[4] == '-' {
 		pt, err := time.Parse(time.RFC3339Nano, tok)
@@ -198,18 +209,74 @@ func parse3164(r record.Record, s string, now time.Time, loc *time.Location) (re
 		if len(s) < len(stamp3164)+1 {
 			return record.Record{}, errors.New("line too short for a syslog timestamp")
 		}
-		pt, err := time.ParseInLocation(stamp3164, s[:len(stamp3164)], loc)
-		if err != nil {
-			return record.Record{}, fmt.Errorf("bad rfc 3164 timestamp %q", s[:len(stamp3164)])
-		}
-		local := now.In(loc)
-		t = time.Date(local.Year(), pt.Month(), pt.Day(), pt.Hour(), pt.Minute(), pt.Second(), 0, loc)
-		if t.After(local.Add(24 * time.Hour)) {
-			t = t.AddDate(-1, 0, 0)
+		if cache != nil && cache.stamp == s[:len(stamp3164)] {
+			t = cache.t
+		} else {
+			var err error
+			if t, err = stamp3164Time(s[:len(stamp3164)], now, loc); err != nil {
+				return record.Record{}, err
+			}
+			if cache != nil {
+				cache.stamp, cache.t = strings.Clone(s[:len(stamp3164)]), t
+			}
 		}
 		s = strings.TrimPrefix(s[len(stamp3164):], " ")
 	}
 	r.Append("timestamp", record.Time(t))
+	return tag3164(r, s)
+}
+
+// stamp3164Time reads "Mmm dd hh:mm:ss" by the year rule of ParseSyslog.
+func stamp3164Time(stamp string, now time.Time, loc *time.Location) (time.Time, error) {
+	month, day, hh, mm, ss, ok := scanStamp3164(stamp)
+	if !ok {
+		return time.Time{}, fmt.Errorf("bad rfc 3164 timestamp %q", stamp)
+	}
+	local := now.In(loc)
+	t := time.Date(local.Year(), month, day, hh, mm, ss, 0, loc)
+	if t.Day() != day && !(month == time.February && day == 29) {
+		return time.Time{}, fmt.Errorf("bad rfc 3164 timestamp %q", stamp)
+	}
+	if t.After(local.Add(24 * time.Hour)) {
+		t = t.AddDate(-1, 0, 0)
+	}
+	return t, nil
+}
+
+const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
+
+// scanStamp3164 reads "Mmm dd hh:mm:ss" (day space-padded or two digits) without time.Parse,
+// which dominated the cost of reading syslog.
+func scanStamp3164(s string) (m time.Month, day, hh, mm, ss int, ok bool) {
+	if len(s) != 15 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':' {
+		return 0, 0, 0, 0, 0, false
+	}
+	i := strings.Index(months, s[:3])
+	if i < 0 || i%3 != 0 {
+		return 0, 0, 0, 0, 0, false
+	}
+	two := func(a, b byte, pad bool) (int, bool) {
+		if pad && a == ' ' {
+			a = '0'
+		}
+		if a < '0' || a > '9' || b < '0' || b > '9' {
+			return 0, false
+		}
+		return int(a-'0')*10 + int(b-'0'), true
+	}
+	var ok1, ok2, ok3, ok4 bool
+	day, ok1 = two(s[4], s[5], true)
+	hh, ok2 = two(s[7], s[8], false)
+	mm, ok3 = two(s[10], s[11], false)
+	ss, ok4 = two(s[13], s[14], false)
+	if !ok1 || !ok2 || !ok3 || !ok4 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 {
+		return 0, 0, 0, 0, 0, false
+	}
+	return time.Month(i/3 + 1), day, hh, mm, ss, true
+}
+
+// tag3164 reads "HOST TAG[PID]: message" after the timestamp.
+func tag3164(r record.Record, s string) (record.Record, error) {
 	host, rest := nextToken(s)
 	r.Append("host", record.String(host))
 	// TAG[PID]: message; a line without a tag keeps everything as the message.
@@ -237,12 +304,13 @@ func parse3164(r record.Record, s string, now time.Time, loc *time.Location) (re
 func readSyslog(ctx context.Context, rd io.Reader, name string, opts Options) record.Stream {
 	return func(yield func(record.Record, error) bool) {
 		recs := 0
+		var cache stampCache
 		eachLine(ctx, rd, name, opts, yield, func(n int, line []byte) bool {
 			if len(line) == 0 {
 				return true
 			}
 			recs++
-			r, err := ParseSyslog(string(line), opts.Now, opts.Location)
+			r, err := parseSyslog(string(line), opts.Now, opts.Location, &cache)
 			if err != nil {
 				return yield(record.Record{}, &record.ParseError{Source: name, Line: n, Reason: err.Error()})
 			}
