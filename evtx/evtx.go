@@ -87,6 +87,9 @@ const (
 
 // Errors a caller may need to tell apart. Bad chunks and records arrive as *record.ParseError
 // wrapping ErrBadChunk or ErrBadRecord; the others end the stream.
+// Signature is the first eight bytes of every EVTX file.
+const Signature = "ElfFile\x00"
+
 var (
 	// ErrNotEVTX means the file header lacks the "ElfFile" signature or is too short.
 	ErrNotEVTX = errors.New("not an evtx file")
@@ -238,7 +241,7 @@ func checkFile(r io.ReaderAt, size int64, name string, opts Options) error {
 		}
 		return fmt.Errorf("%s: %d bytes, shorter than an evtx header: %w", name, n, ErrNotEVTX)
 	}
-	if string(h[:8]) != "ElfFile\x00" {
+	if string(h[:8]) != Signature {
 		return fmt.Errorf("%s: no evtx signature: %w", name, ErrNotEVTX)
 	}
 	if major := binary.LittleEndian.Uint16(h[0x26:]); major != 3 {

@@ -24,6 +24,7 @@ const (
 	ESQL   Language = "esql"   // Elasticsearch ES|QL
 	SQL    Language = "sql"    // SQL with bound parameters
 	DSL    Language = "dsl"    // Elasticsearch / OpenSearch query DSL, a JSON query object or search body
+	Where  Language = "where"  // hunch's where-expression, evaluated by the files source (package siem/files/where)
 )
 
 // Query is one search to run against a SIEM.
@@ -82,7 +83,7 @@ func (q Query) Validate() error {
 	}
 	switch q.Language {
 	case SPL, KQL, Lucene, ESQL, SQL:
-	case DSL:
+	case DSL, Where:
 	default:
 		return fmt.Errorf("query: unknown language %q", q.Language)
 	}

@@ -296,17 +296,14 @@ func jobsFlag(fl *pflag.FlagSet, jobs *int) {
 	fl.IntVarP(jobs, "jobs", "j", runtime.GOMAXPROCS(0), "records processed in parallel on this many goroutines (one per CPU by default); output order is kept")
 }
 
-// evtxMagic opens every EVTX file.
-const evtxMagic = "ElfFile\x00"
-
 // isEVTX reports whether the file is a Windows event log: by its .evtx name or its first bytes.
 func isEVTX(name string, f *os.File) bool {
 	if strings.EqualFold(filepath.Ext(name), ".evtx") {
 		return true
 	}
-	head := make([]byte, len(evtxMagic))
+	head := make([]byte, len(evtx.Signature))
 	n, _ := f.ReadAt(head, 0)
-	return string(head[:n]) == evtxMagic
+	return string(head[:n]) == evtx.Signature
 }
 
 // readEVTX streams an EVTX file's events as records (package evtx names their fields).

@@ -27,6 +27,7 @@ func siemKinds() map[string]siemConstructor {
 		"sqlite":     openSQLite,
 		"postgres":   openPostgres,
 		"splunk":     openSplunk,
+		"files":      openFiles,
 		"sentinel":   openSentinel,
 		"elastic":    openElastic,
 		"opensearch": openElastic,

@@ -7,6 +7,7 @@ import (
 	"github.com/hunchsec/hunch/internal/config"
 	"github.com/hunchsec/hunch/siem"
 	"github.com/hunchsec/hunch/siem/elastic"
+	"github.com/hunchsec/hunch/siem/files"
 	"github.com/hunchsec/hunch/siem/sentinel"
 	"github.com/hunchsec/hunch/siem/splunk"
 )
@@ -112,6 +113,22 @@ func uploadSplunk(e *env, c config.Connection) (siem.Uploader, error) {
 		return nil, err
 	}
 	return splunk.NewUploader(cfg, e.getenv, splunk.WithWarnings(e.siemWarning))
+}
+
+// openFiles reads a files connection; relative paths are taken from the configuration
+// file's folder.
+func openFiles(e *env, c config.Connection) (siem.Source, error) {
+	var cfg files.Config
+	if err := c.Decode(&cfg); err != nil {
+		return nil, err
+	}
+	if len(cfg.Paths) == 0 {
+		return nil, fmt.Errorf("files connection: paths is required (files or glob patterns)")
+	}
+	for i, p := range cfg.Paths {
+		cfg.Paths[i] = e.cfg.RelativePath(p)
+	}
+	return files.New(cfg)
 }
 
 // siemUploaderConstructor builds the uploader of one named connection.

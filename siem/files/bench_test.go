@@ -52,7 +52,7 @@ func benchSearch(b *testing.B, path string, lines int, format, text string) {
 	matched := 0
 	for range b.N {
 		matched = 0
-		for _, err := range s.Search(context.Background(), siem.Query{Text: text, Language: Where}) {
+		for _, err := range s.Search(context.Background(), siem.Query{Text: text, Language: siem.Where}) {
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hunchsec/hunch/evtx"
 	"github.com/hunchsec/hunch/record"
 )
 
@@ -41,6 +42,7 @@ const (
 	ZeekJSON Format = "zeekjson" // Zeek JSON log: NDJSON whose ts becomes a time
 	Syslog   Format = "syslog"   // RFC 3164 or RFC 5424 lines, told apart per line
 	Auditd   Format = "auditd"   // Linux audit log, records of one event grouped
+	EVTX     Format = "evtx"     // Windows event log (package evtx names the fields); needs a file, not a stream
 )
 
 // Default limits.
@@ -129,7 +131,8 @@ func ParseFormat(s string) (Format, error) {
 	}
 }
 
-// Detect guesses a file's format from its name and its first bytes: Zeek's #separator header,
+// Detect guesses a file's format from its name and its first bytes: the EVTX signature or
+// extension, Zeek's #separator header,
 // an auditd "type=… msg=audit(" line, a syslog "<PRI>" or "Mmm dd hh:mm:ss" start, a JSON line
 // with Zeek's ts and uid or _path, then the extensions record.Read knows; text when nothing fits.
 func Detect(name string, head []byte) Format {
@@ -140,6 +143,8 @@ func Detect(name string, head []byte) Format {
 	}
 	first = bytes.TrimRight(first, "\r")
 	switch {
+	case bytes.HasPrefix(head, []byte(evtx.Signature)) || strings.EqualFold(filepath.Ext(name), ".evtx"):
+		return EVTX
 	case bytes.HasPrefix(first, []byte("#separator")):
 		return Zeek
 	case bytes.HasPrefix(first, []byte("type=")) && bytes.Contains(first, []byte("msg=audit(")):
@@ -185,6 +190,10 @@ func ReadFile(ctx context.Context, name string, opts Options) record.Stream {
 		if format == Auto {
 			head, _ := br.Peek(4096)
 			format = opts.Detect(name, head)
+		}
+		if format == EVTX { // random access to chunks: the file itself, not a stream of it
+			readEVTX(ctx, f, name, yield)
+			return
 		}
 		rd, ok := opts.Readers[format]
 		if !ok {
@@ -431,6 +440,20 @@ func eachLine(ctx context.Context, r io.Reader, name string, opts Options, yield
 			return
 		}
 		if !fn(l.n, line) {
+			return
+		}
+	}
+}
+
+// readEVTX streams an EVTX file's events.
+func readEVTX(ctx context.Context, f *os.File, name string, yield func(record.Record, error) bool) {
+	st, err := f.Stat()
+	if err != nil {
+		yield(record.Record{}, fmt.Errorf("read %s: %w", name, err))
+		return
+	}
+	for r, err := range evtx.Read(ctx, f, st.Size(), name, evtx.Options{}) {
+		if !yield(r, err) {
 			return
 		}
 	}

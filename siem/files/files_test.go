@@ -213,6 +213,8 @@ func TestDetect(t *testing.T) {
 		{"x", `[`, JSON},
 		{"x.log", "hello\n", Text},
 		{"x", "\xEF\xBB\xBF#separator \\x09\n", Zeek},
+		{"Security.evtx", "", EVTX},
+		{"renamed.log", "ElfFile\x00\x00\x00", EVTX},
 	} {
 		if got := Detect(tt.name, []byte(tt.head)); got != tt.want {
 			t.Errorf("Detect(%q, %q) = %q, want %q", tt.name, tt.head, got, tt.want)
@@ -225,9 +227,13 @@ func TestFormatOverrideAndUnknown(t *testing.T) {
 	if len(got) != 6 || !strings.HasPrefix(got[0], `{"_raw":"Nov 22`) {
 		t.Errorf("text override: %v", got)
 	}
-	got = read(t, "syslog.log", Options{Format: "evtx"})
-	if len(got) != 1 || !strings.Contains(got[0], `unknown format "evtx"`) {
+	got = read(t, "syslog.log", Options{Format: "qradar"})
+	if len(got) != 1 || !strings.Contains(got[0], `unknown format "qradar"`) {
 		t.Errorf("unknown format: %v", got)
+	}
+	got = read(t, "syslog.log", Options{Format: EVTX})
+	if len(got) != 1 || !strings.Contains(got[0], "no evtx signature") {
+		t.Errorf("a text file read as EVTX: %v", got)
 	}
 	// a reader added to the table is used
 	readers := DefaultReaders()

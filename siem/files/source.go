@@ -12,10 +12,6 @@ import (
 	"github.com/hunchsec/hunch/siem/files/where"
 )
 
-// Where is the query language of a files Source: the expression language of package
-// siem/files/where. Template values are quoted for it with siem.QuoteSPL.
-const Where siem.Language = "where"
-
 // DefaultTimeFields returns the fields tried, in order, for a query's time range when
 // Config.TimeField is empty.
 func DefaultTimeFields() []string {
@@ -94,12 +90,12 @@ func New(cfg Config, opts ...Option) (*Source, error) {
 
 // Search streams the records of the configured files that match q.Text (a where-expression;
 // empty or "*" matches all), fall in q.Range on the time field, up to q.Limit records.
-// q.Language must be Where or empty. With a range set, a record without a readable time field
+// q.Language must be siem.Where or empty. With a range set, a record without a readable time field
 // is left out. Bad lines come through as *record.ParseError and do not count to the limit.
 func (s *Source) Search(ctx context.Context, q siem.Query) record.Stream {
 	return func(yield func(record.Record, error) bool) {
-		if q.Language != "" && q.Language != Where {
-			yield(record.Record{}, fmt.Errorf("files: query language %q, want %q", q.Language, Where))
+		if q.Language != "" && q.Language != siem.Where {
+			yield(record.Record{}, fmt.Errorf("files: query language %q, want %q", q.Language, siem.Where))
 			return
 		}
 		if q.Limit < 0 {

@@ -63,7 +63,7 @@ func TestSourceSearch(t *testing.T) {
 		{`exe exists`, siem.Range{}, 2, 2, 1}, // likewise
 	}
 	for _, tt := range tests {
-		recs, errs := search(t, s, siem.Query{Text: tt.text, Language: Where, Range: tt.rng, Limit: tt.limit})
+		recs, errs := search(t, s, siem.Query{Text: tt.text, Language: siem.Where, Range: tt.rng, Limit: tt.limit})
 		if len(recs) != tt.want || len(errs) != tt.wantErr {
 			t.Errorf("%q %v limit %d: %d records, %d errors (%v); want %d, %d", tt.text, tt.rng, tt.limit, len(recs), len(errs), errs, tt.want, tt.wantErr)
 		}
@@ -134,7 +134,7 @@ func TestSourceInjection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs, _ := search(t, s, siem.Query{Text: "host = " + q, Language: Where})
+		recs, _ := search(t, s, siem.Query{Text: "host = " + q, Language: siem.Where})
 		if len(recs) != 0 {
 			t.Errorf("%q matched %d records", h, len(recs))
 		}

@@ -62,7 +62,7 @@ func FuzzQuoteRoundTrip(f *testing.F) {
 		unquote func(string) (string, error)
 	}{
 		{Splunk, siem.SPL, siem.UnquoteSPL}, {Sentinel, siem.KQL, siem.UnquoteKQL},
-		{Elastic, siem.Lucene, siem.UnquoteLucene}, {Elastic, siem.ESQL, siem.UnquoteESQL}, {Files, Where, siem.UnquoteSPL},
+		{Elastic, siem.Lucene, siem.UnquoteLucene}, {Elastic, siem.ESQL, siem.UnquoteESQL}, {Files, siem.Where, siem.UnquoteSPL},
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		for _, lang := range langs {

@@ -36,10 +36,6 @@ const (
 // Backends lists every backend, in the order listings show them.
 func Backends() []Backend { return []Backend{Splunk, Sentinel, Elastic, Files, SQL} }
 
-// Where is the language of the files source: field comparisons (= != ~ in contains), and/or/not,
-// string literals double-quoted with backslash escapes (written with siem.QuoteSPL).
-const Where siem.Language = "where"
-
 // ParamType is the type of a template parameter.
 type ParamType string
 
@@ -97,7 +93,7 @@ func DefaultLanguage(b Backend) siem.Language {
 	case Elastic:
 		return siem.Lucene
 	case Files:
-		return Where
+		return siem.Where
 	case SQL:
 		return siem.SQL
 	}
@@ -367,7 +363,7 @@ func (t *Template) literal(p *Param, v value, params map[string]any) (string, er
 		return ":" + p.Name, nil
 	}
 	quote := func(s string) (string, error) {
-		if lang == Where {
+		if lang == siem.Where {
 			return siem.QuoteSPL(s), nil
 		}
 		return siem.Quote(lang, s)
@@ -408,7 +404,7 @@ func timeLiteral(lang siem.Language, t time.Time) (string, error) {
 		return "TO_DATETIME(" + siem.QuoteESQL(s) + ")", nil
 	case siem.Lucene:
 		return siem.QuoteLucene(s), nil
-	case Where:
+	case siem.Where:
 		return siem.QuoteSPL(s), nil
 	}
 	return "", fmt.Errorf("no time literal for language %q", lang)

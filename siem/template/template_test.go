@@ -46,7 +46,7 @@ func TestBuiltinGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := r.Query.Validate(); err != nil && tm.Language != Where {
+			if err := r.Query.Validate(); err != nil && tm.Language != siem.Where {
 				t.Fatal(err)
 			}
 			if strings.Contains(r.Query.Text, "{{") {
@@ -131,7 +131,7 @@ func TestInjection(t *testing.T) {
 		{Sentinel, siem.KQL, siem.UnquoteKQL, "T | where x == {{v}} | project x", "where x == ", " | project x"},
 		{Elastic, siem.Lucene, siem.UnquoteLucene, "a:b AND host.name:{{v}}", "host.name:", ""},
 		{Elastic, siem.ESQL, siem.UnquoteESQL, "FROM x | WHERE a == {{v}} | LIMIT 1", "a == ", " | LIMIT 1"},
-		{Files, Where, siem.UnquoteSPL, "Computer = {{v}} and EventID = 1", "Computer = ", " and EventID"},
+		{Files, siem.Where, siem.UnquoteSPL, "Computer = {{v}} and EventID = 1", "Computer = ", " and EventID"},
 	}
 	for _, tc := range tests {
 		tm := &Template{Name: "inject", Backend: tc.backend, Language: tc.lang, Body: tc.body,
@@ -195,13 +195,13 @@ func TestLiterals(t *testing.T) {
 		{siem.KQL, Datetime, ts.Format(time.RFC3339), "datetime(2026-01-02T03:04:05Z)"},
 		{siem.ESQL, Datetime, ts.Format(time.RFC3339), `TO_DATETIME("2026-01-02T03:04:05Z")`},
 		{siem.Lucene, Datetime, ts.Format(time.RFC3339), `"2026-01-02T03:04:05Z"`},
-		{Where, Datetime, "1767323045", `"2026-01-02T03:04:05Z"`},
+		{siem.Where, Datetime, "1767323045", `"2026-01-02T03:04:05Z"`},
 		{siem.KQL, Datetime, "-1d@d", "datetime(2026-11-22T00:00:00Z)"},
 		{siem.SPL, List, `a, b"c ,`, `("a", "b\"c")`},
 		{siem.KQL, List, "a,b", `("a", "b")`},
 		{siem.Lucene, List, "a,b", `("a" OR "b")`},
 		{siem.ESQL, List, "a", `("a")`},
-		{Where, List, `C:\x,y`, `("C:\\x", "y")`},
+		{siem.Where, List, `C:\x,y`, `("C:\\x", "y")`},
 		{siem.SPL, String, "", `""`},
 	}
 	for _, tc := range tests {
@@ -211,7 +211,7 @@ func TestLiterals(t *testing.T) {
 			b = Sentinel
 		case siem.Lucene, siem.ESQL:
 			b = Elastic
-		case Where:
+		case siem.Where:
 			b = Files
 		}
 		tm := &Template{Name: "lit", Backend: b, Language: tc.lang, Body: "x {{v}}", Params: []Param{{Name: "v", Type: tc.typ, Required: true}}}
