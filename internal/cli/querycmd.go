@@ -301,6 +301,7 @@ func newQueryRunCmd(e *env) *cobra.Command {
 		language         string
 		from, to, last   string
 		limit            int
+		files            []string
 	}
 	cmd := &cobra.Command{
 		Use:   "run [NAME] [-p name=value…] [--connection C]",
@@ -319,6 +320,14 @@ that many records (default: no limit).`,
 			vals, err := parseParams(f.params)
 			if err != nil {
 				return err
+			}
+			if len(f.files) > 0 {
+				if f.connection != "" {
+					return usagef("give --files or --connection, not both")
+				}
+				if f.connection, err = e.adhocFiles(f.files); err != nil {
+					return err
+				}
 			}
 			var (
 				q      siem.Query
@@ -412,6 +421,7 @@ that many records (default: no limit).`,
 	fl.StringArrayVarP(&f.params, "param", "p", nil, "template parameter, name=value (repeatable)")
 	fl.StringVarP(&f.connection, "connection", "c", "", "connection from siem.connections to run against")
 	fl.StringVar(&f.text, "text", "", "run this query as written instead of a template")
+	fl.StringArrayVar(&f.files, "files", nil, "search these log files (globs, ** for any depth; repeatable) instead of a connection: EVTX, JSON, NDJSON, CSV, Zeek, syslog, auditd")
 	fl.StringVar(&f.language, "language", "", "language of --text on an elastic connection: lucene (default) or esql")
 	fl.StringVar(&f.from, "from", "", "start of the time range: RFC 3339, unix seconds or relative (-24h, -7d@d)")
 	fl.StringVar(&f.to, "to", "", "end of the time range (default now)")

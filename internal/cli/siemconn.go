@@ -2,7 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/hunchsec/hunch/internal/config"
 	"github.com/hunchsec/hunch/siem"
@@ -129,6 +132,29 @@ func openFiles(e *env, c config.Connection) (siem.Source, error) {
 		cfg.Paths[i] = e.cfg.RelativePath(p)
 	}
 	return files.New(cfg)
+}
+
+// adhocFiles adds a files connection over the given paths (relative to the working directory)
+// to this run's configuration and returns its name.
+func (e *env) adhocFiles(paths []string) (string, error) {
+	abs := make([]string, len(paths))
+	for i, p := range paths {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return "", fmt.Errorf("--files %s: %w", p, err)
+		}
+		abs[i] = a
+	}
+	var node yaml.Node
+	if err := node.Encode(map[string][]string{"paths": abs}); err != nil {
+		return "", err
+	}
+	const name = "--files"
+	if e.cfg.SIEM.Connections == nil {
+		e.cfg.SIEM.Connections = map[string]config.Connection{}
+	}
+	e.cfg.SIEM.Connections[name] = config.Connection{Kind: "files", Settings: node}
+	return name, nil
 }
 
 // siemUploaderConstructor builds the uploader of one named connection.
