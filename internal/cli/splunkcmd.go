@@ -14,10 +14,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/enrich/providers"
 	"github.com/hunchsec/hunch/internal/config"
 	"github.com/hunchsec/hunch/ioc"
 	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
+	"github.com/hunchsec/hunch/siem/splunk"
 	"github.com/hunchsec/hunch/siem/splunk/app"
 	"github.com/hunchsec/hunch/siem/splunk/scp"
 )
@@ -97,7 +99,7 @@ inspector and end the command with a non-zero exit status.`,
 
 // loadConfig loads hunch.yaml: from --config or HUNCH_CONFIG, else from the app's hunch.conf
 // settings when hunch runs from a Splunk app, else the default path.
-func (c *splunkCommand) loadConfig() error {
+func (c *splunkCommand) loadConfig(ctx context.Context, si scp.SearchInfo) error {
 	e := c.e
 	path := e.configPath
 	if path == "" && e.getenv("HUNCH_CONFIG") == "" {
@@ -122,6 +124,11 @@ func (c *splunkCommand) loadConfig() error {
 			if e.data == "" {
 				e.data = s.Data
 			}
+			if s.Realm != "" {
+				if err := c.useCredentialStore(ctx, si, filepath.Base(dir), s.Realm); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	cfg, err := config.Load(path, e.getenv)
@@ -130,6 +137,44 @@ func (c *splunkCommand) loadConfig() error {
 	}
 	e.cfg = cfg
 	return nil
+}
+
+// useCredentialStore reads the app's secrets from Splunk's credential store (storage/passwords,
+// realm) with the session key splunkd sent, and makes each one visible to hunch.yaml as the
+// environment variable named by its user name: a credential VT_KEY in the realm is what
+// "key: env:VT_KEY" reads. splunkd's certificate is checked against
+// $SPLUNK_HOME/etc/auth/cacert.pem when it exists, else the system's CAs.
+func (c *splunkCommand) useCredentialStore(ctx context.Context, si scp.SearchInfo, app, realm string) error {
+	if si.SplunkdURI == "" || si.SessionKey == "" {
+		return fmt.Errorf("app setting [credentials] realm = %s: splunkd sent no splunkd_uri and session_key to read the credential store with", realm)
+	}
+	base := c.e.getenv
+	cfg := splunk.Config{URL: si.SplunkdURI, SessionKey: providers.Secret(si.SessionKey), App: app}
+	if home := base("SPLUNK_HOME"); home != "" {
+		if ca := filepath.Join(home, "etc", "auth", "cacert.pem"); fileExists(ca) {
+			cfg.CAFile = ca
+		}
+	}
+	client, err := splunk.New(cfg, base)
+	if err != nil {
+		return fmt.Errorf("credential store: %w", err)
+	}
+	secrets, err := client.Passwords(ctx, realm)
+	if err != nil {
+		return fmt.Errorf("reading provider secrets from the credential store (realm %s): %w", realm, err)
+	}
+	c.e.getenv = func(k string) string {
+		if v, ok := secrets[k]; ok {
+			return v
+		}
+		return base(k)
+	}
+	return nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
 }
 
 func newSplunkAppCmd(e *env) *cobra.Command {
@@ -236,8 +281,8 @@ func (c *splunkCommand) close() {
 }
 
 // GetInfo builds the transform from the command's options.
-func (c *splunkCommand) GetInfo(_ context.Context, info scp.Info) (scp.Config, error) {
-	if err := c.loadConfig(); err != nil {
+func (c *splunkCommand) GetInfo(ctx context.Context, info scp.Info) (scp.Config, error) {
+	if err := c.loadConfig(ctx, info.SearchInfo); err != nil {
 		return scp.Config{}, err
 	}
 	if c.name == "" {

@@ -8,8 +8,11 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -524,5 +527,71 @@ func TestSplunkCommandLookupFailures(t *testing.T) {
 	}
 	if !strings.Contains(text(recs[0], "virustotal"), "error") {
 		t.Errorf("row %v does not say why", recs[0])
+	}
+}
+
+// TestSplunkCommandCredentialStore: with [credentials] realm set, the provider secret comes from
+// splunkd's credential store, read with the session key of the search, over TLS checked
+// against $SPLUNK_HOME/etc/auth/cacert.pem.
+func TestSplunkCommandCredentialStore(t *testing.T) {
+	vt, _ := vtServer(t, "the-right-key")
+	var asked []string
+	splunkd := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization"))
+		if r.Header.Get("Authorization") != "Splunk secret-key" {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"messages":[{"type":"ERROR","text":"call not properly authenticated"}]}`)
+			return
+		}
+		io.WriteString(w, `{"entry":[{"name":"hunch:VT_KEY:","content":{"clear_password":"the-right-key","realm":"hunch","username":"VT_KEY"}}]}`)
+	}))
+	defer splunkd.Close()
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, "etc", "auth"), 0o755)
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: splunkd.Certificate().Raw})
+	os.WriteFile(filepath.Join(home, "etc", "auth", "cacert.pem"), certPEM, 0o644)
+
+	dir := filepath.Join(t.TempDir(), "hunch")
+	for p, body := range map[string]string{
+		"default/hunch.conf": "[settings]\nconfig = local/hunch.yaml\ndata = local/data\n[credentials]\nrealm = hunch\n",
+		"local/hunch.yaml":   "enrich:\n  providers:\n    virustotal:\n      key: env:VT_KEY\n      base_url: " + vt.URL + "\n",
+	} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), []byte(body), 0o644)
+	}
+	input := func(uri, key string) string {
+		si := map[string]any{"args": []string{"field=value", "no_geoip=t"}, "app": "hunch", "sid": "1.1", "splunkd_uri": uri, "session_key": key}
+		meta, _ := json.Marshal(map[string]any{"action": "getinfo", "searchinfo": si})
+		b := scp.AppendChunk(nil, meta, nil)
+		return string(scp.AppendChunk(b, []byte(`{"action":"execute","finished":true}`),
+			scp.AppendBody(nil, []record.Record{record.New(record.Field{Name: "value", Value: record.String("203.0.113.9")})})))
+	}
+	vars := map[string]string{"SPLUNK_HOME": home}
+	code, out, errOut := runHunchEnv(t, vars, input(splunkd.URL, "secret-key"), "splunk-command", "--app-dir", dir, "hunchlookup")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, recs := splunkReply(t, out)
+	if len(recs) != 1 || text(recs[0], "verdict") != "malicious" {
+		t.Fatalf("records %v", recs)
+	}
+	if len(asked) != 1 || asked[0] != "GET /servicesNS/nobody/hunch/storage/passwords Splunk secret-key" {
+		t.Errorf("splunkd was asked %q", asked)
+	}
+	// A session key splunkd refuses, and no session key at all: the reason reaches the job inspector.
+	for _, tc := range []struct{ uri, key, want string }{
+		{splunkd.URL, "stale-key", "call not properly authenticated"},
+		{"", "", "splunkd sent no splunkd_uri and session_key"},
+	} {
+		code, out, _ = runHunchEnv(t, vars, input(tc.uri, tc.key), "splunk-command", "--app-dir", dir, "hunchlookup")
+		metas, _ := splunkReply(t, out)
+		if code != ExitFailure || len(metas) != 1 || !strings.Contains(metas[0], tc.want) {
+			t.Errorf("exit %d, replies %q, want %q", code, metas, tc.want)
+		}
+	}
+	// Without the CA, splunkd's certificate is not trusted.
+	code, out, _ = runHunchEnv(t, nil, input(splunkd.URL, "secret-key"), "splunk-command", "--app-dir", dir, "hunchlookup")
+	if metas, _ := splunkReply(t, out); code != ExitFailure || len(metas) != 1 || !strings.Contains(metas[0], "certificate") {
+		t.Errorf("untrusted splunkd: exit %d, %q", code, metas)
 	}
 }

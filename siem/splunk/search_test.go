@@ -414,3 +414,26 @@ func TestTLSVerifiedByDefault(t *testing.T) {
 		t.Fatalf("a self-signed server was trusted: %v", err)
 	}
 }
+
+func TestPasswords(t *testing.T) {
+	sd, srv := newSplunkd(t, func(w http.ResponseWriter, r *http.Request, form url.Values) {
+		if r.Method != http.MethodGet || r.URL.Path != "/servicesNS/nobody/hunch/storage/passwords" || form.Get("count") != "0" {
+			t.Errorf("request %s %s %v", r.Method, r.URL.Path, form)
+		}
+		io.WriteString(w, `{"links":{},"origin":"https://127.0.0.1:8089/servicesNS/nobody/hunch/storage/passwords","entry":[
+ {"name":"hunch:VT_KEY:","content":{"clear_password":"vt-secret","encr_password":"$7$x","password":"********","realm":"hunch","username":"VT_KEY"}},
+ {"name":"other:VT_KEY:","content":{"clear_password":"not-ours","realm":"other","username":"VT_KEY"}},
+ {"name":"hunch:OTX_KEY:","content":{"clear_password":"otx-secret","realm":"hunch","username":"OTX_KEY"}}],"paging":{"total":3,"perPage":0,"offset":0}}`)
+	})
+	c, err := New(Config{URL: srv.URL, SessionKey: "splunkd-key", App: "hunch"}, func(string) string { return "" }, WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Passwords(context.Background(), "hunch")
+	if err != nil || len(got) != 2 || got["VT_KEY"] != "vt-secret" || got["OTX_KEY"] != "otx-secret" {
+		t.Fatalf("%v %v", got, err)
+	}
+	if r := sd.seen()[0]; r.auth != "Splunk splunkd-key" {
+		t.Errorf("auth %q", r.auth)
+	}
+}

@@ -54,6 +54,9 @@ type Config struct {
 	Password providers.Secret `yaml:"password"`
 	Basic    bool             `yaml:"basic"` // send username and password as HTTP Basic instead of logging in
 	Token    providers.Secret `yaml:"token"` // a Splunk authentication token, sent as "Bearer"
+	// SessionKey is a session key obtained elsewhere (splunkd hands one to search commands),
+	// sent as "Splunk <key>".
+	SessionKey providers.Secret `yaml:"session_key"`
 
 	CAFile             string `yaml:"ca_file"`              // PEM CAs trusted for the server's certificate, beside the system's
 	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"` // turn certificate verification off (never by default)
@@ -243,6 +246,13 @@ func New(cfg Config, getenv func(string) string, opts ...Option) (*Client, error
 		return nil, fmt.Errorf("splunk: %w", err)
 	}
 	switch {
+	case cfg.SessionKey.IsSet():
+		if cfg.Username != "" || cfg.Token.IsSet() {
+			return nil, errors.New("splunk: give one of session_key, token, or username and password")
+		}
+		if c.sessionKey, err = cfg.SessionKey.Resolve(getenv); err != nil {
+			return nil, fmt.Errorf("splunk: session_key: %w", err)
+		}
 	case cfg.Token.IsSet():
 		if cfg.Username != "" || cfg.Password.IsSet() {
 			return nil, errors.New("splunk: give a token or a username and password, not both")
@@ -256,7 +266,7 @@ func New(cfg Config, getenv func(string) string, opts ...Option) (*Client, error
 		}
 		c.username = cfg.Username
 	default:
-		return nil, errors.New("splunk: no credentials: set token, or username and password")
+		return nil, errors.New("splunk: no credentials: set token, or username and password (or session_key)")
 	}
 	if cfg.Basic && c.username == "" {
 		return nil, errors.New("splunk: basic needs username and password")
@@ -293,7 +303,7 @@ func (c *Client) authorize(ctx context.Context, req *http.Request) error {
 	return nil
 }
 
-// session returns the session key, logging in once.
+// session returns the session key, logging in once (a configured key is used as it is).
 func (c *Client) session(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
