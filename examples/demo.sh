@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-go build -o "$work/hunch" ./cmd/hunch
+CGO_ENABLED=0 go build -o "$work/hunch" ./cmd/hunch # static: it also goes into the Splunk app (step 9)
 go run ./examples/gen/geodb -o "$work/data/geoip/demo-geo.mmdb"
 hunch() { "$work/hunch" "$@"; }
 
@@ -63,3 +63,23 @@ hunch intel server pull --data "$work/b" 1
 hunch intel search --data "$work/b" -o table --columns event_id,type,value,to_ids --type domain
 kill $apid
 wait $apid 2>/dev/null || true
+
+echo
+echo '== 8. Hunt with a query template: encoded PowerShell in the log files, values quoted, never pasted'
+hunch query show files.encoded_powershell -p 'pattern=(?i)-enc\s "or" | delete' | sed -n '/^rendered:/,$p'
+hunch query run files.encoded_powershell --files examples/events.ndjson -o ndjson |
+	hunch extract --unpack -f CommandLine --unique global --types url,ipv4,domain -o table --columns Computer,type,value
+
+echo
+echo '== 9. Inside Splunk: the same decoding as a search command, over the protocol splunkd speaks'
+chunk() { printf 'chunked 1.0,%d,%d\n%s%s' "$(printf %s "$1" | wc -c)" "$(printf %s "$2" | wc -c)" "$1" "$2"; }
+cmd=$(sed -n 's/.*"CommandLine":"\(powershell.exe -NoP -W Hidden -enc [^"]*\)".*/\1/p' examples/events.ndjson | head -n 1)
+{
+	chunk '{"action":"getinfo","preview":false,"searchinfo":{"args":["field=CommandLine"],"app":"hunch"}}' ''
+	chunk '{"action":"execute","finished":true}' "$(printf '_time,host,CommandLine\n1773476338,WKS-014,"%s"\n' "$cmd")"
+} | hunch splunk-command hunchunpack >"$work/reply"
+head -n 2 "$work/reply" | cut -c1-80                  # splunkd's view: the command's getinfo and execute replies
+grep -o 'base64>utf16le.*' "$work/reply" | cut -d, -f1 # the decoding chain, and the decoded script:
+grep -o "IEX (New-Object Net.WebClient).DownloadString('[^']*')" "$work/reply" | head -n 1
+hunch splunk-app build --out "$work/hunch.tgz" --binary "$work/hunch" && tar -tzf "$work/hunch.tgz"
+

@@ -392,7 +392,10 @@ func TestNewUploaderRefusesBadConfig(t *testing.T) {
 }
 
 func BenchmarkHECUpload(b *testing.B) {
-	const n = 1_000_000
+	n := 1_000_000
+	if testing.Short() {
+		n = 10_000
+	}
 	var mu sync.Mutex
 	got := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
