@@ -25,8 +25,6 @@ package elastic
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -235,21 +233,9 @@ func New(cfg Config, getenv func(string) string, opts ...Option) (*Client, error
 		c.warn = func(msg string) { slog.Warn(msg, "source", "elastic") }
 	}
 	if c.hc == nil {
-		tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // opt-in setting, off by default
-		if cfg.CAFile != "" {
-			pem, err := os.ReadFile(cfg.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("elastic: ca_file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("elastic: ca_file %s holds no PEM certificate", cfg.CAFile)
-			}
-			tc.RootCAs = pool
+		if c.hc, err = siem.HTTPClient(cfg.CAFile, cfg.InsecureSkipVerify, cfg.Timeout); err != nil {
+			return nil, fmt.Errorf("elastic: %w", err)
 		}
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig = tc
-		c.hc = &http.Client{Transport: tr, Timeout: cfg.Timeout}
 	}
 	return c, nil
 }

@@ -1,13 +1,12 @@
 package sentinel
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
+
+	"github.com/hunchsec/hunch/siem"
 )
 
 // httpClient returns c when given, or a client that trusts the system roots plus caFile.
@@ -15,23 +14,11 @@ func httpClient(c *http.Client, caFile string, insecure bool) (*http.Client, err
 	if c != nil {
 		return c, nil
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure} //nolint:gosec // opt-in for tests
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("sentinel: ca_file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("sentinel: ca_file %s holds no PEM certificate", caFile)
-		}
-		tr.TLSClientConfig.RootCAs = pool
+	hc, err := siem.HTTPClient(caFile, insecure, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sentinel: %w", err)
 	}
-	return &http.Client{Transport: tr}, nil
+	return hc, nil
 }
 
 // checkURL refuses an endpoint that is not an absolute https URL (tokens are only sent over TLS).
