@@ -42,30 +42,9 @@ indicators seen only in decoded text are marked via=decoded.`,
   cat proxy.log | hunch extract --types url,domain --unique global -o csv`,
 		RunE: func(cmd *cobra.Command, files []string) error {
 			defer paceGC(e.getenv)()
-			opts := ioc.Options{FileNameTLDs: fileTLDs}
-			if types != "" {
-				for _, t := range strings.Split(types, ",") {
-					t = strings.TrimSpace(t)
-					if t == "" {
-						continue
-					}
-					// Built-in and custom names alike; NewExtractor rejects unknown ones.
-					opts.Types = append(opts.Types, ioc.Type(strings.ToLower(t)))
-				}
-			}
-			for _, c := range e.cfg.IOC.Custom {
-				opts.Custom = append(opts.Custom, ioc.Custom{Name: c.Name, Pattern: c.Pattern})
-			}
-			for _, c := range custom {
-				name, pattern, ok := strings.Cut(c, "=")
-				if !ok || name == "" || pattern == "" {
-					return usagef("--custom wants NAME=REGEX, got %q", c)
-				}
-				opts.Custom = append(opts.Custom, ioc.Custom{Name: name, Pattern: pattern})
-			}
-			ex, err := ioc.NewExtractor(opts)
+			ex, err := e.extractor(types, custom, fileTLDs, "--custom")
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			uq, err := pipeline.ParseUnique(unique)
 			if err != nil {
@@ -110,4 +89,31 @@ func typeNames() string {
 		names = append(names, string(t))
 	}
 	return strings.Join(names, ", ")
+}
+
+// extractor builds the indicator extractor of the extract verbs: the comma-separated types
+// (all when empty; built-in and custom names alike), the configuration's custom types and the
+// NAME=REGEX ones given as flag.
+func (e *env) extractor(types string, custom []string, fileTLDs bool, flag string) (*ioc.Extractor, error) {
+	opts := ioc.Options{FileNameTLDs: fileTLDs}
+	for _, t := range strings.Split(types, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			opts.Types = append(opts.Types, ioc.Type(strings.ToLower(t)))
+		}
+	}
+	for _, c := range e.cfg.IOC.Custom {
+		opts.Custom = append(opts.Custom, ioc.Custom{Name: c.Name, Pattern: c.Pattern})
+	}
+	for _, c := range custom {
+		name, pattern, ok := strings.Cut(c, "=")
+		if !ok || name == "" || pattern == "" {
+			return nil, usagef("%s wants NAME=REGEX, got %q", flag, c)
+		}
+		opts.Custom = append(opts.Custom, ioc.Custom{Name: name, Pattern: pattern})
+	}
+	ex, err := ioc.NewExtractor(opts)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return ex, nil
 }

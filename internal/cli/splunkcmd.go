@@ -16,7 +16,6 @@ import (
 	"github.com/hunchsec/hunch/enrich"
 	"github.com/hunchsec/hunch/enrich/providers"
 	"github.com/hunchsec/hunch/internal/config"
-	"github.com/hunchsec/hunch/ioc"
 	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
 	"github.com/hunchsec/hunch/siem/splunk"
@@ -595,25 +594,9 @@ func (c *splunkCommand) extract(args []string) error {
 		return err
 	}
 	fields = append(fields, bare...)
-	opts := ioc.Options{FileNameTLDs: fileTLDs}
-	for _, t := range strings.Split(types, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			opts.Types = append(opts.Types, ioc.Type(strings.ToLower(t)))
-		}
-	}
-	for _, cu := range c.e.cfg.IOC.Custom {
-		opts.Custom = append(opts.Custom, ioc.Custom{Name: cu.Name, Pattern: cu.Pattern})
-	}
-	for _, cu := range custom {
-		name, pattern, ok := strings.Cut(cu, "=")
-		if !ok || name == "" || pattern == "" {
-			return usagef("custom wants NAME=REGEX, got %q", cu)
-		}
-		opts.Custom = append(opts.Custom, ioc.Custom{Name: name, Pattern: pattern})
-	}
-	ex, err := ioc.NewExtractor(opts)
+	ex, err := c.e.extractor(types, custom, fileTLDs, "custom")
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	uq, err := pipeline.ParseUnique(unique)
 	if err != nil {
