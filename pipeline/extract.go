@@ -175,9 +175,13 @@ func ExtractEncoded(ctx context.Context, in record.Stream, opts ExtractOptions, 
 			sc := scratchPool.Get().(*scratch)
 			defer sc.release()
 			all := findAll(ex, opts, rec, sc)
+			var kept []record.Field
+			if opts.Keep && len(all) > 0 {
+				kept = keptSource(sc, rec, opts.Fields)
+			}
 			for _, f := range all {
 				slab.buf = slab.buf[:0]
-				dst = enc.AppendRecord(dst, matchRecord(&slab, &flags, opts, rec, f))
+				dst = enc.AppendRecord(dst, matchRecord(&slab, &flags, opts, rec, kept, f))
 			}
 			clear(slab.buf[:cap(slab.buf)]) // drop references to this record's strings
 			return dst, len(all)
@@ -201,6 +205,7 @@ type scratch struct {
 	all     []found
 	plain   map[typeValue]struct{}
 	decoded map[typeValue]struct{}
+	kept    []record.Field // with Keep: the match field names, then the source's fields as kept
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -214,6 +219,8 @@ const maxKeptMap = 256
 func (sc *scratch) release() {
 	clear(sc.all)
 	clear(sc.fields)
+	clear(sc.kept)
+	sc.kept = sc.kept[:0]
 	// Clearing costs what the map once held: a map grown by one large record is replaced.
 	if len(sc.plain) > maxKeptMap || len(sc.decoded) > maxKeptMap {
 		sc.plain, sc.decoded = make(map[typeValue]struct{}), make(map[typeValue]struct{})
@@ -238,10 +245,34 @@ func extractRecord(ex *ioc.Extractor, opts ExtractOptions, rec record.Record, ou
 		width += rec.Len()
 	}
 	slab := fieldSlab{buf: make([]record.Field, 0, width*len(all))}
+	var kept []record.Field
+	if opts.Keep {
+		kept = keptSource(sc, rec, opts.Fields)
+	}
 	for _, f := range all {
-		out = append(out, matchRecord(&slab, flags, opts, rec, f))
+		out = append(out, matchRecord(&slab, flags, opts, rec, kept, f))
 	}
 	return out
+}
+
+// keptSource works out once per input record the source fields every match record of it
+// carries with Keep, renamed as appendSource renames them after the match fields (the same
+// names in every match record), in sc's memory.
+func keptSource(sc *scratch, src record.Record, skip []string) []record.Field {
+	names := sc.kept[:0]
+	for _, n := range matchFieldNames() {
+		names = append(names, record.Field{Name: n})
+	}
+	r := record.WithFields(names)
+	appendSource(&r, src, skip)
+	sc.kept = r.Fields()
+	return sc.kept[matchFields:]
+}
+
+// matchFieldNames are the names of the fields matchRecord writes, in order.
+func matchFieldNames() [matchFields]string {
+	return [matchFields]string{FieldSource, FieldRecord, FieldField, FieldType, FieldValue, FieldRaw, FieldStart, FieldEnd,
+		FieldDefanged, FieldRegistrable, FieldFlags, FieldWithin, FieldVia, FieldEncoding}
 }
 
 // findAll returns the indicators of rec in output order, in sc's memory.
@@ -320,7 +351,7 @@ func (l *ipFlagLists) value(f ioc.IPFlags) record.Value {
 // matchFields is the number of fields matchRecord writes before the source record's.
 const matchFields = 14
 
-func matchRecord(slab *fieldSlab, flags *ipFlagLists, opts ExtractOptions, src record.Record, f found) record.Record {
+func matchRecord(slab *fieldSlab, flags *ipFlagLists, opts ExtractOptions, src record.Record, kept []record.Field, f found) record.Record {
 	m := &f.m
 	n := matchFields
 	if opts.Keep {
@@ -343,8 +374,8 @@ func matchRecord(slab *fieldSlab, flags *ipFlagLists, opts ExtractOptions, src r
 		record.Field{Name: FieldEncoding, Value: record.String(f.encoding)},
 	))
 	r.Meta = src.Meta
-	if opts.Keep {
-		appendSource(&r, src, opts.Fields)
+	for _, k := range kept {
+		r.Append(k.Name, k.Value)
 	}
 	return r
 }
