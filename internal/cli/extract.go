@@ -13,16 +13,8 @@ import (
 
 func newExtractCmd(e *env) *cobra.Command {
 	var (
-		in        inputFlags
-		up        unpackFlags
-		fields    []string
-		types     string
-		unique    string
-		maxUnique int
-		doUnpack  bool
-		fileTLDs  bool
-		custom    []string
-		jobs      int
+		in inputFlags
+		xf extractFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "extract [FILE...]",
@@ -42,26 +34,11 @@ indicators seen only in decoded text are marked via=decoded.`,
   cat proxy.log | hunch extract --types url,domain --unique global -o csv`,
 		RunE: func(cmd *cobra.Command, files []string) error {
 			defer paceGC(e.getenv)()
-			ex, err := e.extractor(types, custom, fileTLDs, "--custom")
+			po, err := xf.options(e, "--")
 			if err != nil {
 				return err
 			}
-			uq, err := pipeline.ParseUnique(unique)
-			if err != nil {
-				return usageError{err}
-			}
-			if jobs < 1 {
-				return usagef("--jobs must be at least 1")
-			}
-			po := pipeline.ExtractOptions{
-				Extractor: ex, Fields: fields, Keep: len(fields) > 0,
-				Unique: uq, MaxUnique: maxUnique, Workers: jobs,
-			}
-			if doUnpack {
-				if po.Unpacker, err = up.unpacker(true); err != nil {
-					return err
-				}
-			}
+			po.Keep = len(xf.fields) > 0
 			return e.transformEncoded(&in, files, func(src record.Stream) record.Stream {
 				return pipeline.Extract(e.ctx, src, po)
 			}, func(src record.Stream, enc *record.Encoder) iter.Seq2[pipeline.Encoded, error] {
@@ -70,16 +47,7 @@ indicators seen only in decoded text are marked via=decoded.`,
 		},
 	}
 	in.register(cmd)
-	up.register(cmd)
-	fl := cmd.Flags()
-	fieldFlag(fl, &fields, "scan")
-	fl.StringVarP(&types, "types", "t", "", "comma-separated indicator types to report (default: all)")
-	fl.StringVar(&unique, "unique", "none", "drop repeats: none, record (once per input record) or global (once per run)")
-	fl.IntVar(&maxUnique, "max-unique", pipeline.DefaultMaxUnique, "distinct values remembered by --unique global (bounds memory)")
-	fl.BoolVar(&doUnpack, "unpack", false, "also decode base64/hex/compressed blobs and scan the decoded text (via=decoded)")
-	fl.BoolVar(&fileTLDs, "file-tlds", false, "report file names whose extension is a TLD (invoice.zip, run.py) as domains")
-	fl.StringArrayVar(&custom, "custom", nil, "custom indicator type NAME=REGEX (repeatable; a group named ioc selects the value)")
-	jobsFlag(fl, &jobs)
+	xf.register(cmd)
 	return cmd
 }
 
@@ -89,6 +57,55 @@ func typeNames() string {
 		names = append(names, string(t))
 	}
 	return strings.Join(names, ", ")
+}
+
+// extractFlags are the options of hunch extract, also those of the hunchextract search command.
+type extractFlags struct {
+	up        unpackFlags
+	fields    []string
+	types     string
+	unique    string
+	maxUnique int
+	doUnpack  bool
+	fileTLDs  bool
+	custom    []string
+	jobs      int
+}
+
+func (f *extractFlags) register(cmd *cobra.Command) {
+	f.up.register(cmd)
+	fl := cmd.Flags()
+	fieldFlag(fl, &f.fields, "scan")
+	fl.StringVarP(&f.types, "types", "t", "", "comma-separated indicator types to report (default: all)")
+	fl.StringVar(&f.unique, "unique", "none", "drop repeats: none, record (once per input record) or global (once per run)")
+	fl.IntVar(&f.maxUnique, "max-unique", pipeline.DefaultMaxUnique, "distinct values remembered by --unique global (bounds memory)")
+	fl.BoolVar(&f.doUnpack, "unpack", false, "also decode base64/hex/compressed blobs and scan the decoded text (via=decoded)")
+	fl.BoolVar(&f.fileTLDs, "file-tlds", false, "report file names whose extension is a TLD (invoice.zip, run.py) as domains")
+	fl.StringArrayVar(&f.custom, "custom", nil, "custom indicator type NAME=REGEX (repeatable; a group named ioc selects the value)")
+	jobsFlag(fl, &f.jobs)
+}
+
+// options checks the flags and builds the transform's options (Keep left to the caller);
+// prefix is how errors name an option: "--" on the command line, "" in a search.
+func (f *extractFlags) options(e *env, prefix string) (pipeline.ExtractOptions, error) {
+	ex, err := e.extractor(f.types, f.custom, f.fileTLDs, prefix+"custom")
+	if err != nil {
+		return pipeline.ExtractOptions{}, err
+	}
+	uq, err := pipeline.ParseUnique(f.unique)
+	if err != nil {
+		return pipeline.ExtractOptions{}, usageError{err}
+	}
+	if f.jobs < 1 {
+		return pipeline.ExtractOptions{}, usagef("%sjobs must be at least 1", prefix)
+	}
+	po := pipeline.ExtractOptions{Extractor: ex, Fields: f.fields, Unique: uq, MaxUnique: f.maxUnique, Workers: f.jobs}
+	if f.doUnpack {
+		if po.Unpacker, err = f.up.unpacker(true); err != nil {
+			return pipeline.ExtractOptions{}, err
+		}
+	}
+	return po, nil
 }
 
 // extractor builds the indicator extractor of the extract verbs: the comma-separated types

@@ -567,53 +567,22 @@ func (c *splunkCommand) unpack(args []string) error {
 }
 
 func (c *splunkCommand) extract(args []string) error {
-	var (
-		up        unpackFlags
-		fields    []string
-		types     string
-		unique    string
-		maxUnique int
-		doUnpack  bool
-		fileTLDs  bool
-		custom    []string
-		jobs      int
-	)
+	var xf extractFlags
 	cmd := &cobra.Command{}
-	up.register(cmd)
-	fl := cmd.Flags()
-	fieldFlag(fl, &fields, "scan")
-	fl.StringVarP(&types, "types", "t", "", "comma-separated indicator types to report (default: all)")
-	fl.StringVar(&unique, "unique", "none", "drop repeats: none, record or global")
-	fl.IntVar(&maxUnique, "max-unique", pipeline.DefaultMaxUnique, "distinct values remembered by unique=global")
-	fl.BoolVar(&doUnpack, "unpack", false, "also decode blobs and scan the decoded text")
-	fl.BoolVar(&fileTLDs, "file-tlds", false, "report file names whose extension is a TLD as domains")
-	fl.StringArrayVar(&custom, "custom", nil, "custom indicator type NAME=REGEX")
-	jobsFlag(fl, &jobs)
-	bare, err := parseSPLArgs(fl, args)
+	xf.register(cmd)
+	bare, err := parseSPLArgs(cmd.Flags(), args)
 	if err != nil {
 		return err
 	}
-	fields = append(fields, bare...)
-	ex, err := c.e.extractor(types, custom, fileTLDs, "custom")
+	xf.fields = append(xf.fields, bare...)
+	po, err := xf.options(c.e, "")
 	if err != nil {
 		return err
 	}
-	uq, err := pipeline.ParseUnique(unique)
-	if err != nil {
-		return usageError{err}
-	}
-	if jobs < 1 {
-		return usagef("jobs must be at least 1")
-	}
+	uq, maxUnique := po.Unique, xf.maxUnique
 	// Keep is done by c.keep, which gives the same fields as the pipeline's Keep at a fraction
 	// of the cost on Splunk's wide events (BENCHMARKS.md).
-	po := pipeline.ExtractOptions{Extractor: ex, Fields: fields, Unique: uq, MaxUnique: maxUnique, Workers: jobs}
-	c.keep = &keeper{skip: fields}
-	if doUnpack {
-		if po.Unpacker, err = up.unpacker(true); err != nil {
-			return err
-		}
-	}
+	c.keep = &keeper{skip: po.Fields}
 	c.warnings = []error{pipeline.ErrUniqueLimit}
 	if uq != pipeline.UniqueGlobal {
 		c.transform = func(ctx context.Context, s record.Stream) record.Stream { return pipeline.Extract(ctx, s, po) }
