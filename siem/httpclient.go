@@ -5,7 +5,9 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -31,4 +33,14 @@ func HTTPClient(caFile string, insecure bool, timeout time.Duration) (*http.Clie
 		tr.TLSClientConfig.RootCAs = pool
 	}
 	return &http.Client{Transport: tr, Timeout: timeout}, nil
+}
+
+// BaseURL parses the base URL of a SIEM's API: http or https, with a host; a trailing slash is
+// dropped so paths can be appended.
+func BaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(s, "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("url %q is not an http(s) URL: want http(s)://host:port", s)
+	}
+	return u, nil
 }

@@ -181,9 +181,9 @@ func New(cfg Config, getenv func(string) string, opts ...Option) (*Client, error
 	if cfg.URL == "" {
 		return nil, errors.New("elastic: url is required")
 	}
-	base, err := url.Parse(cfg.URL)
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
-		return nil, fmt.Errorf("elastic: url %q is not an http(s) URL", cfg.URL)
+	base, err := siem.BaseURL(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("elastic: %w", err)
 	}
 	switch cfg.Flavor {
 	case "":

@@ -79,9 +79,9 @@ func NewUploader(cfg Config, getenv func(string) string, opts ...Option) (*Uploa
 	if h.URL == "" {
 		return nil, errors.New("splunk hec: url is required (e.g. https://splunk.example.org:8088)")
 	}
-	u, err := url.Parse(strings.TrimRight(h.URL, "/"))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("splunk hec: url %q: want http(s)://host:port", h.URL)
+	u, err := siem.BaseURL(h.URL)
+	if err != nil {
+		return nil, fmt.Errorf("splunk hec: %w", err)
 	}
 	if !h.Token.IsSet() {
 		return nil, errors.New("splunk hec: token is required")

@@ -190,9 +190,9 @@ func New(cfg Config, getenv func(string) string, opts ...Option) (*Client, error
 	if cfg.URL == "" {
 		return nil, errors.New("splunk: url is required (the management port, e.g. https://splunk.example.org:8089)")
 	}
-	base, err := url.Parse(strings.TrimRight(cfg.URL, "/"))
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
-		return nil, fmt.Errorf("splunk: url %q: want http(s)://host:port", cfg.URL)
+	base, err := siem.BaseURL(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("splunk: %w", err)
 	}
 	switch cfg.Mode {
 	case "":
