@@ -421,7 +421,7 @@ that many records (default: no limit).`,
 	fl.StringArrayVarP(&f.params, "param", "p", nil, "template parameter, name=value (repeatable)")
 	fl.StringVarP(&f.connection, "connection", "c", "", "connection from siem.connections to run against")
 	fl.StringVar(&f.text, "text", "", "run this query as written instead of a template")
-	fl.StringArrayVar(&f.files, "files", nil, "search these log files (globs, ** for any depth; repeatable) instead of a connection: EVTX, JSON, NDJSON, CSV, Zeek, syslog, auditd")
+	fl.StringArrayVar(&f.files, "files", nil, "search these log files (globs, ** for any depth; repeatable) instead of a connection: EVTX, JSON, NDJSON, CSV, Zeek, syslog, auditd; each record gets its file in _file")
 	fl.StringVar(&f.language, "language", "", "language of --text on an elastic connection: lucene (default) or esql")
 	fl.StringVar(&f.from, "from", "", "start of the time range: RFC 3339, unix seconds or relative (-24h, -7d@d)")
 	fl.StringVar(&f.to, "to", "", "end of the time range (default now)")

@@ -135,7 +135,7 @@ func openFiles(e *env, c config.Connection) (siem.Source, error) {
 }
 
 // adhocFiles adds a files connection over the given paths (relative to the working directory)
-// to this run's configuration and returns its name.
+// to this run's configuration and returns its name. Its records carry their file in _file.
 func (e *env) adhocFiles(paths []string) (string, error) {
 	abs := make([]string, len(paths))
 	for i, p := range paths {
@@ -146,7 +146,7 @@ func (e *env) adhocFiles(paths []string) (string, error) {
 		abs[i] = a
 	}
 	var node yaml.Node
-	if err := node.Encode(map[string][]string{"paths": abs}); err != nil {
+	if err := node.Encode(map[string]any{"paths": abs, "file_field": "_file"}); err != nil {
 		return "", err
 	}
 	const name = "--files"

@@ -241,11 +241,12 @@ func TestSIEMDocExample(t *testing.T) {
 		if _, err := e.siemSource(name); err != nil {
 			t.Errorf("%s source: %v", name, err)
 		}
-		if _, err := e.siemUploader(name); err != nil {
-			t.Errorf("%s uploader: %v", name, err)
+		_, canUpload := siemUploaderKinds()[c.Kind]
+		if _, err := e.siemUploader(name); (err == nil) != canUpload {
+			t.Errorf("%s uploader: %v (kind %s uploads: %v)", name, err, c.Kind, canUpload)
 		}
 	}
-	for _, k := range []string{"splunk", "sentinel", "elastic", "sqlite", "postgres"} {
+	for _, k := range []string{"splunk", "sentinel", "elastic", "files", "sqlite", "postgres"} {
 		if !kinds[k] {
 			t.Errorf("the example has no %s connection", k)
 		}

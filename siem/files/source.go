@@ -28,6 +28,10 @@ type Config struct {
 	MaxFiles     int      `yaml:"max_files"`      // 0 means DefaultMaxFiles
 	MaxExprBytes int      `yaml:"max_expr_bytes"` // 0 means where.DefaultMaxBytes
 	MaxExprDepth int      `yaml:"max_expr_depth"` // 0 means where.DefaultMaxDepth
+	// FileField, when set, names a field added at the end of every matching record holding the
+	// path of the file it came from (which otherwise lives only in the record's meta and is lost
+	// once the records are written out).
+	FileField string `yaml:"file_field"`
 }
 
 // Option changes a Source built by New.
@@ -47,6 +51,7 @@ func WithNow(now func() time.Time) Option {
 type Source struct {
 	paths     []string
 	timeField string
+	fileField string
 	opts      Options
 	exprOpts  where.Options
 	now       func() time.Time
@@ -64,6 +69,7 @@ func New(cfg Config, opts ...Option) (*Source, error) {
 	s := &Source{
 		paths:     cfg.Paths,
 		timeField: cfg.TimeField,
+		fileField: cfg.FileField,
 		opts:      Options{Format: f, MaxLineBytes: cfg.MaxLineBytes, MaxFiles: cfg.MaxFiles},
 		exprOpts:  where.Options{MaxBytes: cfg.MaxExprBytes, MaxDepth: cfg.MaxExprDepth},
 		now:       time.Now,
@@ -129,6 +135,9 @@ func (s *Source) Search(ctx context.Context, q siem.Query) record.Stream {
 			}
 			if !expr.Match(r) {
 				continue
+			}
+			if s.fileField != "" {
+				r.Set(s.fileField, record.String(r.Meta.Source))
 			}
 			if !yield(r, nil) {
 				return

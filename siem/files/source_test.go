@@ -210,3 +210,28 @@ func TestSourceCorpus(t *testing.T) {
 	}
 	t.Logf("%d events, %d process creations, %d since %s", wantAll, want4688, wantRange, from.Format(time.DateOnly))
 }
+
+func TestSourceFileField(t *testing.T) {
+	s := newSource(t, Config{Paths: []string{"testdata/syslog.log", "testdata/rfc5424.log"}, FileField: "_file"})
+	recs, _ := search(t, s, siem.Query{Text: "*"}) // the files' deliberately bad lines come as errors
+	if len(recs) == 0 {
+		t.Fatal("no records")
+	}
+	seen := map[string]int{}
+	for _, r := range recs {
+		names := r.Names()
+		v, _ := r.Get("_file")
+		if names[len(names)-1] != "_file" || v.Text() != r.Meta.Source {
+			t.Fatalf("record %v: _file %q, meta %q", names, v.Text(), r.Meta.Source)
+		}
+		seen[v.Text()]++
+	}
+	if len(seen) != 2 || seen["testdata/syslog.log"] == 0 || seen["testdata/rfc5424.log"] == 0 {
+		t.Errorf("files %v", seen)
+	}
+	// Without the option the records are as the file has them.
+	plain, _ := search(t, newSource(t, Config{Paths: []string{"testdata/syslog.log"}}), siem.Query{Text: "*"})
+	if _, ok := plain[0].Get("_file"); ok {
+		t.Error("_file added without file_field")
+	}
+}
