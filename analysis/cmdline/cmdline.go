@@ -52,8 +52,8 @@ type rule struct {
 
 func rules() []rule {
 	return []rule{
-		{name: "encoded_command", any: []string{"powershell", "pwsh"}, weight: 40, reason: "PowerShell runs a base64-encoded command (-e, -enc, -EncodedCommand and their abbreviations)",
-			re: regexp.MustCompile(`(?i)(?:^|[\s"'\\/])(?:powershell|pwsh)(?:\.exe)?[\\"']*\s(?:.*\s)?[-/]e(?:n(?:c(?:o(?:d(?:e(?:d(?:c(?:o(?:m(?:m(?:a(?:n(?:d)?)?)?)?)?)?)?)?)?)?)?)?)?\s+["']?[A-Za-z0-9+/=]{16,}`)},
+		{name: "encoded_command", any: []string{"powershell", "pwsh"}, weight: 40, reason: "PowerShell runs a base64-encoded command (-EncodedCommand, any prefix of it, or its alias -ec)",
+			re: regexp.MustCompile(`(?i)(?:^|[\s"'\\/])(?:powershell|pwsh)(?:\.exe)?[\\"']*\s(?:.*\s)?[-/]e(?:c|n(?:c(?:o(?:d(?:e(?:d(?:c(?:o(?:m(?:m(?:a(?:n(?:d)?)?)?)?)?)?)?)?)?)?)?)?)?\s+["']?[A-Za-z0-9+/=]{16,}`)},
 		{name: "amsi_bypass", any: []string{"amsi"}, weight: 50, reason: "a string used to switch off the Antimalware Scan Interface",
 			re: regexp.MustCompile(`(?i)amsiutils|amsiinitfailed|amsiscanbuffer|amsicontext|amsi\.dll`)},
 		{name: "download_cradle", any: []string{"webclient", "download", "invoke-webrequest", "iwr", "invoke-restmethod", "irm", "bitstransfer", "bitsadmin", "urlcache", "xmlhttp", "winhttp", "curl", "wget"}, weight: 35, reason: "downloads content and runs or stores it",

