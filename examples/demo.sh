@@ -83,3 +83,6 @@ grep -o 'base64>utf16le.*' "$work/reply" | cut -d, -f1 # the decoding chain, and
 grep -o "IEX (New-Object Net.WebClient).DownloadString('[^']*')" "$work/reply" | head -n 1
 hunch splunk-app build --out "$work/hunch.tgz" --binary "$work/hunch" && tar -tzf "$work/hunch.tgz"
 
+echo
+echo '== 10. Command-line risk: which process launches look like an attacker, and why'
+hunch analyze cmdline --min-score 20 -o table --columns Computer,cmdline_score,cmdline_rules examples/events.ndjson
