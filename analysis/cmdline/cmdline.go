@@ -4,6 +4,10 @@
 // policy-bypass switches. Each rule that fires adds its weight and a reason; the score is
 // capped at 100. Rules look at the command line as written: decode it first (package unpack)
 // to score what an encoded command hides.
+//
+// For the domains a command line or a log names, Watchlist flags lookalikes of watched domains
+// (homoglyphs, one-edit typos, suffix swaps, the name embedded in another domain) and DGAScore
+// rates how machine-generated a name looks.
 package cmdline
 
 import (
