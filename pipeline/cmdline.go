@@ -62,3 +62,68 @@ func CmdlineRisk(ctx context.Context, in record.Stream, opts CmdlineOptions) rec
 		}
 	}
 }
+
+// Fields DomainRisk adds to each record.
+const (
+	FieldLookalikeOf     = "lookalike_of"     // the watched domain imitated, or empty
+	FieldLookalikeKind   = "lookalike_kind"   // tld_swap, homoglyph, typo, embedded
+	FieldLookalikeReason = "lookalike_reason" // in words
+	FieldDGAScore        = "dga_score"        // 0–1
+)
+
+// DomainOptions configures DomainRisk.
+type DomainOptions struct {
+	Field     string   // the field holding the domain (or URL host); default value
+	Watch     []string // watched domains; lookalikes of them are flagged
+	OnlyFlags bool     // drop records that are neither lookalikes nor score DGA ≥ MinDGA
+	MinDGA    float64  // with OnlyFlags, the DGA score that keeps a record; default 0.5
+}
+
+// DomainRisk checks the domain of every record of in against a watch list of domains
+// (package analysis/cmdline) and rates how machine-generated it looks, appending the
+// lookalike and DGA fields. Errors in the input stream are passed through in their place.
+func DomainRisk(ctx context.Context, in record.Stream, opts DomainOptions) record.Stream {
+	field := opts.Field
+	if field == "" {
+		field = "value"
+	}
+	minDGA := opts.MinDGA
+	if minDGA == 0 {
+		minDGA = 0.5
+	}
+	w := cmdline.NewWatchlist(opts.Watch)
+	return func(yield func(record.Record, error) bool) {
+		for rec, err := range in {
+			if err != nil {
+				if !yield(rec, err) {
+					return
+				}
+				continue
+			}
+			if canceled(ctx) {
+				yield(record.Record{}, ctx.Err())
+				return
+			}
+			var (
+				l   cmdline.Lookalike
+				ok  bool
+				dga float64
+			)
+			if v, found := lookup(rec, field); found {
+				d := v.Text()
+				l, ok = w.Check(d)
+				dga = cmdline.DGAScore(d)
+			}
+			if opts.OnlyFlags && !ok && dga < minDGA {
+				continue
+			}
+			rec.Set(FieldLookalikeOf, record.String(l.Watched))
+			rec.Set(FieldLookalikeKind, record.String(l.Kind))
+			rec.Set(FieldLookalikeReason, record.String(l.Reason))
+			rec.Set(FieldDGAScore, record.Float(dga))
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+}

@@ -57,20 +57,29 @@ func (w *Watchlist) Check(domain string) (Lookalike, bool) {
 			return Lookalike{}, false
 		}
 	}
+	// The closest imitation wins: a suffix swap, then a homoglyph, a typo, an embedded name.
 	sk := skeleton(label)
+	var best Lookalike
+	bestRank := 0
 	for _, wd := range w.watched {
+		var l Lookalike
+		rank := 0
 		switch {
 		case label == wd.label:
-			return Lookalike{Domain: domain, Watched: wd.domain, Kind: "tld_swap", Reason: "the name " + wd.label + " under another suffix"}, true
+			l, rank = Lookalike{Kind: "tld_swap", Reason: "the name " + wd.label + " under another suffix"}, 4
 		case sk == wd.skeleton:
-			return Lookalike{Domain: domain, Watched: wd.domain, Kind: "homoglyph", Reason: "reads as " + wd.label + " once lookalike characters are folded"}, true
+			l, rank = Lookalike{Kind: "homoglyph", Reason: "reads as " + wd.label + " once lookalike characters are folded"}, 3
 		case len(wd.label) >= 4 && editDistance1(label, wd.label):
-			return Lookalike{Domain: domain, Watched: wd.domain, Kind: "typo", Reason: "one edit away from " + wd.label}, true
+			l, rank = Lookalike{Kind: "typo", Reason: "one edit away from " + wd.label}, 2
 		case len(wd.label) >= 4 && strings.Contains(host, wd.label):
-			return Lookalike{Domain: domain, Watched: wd.domain, Kind: "embedded", Reason: wd.label + " inside the different registrable domain " + reg}, true
+			l, rank = Lookalike{Kind: "embedded", Reason: wd.label + " inside the different registrable domain " + reg}, 1
+		}
+		if rank > bestRank {
+			l.Domain, l.Watched = domain, wd.domain
+			best, bestRank = l, rank
 		}
 	}
-	return Lookalike{}, false
+	return best, bestRank > 0
 }
 
 // registrable returns the registrable domain (eTLD+1) of d in lower case, Unicode form, and its

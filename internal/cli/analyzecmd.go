@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,11 +15,11 @@ import (
 func newAnalyzeCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "analyze",
-		Short: "Analyse records: command-line risk",
+		Short: "Analyse records: command-line risk, lookalike and generated domains",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newAnalyzeCmdlineCmd(e))
+	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e))
 	return cmd
 }
 
@@ -49,5 +51,52 @@ The score is the sum of the weights of the rules that fired, capped at 100. Deco
 	fl := cmd.Flags()
 	fl.StringVarP(&field, "field", "f", "CommandLine", "field holding the command line (dotted names reach into objects)")
 	fl.IntVar(&minScore, "min-score", 0, "drop records scoring below this")
+	return cmd
+}
+
+func newAnalyzeDomainsCmd(e *env) *cobra.Command {
+	var (
+		in        inputFlags
+		field     string
+		watch     []string
+		watchFile string
+		flagged   bool
+		minDGA    float64
+	)
+	cmd := &cobra.Command{
+		Use:   "domains [FILE...]",
+		Short: "Flag lookalikes of watched domains (homoglyphs, typos, suffix swaps, embedded names) and generated-looking names",
+		Long: `domains checks the domain in each record against the watched domains (--watch, --watch-file:
+one per line) and appends lookalike_of, lookalike_kind (tld_swap, homoglyph, typo, embedded),
+lookalike_reason and dga_score (0–1: few vowels, long consonant runs, digits among letters).
+A watched domain and its subdomains are never flagged.`,
+		Example: `  hunch extract --types domain --unique global proxy.log | hunch analyze domains --watch example.com,examplebank.com --flagged`,
+		RunE: func(_ *cobra.Command, files []string) error {
+			if watchFile != "" {
+				data, err := os.ReadFile(watchFile)
+				if err != nil {
+					return fmt.Errorf("--watch-file: %w", err)
+				}
+				for _, l := range strings.Split(string(data), "\n") {
+					if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+						watch = append(watch, l)
+					}
+				}
+			}
+			if minDGA < 0 || minDGA > 1 {
+				return usagef("--min-dga %v: want 0–1", minDGA)
+			}
+			return e.transform(&in, files, func(s record.Stream) record.Stream {
+				return pipeline.DomainRisk(e.ctx, s, pipeline.DomainOptions{Field: field, Watch: watch, OnlyFlags: flagged, MinDGA: minDGA})
+			})
+		},
+	}
+	in.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVarP(&field, "field", "f", "value", "field holding the domain")
+	fl.StringSliceVar(&watch, "watch", nil, "watched domains, comma-separated (repeatable)")
+	fl.StringVar(&watchFile, "watch-file", "", "file of watched domains, one per line (# comments)")
+	fl.BoolVar(&flagged, "flagged", false, "only records that are lookalikes or score at least --min-dga")
+	fl.Float64Var(&minDGA, "min-dga", 0.5, "DGA score that --flagged keeps")
 	return cmd
 }

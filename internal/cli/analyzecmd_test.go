@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -24,5 +26,36 @@ func TestAnalyzeCmdline(t *testing.T) {
 	}
 	if code, _, errOut := runHunch(t, "", "analyze", "cmdline", "--min-score", "200"); code != ExitUsage || !strings.Contains(errOut, "want 0–100") {
 		t.Errorf("bad --min-score: exit %d %s", code, errOut)
+	}
+}
+
+func TestAnalyzeDomains(t *testing.T) {
+	watch := filepath.Join(t.TempDir(), "watch.txt")
+	os.WriteFile(watch, []byte("# ours\nexample.com\n\nexamplebank.co.uk\n"), 0o644)
+	in := `{"value":"examp1e.com"}` + "\n" + `{"value":"login.example.com"}` + "\n" + `{"value":"examplebank.com"}` + "\n" +
+		`{"value":"qjbfxnkwuo.info"}` + "\n" + `{"value":"wikipedia.org"}` + "\n" + `{"other":"x"}` + "\n"
+	code, out, errOut := runHunch(t, in, "analyze", "domains", "--watch-file", watch, "-o", "ndjson", "--columns", "value,lookalike_of,lookalike_kind")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := `{"value":"examp1e.com","lookalike_of":"example.com","lookalike_kind":"homoglyph"}
+{"value":"login.example.com","lookalike_of":"","lookalike_kind":""}
+{"value":"examplebank.com","lookalike_of":"examplebank.co.uk","lookalike_kind":"tld_swap"}
+{"value":"qjbfxnkwuo.info","lookalike_of":"","lookalike_kind":""}
+{"value":"wikipedia.org","lookalike_of":"","lookalike_kind":""}
+{"lookalike_of":"","lookalike_kind":""}
+`
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	code, out, _ = runHunch(t, in, "analyze", "domains", "--watch", "example.com", "--flagged", "-o", "csv", "--columns", "value,dga_score")
+	if code != ExitOK || out != "value,dga_score\nexamp1e.com,0.3\nexamplebank.com,0\nqjbfxnkwuo.info,0.5\n" {
+		t.Errorf("--flagged: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := runHunch(t, "", "analyze", "domains", "--min-dga", "2"); code != ExitUsage || !strings.Contains(errOut, "want 0–1") {
+		t.Errorf("bad --min-dga: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runHunch(t, "", "analyze", "domains", "--watch-file", "/nonexistent"); code != ExitFailure || !strings.Contains(errOut, "--watch-file") {
+		t.Errorf("missing watch file: exit %d %s", code, errOut)
 	}
 }
