@@ -84,5 +84,7 @@ grep -o "IEX (New-Object Net.WebClient).DownloadString('[^']*')" "$work/reply" |
 hunch splunk-app build --out "$work/hunch.tgz" --binary "$work/hunch" && tar -tzf "$work/hunch.tgz"
 
 echo
-echo '== 10. Command-line risk: which process launches look like an attacker, and why'
+echo '== 10. Command-line risk: which process launches look like an attacker, and why; then lookalikes of our domain'
 hunch analyze cmdline --min-score 20 -o table --columns Computer,cmdline_score,cmdline_rules examples/events.ndjson
+hunch extract --unpack -f CommandLine --types domain --unique global examples/events.ndjson |
+	hunch analyze domains --watch example.com --flagged -o table --columns value,lookalike_kind,lookalike_reason
