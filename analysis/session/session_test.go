@@ -117,7 +117,9 @@ func TestModelProbabilities(t *testing.T) {
 
 func TestSessionize(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-	ev := func(key string, min int, cmd string) Event { return Event{Key: key, Time: t0.Add(time.Duration(min) * time.Minute), Cmd: Cmd{Name: cmd}} }
+	ev := func(key string, min int, cmd string) Event {
+		return Event{Key: key, Time: t0.Add(time.Duration(min) * time.Minute), Cmd: Cmd{Name: cmd}}
+	}
 	events := []Event{ev("bob", 5, "b2"), ev("alice", 0, "a1"), ev("alice", 10, "a2"), ev("bob", 0, "b1"), ev("alice", 50, "a3"), ev("alice", 55, "a4"), ev("alice", 200, "a5")}
 	got := Sessionize(events, SessionizeOptions{MaxGap: 30 * time.Minute, MaxDuration: 3 * time.Minute})
 	var desc []string
