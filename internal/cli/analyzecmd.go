@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hunchsec/hunch/analysis/cmdline"
+	"github.com/hunchsec/hunch/analysis/session"
 	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
 )
@@ -15,11 +17,11 @@ import (
 func newAnalyzeCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "analyze",
-		Short: "Analyse records: command-line risk, lookalike and generated domains",
+		Short: "Analyse records: command-line risk, lookalike and generated domains, anomalous sessions",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e))
+	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e), newAnalyzeSessionsCmd(e))
 	return cmd
 }
 
@@ -98,5 +100,62 @@ A watched domain and its subdomains are never flagged.`,
 	fl.StringVar(&watchFile, "watch-file", "", "file of watched domains, one per line (# comments)")
 	fl.BoolVar(&flagged, "flagged", false, "only records that are lookalikes or score at least --min-dga")
 	fl.Float64Var(&minDGA, "min-dga", 0.5, "DGA score that --flagged keeps")
+	return cmd
+}
+
+func newAnalyzeSessionsCmd(e *env) *cobra.Command {
+	var (
+		in        inputFlags
+		o         pipeline.SessionOptions
+		level     string
+		maxEvents int
+	)
+	cmd := &cobra.Command{
+		Use:   "sessions [FILE...]",
+		Short: "Rank sessions of commands by how unusual they are (Markov model, rarest window)",
+		Long: `sessions cuts the events into sessions per --key (a pause longer than --gap, or a session
+longer than --max-duration, starts a new one), learns a first-order Markov model of all sessions'
+commands and writes one record per session, rarest first: rank, key, start, end, events,
+rarest_window (the --window commands the model finds least likely), rarest_window_likelihood
+and geometric_mean (the whole session's likelihood per step).
+
+--level cmds looks at the program names only; params also at which flags were given (each
+flag a Bernoulli given the program); values also at flag values that repeat (categorical).
+Every event is held until the end: --max-events bounds them.`,
+		Example: `  hunch analyze sessions --key User,Computer --level params sysmon.ndjson
+  hunch query run files.process_by_account -p user='CORP\alice' --files 'logs/*.evtx' | hunch analyze sessions --window 3`,
+		RunE: func(_ *cobra.Command, files []string) error {
+			switch level {
+			case "cmds":
+				o.Level = session.CmdsOnly
+			case "params":
+				o.Level = session.CmdsParams
+			case "values":
+				o.Level = session.CmdsParamsValues
+			default:
+				return usagef("--level %q: want cmds, params or values", level)
+			}
+			if o.Window < 1 {
+				return usagef("--window must be at least 1")
+			}
+			if maxEvents < 1 {
+				return usagef("--max-events must be at least 1")
+			}
+			o.MaxEvents = maxEvents
+			return e.transform(&in, files, func(s record.Stream) record.Stream {
+				return pipeline.Sessions(e.ctx, s, o)
+			})
+		},
+	}
+	in.register(cmd)
+	fl := cmd.Flags()
+	fl.StringSliceVar(&o.KeyFields, "key", []string{"User"}, "fields that say whose session an event is (comma-separated)")
+	fl.StringVar(&o.TimeField, "time", "", "time field (default: TimeCreated, UtcTime, @timestamp, _time or timestamp)")
+	fl.StringVar(&o.CmdField, "cmd", "CommandLine", "field holding the command line")
+	fl.StringVar(&level, "level", "params", "model level: cmds, params or values")
+	fl.IntVar(&o.Window, "window", 2, "length of the rarest window")
+	fl.DurationVar(&o.Sessionize.MaxGap, "gap", 30*time.Minute, "a longer pause starts a new session")
+	fl.DurationVar(&o.Sessionize.MaxDuration, "max-duration", 0, "cut sessions longer than this (0: no limit)")
+	fl.IntVar(&maxEvents, "max-events", pipeline.DefaultMaxSessionEvents, "most events held in memory")
 	return cmd
 }

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAnalyzeCmdline(t *testing.T) {
@@ -57,5 +59,42 @@ func TestAnalyzeDomains(t *testing.T) {
 	}
 	if code, _, errOut := runHunch(t, "", "analyze", "domains", "--watch-file", "/nonexistent"); code != ExitFailure || !strings.Contains(errOut, "--watch-file") {
 		t.Errorf("missing watch file: exit %d %s", code, errOut)
+	}
+}
+
+func TestAnalyzeSessions(t *testing.T) {
+	var in strings.Builder
+	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	ev := func(user string, at time.Time, cmd string) {
+		fmt.Fprintf(&in, `{"User":%q,"UtcTime":%q,"CommandLine":%q}`+"\n", user, at.Format("2006-01-02 15:04:05.000"), cmd)
+	}
+	habits := [][]string{
+		{`"C:\Windows\explorer.exe"`, `"C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE"`},
+		{`"C:\Windows\explorer.exe"`, `"C:\Program Files\Google\Chrome\Application\chrome.exe" --type=renderer`, `"C:\Windows\System32\notepad.exe" notes.txt`},
+		{`"C:\Windows\System32\cmd.exe" /c ipconfig /all`, `"C:\Windows\System32\PING.EXE" -n 4 intranet`},
+	}
+	for i := range 120 {
+		start := t0.Add(time.Duration(i) * 2 * time.Hour)
+		for j, c := range habits[i%len(habits)] {
+			ev(fmt.Sprintf("user%d", i%7), start.Add(time.Duration(j)*time.Minute), c)
+		}
+	}
+	planted := t0.Add(-24 * time.Hour)
+	for j, c := range []string{`whoami /all`, `net user mallory P@ssw0rd /add`, `net localgroup administrators mallory /add`} {
+		ev("helpdesk", planted.Add(time.Duration(j)*time.Minute), c)
+	}
+	code, out, errOut := runHunch(t, in.String(), "analyze", "sessions", "--level", "cmds", "-o", "ndjson", "--columns", "rank,key,events,rarest_window")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rows := ndjsonRows(t, out)
+	if len(rows) != 121 || rows[0]["key"] != "helpdesk" || fmt.Sprint(rows[0]["rarest_window"]) != "[whoami net]" {
+		t.Errorf("%d sessions; first %v", len(rows), rows[0])
+	}
+	if code, _, errOut := runHunch(t, in.String(), "analyze", "sessions", "--max-events", "10"); code != ExitFailure || !strings.Contains(errOut, "too many events") {
+		t.Errorf("--max-events: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runHunch(t, "", "analyze", "sessions", "--level", "deep"); code != ExitUsage || !strings.Contains(errOut, "want cmds, params or values") {
+		t.Errorf("--level: exit %d %s", code, errOut)
 	}
 }
