@@ -242,3 +242,59 @@ func (f *Forest) Text(width int) string {
 	}
 	return b.String()
 }
+
+// Depth is the number of ancestors of n.
+func (n *Node) Depth() int {
+	d := 0
+	for p := n.Parent; p != nil; p = p.Parent {
+		d++
+	}
+	return d
+}
+
+// Record is n as a record: id, parent_id, depth, inferred, kind, host, pid, ppid, image,
+// command_line, user, time.
+func (n *Node) Record() record.Record {
+	parent := ""
+	if n.Parent != nil {
+		parent = n.Parent.ID
+	}
+	r := record.New(
+		record.Field{Name: "id", Value: record.String(n.ID)},
+		record.Field{Name: "parent_id", Value: record.String(parent)},
+		record.Field{Name: "depth", Value: record.Int(int64(n.Depth()))},
+		record.Field{Name: "inferred", Value: record.Bool(n.Inferred)},
+		record.Field{Name: "kind", Value: record.String(n.Kind)},
+		record.Field{Name: "host", Value: record.String(n.Host)},
+		record.Field{Name: "pid", Value: record.Int(n.PID)},
+		record.Field{Name: "ppid", Value: record.Int(n.PPID)},
+		record.Field{Name: "image", Value: record.String(n.Image)},
+		record.Field{Name: "command_line", Value: record.String(n.CommandLine)},
+		record.Field{Name: "user", Value: record.String(n.User)},
+	)
+	if !n.Time.IsZero() {
+		r.Append("time", record.Time(n.Time))
+	}
+	return r
+}
+
+// Walk visits every node of the forest depth first, parents before children, roots in order.
+func (f *Forest) Walk(fn func(*Node) bool) {
+	var walk func(n *Node) bool
+	walk = func(n *Node) bool {
+		if !fn(n) {
+			return false
+		}
+		for _, c := range n.Children {
+			if !walk(c) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, r := range f.Roots {
+		if !walk(r) {
+			return
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hunchsec/hunch/analysis/cmdline"
+	"github.com/hunchsec/hunch/analysis/proctree"
 	"github.com/hunchsec/hunch/analysis/session"
 	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
@@ -17,11 +19,11 @@ import (
 func newAnalyzeCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "analyze",
-		Short: "Analyse records: command-line risk, lookalike and generated domains, anomalous sessions",
+		Short: "Analyse records: command-line risk, lookalike and generated domains, anomalous sessions, process trees",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e), newAnalyzeSessionsCmd(e))
+	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e), newAnalyzeSessionsCmd(e), newAnalyzeProctreeCmd(e))
 	return cmd
 }
 
@@ -158,4 +160,91 @@ Every event is held until the end: --max-events bounds them.`,
 	fl.DurationVar(&o.Sessionize.MaxDuration, "max-duration", 0, "cut sessions longer than this (0: no limit)")
 	fl.IntVar(&maxEvents, "max-events", pipeline.DefaultMaxSessionEvents, "most events held in memory")
 	return cmd
+}
+
+func newAnalyzeProctreeCmd(e *env) *cobra.Command {
+	var (
+		in   inputFlags
+		text bool
+		host string
+		want string
+		cut  int
+	)
+	cmd := &cobra.Command{
+		Use:   "proctree [FILE...]",
+		Short: "Process trees from Sysmon 1, Security 4688 and auditd EXECVE events",
+		Long: `proctree links process-creation events into trees — Sysmon 1 by ProcessGuid, 4688 and auditd
+by host and pid in time order (a reused pid starts a new process) — and writes one record per
+process, depth first: id, parent_id, depth, inferred (a parent known only from its children),
+kind, host, pid, ppid, image, command_line, user, time. --text prints the trees indented instead.
+--host keeps one host's trees; --process keeps the trees holding a process whose image or
+command line contains the text.`,
+		Example: `  hunch analyze proctree --text Security.evtx
+  hunch analyze proctree --process powershell -o table --columns depth,image,command_line sysmon.evtx`,
+		RunE: func(_ *cobra.Command, files []string) error {
+			src, t, err := e.inputs(&in, files)
+			if err != nil {
+				return err
+			}
+			var evs []proctree.Event
+			for r, err := range src {
+				if err != nil {
+					return err
+				}
+				if ev, ok := proctree.FromRecord(r); ok && (host == "" || strings.EqualFold(ev.Host, host)) {
+					evs = append(evs, ev)
+				}
+			}
+			f := proctree.Build(evs)
+			if want != "" {
+				f = keepTrees(f, strings.ToLower(want))
+			}
+			if text {
+				if _, err := io.WriteString(e.stdout, f.Text(cut)); err != nil {
+					return err
+				}
+				return t.done()
+			}
+			w, err := e.writer()
+			if err != nil {
+				return err
+			}
+			var werr error
+			f.Walk(func(n *proctree.Node) bool {
+				werr = w.Write(n.Record())
+				return werr == nil
+			})
+			if werr != nil {
+				return werr
+			}
+			if err := w.Close(); err != nil {
+				return err
+			}
+			return t.done()
+		},
+	}
+	in.register(cmd)
+	fl := cmd.Flags()
+	fl.BoolVar(&text, "text", false, "print the trees as indented text")
+	fl.StringVar(&host, "host", "", "only this host's processes")
+	fl.StringVar(&want, "process", "", "only trees holding a process whose image or command line contains this (case-insensitive)")
+	fl.IntVar(&cut, "width", 120, "with --text, cut command lines to this many bytes (0: whole)")
+	return cmd
+}
+
+// keepTrees keeps the trees of f holding a process whose image or command line contains sub.
+func keepTrees(f *proctree.Forest, sub string) *proctree.Forest {
+	out := &proctree.Forest{}
+	for _, r := range f.Roots {
+		hit := false
+		(&proctree.Forest{Roots: []*proctree.Node{r}}).Walk(func(n *proctree.Node) bool {
+			hit = strings.Contains(strings.ToLower(n.Image), sub) || strings.Contains(strings.ToLower(n.CommandLine), sub)
+			return !hit
+		})
+		if hit {
+			out.Roots = append(out.Roots, r)
+		}
+	}
+	out.Walk(func(n *proctree.Node) bool { out.Nodes = append(out.Nodes, n); return true })
+	return out
 }

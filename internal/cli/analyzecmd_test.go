@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hunchsec/hunch/internal/testcorpus"
 )
 
 func TestAnalyzeCmdline(t *testing.T) {
@@ -96,5 +98,32 @@ func TestAnalyzeSessions(t *testing.T) {
 	}
 	if code, _, errOut := runHunch(t, "", "analyze", "sessions", "--level", "deep"); code != ExitUsage || !strings.Contains(errOut, "want cmds, params or values") {
 		t.Errorf("--level: exit %d %s", code, errOut)
+	}
+}
+
+func TestAnalyzeProctree(t *testing.T) {
+	path := testcorpus.Path(t, "logs/evtx/DeepBlueCLI__powersploit-security.evtx")
+	code, out, errOut := runHunch(t, "", "analyze", "proctree", "--text", "--width", "30", "--process", "whoami", path)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// The Empire launcher: cmd runs the batch file, which starts the encoded PowerShell, whose
+	// child PowerShell runs whoami.
+	for _, want := range []string{"? (2616) [inferred]\n", "\n  cmd.exe (2444)  \"C:\\Windows\\System32\\cmd.exe\" …\n",
+		"\n    powershell.exe (284)  powershell.exe  -NoP -sta -Non…\n", "\n        whoami.exe (3160)  "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	code, out, _ = runHunch(t, "", "analyze", "proctree", "-o", "ndjson", "--columns", "depth,pid,inferred", path)
+	rows := ndjsonRows(t, out)
+	inferred := 0
+	for _, r := range rows {
+		if r["inferred"] == true {
+			inferred++
+		}
+	}
+	if code != ExitOK || len(rows) != 32 || inferred != 6 || rows[0]["depth"] != 0.0 {
+		t.Errorf("exit %d, %d nodes, %d inferred, first %v", code, len(rows), inferred, rows[0])
 	}
 }
