@@ -88,3 +88,7 @@ echo '== 10. Command-line risk: which process launches look like an attacker, an
 hunch analyze cmdline --min-score 20 -o table --columns Computer,cmdline_score,cmdline_rules examples/events.ndjson
 hunch extract --unpack -f CommandLine --types domain --unique global examples/events.ndjson |
 	hunch analyze domains --watch example.com --flagged -o table --columns value,lookalike_kind,lookalike_reason
+
+echo
+echo '== 11. Process trees: where the encoded PowerShell on WKS-014 came from'
+hunch analyze proctree --text --width 70 --host WKS-014.corp.example.com --process '-enc' examples/events.ndjson
