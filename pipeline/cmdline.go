@@ -29,6 +29,29 @@ func CmdlineRisk(ctx context.Context, in record.Stream, opts CmdlineOptions) rec
 		field = "CommandLine"
 	}
 	a := cmdline.New()
+	return mapRecords(ctx, in, func(rec record.Record) (record.Record, bool) {
+		var res cmdline.Result
+		if v, ok := lookup(rec, field); ok {
+			res = a.Analyze(v.Text())
+		}
+		if res.Score < opts.MinScore {
+			return rec, false
+		}
+		rules := make([]string, len(res.Findings))
+		reasons := make([]string, len(res.Findings))
+		for i, f := range res.Findings {
+			rules[i], reasons[i] = f.Rule, f.Reason
+		}
+		rec.Set(FieldCmdlineScore, record.Int(int64(res.Score)))
+		rec.Set(FieldCmdlineRules, record.Strings(rules...))
+		rec.Set(FieldCmdlineReasons, record.Strings(reasons...))
+		return rec, true
+	})
+}
+
+// mapRecords applies fn to every record of in, yielding what it keeps; errors in the input
+// are passed through in their place, and a cancelled ctx ends the stream with its error.
+func mapRecords(ctx context.Context, in record.Stream, fn func(record.Record) (record.Record, bool)) record.Stream {
 	return func(yield func(record.Record, error) bool) {
 		for rec, err := range in {
 			if err != nil {
@@ -41,22 +64,7 @@ func CmdlineRisk(ctx context.Context, in record.Stream, opts CmdlineOptions) rec
 				yield(record.Record{}, ctx.Err())
 				return
 			}
-			var res cmdline.Result
-			if v, ok := lookup(rec, field); ok {
-				res = a.Analyze(v.Text())
-			}
-			if res.Score < opts.MinScore {
-				continue
-			}
-			rules := make([]string, len(res.Findings))
-			reasons := make([]string, len(res.Findings))
-			for i, f := range res.Findings {
-				rules[i], reasons[i] = f.Rule, f.Reason
-			}
-			rec.Set(FieldCmdlineScore, record.Int(int64(res.Score)))
-			rec.Set(FieldCmdlineRules, record.Strings(rules...))
-			rec.Set(FieldCmdlineReasons, record.Strings(reasons...))
-			if !yield(rec, nil) {
+			if out, keep := fn(rec); keep && !yield(out, nil) {
 				return
 			}
 		}
@@ -92,38 +100,24 @@ func DomainRisk(ctx context.Context, in record.Stream, opts DomainOptions) recor
 		minDGA = 0.5
 	}
 	w := cmdline.NewWatchlist(opts.Watch)
-	return func(yield func(record.Record, error) bool) {
-		for rec, err := range in {
-			if err != nil {
-				if !yield(rec, err) {
-					return
-				}
-				continue
-			}
-			if canceled(ctx) {
-				yield(record.Record{}, ctx.Err())
-				return
-			}
-			var (
-				l   cmdline.Lookalike
-				ok  bool
-				dga float64
-			)
-			if v, found := lookup(rec, field); found {
-				d := v.Text()
-				l, ok = w.Check(d)
-				dga = cmdline.DGAScore(d)
-			}
-			if opts.OnlyFlags && !ok && dga < minDGA {
-				continue
-			}
-			rec.Set(FieldLookalikeOf, record.String(l.Watched))
-			rec.Set(FieldLookalikeKind, record.String(l.Kind))
-			rec.Set(FieldLookalikeReason, record.String(l.Reason))
-			rec.Set(FieldDGAScore, record.Float(dga))
-			if !yield(rec, nil) {
-				return
-			}
+	return mapRecords(ctx, in, func(rec record.Record) (record.Record, bool) {
+		var (
+			l   cmdline.Lookalike
+			ok  bool
+			dga float64
+		)
+		if v, found := lookup(rec, field); found {
+			d := v.Text()
+			l, ok = w.Check(d)
+			dga = cmdline.DGAScore(d)
 		}
-	}
+		if opts.OnlyFlags && !ok && dga < minDGA {
+			return rec, false
+		}
+		rec.Set(FieldLookalikeOf, record.String(l.Watched))
+		rec.Set(FieldLookalikeKind, record.String(l.Kind))
+		rec.Set(FieldLookalikeReason, record.String(l.Reason))
+		rec.Set(FieldDGAScore, record.Float(dga))
+		return rec, true
+	})
 }
