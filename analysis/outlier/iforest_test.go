@@ -197,3 +197,24 @@ func BenchmarkScore1M(b *testing.B) {
 		}
 	}
 }
+
+func TestOptionsApplied(t *testing.T) {
+	x := loadRef(t)["mix5d"].X
+	tests := []struct {
+		opt             Options
+		psi, trees, fts int
+	}{
+		{Options{}, 256, 100, 5},
+		{Options{MaxSamples: 64, NEstimators: 7, MaxFeatures: 0.4}, 64, 7, 2},
+		{Options{MaxSamples: 100000}, len(x), 100, 5},
+	}
+	for _, tc := range tests {
+		f, err := Fit(x, tc.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.psi != tc.psi || len(f.trees) != tc.trees || len(f.trees[0].features) != tc.fts {
+			t.Errorf("%+v: psi %d trees %d features %d, want %d %d %d", tc.opt, f.psi, len(f.trees), len(f.trees[0].features), tc.psi, tc.trees, tc.fts)
+		}
+	}
+}
