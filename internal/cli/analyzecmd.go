@@ -19,11 +19,11 @@ import (
 func newAnalyzeCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "analyze",
-		Short: "Analyse records: command-line risk, lookalike and generated domains, anomalous sessions, process trees",
+		Short: "Analyse records: command-line risk, lookalike and generated domains, anomalous sessions, process trees, outliers",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e), newAnalyzeSessionsCmd(e), newAnalyzeProctreeCmd(e))
+	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e), newAnalyzeSessionsCmd(e), newAnalyzeProctreeCmd(e), newAnalyzeOutlierCmd(e))
 	return cmd
 }
 
