@@ -1,11 +1,13 @@
 package outlier
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 )
@@ -185,16 +187,34 @@ func BenchmarkScore1M(b *testing.B) {
 		}
 		return x
 	}
-	f, err := Fit(gen(10000), Options{Seed: 1})
+	train := gen(10000)
+	f, err := Fit(train, Options{Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
 	x := gen(1000000)
+	if dir := os.Getenv("HUNCH_BENCH_DIR"); dir != "" { // for testdata/bench_sklearn.py: the same rows
+		writeF64(b, filepath.Join(dir, "iforest_train.f64"), train)
+		writeF64(b, filepath.Join(dir, "iforest_score.f64"), x)
+	}
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := f.ScoreSamples(x); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// writeF64 writes rows as little-endian float64s, row after row (numpy.fromfile reads them).
+func writeF64(b *testing.B, path string, rows [][]float64) {
+	buf := make([]byte, 0, len(rows)*len(rows[0])*8)
+	for _, r := range rows {
+		for _, v := range r {
+			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+		}
+	}
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		b.Fatal(err)
 	}
 }
 

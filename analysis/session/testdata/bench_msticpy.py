@@ -2,7 +2,7 @@
 """Times msticpy's Markov session model on the sessions BenchmarkMarkov1M wrote.
 
     HUNCH_BENCH_SESSIONS=/tmp/s.json go test -run '^$' -bench Markov1M -benchtime 1x ./analysis/session
-    python3 analysis/session/testdata/bench_msticpy.py /tmp/s.json
+    /usr/bin/python3 analysis/session/testdata/bench_msticpy.py /tmp/s.json
 
 Needs msticpy (pip install msticpy); only its analysis.anomalous_sequence.model is used. Times
 Model.train plus the scores hunch's Rank computes: session likelihoods, their geometric means
@@ -32,4 +32,4 @@ m.compute_likelihoods_of_sessions(use_start_end_tokens=True)
 m.compute_geomean_lik_of_sessions()
 m.compute_rarest_windows(window_len=2, use_start_end_tokens=True, use_geo_mean=False)
 dt = time.perf_counter() - t0
-print(f"msticpy Markov train+score: {events} events in {dt:.2f} s ({events / dt:.0f} events/s)")
+print(f"REF markov_1m {dt:.3f} s msticpy Model train + likelihoods + geometric means + rarest window 2, {events} events ({events / dt:.0f} events/s)")
