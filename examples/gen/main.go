@@ -1,6 +1,7 @@
 // Command gen writes hunch's demo data: examples/events.ndjson, synthetic Windows process
-// events (Sysmon EventID 1 and Security 4688) with encoded PowerShell among benign noise, and
-// examples/expected_iocs.json, every indicator planted in them. Run it from the repository
+// events (Sysmon EventID 1 and Security 4688) with encoded PowerShell among benign noise,
+// examples/expected_iocs.json, every indicator planted in them, and examples/logons.ndjson,
+// two weeks of logons with a password spray and an outage planted for time-series analysis. Run it from the repository
 // root with `go run ./examples/gen`; the output is the same on every run.
 //
 // Every indicator uses a documentation range (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
@@ -50,6 +51,9 @@ func write(dir string) error {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "expected_iocs.json"), iocs, 0o644); err != nil {
 		return fmt.Errorf("write expected indicators: %w", err)
+	}
+	if _, err := writeLogons(dir); err != nil {
+		return fmt.Errorf("write logons: %w", err)
 	}
 	return nil
 }
