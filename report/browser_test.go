@@ -118,18 +118,18 @@ func TestBrowser(t *testing.T) {
 	d.Screenshot("report-map", "#map")
 
 	// 5. Entity graph.
-	if n := d.Count("#graph g.eg-node"); n != len(data.Graph.Nodes) || n < 10 {
+	if n := d.Count("#entities g.eg-node"); n != len(data.Graph.Nodes) || n < 10 {
 		t.Errorf("graph nodes: %d drawn, %d in the data", n, len(data.Graph.Nodes))
 	}
-	if n := d.Count("#graph line.eg-edge"); n != len(data.Graph.Edges) || n == 0 {
+	if n := d.Count("#entities line.eg-edge"); n != len(data.Graph.Edges) || n == 0 {
 		t.Errorf("graph edges: %d drawn, %d in the data", n, len(data.Graph.Edges))
 	}
 	for _, want := range []string{"81.2.69.142", "asmith", "powershell.exe", "update-check.example.com"} {
-		if !strings.Contains(d.Text("#graph-svg"), want) {
+		if !strings.Contains(d.Text("#entities-svg"), want) {
 			t.Errorf("graph lacks %q", want)
 		}
 	}
-	d.Screenshot("report-graph", "#graph")
+	d.Screenshot("report-graph", "#entities")
 
 	// 6. Heatmap: host × hour.
 	if n := d.Count("#heatmap td.hm-cell:not(.hm-zero)"); n == 0 {

@@ -86,7 +86,7 @@ func TestRenderSelfContainedAndEscaped(t *testing.T) {
 	if len(got.Points) != 1 || got.Points[0].IP != evil || got.Points[0].Lat != 10 {
 		t.Errorf("points: %+v", got.Points)
 	}
-	for _, id := range []string{"timeline", "proctree", "series", "map", "graph", "heatmap", "records"} {
+	for _, id := range []string{"timeline", "proctree", "series", "map", "entities", "heatmap", "records"} {
 		if !strings.Contains(html, `<section class="hr-view" id="`+id+`">`) {
 			t.Errorf("no section %s", id)
 		}

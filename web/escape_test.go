@@ -60,6 +60,7 @@ func TestTemplatesEscape(t *testing.T) {
 			Status  int
 			Message string
 		}{500, hostile},
+		"analyze": analyzeView{Events: []*misp.Event{ev}, Max: hostile, GroupBy: hostile, Heatmap: hostile, Source: hostile},
 	}
 	if len(pages) != len(pageNames) {
 		t.Fatalf("the test covers %d pages of %d", len(pages), len(pageNames))

@@ -20,6 +20,7 @@ import (
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
+	"github.com/hunchsec/hunch/report"
 	"github.com/hunchsec/hunch/server/mispapi"
 )
 
@@ -81,6 +82,8 @@ type Deps struct {
 	SearchLimit int
 	// GraphValues caps the value nodes of a correlation graph; zero means DefaultGraphValues.
 	GraphValues int
+	// AnalyzeMaxRecords caps the records /ui/analyze reads from a file; zero means report.DefaultMaxRecords.
+	AnalyzeMaxRecords int
 }
 
 // handler serves the UI.
@@ -95,7 +98,7 @@ type handler struct {
 }
 
 // pageNames are the templates, each parsed with layout.html.
-var pageNames = []string{"login", "events", "event", "graph", "search", "import", "freetext", "export", "users", "orgs", "feeds", "error"}
+var pageNames = []string{"login", "events", "event", "graph", "search", "import", "freetext", "export", "users", "orgs", "feeds", "error", "analyze"}
 
 // New returns the UI handler, to be mounted at Prefix. It panics when d.Intel is nil or a template does not parse,
 // which are programming errors.
@@ -126,6 +129,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.GraphValues <= 0 {
 		d.GraphValues = DefaultGraphValues
+	}
+	if d.AnalyzeMaxRecords <= 0 {
+		d.AnalyzeMaxRecords = report.DefaultMaxRecords
 	}
 	h := &handler{svc: d.Intel, d: d, log: d.Logger, now: d.Now, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
 	if h.log == nil {
@@ -167,6 +173,9 @@ func New(d Deps) http.Handler {
 	h.mux.HandleFunc("GET /ui/admin/feeds", h.authed(h.feeds))
 	h.mux.HandleFunc("POST /ui/admin/feeds", h.authed(h.addFeed))
 	h.mux.HandleFunc("POST /ui/admin/feeds/{id}/{action}", h.authed(h.feedAction))
+	h.mux.Handle("GET /ui/static/report/", http.StripPrefix("/ui/static/report/", staticHandler(http.FileServerFS(report.Assets()))))
+	h.mux.HandleFunc("GET /ui/analyze", h.authed(h.analyzePage))
+	h.mux.HandleFunc("POST /ui/analyze", h.authed(h.analyzeUpload))
 	h.mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, nil, http.StatusNotFound, "There is no such page.")
 	})

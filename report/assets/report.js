@@ -248,11 +248,11 @@
 
   // 5. Entity graph with a small force layout.
   function graph(data) {
-    var box = document.getElementById("graph-svg-box");
+    var box = document.getElementById("entities-svg-box");
     if (!box) return;
     var G = data.graph || { nodes: [], edges: [] }, nodes = G.nodes || [], edges = G.edges || [];
-    var status = document.getElementById("graph-status");
-    if (!nodes.length) { status.textContent = "No entities found."; ready("graph", 0); return; }
+    var status = document.getElementById("entities-status");
+    if (!nodes.length) { status.textContent = "No entities found."; ready("entities", 0); return; }
     var W = width(box, 1000), H = 560, n = nodes.length;
     var P = nodes.map(function (d, i) {
       var a = 2 * Math.PI * i / n, r = Math.min(W, H) * 0.35;
@@ -282,7 +282,7 @@
       }
       temp *= 0.985;
     }
-    var s = svg("svg", { id: "graph-svg", width: W, height: H, viewBox: "0 0 " + W + " " + H, "class": "eg" });
+    var s = svg("svg", { id: "entities-svg", width: W, height: H, viewBox: "0 0 " + W + " " + H, "class": "eg" });
     var maxC = 1;
     nodes.forEach(function (d) { if (d.count > maxC) maxC = d.count; });
     edges.forEach(function (e) {
@@ -300,7 +300,7 @@
     });
     box.appendChild(s);
     status.textContent = nodes.length + " nodes, " + edges.length + " edges" + (G.total > nodes.length ? " (the " + nodes.length + " most frequent of " + G.total + " entities)" : "");
-    ready("graph", nodes.length);
+    ready("entities", nodes.length);
   }
 
   // 6. Heatmap.
