@@ -66,6 +66,11 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("timeline marks: %d, data has %d events (want 45)", n, len(data.Events))
 	}
 	d.WaitText("#timeline-status", "45 of 45 events")
+	// Hovering a mark shows what happened.
+	d.JS(`var m = document.querySelector('#timeline circle.tl-mark[data-i="12"]'); m.dispatchEvent(new MouseEvent("mouseover", {bubbles: true})); return null;`, nil)
+	if tip := d.Text("#timeline-tip"); !strings.Contains(tip, data.Events[12].Host) || !strings.Contains(tip, data.Events[12].Label) {
+		t.Errorf("tooltip of mark 12: %q, event %+v", tip, data.Events[12])
+	}
 	d.Screenshot("report-timeline", "#timeline")
 	d.Click(`#timeline [data-zoom="in"]`)
 	d.Click(`#timeline [data-zoom="in"]`)
@@ -170,5 +175,30 @@ func TestBrowser(t *testing.T) {
 	d.Screenshot("report-records", "#records")
 	d.Screenshot("report-page")
 	d.CheckConsole("views")
+
+	// The two weeks of logons, hourly, decomposed with a daily season: the spray and the outage are marked.
+	logons, err := report.Build(readFiles(t, "../examples/logons.ndjson"), report.Options{Title: "Logons, 1–14 March", Decompose: classical})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page2 := filepath.Join(t.TempDir(), "logons.html")
+	var b strings.Builder
+	if err := report.Render(&b, logons, report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(page2, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.Open("file://" + page2)
+	d.WaitText("#series-status", "events per 1h: 336 buckets")
+	if n := d.Count("#series circle.ts-anomaly.ts-high"); n == 0 {
+		t.Error("no high anomaly drawn")
+	}
+	if n := d.Count("#series circle.ts-anomaly"); n != len(logons.Series[0].Anomalies) {
+		t.Errorf("anomaly marks: %d, data has %d", n, len(logons.Series[0].Anomalies))
+	}
+	d.Screenshot("report-series-logons", "#series")
+	d.Screenshot("report-heatmap-logons", "#heatmap")
+	d.CheckConsole("logons")
 	t.Logf("screenshots in %s; %d console entries", d.ScreenshotDir, len(d.Console))
 }

@@ -28,7 +28,7 @@ const (
 	// DefaultMaxColumns is how many columns the table shows when Options.Columns is empty.
 	DefaultMaxColumns = 10
 	// DefaultMaxBuckets is the most buckets an automatic series interval gives.
-	DefaultMaxBuckets = 300
+	DefaultMaxBuckets = 500
 	// DefaultAnomalyZ is the robust z-score of a residual that marks an anomaly.
 	DefaultAnomalyZ = 3.5
 )

@@ -87,3 +87,31 @@ func movingAverage(values []float64) (trend, seasonal, resid []float64, err erro
 	}
 	return trend, seasonal, resid, nil
 }
+
+// classical is a classical additive decomposition with a daily season of hourly counts, standing in for STL in the
+// tests: a centred 24-hour moving-average trend, the mean detrended value of each hour of the day as the seasonal
+// part, and the rest as residual.
+func classical(values []float64) (trend, seasonal, resid []float64, err error) {
+	const period = 24
+	n := len(values)
+	trend, seasonal, resid = make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range values {
+		lo, hi := max(0, i-period/2), min(n, i+period/2+1)
+		var s float64
+		for _, v := range values[lo:hi] {
+			s += v
+		}
+		trend[i] = s / float64(hi-lo)
+	}
+	var sum [period]float64
+	var cnt [period]int
+	for i, v := range values {
+		sum[i%period] += v - trend[i]
+		cnt[i%period]++
+	}
+	for i := range values {
+		seasonal[i] = sum[i%period] / float64(cnt[i%period])
+		resid[i] = values[i] - trend[i] - seasonal[i]
+	}
+	return trend, seasonal, resid, nil
+}

@@ -375,3 +375,35 @@ func TestGeoIP(t *testing.T) {
 		t.Errorf("points\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestLogonAnomalies: over the example's two weeks of logons the series is hourly, and with a daily decomposition
+// the planted password spray (2026-03-10 03:00) is marked high and the collector outage (2026-03-08 10:00) low.
+func TestLogonAnomalies(t *testing.T) {
+	d, err := report.Build(readFiles(t, "../examples/logons.ndjson"), report.Options{Decompose: classical})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.Series[0]
+	if s.Step != time.Hour || s.Name != "events per 1h" || !s.Start.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("series %s from %v", s.Name, s.Start)
+	}
+	at := func(ts time.Time) int { return int(ts.Sub(s.Start) / s.Step) }
+	spray, outage := at(time.Date(2026, 3, 10, 3, 0, 0, 0, time.UTC)), at(time.Date(2026, 3, 8, 10, 0, 0, 0, time.UTC))
+	marked := map[int]string{}
+	for _, a := range s.Anomalies {
+		marked[a.Index] = a.Direction
+	}
+	if marked[spray] != "high" || marked[outage] != "low" || s.Values[outage] != 0 {
+		t.Errorf("spray %q, outage %q (%v events); anomalies %+v", marked[spray], marked[outage], s.Values[outage], s.Anomalies)
+	}
+	// They stand out most: no other anomaly scores as high as either.
+	scores := map[int]float64{}
+	for _, a := range s.Anomalies {
+		scores[a.Index] = a.Score
+	}
+	for _, a := range s.Anomalies {
+		if a.Index != spray && a.Index != outage && (a.Score >= scores[spray] || a.Score >= scores[outage]) {
+			t.Errorf("anomaly %+v scores above a planted one (spray %v, outage %v)", a, scores[spray], scores[outage])
+		}
+	}
+}

@@ -195,7 +195,10 @@ func (d *Driver) Screenshot(name string, sel ...string) {
 	d.t.Helper()
 	path := d.Session("/screenshot")
 	if len(sel) > 0 {
-		path = d.Session("/element/" + d.Find(sel[0]) + "/screenshot")
+		id := d.Find(sel[0])
+		// Scrolled to the top of the viewport, so that as much of the element as fits is in the picture.
+		d.JS(`document.querySelector(arguments[0]).scrollIntoView({block: "start"}); return null;`, nil, sel[0])
+		path = d.Session("/element/" + id + "/screenshot")
 	}
 	var b64 string
 	d.Must(d.Call("GET", path, nil, &b64))

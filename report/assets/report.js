@@ -21,7 +21,14 @@
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function base(p) { var i = Math.max(p.lastIndexOf("\\"), p.lastIndexOf("/")); return i >= 0 ? p.slice(i + 1) : p; }
   function iso(ms) { return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z"); }
-  function width(node, def) { var w = node.getBoundingClientRect().width; return w > 50 ? Math.floor(w) : def; }
+  // widths holds the boxes' widths, measured once before any view draws: measuring after the views have added
+  // thousands of elements would force a layout of all of them.
+  var widths = {};
+  function width(node, def) {
+    var w = widths[node.id];
+    if (w === undefined) w = node.getBoundingClientRect().width;
+    return w > 50 ? Math.floor(w) : def;
+  }
   function ready(id, n) { var s = document.getElementById(id); if (s) s.setAttribute("data-ready", String(n)); }
   function fmtTick(ms, span) {
     var s = new Date(ms).toISOString();
@@ -77,13 +84,11 @@
       }
       var g = svg("g", { "class": "tl-marks" }), shown = 0;
       var by = lanes.byField, last = lanes.length - 1;
-      events.forEach(function (e) {
+      events.forEach(function (e, ei) {
         if (e.t < dom[0] || e.t > dom[1]) return;
         var k = (by === "type" ? e.type : e.host) || "(none)";
         var li = laneOf[k]; if (li === undefined) li = last;
-        var c = svg("circle", { cx: x(e.t).toFixed(1), cy: top + li * laneH + laneH / 2, r: 4, "class": "tl-mark" });
-        title(c, iso(e.t) + "\n" + (e.host || "") + (e.type ? "  [" + e.type + "]" : "") + (e.label ? "\n" + e.label : ""));
-        g.appendChild(c);
+        g.appendChild(svg("circle", { cx: x(e.t).toFixed(1), cy: top + li * laneH + laneH / 2, r: 4, "class": "tl-mark", "data-i": String(ei) }));
         shown++;
       });
       s.appendChild(g);
@@ -100,7 +105,22 @@
       draw();
     }
     var drag = null;
+    // One tooltip for all marks (a title element each would double the DOM of a large timeline).
+    var tip = el("div", { "class": "tl-tip", id: "timeline-tip", role: "tooltip" });
+    tip.hidden = true;
+    box.parentNode.appendChild(tip);
     function attach() {
+      s.addEventListener("mouseover", function (ev) {
+        var i = ev.target.getAttribute && ev.target.getAttribute("data-i");
+        if (i === null || i === undefined) { tip.hidden = true; return; }
+        var e = events[+i];
+        tip.textContent = iso(e.t) + "  " + (e.host || "") + (e.type ? "  [" + e.type + "]" : "") + (e.label ? "  " + e.label : "");
+        var r = ev.target.getBoundingClientRect(), p = box.parentNode.getBoundingClientRect();
+        tip.style.left = Math.max(0, r.left - p.left - 20) + "px";
+        tip.style.top = (r.bottom - p.top + 6) + "px";
+        tip.hidden = false;
+      });
+      s.addEventListener("mouseleave", function () { tip.hidden = true; });
       s.addEventListener("wheel", function (ev) {
         ev.preventDefault();
         var r = s.getBoundingClientRect();
@@ -390,6 +410,11 @@
     var blob = document.getElementById("report-data");
     if (!blob) return;
     var data = JSON.parse(blob.textContent);
+    ["timeline-svg-box", "series-svg-box", "entities-svg-box"].forEach(function (id) {
+      var b = document.getElementById(id);
+      if (b) widths[id] = b.getBoundingClientRect().width;
+    });
+    window.addEventListener("resize", function () { widths = {}; });
     [timeline, proctree, series, map, graph, heatmap, records].forEach(function (view) {
       try { view(data); } catch (e) { if (window.console) console.error("hunch report view " + view.name + ": " + e); }
     });
