@@ -79,6 +79,16 @@ func TestBrowser(t *testing.T) {
 	}
 	d.Click(`#timeline [data-zoom="all"]`)
 	d.WaitText("#timeline-status", "45 of 45 events")
+	// The wheel zooms around the pointer: three notches in at the middle of the axis.
+	for range 3 {
+		d.JS(`var s = document.getElementById("timeline-svg"), r = s.getBoundingClientRect();
+s.dispatchEvent(new WheelEvent("wheel", {deltaY: -100, clientX: r.left + 190 + (r.width - 206) / 2, clientY: r.top + 20, bubbles: true, cancelable: true})); return null;`, nil)
+	}
+	if n := d.Count("#timeline circle.tl-mark"); n >= 45 || n == 0 {
+		t.Errorf("timeline after wheel zoom shows %d marks", n)
+	}
+	d.Click(`#timeline [data-zoom="all"]`)
+	d.WaitText("#timeline-status", "45 of 45 events")
 	d.JS(`var s = document.getElementById("timeline-group"); s.value = "type"; s.dispatchEvent(new Event("change")); return null;`, nil)
 	d.Wait("lanes by event type", func() bool { return strings.Contains(d.Text("#timeline-svg-box"), "4688") })
 
@@ -198,6 +208,30 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("anomaly marks: %d, data has %d", n, len(logons.Series[0].Anomalies))
 	}
 	d.Screenshot("report-series-logons", "#series")
+	// Edge cases draw without errors: no records at all, and records with neither time nor entities.
+	for name, in := range map[string]string{"empty": "", "timeless": `{"a":1}` + "\n" + `{"b":"x"}` + "\n"} {
+		data, err := report.Build(readString(in), report.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := report.Render(&b, data, report.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), name+".html")
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d.Open("file://" + p)
+		d.Wait(name+" views", func() bool {
+			var ok bool
+			d.JS(`return document.documentElement.getAttribute("data-report-ready") === "1";`, &ok)
+			return ok
+		})
+		d.WaitText("#timeline-status", "No record has a time.")
+		d.WaitText("#entities-status", "No entities found.")
+		d.CheckConsole(name)
+	}
 	d.Screenshot("report-heatmap-logons", "#heatmap")
 	d.CheckConsole("logons")
 	t.Logf("screenshots in %s; %d console entries", d.ScreenshotDir, len(d.Console))

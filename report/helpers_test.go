@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/maxmind/mmdbwriter"
@@ -30,6 +31,11 @@ func readFiles(t testing.TB, files ...string) record.Stream {
 			f.Close()
 		}
 	}
+}
+
+// readString streams the NDJSON records of s.
+func readString(s string) record.Stream {
+	return record.Read(context.Background(), strings.NewReader(s), "in.ndjson", record.ReadOptions{})
 }
 
 // cityDB writes a GeoLite2-City-layout database locating three networks.
