@@ -144,6 +144,21 @@ s.dispatchEvent(new WheelEvent("wheel", {deltaY: -100, clientX: r.left + 190 + (
 			t.Errorf("graph lacks %q", want)
 		}
 	}
+	// Hovering a node brings its neighbourhood forward: the node, its neighbours, its edges.
+	var near struct{ Nodes, Edges int }
+	d.JS(`var g = document.querySelector("#entities-svg g.eg-node"); g.dispatchEvent(new MouseEvent("mouseenter"));
+return {Nodes: document.querySelectorAll("#entities-svg g.eg-node.eg-near").length, Edges: document.querySelectorAll("#entities-svg line.eg-edge.eg-near").length};`, &near)
+	deg := 0
+	for _, e := range data.Graph.Edges {
+		if e.Source == 0 || e.Target == 0 {
+			deg++
+		}
+	}
+	if near.Edges != deg || near.Nodes != deg+1 || deg == 0 {
+		t.Errorf("hover on the first node: %d nodes, %d edges near; it has %d edges", near.Nodes, near.Edges, deg)
+	}
+	d.Screenshot("report-graph-focus", "#entities")
+	d.JS(`document.querySelector("#entities-svg g.eg-node").dispatchEvent(new MouseEvent("mouseleave")); return null;`, nil)
 	d.Screenshot("report-graph", "#entities")
 
 	// 6. Heatmap: host × hour.

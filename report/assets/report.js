@@ -318,6 +318,24 @@
       g.appendChild(svg("text", { x: 10, y: 4, "class": "eg-label" }, lab));
       s.appendChild(g);
     });
+    // Hovering a node brings it, its neighbours and its edges forward and dims the rest.
+    var nodeEls = s.querySelectorAll("g.eg-node"), edgeEls = s.querySelectorAll("line.eg-edge");
+    Array.prototype.forEach.call(nodeEls, function (g, i) {
+      g.addEventListener("mouseenter", function () {
+        s.classList.add("eg-focus");
+        g.classList.add("eg-near");
+        edges.forEach(function (e, j) {
+          if (e.source === i || e.target === i) {
+            edgeEls[j].classList.add("eg-near");
+            nodeEls[e.source === i ? e.target : e.source].classList.add("eg-near");
+          }
+        });
+      });
+      g.addEventListener("mouseleave", function () {
+        s.classList.remove("eg-focus");
+        Array.prototype.forEach.call(s.querySelectorAll(".eg-near"), function (x) { x.classList.remove("eg-near"); });
+      });
+    });
     box.appendChild(s);
     status.textContent = nodes.length + " nodes, " + edges.length + " edges" + (G.total > nodes.length ? " (the " + nodes.length + " most frequent of " + G.total + " entities)" : "");
     ready("entities", nodes.length);
