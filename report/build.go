@@ -355,19 +355,14 @@ func (b *builder) add(r record.Record) error {
 	return nil
 }
 
-// row renders the record's cells; with automatic columns, later columns are filled in by finish.
+// row renders the record's cells. With automatic columns the row has room for every column there may come to be
+// (a column first seen later is one this record lacks); finish cuts the rows to the final columns.
 func (b *builder) row(r record.Record) []string {
+	n := len(b.data.Table.Columns)
 	if b.autoCols {
-		// Keep every candidate column's text; finish cuts to the final columns.
-		row := make([]string, DefaultMaxColumns)
-		for i, c := range b.data.Table.Columns {
-			if v, ok := lookup(r, c); ok {
-				row[i] = clip(v.Text(), DefaultMaxCell)
-			}
-		}
-		return row
+		n = DefaultMaxColumns
 	}
-	row := make([]string, len(b.data.Table.Columns))
+	row := make([]string, n)
 	for i, c := range b.data.Table.Columns {
 		if v, ok := lookup(r, c); ok {
 			row[i] = clip(v.Text(), DefaultMaxCell)
@@ -517,7 +512,7 @@ func (b *builder) finish() error {
 		if n.Parent != nil {
 			tn.Parent = n.Parent.ID
 		}
-		if !n.Time.IsZero() {
+		if !n.Time.IsZero() && !n.Inferred { // an inferred parent's time is only its first child's
 			tn.Time = n.Time.UnixMilli()
 		}
 		if s, ok := b.scores[procKey(n.Event)]; ok && !n.Inferred {

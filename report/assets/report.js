@@ -172,7 +172,8 @@
       label.appendChild(el("span", { "class": "pt-pid" }, " pid " + n.pid));
       label.appendChild(el("span", { "class": "pt-host" }, " " + (n.host || "")));
       if (n.user) label.appendChild(el("span", { "class": "pt-user" }, " " + n.user));
-      if (n.score !== undefined && n.score !== null) label.appendChild(el("span", { "class": "pt-score" }, " score " + n.score));
+      if (n.t) label.appendChild(el("span", { "class": "pt-time" }, " " + iso(n.t)));
+      if (n.score) label.appendChild(el("span", { "class": "pt-score" }, " score " + n.score));
       if (n.inferred) label.appendChild(el("span", { "class": "pt-note" }, " (parent inferred)"));
       var cmd = el("div", { "class": "pt-cmd" }, n.cmdline || "");
       var ch = kids[n.id] || [];
