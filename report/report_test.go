@@ -152,7 +152,8 @@ func TestBuildViews(t *testing.T) {
 	if len(d.Tree) != 4 {
 		t.Fatalf("tree: %+v", d.Tree)
 	}
-	if d.Tree[1].Parent != d.Tree[0].ID || d.Tree[1].Image != `C:\Windows\System32\cmd.exe` || !d.Tree[2].Inferred {
+	if d.Tree[1].Parent != d.Tree[0].ID || d.Tree[1].Image != `C:\Windows\System32\cmd.exe` || !d.Tree[2].Inferred ||
+		d.Tree[2].Time != 0 || d.Tree[3].Time == 0 {
 		t.Errorf("tree: %+v", d.Tree)
 	}
 	kinds := map[string]bool{}
