@@ -5,7 +5,6 @@ package pipeline
 
 import (
 	"context"
-	"strings"
 
 	"github.com/hunchsec/hunch/record"
 )
@@ -58,31 +57,7 @@ func appendValue(dst []textField, name string, v record.Value) []textField {
 }
 
 // lookup finds a field by exact name, or by a dotted path into nested objects.
-func lookup(r record.Record, name string) (record.Value, bool) {
-	if v, ok := r.Get(name); ok {
-		return v, true
-	}
-	cur := r
-	for {
-		head, rest, found := strings.Cut(name, ".")
-		if !found {
-			return cur.Get(name)
-		}
-		// The longest matching prefix wins, so field names that contain dots still resolve.
-		v, ok := cur.Get(head)
-		if !ok {
-			return record.Value{}, false
-		}
-		o, isObj := v.Object()
-		if !isObj {
-			return record.Value{}, false
-		}
-		if v2, ok := o.Get(rest); ok {
-			return v2, true
-		}
-		cur, name = o, rest
-	}
-}
+func lookup(r record.Record, name string) (record.Value, bool) { return r.Lookup(name) }
 
 // appendSource adds the fields of src that are not among skip to out, renaming a field whose
 // name is already taken in out to "src_<name>", so nothing of the source record is lost.

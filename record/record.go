@@ -6,6 +6,7 @@ package record
 import (
 	"iter"
 	"slices"
+	"strings"
 )
 
 // Field is one named value of a Record.
@@ -76,6 +77,34 @@ func (r Record) Get(name string) (Value, bool) {
 		return r.fields[i].Value, true
 	}
 	return Value{}, false
+}
+
+// Lookup finds a field by exact name, or by a dotted path into nested objects
+// ("process.command_line" in {"process": {"command_line": …}}). The longest matching prefix
+// wins at each level, so field names that themselves contain dots still resolve.
+func (r Record) Lookup(name string) (Value, bool) {
+	if v, ok := r.Get(name); ok {
+		return v, true
+	}
+	cur := r
+	for {
+		head, rest, found := strings.Cut(name, ".")
+		if !found {
+			return cur.Get(name)
+		}
+		v, ok := cur.Get(head)
+		if !ok {
+			return Value{}, false
+		}
+		o, isObj := v.Object()
+		if !isObj {
+			return Value{}, false
+		}
+		if v2, ok := o.Get(rest); ok {
+			return v2, true
+		}
+		cur, name = o, rest
+	}
 }
 
 // Set replaces the named field's value in place, or appends the field when it is new.
