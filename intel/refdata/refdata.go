@@ -1,5 +1,5 @@
-// Package refdata installs MISP's reference data — the misp-objects templates, taxonomies, warninglists and
-// galaxies — from the upstream repositories' zip archives (or any URL serving one), a local zip file, or a local
+// Package refdata installs reference data — MISP's misp-objects templates, taxonomies, warninglists and
+// galaxies, and SigmaHQ's detection rules — from the upstream repositories' zip archives (or any URL serving one), a local zip file, or a local
 // directory in the repositories' layout, into the directories hunch reads them from. A source that cannot be
 // fetched, is not a zip, breaks a limit, escapes its directory or holds invalid JSON leaves what was installed
 // before untouched.
@@ -27,6 +27,8 @@ const (
 	Taxonomies   = "taxonomies"
 	Warninglists = "warninglists"
 	Galaxies     = "galaxies"
+	// Sigma is SigmaHQ's rule set, installed by `hunch sigma update` (not one of Names).
+	Sigma = "sigma"
 )
 
 // Names are the sets in the order they are installed.
@@ -39,6 +41,7 @@ var DefaultURLs = map[string]string{
 	Warninglists: "https://github.com/MISP/misp-warninglists/archive/refs/heads/main.zip",
 	Galaxies:     "https://github.com/MISP/misp-galaxy/archive/refs/heads/main.zip",
 	Feeds:        FeedsURL,
+	Sigma:        "https://github.com/SigmaHQ/sigma/releases/latest/download/sigma_all_rules.zip",
 }
 
 // layout is, per set, the files that must be present (path.Match patterns, at least one match each) for an
@@ -49,6 +52,7 @@ var layout = map[string][]string{
 	Warninglists: {"lists/*/list.json"},
 	Galaxies:     {"galaxies/*.json", "clusters/*.json"},
 	Feeds:        {"defaults.json"},
+	Sigma:        {"rules/windows/*/*.yml"},
 }
 
 // Limits bound one source. Zero fields take the defaults.
@@ -111,7 +115,7 @@ func Install(ctx context.Context, client *http.Client, src Source, lim Limits) (
 		return res, err
 	}
 	defer os.RemoveAll(tmp) // gone after the swap; removes a failed attempt
-	w := &writer{dir: tmp, lim: lim}
+	w := &writer{dir: tmp, lim: lim, set: src.Name}
 	get := fetch
 	if src.Name == Feeds {
 		get = feedList
@@ -209,15 +213,20 @@ func download(ctx context.Context, client *http.Client, url string, max int64) (
 
 // writer writes the kept files of a source under dir.
 type writer struct {
+	set   string // which reference data: decides the files kept
 	dir   string
 	lim   Limits
 	paths []string
 	bytes int64
 }
 
-// keep reports whether a file of the repositories is installed: JSON data and licences.
-func keep(name string) bool {
+// keep reports whether a file of the repositories is installed: licences, and JSON data (Sigma
+// rules, YAML, for the Sigma set).
+func (w *writer) keep(name string) bool {
 	base := path.Base(name)
+	if w.set == Sigma {
+		return strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml") || strings.HasPrefix(base, "LICENSE")
+	}
 	return strings.HasSuffix(base, ".json") || strings.HasPrefix(base, "LICENSE")
 }
 
@@ -227,7 +236,7 @@ func (w *writer) add(rel string, r io.Reader) error {
 	if rel == "" || path.IsAbs(rel) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(rel, "\\") {
 		return fmt.Errorf("file %q: outside the archive's directory", rel)
 	}
-	if !keep(clean) {
+	if !w.keep(clean) {
 		return nil
 	}
 	if len(w.paths) >= w.lim.MaxFiles {
@@ -280,7 +289,7 @@ func (w *writer) zip(data []byte) error {
 			continue // links and devices are never installed
 		}
 		rel := strings.TrimPrefix(f.Name, prefix)
-		if !keep(rel) {
+		if !w.keep(rel) {
 			if err := w.add(rel, strings.NewReader("")); err != nil { // still refuse escaping names
 				return err
 			}
@@ -332,7 +341,7 @@ func (w *writer) tree(ctx context.Context, root string) error {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if !keep(rel) {
+		if !w.keep(rel) {
 			return nil
 		}
 		f, err := os.Open(p)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -51,7 +52,7 @@ func zipDir(t testing.TB, root, prefix string) ([]byte, int) {
 		}
 		rel, _ := filepath.Rel(root, p)
 		files[filepath.ToSlash(rel)] = string(b)
-		if keep(rel) {
+		if (&writer{}).keep(rel) {
 			kept++
 		}
 		return nil
@@ -220,4 +221,50 @@ func FuzzInstallZip(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSigmaSet installs a SigmaHQ-shaped release archive: the rules and licence are kept,
+// everything else left out, and an archive without rules is refused.
+func TestSigmaSet(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range map[string]string{
+		"rules/windows/process_creation/proc_a.yml": "title: a\n",
+		"rules/windows/powershell/ps_b.yaml":        "title: b\n",
+		"rules-emerging-threats/2024/x.yml":         "title: x\n",
+		"LICENSE.Detection.Rules.md":                "DRL 1.1",
+		"README.md":                                 "readme",
+		"tests/test.json":                           "{}",
+	} {
+		w, _ := zw.Create(name)
+		io.WriteString(w, body)
+	}
+	zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(buf.Bytes()) }))
+	defer srv.Close()
+	dest := filepath.Join(t.TempDir(), "sigma")
+	res, err := Install(context.Background(), srv.Client(), Source{Name: Sigma, From: srv.URL, Dest: dest}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Files != 4 {
+		t.Errorf("%d files installed, want the 3 rules and the licence", res.Files)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "README.md")); !os.IsNotExist(err) {
+		t.Errorf("README installed: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "rules", "windows", "process_creation", "proc_a.yml")); err != nil {
+		t.Error(err)
+	}
+	buf.Reset()
+	zw = zip.NewWriter(&buf)
+	w, _ := zw.Create("notes/a.yml")
+	io.WriteString(w, "x: 1\n")
+	zw.Close()
+	if _, err := Install(context.Background(), srv.Client(), Source{Name: Sigma, From: srv.URL, Dest: dest}, Limits{}); err == nil || !strings.Contains(err.Error(), "no rules/windows/*/*.yml") {
+		t.Errorf("archive without rules: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "rules", "windows", "process_creation", "proc_a.yml")); err != nil {
+		t.Errorf("a refused archive removed the installed rules: %v", err)
+	}
 }
