@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hunchsec/hunch/analysis/timeseries"
-	"github.com/hunchsec/hunch/record"
 )
 
 func newAnalyzeTimeseriesCmd(e *env) *cobra.Command {
@@ -59,8 +58,8 @@ pull on the neighbouring cycles thinner.`,
 			if ro.MaxBuckets < 1 || ro.MaxSeries < 1 || ro.MaxPoints < 1 {
 				return usagef("--max-buckets, --max-series and --max-points must be at least 1")
 			}
-			o := timeseries.DefaultOptions(period, robust)
-			o.Seasonal = seasonal
+			ao := timeseries.AnalyzeOptions{Records: ro, STL: timeseries.DefaultOptions(period, robust), Threshold: threshold, OnlyAnomalies: onlyFlags}
+			ao.STL.Seasonal = seasonal
 			src, t, err := e.inputs(&in, files)
 			if err != nil {
 				return err
@@ -69,42 +68,25 @@ pull on the neighbouring cycles thinner.`,
 			if ro.ValueField != "" {
 				what = "a time and a number in " + ro.ValueField
 			}
-			series, skipped, err := timeseries.FromRecords(src, ro)
-			if errors.Is(err, timeseries.ErrNoEvents) {
+			recs, skipped, err := timeseries.Analyze(src, ao)
+			switch {
+			case errors.Is(err, timeseries.ErrNoEvents):
 				return fmt.Errorf("no records with %s", what)
-			}
-			if err != nil {
+			case errors.Is(err, timeseries.ErrShortSeries):
+				return fmt.Errorf("%w (use a shorter --interval or more data)", err)
+			case err != nil:
 				return err
 			}
 			if skipped > 0 {
 				fmt.Fprintf(e.stderr, "hunch: %d record(s) without %s skipped\n", skipped, what)
 			}
-			pts := make([][]timeseries.Point, len(series))
-			for i, s := range series {
-				if pts[i], err = timeseries.Detect(s, o, threshold); err != nil {
-					if errors.Is(err, timeseries.ErrShortSeries) {
-						return fmt.Errorf("%w: the events span %d buckets of %s; --period %d needs at least %d (use a shorter --interval or more data)",
-							err, len(s.Values), ro.Interval, period, 2*period)
-					}
-					return err
-				}
-			}
 			w, err := e.writer()
 			if err != nil {
 				return err
 			}
-			valueName := "count"
-			if ro.ValueField != "" {
-				valueName = "sum"
-			}
-			for i, s := range series {
-				for _, p := range pts[i] {
-					if onlyFlags && p.Direction == "" {
-						continue
-					}
-					if err := w.Write(pointRecord(p, ro.GroupBy, s.Group, valueName)); err != nil {
-						return err
-					}
+			for _, r := range recs {
+				if err := w.Write(r); err != nil {
+					return err
 				}
 			}
 			if err := w.Close(); err != nil {
@@ -128,26 +110,4 @@ pull on the neighbouring cycles thinner.`,
 	fl.IntVar(&ro.MaxSeries, "max-series", timeseries.DefaultMaxSeries, "most --by groups")
 	fl.IntVar(&ro.MaxPoints, "max-points", timeseries.DefaultMaxPoints, "most buckets of all series together")
 	return cmd
-}
-
-// pointRecord renders one scored bucket.
-func pointRecord(p timeseries.Point, groupBy, group []string, valueName string) record.Record {
-	var r record.Record
-	r.Grow(9 + len(groupBy))
-	r.Append("time", record.Time(p.Time))
-	for i, f := range groupBy {
-		r.Append(f, record.String(group[i]))
-	}
-	anomaly := record.Null()
-	if p.Direction != "" {
-		anomaly = record.String(string(p.Direction))
-	}
-	r.Append(valueName, record.Float(p.Value))
-	r.Append("trend", record.Float(p.Trend))
-	r.Append("seasonal", record.Float(p.Seasonal))
-	r.Append("resid", record.Float(p.Resid))
-	r.Append("weight", record.Float(p.Weight))
-	r.Append("score", record.Float(p.Score))
-	r.Append("anomaly", anomaly)
-	return r
 }

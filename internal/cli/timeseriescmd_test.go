@@ -136,7 +136,7 @@ func TestAnalyzeTimeseriesErrors(t *testing.T) {
 		{"max buckets hit", in, []string{"--max-buckets", "671"}, ExitFailure, "span 672 buckets of 1h0m0s, more than 671"},
 		{"max series hit", in, []string{"--by", "Computer", "--max-series", "1"}, ExitFailure, "more than 1 groups of Computer"},
 		{"max points hit", in, []string{"--by", "Computer", "--max-points", "1343"}, ExitFailure, "2 series of 672 buckets are 1344 points, more than 1343"},
-		{"too short", in, []string{"--interval", "24h", "--period", "24"}, ExitFailure, "the events span 28 buckets of 24h0m0s; --period 24 needs at least 48"},
+		{"too short", in, []string{"--interval", "24h", "--period", "24"}, ExitFailure, "the events span 28 buckets of 24h0m0s and period 24 needs at least 48: series shorter than two periods (use a shorter --interval"},
 		{"no time", `{"x":1}` + "\n", nil, ExitFailure, "no records with a time"},
 		{"no value", in, []string{"--value-field", "nope"}, ExitFailure, "no records with a time and a number in nope"},
 	} {
