@@ -30,11 +30,12 @@ var ErrTooManyBuckets = errors.New("too many buckets")
 // ErrNoEvents is returned when there is nothing to bucket.
 var ErrNoEvents = errors.New("no events")
 
-// Times before 1678 and after 2262 have no UnixNano; they are refused rather than wrapped.
-var (
-	minTime = time.Unix(0, math.MinInt64).Add(time.Hour)
-	maxTime = time.Unix(0, math.MaxInt64).Add(-time.Hour)
-)
+// inRange reports whether t has a UnixNano: times from 1678 to 2261 do; others are refused
+// rather than wrapped.
+func inRange(t time.Time) bool {
+	y := t.Year()
+	return y > 1678 && y < 2262
+}
 
 // span tracks the first and last bucket seen and refuses spans beyond max buckets.
 type span struct {
@@ -47,7 +48,7 @@ type span struct {
 // index returns the bucket of t: floor(UnixNano / interval), so buckets align to the Unix
 // epoch (whole hours, days at UTC midnight).
 func (s *span) index(t time.Time) (int64, error) {
-	if t.Before(minTime) || t.After(maxTime) {
+	if !inRange(t) {
 		return 0, fmt.Errorf("time %s out of range", t.Format(time.RFC3339))
 	}
 	ns := t.UnixNano()
@@ -181,7 +182,7 @@ func FromRecords(s record.Stream, o RecordOptions) (series []Series, skipped int
 			return nil, skipped, err
 		}
 		t, ok := eventTime(r, o.TimeField)
-		if !ok || t.Before(minTime) || t.After(maxTime) {
+		if !ok || !inRange(t) {
 			skipped++
 			continue
 		}

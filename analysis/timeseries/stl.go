@@ -2,6 +2,10 @@
 // interval, decomposes the series into trend, seasonal and residual parts with STL
 // (Cleveland et al. 1990, as statsmodels.tsa.seasonal.STL computes it) and scores the
 // residuals against a robust scale in both directions.
+//
+// STL needs the whole series, so Analyze and FromRecords hold every bucket of every series in
+// memory (not every record: one sum per bucket and group), bounded by RecordOptions' MaxBuckets,
+// MaxSeries and MaxPoints.
 package timeseries
 
 import (
