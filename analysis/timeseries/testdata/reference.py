@@ -37,8 +37,11 @@ w[[17, 90, 150]] += [120, -80, 200]
 add("weekly_jumps_robust", w, period=7, seasonal=11, seasonal_deg=0, trend_deg=0, low_pass_deg=1,
     seasonal_jump=2, trend_jump=3, low_pass_jump=2, robust=True)
 add("weekly_iters", w, period=7, robust=True, fit={"inner_iter": 3, "outer_iter": 4})
-# 4. just over two periods.
+# 4. just over two periods; with jumps, windows longer than the series (the LOESS over all
+#    points, evaluated every jump-th point).
 add("short", rng.normal(5, 1, 50), period=24)
+add("short_jumps_robust", rng.normal(5, 1, 31) + np.arange(31) % 12, period=12, seasonal=9,
+    seasonal_jump=3, trend_jump=2, low_pass_jump=4, robust=True)
 
 json.dump({"statsmodels": statsmodels.__version__, "cases": cases},
           open("reference.json", "w"), separators=(",", ":"))
