@@ -195,7 +195,7 @@ func FromRecords(s record.Stream, o RecordOptions) (series []Series, skipped int
 		}
 		vals := make([]string, len(o.GroupBy))
 		for i, f := range o.GroupBy {
-			if x, ok := lookup(r, f); ok {
+			if x, ok := r.Lookup(f); ok {
 				vals[i] = x.Text()
 			}
 		}
@@ -241,7 +241,7 @@ func FromRecords(s record.Stream, o RecordOptions) (series []Series, skipped int
 
 // number reads a finite number from a field: a number, or text that parses as one.
 func number(r record.Record, field string) (float64, bool) {
-	v, ok := lookup(r, field)
+	v, ok := r.Lookup(field)
 	if !ok {
 		return 0, false
 	}
@@ -267,7 +267,7 @@ func eventTime(r record.Record, field string) (time.Time, bool) {
 		names = []string{field}
 	}
 	for _, n := range names {
-		v, ok := lookup(r, n)
+		v, ok := r.Lookup(n)
 		if !ok {
 			continue
 		}
@@ -283,31 +283,4 @@ func eventTime(r record.Record, field string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Time{}, false
-}
-
-// lookup gets a field by name, or by a dotted path into nested objects (the longest matching
-// prefix wins, so names that contain dots still resolve).
-func lookup(r record.Record, name string) (record.Value, bool) {
-	if v, ok := r.Get(name); ok {
-		return v, true
-	}
-	cur := r
-	for {
-		head, rest, found := strings.Cut(name, ".")
-		if !found {
-			return cur.Get(name)
-		}
-		v, ok := cur.Get(head)
-		if !ok {
-			return record.Value{}, false
-		}
-		o, isObj := v.Object()
-		if !isObj {
-			return record.Value{}, false
-		}
-		if v2, ok := o.Get(rest); ok {
-			return v2, true
-		}
-		cur, name = o, rest
-	}
 }
