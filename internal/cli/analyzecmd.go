@@ -23,7 +23,7 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e), newAnalyzeSessionsCmd(e), newAnalyzeProctreeCmd(e), newAnalyzeOutlierCmd(e))
+	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e), newAnalyzeSessionsCmd(e), newAnalyzeProctreeCmd(e), newAnalyzeOutlierCmd(e), newAnalyzeTimeseriesCmd(e))
 	return cmd
 }
 
