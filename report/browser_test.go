@@ -202,7 +202,7 @@ return {Nodes: document.querySelectorAll("#entities-svg g.eg-node.eg-near").leng
 	d.CheckConsole("views")
 
 	// The two weeks of logons, hourly, decomposed with a daily season: the spray and the outage are marked.
-	logons, err := report.Build(readFiles(t, "../examples/logons.ndjson"), report.Options{Title: "Logons, 1–14 March", Decompose: classical})
+	logons, err := report.Build(readFiles(t, "../examples/logons.ndjson"), report.Options{Title: "Logons, 1–14 March", Decompose: report.STL(true, 0), AnomalyZ: 5})
 	if err != nil {
 		t.Fatal(err)
 	}

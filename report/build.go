@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hunchsec/hunch/analysis/proctree"
+	"github.com/hunchsec/hunch/analysis/timeseries"
 	"github.com/hunchsec/hunch/enrich/geoip"
 	"github.com/hunchsec/hunch/record"
 )
@@ -62,8 +63,9 @@ type Options struct {
 	GeoIP *geoip.DB
 	// Interval is the series' bucket width; 0 picks one giving at most DefaultMaxBuckets buckets.
 	Interval time.Duration
-	// Decompose splits the counts into trend, seasonal and residual parts (e.g. STL); nil shows the counts alone.
-	Decompose func(values []float64) (trend, seasonal, resid []float64, err error)
+	// Decompose splits the counts (one per step) into trend, seasonal and residual parts (e.g. STL); nil shows
+	// the counts alone.
+	Decompose func(values []float64, step time.Duration) (trend, seasonal, resid []float64, err error)
 	// AnomalyZ is the robust z-score of a residual marking an anomaly; 0 means DefaultAnomalyZ.
 	AnomalyZ float64
 	// Limits; zero means the default of the same name.
@@ -679,7 +681,7 @@ func (b *builder) series() error {
 	case b.opts.Decompose == nil:
 		d.SeriesNote = "Counts only: no decomposition was configured, so no trend, seasonal part or anomalies are shown."
 	default:
-		trend, seasonal, resid, err := b.opts.Decompose(s.Values)
+		trend, seasonal, resid, err := b.opts.Decompose(s.Values, step)
 		if err != nil {
 			d.SeriesNote = "Counts only: the decomposition failed: " + err.Error()
 			break
@@ -698,51 +700,42 @@ func (b *builder) series() error {
 	return nil
 }
 
-// Anomalies marks the residuals whose robust z-score (0.6745·(r−median)/MAD) is at least z in size; when the
-// MAD is zero the mean absolute deviation (×1.2533) stands in, and when that is zero too nothing is marked.
-func Anomalies(resid []float64, z float64) []Anomaly {
-	out := []Anomaly{}
-	if len(resid) == 0 {
-		return out
+// DefaultSeasonal is the seasonal smoother STL uses in reports: 13 cycles rather than statsmodels' 7, so one
+// burst cannot become "the season" at its hour once robustness weights drop its neighbours.
+const DefaultSeasonal = 13
+
+// STL returns the Decompose hook the CLI and the server use: STL from package analysis/timeseries (robust or
+// not) with the period timeseries.PeriodFor gives the step and a seasonal smoother of seasonal cycles
+// (0: DefaultSeasonal). Steps with no daily or weekly period are refused, and the view shows the counts alone.
+func STL(robust bool, seasonal int) func(values []float64, step time.Duration) (trend, seasonal, resid []float64, err error) {
+	if seasonal <= 0 {
+		seasonal = DefaultSeasonal
 	}
-	med := median(resid)
-	dev := make([]float64, len(resid))
-	for i, r := range resid {
-		dev[i] = math.Abs(r - med)
-	}
-	mad := median(dev)
-	scale := mad / 0.6745
-	if mad == 0 {
-		var sum float64
-		for _, v := range dev {
-			sum += v
+	return func(values []float64, step time.Duration) ([]float64, []float64, []float64, error) {
+		period := timeseries.PeriodFor(step)
+		if period < 2 {
+			return nil, nil, nil, fmt.Errorf("no daily or weekly period for %s buckets (choose an interval that divides a day)", durText(step))
 		}
-		scale = sum / float64(len(dev)) * 1.2533
+		o := timeseries.DefaultOptions(period, robust)
+		o.Seasonal = seasonal
+		r, err := timeseries.Decompose(values, o)
+		return r.Trend, r.Seasonal, r.Resid, err
 	}
-	if scale == 0 || math.IsNaN(scale) {
-		return out
-	}
-	for i, r := range resid {
-		score := (r - med) / scale
-		if math.Abs(score) >= z {
-			dir := "high"
-			if score < 0 {
-				dir = "low"
-			}
-			out = append(out, Anomaly{Index: i, Score: math.Round(math.Abs(score)*100) / 100, Direction: dir})
-		}
-	}
-	return out
 }
 
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
+// Anomalies marks the residuals whose robust z-score is at least z in size, scored as package
+// analysis/timeseries scores them ((r−median)/(1.4826·MAD), the mean absolute deviation ×1.2533 standing in
+// for a zero MAD); nothing is marked when the residuals do not vary or z is not positive.
+func Anomalies(resid []float64, z float64) []Anomaly {
+	out := []Anomaly{}
+	found, err := timeseries.Score(resid, z)
+	if err != nil {
+		return out
 	}
-	return (s[n/2-1] + s[n/2]) / 2
+	for _, a := range found {
+		out = append(out, Anomaly{Index: a.Index, Score: a.Score, Direction: string(a.Direction)})
+	}
+	return out
 }
 
 // durText writes d without its zero minutes and seconds: 5m, 1h, 24h, 10s, 1h30m.

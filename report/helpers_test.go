@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
@@ -79,7 +80,7 @@ func cityDB(t testing.TB) string {
 
 // movingAverage is a small stand-in decomposition for the Decompose hook: a centred moving-average trend, no
 // seasonal part, and the rest as residual.
-func movingAverage(values []float64) (trend, seasonal, resid []float64, err error) {
+func movingAverage(values []float64, _ time.Duration) (trend, seasonal, resid []float64, err error) {
 	n := len(values)
 	trend, seasonal, resid = make([]float64, n), make([]float64, n), make([]float64, n)
 	for i := range values {
@@ -90,34 +91,6 @@ func movingAverage(values []float64) (trend, seasonal, resid []float64, err erro
 		}
 		trend[i] = s / float64(hi-lo)
 		resid[i] = values[i] - trend[i]
-	}
-	return trend, seasonal, resid, nil
-}
-
-// classical is a classical additive decomposition with a daily season of hourly counts, standing in for STL in the
-// tests: a centred 24-hour moving-average trend, the mean detrended value of each hour of the day as the seasonal
-// part, and the rest as residual.
-func classical(values []float64) (trend, seasonal, resid []float64, err error) {
-	const period = 24
-	n := len(values)
-	trend, seasonal, resid = make([]float64, n), make([]float64, n), make([]float64, n)
-	for i := range values {
-		lo, hi := max(0, i-period/2), min(n, i+period/2+1)
-		var s float64
-		for _, v := range values[lo:hi] {
-			s += v
-		}
-		trend[i] = s / float64(hi-lo)
-	}
-	var sum [period]float64
-	var cnt [period]int
-	for i, v := range values {
-		sum[i%period] += v - trend[i]
-		cnt[i%period]++
-	}
-	for i := range values {
-		seasonal[i] = sum[i%period] / float64(cnt[i%period])
-		resid[i] = values[i] - trend[i] - seasonal[i]
 	}
 	return trend, seasonal, resid, nil
 }

@@ -33,7 +33,7 @@ type analyzeView struct {
 
 // analyzeOptions reads the view options of the form or query; a wrong value is a message for the user.
 func analyzeOptions(r *http.Request, maxRecords int) (report.Options, string) {
-	opts := report.Options{MaxRecords: maxRecords, GroupBy: r.FormValue("group_by")}
+	opts := report.Options{MaxRecords: maxRecords, GroupBy: r.FormValue("group_by"), Decompose: report.STL(true, 0), AnomalyZ: 5}
 	if opts.GroupBy == "" {
 		opts.GroupBy = "host"
 	}

@@ -75,7 +75,7 @@ func TestBrowserAnalyze(t *testing.T) {
 	if !strings.Contains(d.Text("#proctree-body"), "OUTLOOK.EXE") {
 		t.Error("process tree lacks OUTLOOK.EXE")
 	}
-	if n := d.Count("#series polyline.ts-line"); n != 1 || !strings.Contains(d.Text("#series-note"), "no decomposition") {
+	if n := d.Count("#series polyline.ts-line"); n != 1 || !strings.Contains(d.Text("#series-note"), "series shorter than two periods") { // 40 events over three hours
 		t.Errorf("series: %d lines, note %q", n, d.Text("#series-note"))
 	}
 	if n := d.Count("#entities g.eg-node"); n < 10 {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 )
 
 // Options are the parameters of an STL decomposition. Start from DefaultOptions, which holds
@@ -411,4 +412,20 @@ func est(y []float64, n, l, ideg, xs, nleft, nright int, w []float64, userw bool
 		ys += w[j] * y[j]
 	}
 	return ys, true
+}
+
+// PeriodFor is the seasonal period of a series of the given step: one day in steps for steps
+// that divide a day (24 for hourly counts, 288 for 5-minute ones), 7 for daily steps (a week),
+// and 0 (no known season) otherwise.
+func PeriodFor(step time.Duration) int {
+	const day = 24 * time.Hour
+	switch {
+	case step <= 0:
+		return 0
+	case step == day:
+		return 7
+	case step < day && day%step == 0:
+		return int(day / step)
+	}
+	return 0
 }

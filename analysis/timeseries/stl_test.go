@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 type refCase struct {
@@ -212,6 +213,14 @@ func BenchmarkSTL1M(b *testing.B) {
 		}
 		if !closeTo(r.Trend[500000], 149.842447718) && math.Abs(r.Trend[500000]-149.842447718) > 1e-8 {
 			b.Fatalf("trend[500000] = %.9f, statsmodels 149.842447718", r.Trend[500000])
+		}
+	}
+}
+
+func TestPeriodFor(t *testing.T) {
+	for step, want := range map[time.Duration]int{time.Hour: 24, 5 * time.Minute: 288, 24 * time.Hour: 7, 7 * time.Minute: 0, 48 * time.Hour: 0, 0: 0} {
+		if got := PeriodFor(step); got != want {
+			t.Errorf("PeriodFor(%v) = %d, want %d", step, got, want)
 		}
 	}
 }

@@ -16,11 +16,12 @@ import (
 
 func newReportCmd(e *env) *cobra.Command {
 	var (
-		in       inputFlags
-		opts     report.Options
-		heatmap  string
-		geoFiles []string
-		entities []string
+		in        inputFlags
+		opts      report.Options
+		heatmap   string
+		geoFiles  []string
+		entities  []string
+		notRobust bool
 	)
 	cmd := &cobra.Command{
 		Use:   "report [FILE...]",
@@ -78,6 +79,10 @@ process, ip, domain) is read from.`,
 				}
 			}
 			opts.Columns = e.columns
+			if !(opts.AnomalyZ > 0) {
+				return usagef("--threshold must be positive")
+			}
+			opts.Decompose = report.STL(!notRobust, 0)
 			db, err := e.reportGeoDB(geoFiles)
 			if err != nil {
 				return err
@@ -117,6 +122,8 @@ process, ip, domain) is read from.`,
 	fl.IntVar(&opts.MaxRecords, "max-records", report.DefaultMaxRecords, "read at most this many records; the rest are counted and left out")
 	fl.IntVar(&opts.MaxRows, "max-rows", report.DefaultMaxRows, "records the table holds at most")
 	fl.IntVar(&opts.MaxNodes, "max-nodes", report.DefaultMaxNodes, "entities the graph shows at most (the most frequent)")
+	fl.Float64Var(&opts.AnomalyZ, "threshold", 5, "robust z-score of an STL residual that marks an anomaly (either direction)")
+	fl.BoolVar(&notRobust, "no-robust", false, "plain STL instead of robust STL for the series view (robust keeps a burst from bending the trend and season)")
 	return cmd
 }
 
