@@ -39,6 +39,8 @@ for p in $want; do
 	case $p in
 	iforest) pair iforest ./analysis/outlier Score1M analysis/outlier/testdata/bench_sklearn.py "$dir" ;;
 	markov) pair markov ./analysis/session Markov1M analysis/session/testdata/bench_msticpy.py "$HUNCH_BENCH_SESSIONS" ;;
+	stl) (cd analysis/timeseries/testdata && pair stl .. STL1M reference.py --bench) ;;
+	dbscan) pair dbscan ./analysis/cluster DBSCAN100k analysis/cluster/testdata/bench_sklearn.py "$dir" ;;
 	*) echo "unknown pair $p (iforest markov stl dbscan)"; exit 2 ;;
 	esac
 done

@@ -101,8 +101,17 @@ func Outliers(ctx context.Context, in record.Stream, opts OutlierOptions) record
 	}
 }
 
-// featureRows reads in into feature rows (and the records, when keep is set).
+// featureRows reads in into feature rows (and the records, when keep is set), each row made
+// of the numeric fields features; a missing or non-numeric one is an error unless missing is set.
 func featureRows(ctx context.Context, in record.Stream, opts OutlierOptions, keep bool) ([]record.Record, [][]float64, error) {
+	return readRows(ctx, in, opts.MaxRecords, keep, "outliers", func(rec record.Record, n int) ([]float64, error) {
+		return numericRow(rec, n, opts.Features, opts.Missing)
+	})
+}
+
+// readRows reads every record of in into a row made by row, holding at most limit.
+func readRows(ctx context.Context, in record.Stream, limit int, keep bool, what string,
+	row func(rec record.Record, n int) ([]float64, error)) ([]record.Record, [][]float64, error) {
 	var (
 		recs []record.Record
 		rows [][]float64
@@ -116,31 +125,40 @@ func featureRows(ctx context.Context, in record.Stream, opts OutlierOptions, kee
 			return nil, nil, ctx.Err()
 		}
 		n++
-		if len(rows) >= opts.MaxRecords {
-			return nil, nil, fmt.Errorf("outliers: %w: more than %d (raise the limit or sample the input)", ErrTooManyRecords, opts.MaxRecords)
+		if len(rows) >= limit {
+			return nil, nil, fmt.Errorf("%s: %w: more than %d (raise the limit or sample the input)", what, ErrTooManyRecords, limit)
 		}
-		row := make([]float64, len(opts.Features))
-		for j, name := range opts.Features {
-			v, ok := lookup(rec, name)
-			x, num := numeric(v)
-			if !ok || !num {
-				if opts.Missing == nil {
-					what := "is missing"
-					if ok {
-						what = fmt.Sprintf("is not a number (%.40q)", v.Text())
-					}
-					return nil, nil, fmt.Errorf("outliers: record %d: field %q %s (give a value for missing features to use such records anyway)", n, name, what)
-				}
-				x = *opts.Missing
-			}
-			row[j] = x
+		r, err := row(rec, n)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", what, err)
 		}
-		rows = append(rows, row)
+		rows = append(rows, r)
 		if keep {
 			recs = append(recs, rec)
 		}
 	}
 	return recs, rows, nil
+}
+
+// numericRow reads the numeric fields of record n.
+func numericRow(rec record.Record, n int, features []string, missing *float64) ([]float64, error) {
+	row := make([]float64, len(features))
+	for j, name := range features {
+		v, ok := lookup(rec, name)
+		x, num := numeric(v)
+		if !ok || !num {
+			if missing == nil {
+				what := "is missing"
+				if ok {
+					what = fmt.Sprintf("is not a number (%.40q)", v.Text())
+				}
+				return nil, fmt.Errorf("record %d: field %q %s (give a value for missing features to use such records anyway)", n, name, what)
+			}
+			x = *missing
+		}
+		row[j] = x
+	}
+	return row, nil
 }
 
 // numeric is v as a finite number: numbers, booleans, and strings holding a number.

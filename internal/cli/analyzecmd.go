@@ -19,11 +19,11 @@ import (
 func newAnalyzeCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "analyze",
-		Short: "Analyse records: command-line risk, lookalike and generated domains, anomalous sessions, process trees, outliers",
+		Short: "Analyse records: command-line risk, lookalike and generated domains, sessions, process trees, outliers, time series, clusters",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e), newAnalyzeSessionsCmd(e), newAnalyzeProctreeCmd(e), newAnalyzeOutlierCmd(e), newAnalyzeTimeseriesCmd(e))
+	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e), newAnalyzeSessionsCmd(e), newAnalyzeProctreeCmd(e), newAnalyzeOutlierCmd(e), newAnalyzeTimeseriesCmd(e), newAnalyzeClusterCmd(e))
 	return cmd
 }
 
