@@ -92,3 +92,25 @@ hunch extract --unpack -f CommandLine --types domain --unique global examples/ev
 echo
 echo '== 11. Process trees: where the encoded PowerShell on WKS-014 came from'
 hunch analyze proctree --text --width 70 --host WKS-014.corp.example.com --process '-enc' examples/events.ndjson
+
+echo
+echo '== 12. Time series: logons per hour, decomposed by robust STL; the spray and the outage stand out both ways'
+hunch analyze timeseries --robust --threshold 5 --anomalies -o table --columns time,count,trend,seasonal,score,anomaly examples/logons.ndjson
+
+echo
+echo '== 13. Clusters: 40 process launches fold into a few kinds; the one that clusters with nothing is the stager'
+hunch analyze cluster --summary -o csv --columns cluster_id,cluster_size,Computer,CommandLine examples/events.ndjson | cut -c1-110
+
+echo
+echo '== 14. Sigma: our two demo rules over the events (author on every hit), then the same rule for three SIEMs'
+hunch sigma scan -o csv --columns Computer,sigma_level,sigma_title examples/sigma -- examples/events.ndjson 2>"$work/sigma" |
+	sed 1d | sort | uniq -c
+cat "$work/sigma" # the per-rule summary, with each rule's attribution
+for lang in spl kql esql; do hunch sigma convert --to "$lang" examples/sigma/lolbin_download.yml | sed '1d;/^$/d'; done
+
+echo
+echo '== 15. The report: timeline, process trees, the series with its anomalies, the IP map, entities, heatmap, table'
+report=${HUNCH_DEMO_REPORT:-$work/report.html}
+hunch report --title 'Demo hunt: WKS-014, WKS-022, WKS-040 and DC01' --geoip "$work/data/geoip/demo-geo.mmdb" \
+	-o "$report" examples/events.ndjson examples/logons.ndjson
+echo "wrote $report ($(wc -c <"$report") bytes, one file, opens offline; HUNCH_DEMO_REPORT=FILE keeps it)"
