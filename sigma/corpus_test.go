@@ -259,3 +259,43 @@ func TestPowerShellRulesOverCorpusLogs(t *testing.T) {
 		t.Fatal("no PowerShell events found in the corpus logs")
 	}
 }
+
+// BenchmarkScanProcessCreation runs all 1,183 process-creation rules over the regression pairs'
+// Sysmon events (139 events, repeated to 10 000).
+func BenchmarkScanProcessCreation(b *testing.B) {
+	dir := testcorpus.Path(b, "sigma/rules/windows/process_creation")
+	rules, errs := sigma.LoadPaths([]string{dir}, sigma.LoadOptions{})
+	if len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	m, _ := sigma.NewMatcher(rules, sigma.Options{})
+	files, _ := filepath.Glob(filepath.Join(testcorpus.Path(b, "sigma/regression_data/rules/windows/process_creation"), "*", "*.evtx"))
+	var events []record.Record
+	for _, p := range files {
+		f, err := os.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, _ := f.Stat()
+		for rec, err := range evtx.Read(context.Background(), f, st.Size(), p, evtx.Options{}) {
+			if err == nil {
+				events = append(events, rec)
+			}
+		}
+		f.Close()
+	}
+	for len(events) < 10000 {
+		events = append(events, events...)
+	}
+	events = events[:10000]
+	b.ResetTimer()
+	hits := 0
+	for b.Loop() {
+		hits = 0
+		for _, ev := range events {
+			hits += len(m.Match(ev))
+		}
+	}
+	b.ReportMetric(float64(len(events)*b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(hits), "matches")
+}
