@@ -30,8 +30,8 @@ func rule(t testing.TB, detection string) *sigma.Rule {
 // TestGolden pins each language's output for the constructs Sigma rules use.
 func TestGolden(t *testing.T) {
 	for _, c := range []struct {
-		name, det         string
-		mapping           string
+		name, det        string
+		mapping          string
 		spl, kqlq, esqlq string
 	}{
 		{
