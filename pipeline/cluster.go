@@ -145,7 +145,7 @@ func summarise(recs []record.Record, rows [][]float64, labels []int, sizes map[i
 			if bestD < 0 || d < bestD {
 				best, bestD = i, d
 			}
-			if t, ok := eventTime(recs[i], ""); ok {
+			if t, ok := recs[i].EventTime(""); ok {
 				if first.IsZero() || t.Before(first) {
 					first = t
 				}

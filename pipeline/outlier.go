@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 
 	"github.com/hunchsec/hunch/analysis/outlier"
 	"github.com/hunchsec/hunch/record"
@@ -145,7 +142,7 @@ func numericRow(rec record.Record, n int, features []string, missing *float64) (
 	row := make([]float64, len(features))
 	for j, name := range features {
 		v, ok := lookup(rec, name)
-		x, num := numeric(v)
+		x, num := v.Number()
 		if !ok || !num {
 			if missing == nil {
 				what := "is missing"
@@ -159,38 +156,4 @@ func numericRow(rec record.Record, n int, features []string, missing *float64) (
 		row[j] = x
 	}
 	return row, nil
-}
-
-// numeric is v as a finite number: numbers, booleans, and strings holding a number.
-func numeric(v record.Value) (float64, bool) {
-	var x float64
-	switch v.Kind() {
-	case record.KindInt:
-		n, _ := v.Int()
-		x = float64(n)
-	case record.KindFloat:
-		x, _ = v.Float()
-	case record.KindBool:
-		if b, _ := v.Bool(); b {
-			x = 1
-		}
-	case record.KindString:
-		s, _ := v.Str()
-		s = strings.TrimSpace(s)
-		if len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') { // 4688's hex ids and pids
-			n, err := strconv.ParseUint(s[2:], 16, 64)
-			if err != nil {
-				return 0, false
-			}
-			return float64(n), true
-		}
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return 0, false
-		}
-		x = f
-	default:
-		return 0, false
-	}
-	return x, !math.IsNaN(x) && !math.IsInf(x, 0)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/hunchsec/hunch/analysis/session"
 	"github.com/hunchsec/hunch/record"
@@ -64,7 +63,7 @@ func Sessions(ctx context.Context, in record.Stream, opts SessionOptions) record
 			if !ok || v.Text() == "" {
 				continue
 			}
-			t, ok := eventTime(rec, opts.TimeField)
+			t, ok := rec.EventTime(opts.TimeField)
 			if !ok {
 				continue
 			}
@@ -111,30 +110,4 @@ func Sessions(ctx context.Context, in record.Stream, opts SessionOptions) record
 			}
 		}
 	}
-}
-
-// eventTime reads the record's time from field, or the first usual time field present: a
-// record time, or text in RFC 3339 or "2006-01-02 15:04:05.999" (Sysmon's UtcTime) form.
-func eventTime(rec record.Record, field string) (time.Time, bool) {
-	names := []string{"TimeCreated", "UtcTime", "@timestamp", "_time", "timestamp"}
-	if field != "" {
-		names = []string{field}
-	}
-	for _, n := range names {
-		v, ok := lookup(rec, n)
-		if !ok {
-			continue
-		}
-		if t, ok := v.Time(); ok {
-			return t, true
-		}
-		s := v.Text()
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
-			if t, err := time.Parse(layout, s); err == nil {
-				return t, true
-			}
-		}
-		return time.Time{}, false
-	}
-	return time.Time{}, false
 }

@@ -3,9 +3,7 @@ package timeseries
 import (
 	"errors"
 	"fmt"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -181,7 +179,7 @@ func FromRecords(s record.Stream, o RecordOptions) (series []Series, skipped int
 		if err != nil {
 			return nil, skipped, err
 		}
-		t, ok := eventTime(r, o.TimeField)
+		t, ok := r.EventTime(o.TimeField)
 		if !ok || !inRange(t) {
 			skipped++
 			continue
@@ -239,48 +237,11 @@ func FromRecords(s record.Stream, o RecordOptions) (series []Series, skipped int
 	return series, skipped, nil
 }
 
-// number reads a finite number from a field: a number, or text that parses as one.
+// number reads a finite number from a field (record.Value.Number).
 func number(r record.Record, field string) (float64, bool) {
 	v, ok := r.Lookup(field)
 	if !ok {
 		return 0, false
 	}
-	f, ok := v.Float()
-	if !ok {
-		s, isStr := v.Str()
-		if !isStr {
-			return 0, false
-		}
-		var err error
-		if f, err = strconv.ParseFloat(strings.TrimSpace(s), 64); err != nil {
-			return 0, false
-		}
-	}
-	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
-}
-
-// eventTime finds the event time of a record as the pipeline's transforms do: a time value, or
-// text in RFC 3339 or "2006-01-02 15:04:05" form (UTC when no zone is given).
-func eventTime(r record.Record, field string) (time.Time, bool) {
-	names := []string{"TimeCreated", "UtcTime", "@timestamp", "_time", "timestamp"}
-	if field != "" {
-		names = []string{field}
-	}
-	for _, n := range names {
-		v, ok := r.Lookup(n)
-		if !ok {
-			continue
-		}
-		if t, ok := v.Time(); ok {
-			return t, true
-		}
-		s := v.Text()
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
-			if t, err := time.Parse(layout, s); err == nil {
-				return t, true
-			}
-		}
-		return time.Time{}, false
-	}
-	return time.Time{}, false
+	return v.Number()
 }
