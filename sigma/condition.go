@@ -127,43 +127,33 @@ func (p *condParser) peek() string {
 }
 
 func (p *condParser) or(depth int) (sigmago.SearchExpr, error) {
-	left, err := p.and(depth)
-	if err != nil {
-		return nil, err
-	}
-	out := sigmago.Or{left}
-	for p.peek() == "or" {
-		p.i++
-		right, err := p.and(depth)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, right)
-	}
-	if len(out) == 1 {
-		return left, nil
-	}
-	return out, nil
+	return p.list(depth, "or", p.and, func(xs []sigmago.SearchExpr) sigmago.SearchExpr { return sigmago.Or(xs) })
 }
 
 func (p *condParser) and(depth int) (sigmago.SearchExpr, error) {
-	left, err := p.not(depth)
+	return p.list(depth, "and", p.not, func(xs []sigmago.SearchExpr) sigmago.SearchExpr { return sigmago.And(xs) })
+}
+
+// list parses operands joined by the keyword op; one operand stands alone.
+func (p *condParser) list(depth int, op string, operand func(int) (sigmago.SearchExpr, error),
+	join func([]sigmago.SearchExpr) sigmago.SearchExpr) (sigmago.SearchExpr, error) {
+	first, err := operand(depth)
 	if err != nil {
 		return nil, err
 	}
-	out := sigmago.And{left}
-	for p.peek() == "and" {
+	xs := []sigmago.SearchExpr{first}
+	for p.peek() == op {
 		p.i++
-		right, err := p.not(depth)
+		x, err := operand(depth)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, right)
+		xs = append(xs, x)
 	}
-	if len(out) == 1 {
-		return left, nil
+	if len(xs) == 1 {
+		return first, nil
 	}
-	return out, nil
+	return join(xs), nil
 }
 
 func (p *condParser) not(depth int) (sigmago.SearchExpr, error) {

@@ -247,25 +247,11 @@ func compileCondition(c sigmago.SearchExpr, searches map[string]Expr, names []st
 		}
 		return e, nil
 	case sigmago.And:
-		out := make(And, 0, len(c))
-		for _, x := range c {
-			e, err := compileCondition(x, searches, names)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, e)
-		}
-		return out, nil
+		out, err := compileConditions(c, searches, names)
+		return And(out), err
 	case sigmago.Or:
-		out := make(Or, 0, len(c))
-		for _, x := range c {
-			e, err := compileCondition(x, searches, names)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, e)
-		}
-		return out, nil
+		out, err := compileConditions(c, searches, names)
+		return Or(out), err
 	case sigmago.Not:
 		e, err := compileCondition(c.Expr, searches, names)
 		if err != nil {
@@ -294,6 +280,18 @@ func compileCondition(c sigmago.SearchExpr, searches map[string]Expr, names []st
 		return And(all()), nil
 	}
 	return nil, fmt.Errorf("condition: unsupported expression %T", c)
+}
+
+func compileConditions(cs []sigmago.SearchExpr, searches map[string]Expr, names []string) ([]Expr, error) {
+	out := make([]Expr, 0, len(cs))
+	for _, x := range cs {
+		e, err := compileCondition(x, searches, names)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 func compileSearch(s sigmago.Search) (Expr, error) {

@@ -68,43 +68,9 @@ func Render(e sigma.Expr, r Renderer, m sigma.Mapping) (string, error) {
 func render(e sigma.Expr, r Renderer, m sigma.Mapping) (string, bool, error) {
 	switch e := e.(type) {
 	case sigma.And:
-		if len(e) == 0 {
-			return "", false, errors.New("empty and")
-		}
-		if len(e) == 1 {
-			return render(e[0], r, m)
-		}
-		parts := make([]string, len(e))
-		for i, x := range e {
-			s, comp, err := render(x, r, m)
-			if err != nil {
-				return "", false, err
-			}
-			if _, isOr := x.(sigma.Or); comp && isOr {
-				s = "(" + s + ")"
-			}
-			parts[i] = s
-		}
-		return r.And(parts), true, nil
+		return renderList(e, "and", r.And, r, m)
 	case sigma.Or:
-		if len(e) == 0 {
-			return "", false, errors.New("empty or")
-		}
-		if len(e) == 1 {
-			return render(e[0], r, m)
-		}
-		parts := make([]string, len(e))
-		for i, x := range e {
-			s, comp, err := render(x, r, m)
-			if err != nil {
-				return "", false, err
-			}
-			if _, isAnd := x.(sigma.And); comp && isAnd {
-				s = "(" + s + ")"
-			}
-			parts[i] = s
-		}
-		return r.Or(parts), true, nil
+		return renderList(e, "or", r.Or, r, m)
 	case sigma.Not:
 		s, comp, err := render(e.X, r, m)
 		if err != nil {
@@ -123,6 +89,31 @@ func render(e sigma.Expr, r Renderer, m sigma.Mapping) (string, bool, error) {
 		return s, false, err
 	}
 	return "", false, fmt.Errorf("unknown expression %T", e)
+}
+
+// renderList renders the parts of an And or Or and joins them, parenthesising a part that is
+// the other connective.
+func renderList(parts []sigma.Expr, what string, join func([]string) string, r Renderer, m sigma.Mapping) (string, bool, error) {
+	if len(parts) == 0 {
+		return "", false, errors.New("empty " + what)
+	}
+	if len(parts) == 1 {
+		return render(parts[0], r, m)
+	}
+	out := make([]string, len(parts))
+	for i, x := range parts {
+		s, comp, err := render(x, r, m)
+		if err != nil {
+			return "", false, err
+		}
+		_, isAnd := x.(sigma.And)
+		_, isOr := x.(sigma.Or)
+		if comp && ((what == "and" && isOr) || (what == "or" && isAnd)) {
+			s = "(" + s + ")"
+		}
+		out[i] = s
+	}
+	return join(out), true, nil
 }
 
 // GlobRegex is an RE2 expression matching what p matches (case-insensitively unless cased),
