@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -46,15 +45,9 @@ Every event is held until the end: --max-records bounds them.`,
 			if err := cluster.Scale(nil, o.Scale); err != nil {
 				return usageError{err}
 			}
-			if missing != "" {
-				m, err := strconv.ParseFloat(missing, 64)
-				if err != nil {
-					return usagef("--missing %q: want a number", missing)
-				}
-				o.Missing = &m
-			}
-			if o.MaxRecords < 1 {
-				return usagef("--max-records must be at least 1")
+			var err error
+			if o.Missing, err = missingValue(missing, o.MaxRecords); err != nil {
+				return err
 			}
 			return e.transform(&in, files, func(s record.Stream) record.Stream {
 				return pipeline.Clusters(e.ctx, s, o)

@@ -9,6 +9,22 @@ import (
 	"github.com/hunchsec/hunch/record"
 )
 
+// missingValue checks the --missing and --max-records flags the numeric-feature verbs share:
+// nil when no stand-in value was given.
+func missingValue(missing string, maxRecords int) (*float64, error) {
+	if maxRecords < 1 {
+		return nil, usagef("--max-records must be at least 1")
+	}
+	if missing == "" {
+		return nil, nil
+	}
+	m, err := strconv.ParseFloat(missing, 64)
+	if err != nil {
+		return nil, usagef("--missing %q: want a number", missing)
+	}
+	return &m, nil
+}
+
 func newAnalyzeOutlierCmd(e *env) *cobra.Command {
 	var (
 		in            inputFlags
@@ -54,15 +70,9 @@ Every record is held until the end: --max-records bounds them.`,
 			if o.Forest.MaxFeatures <= 0 || o.Forest.MaxFeatures > 1 {
 				return usagef("--max-features %v: want a fraction in (0, 1]", o.Forest.MaxFeatures)
 			}
-			if missing != "" {
-				m, err := strconv.ParseFloat(missing, 64)
-				if err != nil {
-					return usagef("--missing %q: want a number", missing)
-				}
-				o.Missing = &m
-			}
-			if o.MaxRecords < 1 {
-				return usagef("--max-records must be at least 1")
+			var err error
+			if o.Missing, err = missingValue(missing, o.MaxRecords); err != nil {
+				return err
 			}
 			o.Forest.Seed = seed
 			if train != "" {

@@ -116,6 +116,11 @@ func renderList(parts []sigma.Expr, what string, join func([]string) string, r R
 	return join(out), true, nil
 }
 
+// CompareOp is the operator of a gt/gte/lt/lte match, as SPL, KQL and ES|QL all write it.
+func CompareOp(op sigma.Op) string {
+	return map[sigma.Op]string{sigma.OpLT: "<", sigma.OpLTE: "<=", sigma.OpGT: ">", sigma.OpGTE: ">="}[op]
+}
+
 // GlobRegex is an RE2 expression matching what p matches (case-insensitively unless cased),
 // anchored at both ends.
 func GlobRegex(p sigma.Pattern, cased bool) string {

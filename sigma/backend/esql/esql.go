@@ -130,7 +130,7 @@ func (form) Match(m *sigma.Match, field string) (string, error) {
 		}
 		return low + " == " + b, nil
 	case sigma.OpLT, sigma.OpLTE, sigma.OpGT, sigma.OpGTE:
-		op := map[sigma.Op]string{sigma.OpLT: "<", sigma.OpLTE: "<=", sigma.OpGT: ">", sigma.OpGTE: ">="}[m.Op]
+		op := backend.CompareOp(m.Op)
 		return fmt.Sprintf("TO_DOUBLE(%s) %s %s", f, op, strconv.FormatFloat(m.Number, 'f', -1, 64)), nil
 	}
 	return "", backend.Unsupported("esql", "match operation %d", m.Op)

@@ -139,7 +139,7 @@ func (form) Match(m *sigma.Match, field string) (string, error) {
 		}
 		return a + " == " + b, nil
 	case sigma.OpLT, sigma.OpLTE, sigma.OpGT, sigma.OpGTE:
-		op := map[sigma.Op]string{sigma.OpLT: "<", sigma.OpLTE: "<=", sigma.OpGT: ">", sigma.OpGTE: ">="}[m.Op]
+		op := backend.CompareOp(m.Op)
 		return fmt.Sprintf("toreal(%s) %s %s", f, op, strconv.FormatFloat(m.Number, 'f', -1, 64)), nil
 	}
 	return "", backend.Unsupported("kql", "match operation %d", m.Op)

@@ -124,9 +124,7 @@ func escape(s string) string {
 
 func quote(s string) string { return `"` + escape(s) + `"` }
 
-func compareOp(op sigma.Op) string {
-	return map[sigma.Op]string{sigma.OpLT: "<", sigma.OpLTE: "<=", sigma.OpGT: ">", sigma.OpGTE: ">="}[op]
-}
+func compareOp(op sigma.Op) string { return backend.CompareOp(op) }
 
 // whereForm renders an eval expression for | where.
 type whereForm struct{}
