@@ -118,13 +118,17 @@ rule's author: hunch writes it into every hit.`,
 			}
 			partial = partial || len(errs) > 0
 			hits := map[*sigma.Rule]int{}
+			byKey := make(map[string]*sigma.Rule, len(rules)) // a hit's rule, by id and title
+			for _, r := range rules {
+				byKey[r.ID+"\x00"+r.Title] = r
+			}
 			err = e.transform(&in, files, func(s record.Stream) record.Stream {
 				return func(yield func(record.Record, error) bool) {
 					for r, err := range m.Scan(e.ctx, s) {
 						if err == nil {
 							if id, ok := r.Get(sigma.FieldID); ok {
 								if title, ok := r.Get(sigma.FieldTitle); ok {
-									hits[ruleByTitle(rules, id.Text(), title.Text())]++
+									hits[byKey[id.Text()+"\x00"+title.Text()]]++
 								}
 							}
 						}
@@ -148,16 +152,6 @@ rule's author: hunch writes it into every hit.`,
 	fl.StringVar(&minLevel, "min-level", "", "only rules of this level or above (informational, low, medium, high, critical)")
 	fl.Var(&maxRule, "max-rule-size", "largest rule file read (e.g. 1MiB)")
 	return cmd
-}
-
-// ruleByTitle finds the rule a hit came from by its id and title.
-func ruleByTitle(rules []*sigma.Rule, id, title string) *sigma.Rule {
-	for _, r := range rules {
-		if r.ID == id && r.Title == title {
-			return r
-		}
-	}
-	return nil
 }
 
 func printSigmaSummary(e *env, n int, hits map[*sigma.Rule]int) {
