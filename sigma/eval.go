@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/hunchsec/hunch/record"
@@ -35,12 +36,18 @@ type Matcher struct {
 	rules   []*compiled
 	mapping Mapping
 	all     bool
+	// pre finds the literals in an event; a rule with a necessary condition (filtered) is
+	// only tested when one of its literals occurs.
+	pre     *automaton
+	scratch sync.Pool // []bool, one per rule
 }
 
 type compiled struct {
-	rule    *Rule
-	sources []Source
-	test    func(*event) bool
+	rule     *Rule
+	expr     Expr
+	sources  []Source
+	test     func(*event) bool
+	filtered bool
 }
 
 // event is one record under evaluation, with the lower-case text of the fields looked at.
@@ -65,12 +72,28 @@ func NewMatcher(rules []*Rule, opts Options) (*Matcher, []error) {
 		if err == nil {
 			var test func(*event) bool
 			if test, err = build(e); err == nil {
-				out.rules = append(out.rules, &compiled{rule: r, sources: r.Sources(), test: test})
+				out.rules = append(out.rules, &compiled{rule: r, expr: e, sources: r.Sources(), test: test})
 				continue
 			}
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", r.Path, err))
 	}
+	var (
+		lits  []string
+		index []int32
+	)
+	for i, c := range out.rules {
+		if l, ok := necessary(c.expr); ok {
+			c.filtered = true
+			for _, s := range l {
+				lits = append(lits, s)
+				index = append(index, int32(i))
+			}
+		}
+	}
+	out.pre = newAutomaton(lits, index)
+	n := len(out.rules)
+	out.scratch.New = func() any { b := make([]bool, n); return &b }
 	return out, errs
 }
 
@@ -88,7 +111,15 @@ func (m *Matcher) Match(rec record.Record) []*Rule {
 	if v, ok := rec.Lookup(m.mapping.Field("Channel")); ok {
 		channel = v.Text()
 	}
-	for _, c := range m.rules {
+	hitp := m.scratch.Get().(*[]bool)
+	defer m.scratch.Put(hitp)
+	hit := *hitp
+	clear(hit)
+	m.pre.scanRecord(rec, hit)
+	for i, c := range m.rules {
+		if c.filtered && !hit[i] {
+			continue // none of the literals the rule needs is in the event
+		}
 		ev.renames = nil
 		if !m.all && c.sources != nil {
 			src, ok := pickSource(c.sources, eventID, channel)
