@@ -114,3 +114,10 @@ report=${HUNCH_DEMO_REPORT:-$work/report.html}
 hunch report --title 'Demo hunt: WKS-014, WKS-022, WKS-040 and DC01' --geoip "$work/data/geoip/demo-geo.mmdb" \
 	-o "$report" examples/events.ndjson examples/logons.ndjson
 echo "wrote $report ($(wc -c <"$report") bytes, one file, opens offline; HUNCH_DEMO_REPORT=FILE keeps it)"
+
+echo
+echo '== 16. Reputation, all sources at once: verdict as a DBotScore, providers, GeoIP, intel store, warninglists'
+hunch rep ip --config examples/hunch.yaml --data "$work/data" -o table \
+	--columns indicator,dbot_score,verdict,decided_by,country,as_org,intel_events,intel_to_ids 198.51.100.23 192.0.2.10
+hunch rep domain --config examples/hunch.yaml --data "$work/data" -o table \
+	--columns indicator,dbot_score,verdict,intel_events,warninglists,feeds 'c2[.]example[.]com' cdn.example.net
