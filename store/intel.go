@@ -94,6 +94,7 @@ type Intel interface {
 	Servers
 	EventHeads
 	Feeds
+	Incidents
 }
 
 // Orgs persists organisations.
