@@ -121,3 +121,13 @@ hunch rep ip --config examples/hunch.yaml --data "$work/data" -o table \
 	--columns indicator,dbot_score,verdict,decided_by,country,as_org,intel_events,intel_to_ids 198.51.100.23 192.0.2.10
 hunch rep domain --config examples/hunch.yaml --data "$work/data" -o table \
 	--columns indicator,dbot_score,verdict,intel_events,warninglists,feeds 'c2[.]example[.]com' cdn.example.net
+
+echo
+echo '== 17. An incident with a tamper-evident journal: open it, work it, verify the hash chain'
+export HUNCH_ACTOR=demo
+hunch incident --data "$work/data" new --name 'Encoded PowerShell on WKS-014' --type Malware --severity high --label demo -o table \
+	--columns id,name,severity,status
+hunch incident --data "$work/data" note 1 'decoded: a download cradle to 198.51.100.23 (see step 1)' -o table --columns seq,kind,actor
+hunch incident --data "$work/data" set 1 --status active --owner alice -o table --columns id,status,owner,journal_entries
+hunch incident --data "$work/data" journal 1 -o table --columns seq,kind,actor,body
+hunch incident --data "$work/data" verify 1

@@ -43,23 +43,32 @@ func redactDSN(dsn string) string {
 // openIntel opens the intel store (PostgreSQL when dsn is set, else the embedded SQLite file of
 // the data directory) and the intel service over it, with the object templates and MISP data of
 // the configuration or the data directory when they are installed. close releases the store.
-func (e *env) openIntel(dsn string) (svc *intel.Service, close func(), err error) {
-	var st interface {
-		store.Intel
-		Close() error
-	}
+// closingStore is a store backend that must be closed.
+type closingStore interface {
+	store.Intel
+	Close() error
+}
+
+// openStore opens the PostgreSQL store at dsn, or the embedded SQLite one when dsn is empty.
+func (e *env) openStore(dsn string) (closingStore, error) {
 	if dsn != "" {
 		db, err := postgres.Open(e.ctx, dsn, postgres.Options{Logger: e.log})
 		if err != nil {
-			return nil, nil, fmt.Errorf("opening the intel store on %s: %w", redactDSN(dsn), err)
+			return nil, fmt.Errorf("opening the store on %s: %w", redactDSN(dsn), err)
 		}
-		st = db
-	} else {
-		db, err := e.openDB()
-		if err != nil {
-			return nil, nil, fmt.Errorf("opening the intel store: %w", err)
-		}
-		st = db
+		return db, nil
+	}
+	db, err := e.openDB()
+	if err != nil {
+		return nil, fmt.Errorf("opening the store: %w", err)
+	}
+	return db, nil
+}
+
+func (e *env) openIntel(dsn string) (svc *intel.Service, close func(), err error) {
+	st, err := e.openStore(dsn)
+	if err != nil {
+		return nil, nil, err
 	}
 	close = func() { st.Close() }
 	opts := intel.Options{Logger: e.log, ServerKeyFile: e.serverKeyFile(), HTTPClient: e.httpClient()}

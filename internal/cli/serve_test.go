@@ -36,7 +36,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{"log format", []string{"--log-format", "xml"}, 2, "--log-format"},
 		{"stray argument", []string{"now"}, 2, "takes no arguments"},
 		{"unreadable certificate", []string{"--tls-cert", pem, "--tls-key", pem, "--listen", "127.0.0.1:0"}, 1, "load tls certificate"},
-		{"postgres unreachable", []string{"--db", "postgres://u:secret@127.0.0.1:1/db?connect_timeout=2"}, 1, "opening the intel store on postgres://u:xxxxx@127.0.0.1:1/db"},
+		{"postgres unreachable", []string{"--db", "postgres://u:secret@127.0.0.1:1/db?connect_timeout=2"}, 1, "opening the store on postgres://u:xxxxx@127.0.0.1:1/db"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
