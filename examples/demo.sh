@@ -130,4 +130,8 @@ hunch incident --data "$work/data" new --name 'Encoded PowerShell on WKS-014' --
 hunch incident --data "$work/data" note 1 'decoded: a download cradle to 198.51.100.23 (see step 1)' -o table --columns seq,kind,actor
 hunch incident --data "$work/data" set 1 --status active --owner alice -o table --columns id,status,owner,journal_entries
 hunch incident --data "$work/data" journal 1 -o table --columns seq,kind,actor,body
-hunch incident --data "$work/data" verify 1
+for i in 1 2; do # Splunk's webhook alert action fires twice for one search: one incident, the second alert merged
+	hunch incident --data "$work/data" ingest --format splunk examples/alerts/splunk_webhook.json -o table \
+		--columns id,name,severity,merged,indicators,journal_entries
+done
+hunch incident --data "$work/data" verify 1 2

@@ -32,6 +32,7 @@ const (
 	KindStatus   = "status"   // a status, severity or owner change
 	KindNote     = "note"     // an analyst's note
 	KindEvidence = "evidence" // a file or value kept as evidence (its sha256 in the body)
+	KindAlert    = "alert"    // an alert that opened the incident or was merged into it
 )
 
 // MaxBodyBytes bounds one entry's body.

@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -318,6 +320,66 @@ inserted, moved, or cut off the end.`,
 			return err
 		},
 	}
-	cmd.AddCommand(newCmd, list, show, note, set, verify)
+	cmd.AddCommand(newCmd, list, show, note, set, verify, newIncidentIngestCmd(e, &db))
+	return cmd
+}
+
+func newIncidentIngestCmd(e *env, db *string) *cobra.Command {
+	var (
+		format string
+		m      automation.Mapping
+	)
+	cmd := &cobra.Command{
+		Use:   "ingest [FILE]",
+		Short: "Turn a SIEM alert (Splunk webhook, Sentinel incident, any JSON) into an incident, or merge it into one",
+		Long: `ingest reads one alert payload (a file, or standard input) and opens an incident for it, or — when an
+open incident already carries the alert's key (the same Splunk search, the same Sentinel incident
+number, or --key for JSON) — journals it into that incident, raising its severity when the alert is
+worse. The payload and every indicator found in it are journaled. --format splunk reads the webhook
+alert action's payload; sentinel a Sentinel incident as its automation trigger sends it; json any
+object, through --name, --type, --severity, --key and --label paths ("alert.rule.name").`,
+		Example: `  hunch incident ingest --format splunk alert.json
+  curl -s https://edr.example/api/alerts/42 | hunch incident ingest --format json --name rule.name --key rule.id --severity level`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if !slices.Contains(automation.AlertFormats, format) {
+				return usagef("--format %q: want %s", format, strings.Join(automation.AlertFormats, ", "))
+			}
+			var r io.Reader = e.stdin
+			if len(args) == 1 && args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				r = f
+			}
+			payload, err := io.ReadAll(io.LimitReader(r, automation.MaxAlertBytes+1))
+			if err != nil {
+				return err
+			}
+			a, err := automation.ParseAlert(format, payload, m)
+			if err != nil {
+				return err
+			}
+			return e.withIncidents(*db, func(s *automation.Incidents) error {
+				inc, merged, err := s.Ingest(e.ctx, a, "ingest:"+format)
+				if err != nil {
+					return err
+				}
+				rec := incidentRecord(inc)
+				rec.Append("merged", record.Bool(merged))
+				rec.Append("indicators", record.Int(int64(len(a.Indicators))))
+				return e.emit(streamOf([]record.Record{rec}))
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&format, "format", "", "payload format: splunk, sentinel or json (required)")
+	fl.StringVar(&m.Name, "name", "", "json: path of the alert's name")
+	fl.StringVar(&m.Type, "type", "", "json: path of its type")
+	fl.StringVar(&m.Severity, "severity", "", "json: path of its severity")
+	fl.StringVar(&m.Key, "key", "", "json: path of the key that merges alerts into one incident")
+	fl.StringSliceVar(&m.Labels, "label", nil, "json: paths of labels (repeatable)")
 	return cmd
 }

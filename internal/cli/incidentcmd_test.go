@@ -145,3 +145,41 @@ func writeTemp(t *testing.T, content string) string {
 	}
 	return p
 }
+
+func TestIncidentIngest(t *testing.T) {
+	data := t.TempDir()
+	run := func(stdin string, args ...string) (int, string, string) {
+		return runHunch(t, stdin, append([]string{"--data", data, "incident", "ingest"}, args...)...)
+	}
+	code, out, errOut := run("", "--format", "splunk", "-o", "csv", "--columns", "id,name,severity,merged", "../../examples/alerts/splunk_webhook.json")
+	if code != ExitOK || out != "id,name,severity,merged\n1,Encoded PowerShell,high,false\n" {
+		t.Fatalf("first: exit %d %s\n%s", code, errOut, out)
+	}
+	payload, _ := os.ReadFile("../../examples/alerts/splunk_webhook.json")
+	code, out, _ = run(string(payload), "--format", "splunk", "-o", "csv", "--columns", "id,merged,journal_entries")
+	if code != ExitOK || out != "id,merged,journal_entries\n1,true,3\n" {
+		t.Fatalf("merged: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(`{"rule":{"name":"Beacon","id":"r9"},"level":"low"}`, "--format", "json", "--name", "rule.name", "--key", "rule.id",
+		"--severity", "level", "-o", "csv", "--columns", "id,name,severity")
+	if code != ExitOK || out != "id,name,severity\n2,Beacon,low\n" {
+		t.Fatalf("json: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runHunch(t, "", "--data", data, "incident", "verify", "1", "2"); code != ExitOK || strings.Count(out, "intact") != 2 {
+		t.Errorf("verify: %s", out)
+	}
+	for _, c := range []struct {
+		args  []string
+		stdin string
+		code  int
+		want  string
+	}{
+		{[]string{"--format", "xml"}, "", ExitUsage, "want splunk, sentinel, json"},
+		{[]string{"--format", "sentinel"}, `{"object":{}}`, ExitFailure, "no title"},
+		{[]string{"--format", "json"}, `{}`, ExitFailure, "needs a mapping for the name"},
+	} {
+		if code, _, errOut := run(c.stdin, c.args...); code != c.code || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d %s", c.args, code, errOut)
+		}
+	}
+}
