@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -98,37 +99,15 @@ A value that is not one of ` + what + ` is a usage error.`,
 					record.Field{Name: pipeline.FieldType, Value: record.String(string(t))}))
 				values = append(values, intel.TypedValue{Type: mispType(t), Value: canon})
 			}
-			eng, closeEngine, err := e.engine(&ef, nil)
+			rep, closeRep, err := e.reputer(&ef, !noGeo && name == "ip")
 			if err != nil {
 				return err
 			}
-			defer closeEngine()
-			var locate func(enrich.Indicator) []record.Field
-			if !noGeo && name == "ip" {
-				gdb, err := e.geoDB()
-				if err != nil {
-					return fmt.Errorf("opening GeoIP databases: %w", err)
-				}
-				if gdb != nil {
-					defer gdb.Close()
-					locate = geoFields(gdb)
-				}
-			}
+			defer closeRep()
 			var fails failures
-			opts := pipeline.LookupOptions{Engine: eng, Lookup: enrich.LookupOptions{Providers: ef.providers, NoCache: ef.noCache, Refresh: ef.refresh},
-				Locate: locate, OnResult: fails.add}
-			if len(ef.providers) > 0 {
-				opts.Providers = ef.providers
-			}
-			var out []record.Record
-			for rec, err := range pipeline.Lookup(e.ctx, streamOf(in), opts) {
-				if err != nil {
-					return err
-				}
-				v, _ := rec.Get(pipeline.FieldVerdict)
-				score, _ := enrich.ParseVerdict(v.Text())
-				rec.Append(fieldDBotScore, record.Int(int64(score)))
-				out = append(out, rec)
+			out, err := rep(e.ctx, in, fails.add)
+			if err != nil {
+				return err
 			}
 			err = e.withIntel(db, func(svc *intel.Service) error { return intelContext(e, svc, out, values) })
 			if err != nil {
@@ -145,6 +124,52 @@ A value that is not one of ` + what + ` is a usage error.`,
 	fl.StringVar(&db, "db", "", "intel store (default: the data directory's, or server.database)")
 	fl.BoolVar(&noGeo, "no-geoip", false, "do not add GeoIP fields")
 	return cmd
+}
+
+// reputer returns a function that looks records (value and type fields) up as hunch rep does —
+// every configured provider, GeoIP when geo is set — and adds dbot_score; done releases it.
+func (e *env) reputer(ef *engineFlags, geo bool) (rep func(ctx context.Context, in []record.Record, onResult func(enrich.Result)) ([]record.Record, error), done func(), err error) {
+	eng, closeEngine, err := e.engine(ef, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	closers := []func(){closeEngine}
+	done = func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	var locate func(enrich.Indicator) []record.Field
+	if geo {
+		gdb, err := e.geoDB()
+		if err != nil {
+			done()
+			return nil, nil, fmt.Errorf("opening GeoIP databases: %w", err)
+		}
+		if gdb != nil {
+			closers = append(closers, func() { gdb.Close() })
+			locate = geoFields(gdb)
+		}
+	}
+	rep = func(ctx context.Context, in []record.Record, onResult func(enrich.Result)) ([]record.Record, error) {
+		opts := pipeline.LookupOptions{Engine: eng, Lookup: enrich.LookupOptions{Providers: ef.providers, NoCache: ef.noCache, Refresh: ef.refresh},
+			Locate: locate, OnResult: onResult}
+		if len(ef.providers) > 0 {
+			opts.Providers = ef.providers
+		}
+		var out []record.Record
+		for rec, err := range pipeline.Lookup(ctx, streamOf(in), opts) {
+			if err != nil {
+				return nil, err
+			}
+			v, _ := rec.Get(pipeline.FieldVerdict)
+			score, _ := enrich.ParseVerdict(v.Text())
+			rec.Append(fieldDBotScore, record.Int(int64(score)))
+			out = append(out, rec)
+		}
+		return out, nil
+	}
+	return rep, done, nil
 }
 
 // mispType is the MISP attribute type a value of t is stored as, for feed lookups.

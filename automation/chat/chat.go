@@ -1,0 +1,170 @@
+// Package chat is hunch's chat bot, independent of the chat system: it reads the messages of
+// the channels it was invited to, answers commands (!ip, !url, !domain, !file, !email,
+// !verbose) with reputation lines, and — in channels where verbose is on — extracts the
+// indicators of every message with the ioc scanner and answers with their reputation, one line
+// per indicator in one reply. Transports (chat/irc) carry messages in and replies out.
+package chat
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/ioc"
+)
+
+// Message is one chat message.
+type Message struct {
+	Channel string // where it was said ("" or the bot's nick for a private message)
+	Nick    string // who said it
+	Text    string
+}
+
+// Reputation answers one line per indicator, in the order given.
+type Reputation func(ctx context.Context, inds []enrich.Indicator) ([]string, error)
+
+// DefaultMaxIndicators bounds the indicators one message may ask about.
+const DefaultMaxIndicators = 50
+
+// Bot decides what to answer.
+type Bot struct {
+	Rep Reputation
+	// Extractor finds indicators (ioc's defaults when nil).
+	Extractor *ioc.Extractor
+	// MaxIndicators bounds the indicators answered per message; default DefaultMaxIndicators.
+	MaxIndicators int
+
+	mu      sync.Mutex
+	verbose map[string]bool
+}
+
+// commands maps a command to the indicator types it accepts.
+var commands = map[string][]ioc.Type{
+	"!ip":     {ioc.IPv4, ioc.IPv6},
+	"!url":    {ioc.URL},
+	"!domain": {ioc.Domain},
+	"!file":   {ioc.MD5, ioc.SHA1, ioc.SHA256, ioc.SHA512},
+	"!email":  {ioc.Email},
+}
+
+// Help is the bot's answer to !help.
+const Help = "hunch: !ip !url !domain !file !email VALUE… for reputation; !verbose on|off to answer every indicator said here; !help"
+
+// SetVerbose turns indicator answers on or off for a channel.
+func (b *Bot) SetVerbose(channel string, on bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.verbose == nil {
+		b.verbose = map[string]bool{}
+	}
+	b.verbose[strings.ToLower(channel)] = on
+}
+
+func (b *Bot) isVerbose(channel string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.verbose[strings.ToLower(channel)]
+}
+
+func (b *Bot) extractor() (*ioc.Extractor, error) {
+	if b.Extractor != nil {
+		return b.Extractor, nil
+	}
+	ex, err := ioc.NewExtractor(ioc.Options{})
+	if err != nil {
+		return nil, err
+	}
+	b.Extractor = ex
+	return ex, nil
+}
+
+// Handle returns the lines to answer m with (none for a message that needs no answer).
+func (b *Bot) Handle(ctx context.Context, m Message) ([]string, error) {
+	text := strings.TrimSpace(m.Text)
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	cmd := strings.ToLower(fields[0])
+	switch {
+	case cmd == "!help":
+		return []string{Help}, nil
+	case cmd == "!verbose":
+		if len(fields) != 2 || (fields[1] != "on" && fields[1] != "off") {
+			return []string{"usage: !verbose on|off"}, nil
+		}
+		b.SetVerbose(m.Channel, fields[1] == "on")
+		return []string{fmt.Sprintf("verbose is %s in %s", fields[1], m.Channel)}, nil
+	case commands[cmd] != nil:
+		if len(fields) < 2 {
+			return []string{"usage: " + cmd + " VALUE…"}, nil
+		}
+		inds, bad, err := b.indicators(strings.Join(fields[1:], " "), commands[cmd])
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, v := range bad {
+			out = append(out, fmt.Sprintf("%s: not %s", v, strings.TrimPrefix(cmd, "!")))
+		}
+		if len(inds) == 0 {
+			return out, nil
+		}
+		lines, err := b.Rep(ctx, inds)
+		return append(out, lines...), err
+	case strings.HasPrefix(cmd, "!"):
+		return nil, nil // another bot's command
+	}
+	if !b.isVerbose(m.Channel) {
+		return nil, nil
+	}
+	inds, _, err := b.indicators(text, nil)
+	if err != nil || len(inds) == 0 {
+		return nil, err
+	}
+	return b.Rep(ctx, inds)
+}
+
+// indicators finds the indicators in text (of types, when given), each once; with types, the
+// words that are none of them are returned in bad.
+func (b *Bot) indicators(text string, types []ioc.Type) (inds []enrich.Indicator, bad []string, err error) {
+	ex, err := b.extractor()
+	if err != nil {
+		return nil, nil, err
+	}
+	limit := b.MaxIndicators
+	if limit <= 0 {
+		limit = DefaultMaxIndicators
+	}
+	seen := map[enrich.Indicator]bool{}
+	add := func(t ioc.Type, v string) {
+		i := enrich.Indicator{Type: t, Value: v}
+		if !seen[i] && len(inds) < limit {
+			seen[i] = true
+			inds = append(inds, i)
+		}
+	}
+	if types == nil {
+		for _, m := range ex.Extract(text) {
+			add(m.Type, m.Value)
+		}
+		return inds, nil, nil
+	}
+	for _, w := range strings.Fields(text) {
+		found := false
+		for _, m := range ex.Extract(w) {
+			if slices.Contains(types, m.Type) && m.Start == 0 && m.End == len(w) {
+				add(m.Type, m.Value)
+				found = true
+				break
+			}
+		}
+		if !found {
+			bad = append(bad, w)
+		}
+	}
+	return inds, bad, nil
+}

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hunchsec/hunch/automation/chat"
+	"github.com/hunchsec/hunch/automation/chat/irc"
+	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/pipeline"
+	"github.com/hunchsec/hunch/record"
+)
+
+func newChatCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "chat",
+		Short: "Run hunch's chat bot: reputation answers in chat channels",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newChatIRCCmd(e))
+	return cmd
+}
+
+// repLine writes one reputation record as a chat line.
+func repLine(r record.Record) string {
+	get := func(f string) string {
+		v, _ := r.Get(f)
+		return v.Text()
+	}
+	line := fmt.Sprintf("%s (%s): %s, DBotScore %s", get(pipeline.FieldIndicator), get(pipeline.FieldType), get(pipeline.FieldVerdict), get(fieldDBotScore))
+	if d := get(pipeline.FieldDecidedBy); d != "" {
+		line += ", decided by " + d
+	}
+	var where []string
+	for _, f := range []string{"country", "as_org"} {
+		if v := get(f); v != "" {
+			where = append(where, v)
+		}
+	}
+	if asn := get("asn"); asn != "" {
+		where = append(where, "AS"+asn)
+	}
+	if len(where) > 0 {
+		line += " — " + strings.Join(where, ", ")
+	}
+	return line
+}
+
+func newChatIRCCmd(e *env) *cobra.Command {
+	var (
+		ef      engineFlags
+		o       irc.Options
+		verbose []string
+		maxInds int
+	)
+	cmd := &cobra.Command{
+		Use:   "irc --server HOST:PORT --channel '#soc'",
+		Short: "Run the chat bot on an IRC server",
+		Long: `irc connects to an IRC server, joins the channels and answers there:
+  !ip !url !domain !file !email VALUE…   reputation, one line per value (providers, DBotScore, GeoIP)
+  !verbose on|off                         answer every indicator said in this channel
+  !help
+In the --verbose channels every message's indicators are answered from the start. Lookups go
+through the configured providers and the cache, as 'hunch lookup' does. With --oper (and the
+operator password in $HUNCH_IRC_OPER_PASSWORD) the bot becomes an IRC operator and asks for
+ngircd's relaxed flood protection, so a reply of many lines is not held back by the server.`,
+		Example: `  hunch chat irc --server irc.example.org:6667 --nick hunch --channel '#soc' --verbose '#soc'`,
+		Args:    noArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			if o.Addr == "" || len(o.Channels) == 0 {
+				return usagef("--server and --channel are required")
+			}
+			if o.Oper != "" {
+				o.OperPassword = e.getenv("HUNCH_IRC_OPER_PASSWORD")
+				if o.OperPassword == "" {
+					return usagef("--oper needs the operator password in $HUNCH_IRC_OPER_PASSWORD")
+				}
+			}
+			o.Password = e.getenv("HUNCH_IRC_PASSWORD")
+			lookup, done, err := e.reputer(&ef, true)
+			if err != nil {
+				return err
+			}
+			defer done()
+			bot := &chat.Bot{MaxIndicators: maxInds, Rep: func(ctx context.Context, inds []enrich.Indicator) ([]string, error) {
+				in := make([]record.Record, len(inds))
+				for i, x := range inds {
+					in[i] = record.New(record.Field{Name: pipeline.FieldValue, Value: record.String(x.Value)},
+						record.Field{Name: pipeline.FieldType, Value: record.String(string(x.Type))})
+				}
+				recs, err := lookup(ctx, in, nil)
+				if err != nil {
+					return nil, err
+				}
+				lines := make([]string, len(recs))
+				for i, r := range recs {
+					lines[i] = repLine(r)
+				}
+				return lines, nil
+			}}
+			for _, ch := range verbose {
+				bot.SetVerbose(ch, true)
+			}
+			c, err := irc.Dial(e.ctx, o)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			fmt.Fprintf(e.stderr, "hunch: on %s as %s in %s\n", o.Addr, c.Nick(), strings.Join(o.Channels, ", "))
+			return irc.Serve(e.ctx, c, bot)
+		},
+	}
+	ef.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&o.Addr, "server", "", "IRC server, host:port (required; the password, if any, in $HUNCH_IRC_PASSWORD)")
+	fl.StringVar(&o.Nick, "nick", "hunch", "nick")
+	fl.StringSliceVar(&o.Channels, "channel", nil, "channels to join (repeatable, required)")
+	fl.StringSliceVar(&verbose, "verbose", nil, "channels where every indicator said is answered")
+	fl.StringVar(&o.Oper, "oper", "", "IRC operator name (password in $HUNCH_IRC_OPER_PASSWORD)")
+	fl.IntVar(&maxInds, "max-indicators", chat.DefaultMaxIndicators, "most indicators answered per message")
+	fl.DurationVar(&o.Timeout, "timeout", 0, "dial and registration timeout (default 15s)")
+	return cmd
+}
