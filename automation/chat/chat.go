@@ -1,6 +1,7 @@
 // Package chat is hunch's chat bot, independent of the chat system: it reads the messages of
 // the channels it was invited to, answers commands (!ip, !url, !domain, !file, !email,
-// !verbose) with reputation lines, and — in channels where verbose is on — extracts the
+// !verbose) with reputation lines, works incidents (!incident new, show, note, assign,
+// severity, close — journaled with the speaker as actor), and — in channels where verbose is on — extracts the
 // indicators of every message with the ioc scanner and answers with their reputation, one line
 // per indicator in one reply. Transports (chat/irc) carry messages in and replies out.
 package chat
@@ -9,11 +10,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/hunchsec/hunch/automation"
 	"github.com/hunchsec/hunch/enrich"
 	"github.com/hunchsec/hunch/ioc"
+	"github.com/hunchsec/hunch/store"
 )
 
 // Message is one chat message.
@@ -32,6 +36,9 @@ const DefaultMaxIndicators = 50
 // Bot decides what to answer.
 type Bot struct {
 	Rep Reputation
+	// Incidents, when set, enables the !incident commands; what they do is journaled with the
+	// speaker as actor ("chat:<nick>").
+	Incidents *automation.Incidents
 	// Extractor finds indicators (ioc's defaults when nil).
 	Extractor *ioc.Extractor
 	// MaxIndicators bounds the indicators answered per message; default DefaultMaxIndicators.
@@ -51,7 +58,8 @@ var commands = map[string][]ioc.Type{
 }
 
 // Help is the bot's answer to !help.
-const Help = "hunch: !ip !url !domain !file !email VALUE… for reputation; !verbose on|off to answer every indicator said here; !help"
+const Help = "hunch: !ip !url !domain !file !email VALUE… for reputation; !verbose on|off to answer every indicator said here; " +
+	"!incident new NAME | show N | note N TEXT | assign N NICK | severity N LEVEL | close N; !help"
 
 // SetVerbose turns indicator answers on or off for a channel.
 func (b *Bot) SetVerbose(channel string, on bool) {
@@ -115,6 +123,8 @@ func (b *Bot) Handle(ctx context.Context, m Message) ([]string, error) {
 		}
 		lines, err := b.Rep(ctx, inds)
 		return append(out, lines...), err
+	case cmd == "!incident" && b.Incidents != nil:
+		return b.incident(ctx, m, fields[1:])
 	case strings.HasPrefix(cmd, "!"):
 		return nil, nil // another bot's command
 	}
@@ -126,6 +136,77 @@ func (b *Bot) Handle(ctx context.Context, m Message) ([]string, error) {
 		return nil, err
 	}
 	return b.Rep(ctx, inds)
+}
+
+// incident runs an !incident command.
+func (b *Bot) incident(ctx context.Context, m Message, args []string) ([]string, error) {
+	usage := []string{"usage: !incident new NAME | show N | note N TEXT | assign N NICK | severity N LEVEL | close N"}
+	if len(args) < 2 {
+		return usage, nil
+	}
+	actor := "chat:" + m.Nick
+	if args[0] == "new" {
+		inc := &store.Incident{Name: strings.Join(args[1:], " "), Labels: []string{"chat:" + m.Channel}}
+		if err := b.Incidents.Open(ctx, inc, actor); err != nil {
+			return []string{"error: " + err.Error()}, nil
+		}
+		return []string{fmt.Sprintf("incident %d opened: %s", inc.ID, inc.Name)}, nil
+	}
+	id, err := strconv.ParseInt(args[1], 10, 64)
+	if err != nil {
+		return usage, nil
+	}
+	var ch automation.Change
+	switch args[0] {
+	case "show":
+		inc, err := b.Incidents.Store.Incident(ctx, id)
+		if err != nil {
+			return []string{"error: " + err.Error()}, nil
+		}
+		return []string{summary(inc)}, nil
+	case "note":
+		if len(args) < 3 {
+			return usage, nil
+		}
+		e, err := b.Incidents.Note(ctx, id, actor, strings.Join(args[2:], " "))
+		if err != nil {
+			return []string{"error: " + err.Error()}, nil
+		}
+		return []string{fmt.Sprintf("incident %d: note %d journaled", id, e.Seq)}, nil
+	case "assign":
+		if len(args) != 3 {
+			return usage, nil
+		}
+		ch.Owner = &args[2]
+	case "severity":
+		if len(args) != 3 {
+			return usage, nil
+		}
+		v, err := automation.ParseSeverity(args[2])
+		if err != nil {
+			return []string{"error: " + err.Error()}, nil
+		}
+		ch.Severity = &v
+	case "close":
+		done := "done"
+		ch.Status = &done
+	default:
+		return usage, nil
+	}
+	inc, err := b.Incidents.Update(ctx, id, actor, ch)
+	if err != nil {
+		return []string{"error: " + err.Error()}, nil
+	}
+	return []string{summary(inc)}, nil
+}
+
+func summary(inc *store.Incident) string {
+	owner := inc.Owner
+	if owner == "" {
+		owner = "nobody"
+	}
+	return fmt.Sprintf("incident %d: %s — %s, %s, owner %s, %d journal entries", inc.ID, inc.Name,
+		automation.SeverityName(inc.Severity), inc.Status, owner, inc.JournalCount)
 }
 
 // indicators finds the indicators in text (of types, when given), each once; with types, the

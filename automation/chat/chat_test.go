@@ -3,10 +3,14 @@ package chat
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hunchsec/hunch/automation"
+	"github.com/hunchsec/hunch/automation/journal"
 	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/store/sqlite"
 )
 
 func TestHandle(t *testing.T) {
@@ -59,5 +63,49 @@ func TestHandle(t *testing.T) {
 	say("#soc", "!verbose off")
 	if got := say("#soc", "198.51.100.9"); got != "" {
 		t.Errorf("verbose off still answers: %q", got)
+	}
+}
+
+func TestIncidentCommands(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	inc := &automation.Incidents{Store: db, Chain: journal.Chain{Key: []byte("k")}}
+	b := &Bot{Incidents: inc, Rep: func(context.Context, []enrich.Indicator) ([]string, error) { return nil, nil }}
+	c := context.Background()
+	say := func(text string) string {
+		t.Helper()
+		lines, err := b.Handle(c, Message{Channel: "#soc", Nick: "alice", Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(lines, "\n")
+	}
+	for _, x := range []struct{ say, want string }{
+		{"!incident new Phish at finance", "incident 1 opened: Phish at finance"},
+		{"!incident note 1 pulled the mail", "incident 1: note 2 journaled"},
+		{"!incident assign 1 bob", "incident 1: Phish at finance — unknown, pending, owner bob, 3 journal entries"},
+		{"!incident severity 1 high", "incident 1: Phish at finance — high, pending, owner bob, 4 journal entries"},
+		{"!incident close 1", "incident 1: Phish at finance — high, done, owner bob, 5 journal entries"},
+		{"!incident show 1", "incident 1: Phish at finance — high, done, owner bob, 5 journal entries"},
+		{"!incident show 9", "error: incident 9: not found"},
+		{"!incident severity 1 apocalyptic", "error: severity \"apocalyptic\": want unknown, info, low, medium, high, critical or 0, 0.5, 1, 2, 3, 4"},
+		{"!incident frob 1", "usage: !incident new NAME | show N | note N TEXT | assign N NICK | severity N LEVEL | close N"},
+		{"!incident", "usage: !incident new NAME | show N | note N TEXT | assign N NICK | severity N LEVEL | close N"},
+	} {
+		if got := say(x.say); got != x.want {
+			t.Errorf("%s: %q, want %q", x.say, got, x.want)
+		}
+	}
+	j, _ := db.Journal(c, 1)
+	for _, e := range j {
+		if e.Actor != "chat:alice" {
+			t.Errorf("entry %d actor %q", e.Seq, e.Actor)
+		}
+	}
+	if n, problems, _ := inc.Verify(c, 1); n != 5 || len(problems) > 0 {
+		t.Errorf("journal %d %v", n, problems)
 	}
 }

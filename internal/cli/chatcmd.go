@@ -7,8 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hunchsec/hunch/automation"
 	"github.com/hunchsec/hunch/automation/chat"
 	"github.com/hunchsec/hunch/automation/chat/irc"
+	"github.com/hunchsec/hunch/automation/journal"
 	"github.com/hunchsec/hunch/enrich"
 	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
@@ -56,6 +58,7 @@ func newChatIRCCmd(e *env) *cobra.Command {
 		o       irc.Options
 		verbose []string
 		maxInds int
+		db      string
 	)
 	cmd := &cobra.Command{
 		Use:   "irc --server HOST:PORT --channel '#soc'",
@@ -63,6 +66,8 @@ func newChatIRCCmd(e *env) *cobra.Command {
 		Long: `irc connects to an IRC server, joins the channels and answers there:
   !ip !url !domain !file !email VALUE…   reputation, one line per value (providers, DBotScore, GeoIP)
   !verbose on|off                         answer every indicator said in this channel
+  !incident new NAME | show N | note N TEXT | assign N NICK | severity N LEVEL | close N
+                                          incidents in the store (--db), journaled as chat:<nick>
   !help
 In the --verbose channels every message's indicators are answered from the start. Lookups go
 through the configured providers and the cache, as 'hunch lookup' does. With --oper (and the
@@ -105,6 +110,20 @@ ngircd's relaxed flood protection, so a reply of many lines is not held back by 
 			for _, ch := range verbose {
 				bot.SetVerbose(ch, true)
 			}
+			dsn, err := e.intelDB(db)
+			if err != nil {
+				return err
+			}
+			key, err := e.journalKey()
+			if err != nil {
+				return err
+			}
+			st, err := e.openStore(dsn)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			bot.Incidents = &automation.Incidents{Store: st, Chain: journal.Chain{Key: key}}
 			c, err := irc.Dial(e.ctx, o)
 			if err != nil {
 				return err
@@ -123,5 +142,6 @@ ngircd's relaxed flood protection, so a reply of many lines is not held back by 
 	fl.StringVar(&o.Oper, "oper", "", "IRC operator name (password in $HUNCH_IRC_OPER_PASSWORD)")
 	fl.IntVar(&maxInds, "max-indicators", chat.DefaultMaxIndicators, "most indicators answered per message")
 	fl.DurationVar(&o.Timeout, "timeout", 0, "dial and registration timeout (default 15s)")
+	fl.StringVar(&db, "db", "", "store for !incident: a postgres:// URL (default: the embedded SQLite store)")
 	return cmd
 }

@@ -103,9 +103,21 @@ func TestChatIRC(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no answer to !ip")
 	}
+	u.Send("#soc", []string{"!incident new Spray from 203.0.113.77"})
+	select {
+	case m := <-got:
+		if m.Text != "incident 1 opened: Spray from 203.0.113.77" {
+			t.Errorf("!incident new: %q", m.Text)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no answer to !incident new")
+	}
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Errorf("bot exit %d: %s", code, errb.String())
+	}
+	if code, out, _ := runHunch(t, "", "--data", data, "incident", "verify", "1"); code != ExitOK || !strings.Contains(out, "journal intact, 1 entries") {
+		t.Errorf("the chat's incident: exit %d %s", code, out)
 	}
 	if code, _, errOut := runHunch(t, "", "chat", "irc", "--server", addr); code != ExitUsage || !strings.Contains(errOut, "--channel are required") {
 		t.Errorf("no channel: exit %d %s", code, errOut)
