@@ -86,44 +86,14 @@ ngircd's relaxed flood protection, so a reply of many lines is not held back by 
 				}
 			}
 			o.Password = e.getenv("HUNCH_IRC_PASSWORD")
-			lookup, done, err := e.reputer(&ef, true)
+			bot, done, err := e.chatBot(&ef, maxInds, db)
 			if err != nil {
 				return err
 			}
 			defer done()
-			bot := &chat.Bot{MaxIndicators: maxInds, Rep: func(ctx context.Context, inds []enrich.Indicator) ([]string, error) {
-				in := make([]record.Record, len(inds))
-				for i, x := range inds {
-					in[i] = record.New(record.Field{Name: pipeline.FieldValue, Value: record.String(x.Value)},
-						record.Field{Name: pipeline.FieldType, Value: record.String(string(x.Type))})
-				}
-				recs, err := lookup(ctx, in, nil)
-				if err != nil {
-					return nil, err
-				}
-				lines := make([]string, len(recs))
-				for i, r := range recs {
-					lines[i] = repLine(r)
-				}
-				return lines, nil
-			}}
 			for _, ch := range verbose {
 				bot.SetVerbose(ch, true)
 			}
-			dsn, err := e.intelDB(db)
-			if err != nil {
-				return err
-			}
-			key, err := e.journalKey()
-			if err != nil {
-				return err
-			}
-			st, err := e.openStore(dsn)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			bot.Incidents = &automation.Incidents{Store: st, Chain: journal.Chain{Key: key}}
 			c, err := irc.Dial(e.ctx, o)
 			if err != nil {
 				return err
@@ -144,4 +114,42 @@ ngircd's relaxed flood protection, so a reply of many lines is not held back by 
 	fl.DurationVar(&o.Timeout, "timeout", 0, "dial and registration timeout (default 15s)")
 	fl.StringVar(&db, "db", "", "store for !incident: a postgres:// URL (default: the embedded SQLite store)")
 	return cmd
+}
+
+// chatBot builds the chat bot every transport shares: reputation through the configured providers and cache (as
+// 'hunch lookup' does) and the !incident commands on the store db. done releases what it opened.
+func (e *env) chatBot(ef *engineFlags, maxInds int, db string) (*chat.Bot, func(), error) {
+	lookup, closeLookup, err := e.reputer(ef, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	bot := &chat.Bot{MaxIndicators: maxInds, Rep: func(ctx context.Context, inds []enrich.Indicator) ([]string, error) {
+		in := make([]record.Record, len(inds))
+		for i, x := range inds {
+			in[i] = record.New(record.Field{Name: pipeline.FieldValue, Value: record.String(x.Value)},
+				record.Field{Name: pipeline.FieldType, Value: record.String(string(x.Type))})
+		}
+		recs, err := lookup(ctx, in, nil)
+		if err != nil {
+			return nil, err
+		}
+		lines := make([]string, len(recs))
+		for i, r := range recs {
+			lines[i] = repLine(r)
+		}
+		return lines, nil
+	}}
+	dsn, err := e.intelDB(db)
+	if err == nil {
+		var key []byte
+		if key, err = e.journalKey(); err == nil {
+			var st closingStore
+			if st, err = e.openStore(dsn); err == nil {
+				bot.Incidents = &automation.Incidents{Store: st, Chain: journal.Chain{Key: key}}
+				return bot, func() { st.Close(); closeLookup() }, nil
+			}
+		}
+	}
+	closeLookup()
+	return nil, nil, err
 }
