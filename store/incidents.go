@@ -57,3 +57,61 @@ type Incidents interface {
 	// Journal returns the incident's entries in the order they were written.
 	Journal(ctx context.Context, incidentID int64) ([]JournalEntry, error)
 }
+
+// PlaybookRun is one run of a playbook on an incident, as the executor (package automation/playbook) keeps it: the
+// playbook's text as it was when the run started, so a restarted server resumes what was running and not a later
+// edit, and the executor's state (which tasks are done, their outputs, what waits for whom) as JSON.
+type PlaybookRun struct {
+	ID         int64
+	IncidentID int64
+	Playbook   string
+	Source     []byte
+	Status     string // running, waiting, done, failed, cancelled
+	State      []byte
+	Error      string
+	// Version is bumped by every UpdateRun; an update carrying a stale one is refused with ErrConflict, so that
+	// two writers (a server's executor and 'hunch task complete') never overwrite each other.
+	Version          int64
+	Created, Updated time.Time
+}
+
+// RunFilter selects playbook runs for ListRuns.
+type RunFilter struct {
+	Status     []string // any of these statuses; empty for every one
+	IncidentID int64    // 0 for every incident
+	Limit      int      // 0 for no limit
+}
+
+// Evidence is a file or a value kept with an incident: its SHA-256, who added it, when, and the journal entry that
+// records it.
+type Evidence struct {
+	ID         int64
+	IncidentID int64
+	Kind       string // file or value
+	Name       string
+	SHA256     string
+	Size       int64
+	Content    []byte // filled by EvidenceContent only
+	Actor      string
+	Entry      int64 // the journal entry's seq
+	Created    time.Time
+}
+
+// Playbooks persists playbook runs and evidence.
+type Playbooks interface {
+	// CreateRun stores run (Version 1) and sets its ID.
+	CreateRun(ctx context.Context, run *PlaybookRun) error
+	// PlaybookRun returns run id, or an error wrapping ErrNotFound.
+	PlaybookRun(ctx context.Context, id int64) (*PlaybookRun, error)
+	// ListRuns returns runs, oldest first.
+	ListRuns(ctx context.Context, f RunFilter) ([]PlaybookRun, error)
+	// UpdateRun stores run's status, state and error if its Version is the stored one, and bumps Version; a stale
+	// Version gives an error wrapping ErrConflict.
+	UpdateRun(ctx context.Context, run *PlaybookRun) error
+	// AddEvidence stores ev (its content included) and sets its ID.
+	AddEvidence(ctx context.Context, ev *Evidence) error
+	// ListEvidence returns an incident's evidence without content, oldest first.
+	ListEvidence(ctx context.Context, incidentID int64) ([]Evidence, error)
+	// EvidenceContent returns evidence id with its content.
+	EvidenceContent(ctx context.Context, id int64) (*Evidence, error)
+}

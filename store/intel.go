@@ -95,6 +95,7 @@ type Intel interface {
 	EventHeads
 	Feeds
 	Incidents
+	Playbooks
 }
 
 // Orgs persists organisations.

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("EventHeads", func(t *testing.T) { testEventHeads(t, open(t)) })
 	t.Run("Incidents", func(t *testing.T) { testIncidents(t, open(t)) })
+	t.Run("Playbooks", func(t *testing.T) { testPlaybooks(t, open(t)) })
 }
 
 func ctx(t *testing.T) context.Context { return t.Context() }
