@@ -6,6 +6,8 @@ package automation
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -50,7 +52,7 @@ func SeverityName(v float64) string {
 
 // Incidents opens incidents and keeps their journals.
 type Incidents struct {
-	Store store.Incidents
+	Store store.Cases
 	// Chain hashes the journal; its Key is the server's journal secret.
 	Chain journal.Chain
 	// Now is the clock (time.Now when nil).
@@ -173,4 +175,37 @@ func (s *Incidents) Verify(ctx context.Context, id int64) (entries int, problems
 		es[i] = toEntry(e)
 	}
 	return len(es), s.Chain.Verify(es, &journal.Head{Count: inc.JournalCount, Hash: inc.JournalHead}), nil
+}
+
+// DefaultMaxEvidenceBytes bounds one piece of evidence.
+const DefaultMaxEvidenceBytes = 64 << 20
+
+// AddEvidence keeps content (a file's bytes or a value) with incident id: its SHA-256, size, who and when are
+// journaled, and the evidence row names that journal entry.
+func (s *Incidents) AddEvidence(ctx context.Context, id int64, actor, kind, name string, content []byte) (*store.Evidence, error) {
+	if kind != "file" && kind != "value" {
+		return nil, fmt.Errorf("evidence kind %q: want file or value", kind)
+	}
+	if strings.TrimSpace(name) == "" {
+		return nil, fmt.Errorf("evidence needs a name")
+	}
+	if len(content) > DefaultMaxEvidenceBytes {
+		return nil, fmt.Errorf("evidence %s: %d bytes, more than the limit of %d", name, len(content), DefaultMaxEvidenceBytes)
+	}
+	sum := sha256.Sum256(content)
+	ev := &store.Evidence{IncidentID: id, Kind: kind, Name: name, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(content)),
+		Content: content, Actor: actor}
+	body := map[string]any{"evidence": map[string]any{"kind": kind, "name": name, "sha256": ev.SHA256, "size": ev.Size}}
+	if kind == "value" && len(content) <= 4096 {
+		body["evidence"].(map[string]any)["value"] = string(content)
+	}
+	e, err := s.Append(ctx, id, journal.KindEvidence, actor, body)
+	if err != nil {
+		return nil, err
+	}
+	ev.Entry, ev.Created = e.Seq, e.Time
+	if err := s.Store.AddEvidence(ctx, ev); err != nil {
+		return nil, err
+	}
+	return ev, nil
 }

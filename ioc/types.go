@@ -146,3 +146,21 @@ type Options struct {
 	// which keeps tenants of shared hosting apart.
 	ICANNOnly bool
 }
+
+// MISPType is the MISP attribute type a value of t is stored as: ip-dst for addresses, email-src, filename for paths,
+// vulnerability for CVEs, regkey for registry keys, and the same name for domains, URLs and hashes.
+func (t Type) MISPType() string {
+	switch t {
+	case IPv4, IPv6:
+		return "ip-dst"
+	case Email:
+		return "email-src"
+	case WindowsPath, LinuxPath:
+		return "filename"
+	case CVE:
+		return "vulnerability"
+	case RegistryKey:
+		return "regkey"
+	}
+	return string(t)
+}

@@ -115,3 +115,9 @@ type Playbooks interface {
 	// EvidenceContent returns evidence id with its content.
 	EvidenceContent(ctx context.Context, id int64) (*Evidence, error)
 }
+
+// Cases is what incident work needs of a store: incidents, their journals, playbook runs and evidence.
+type Cases interface {
+	Incidents
+	Playbooks
+}

@@ -97,7 +97,7 @@ A value that is not one of ` + what + ` is a usage error.`,
 				}
 				in = append(in, record.New(record.Field{Name: pipeline.FieldValue, Value: record.String(canon)},
 					record.Field{Name: pipeline.FieldType, Value: record.String(string(t))}))
-				values = append(values, intel.TypedValue{Type: mispType(t), Value: canon})
+				values = append(values, intel.TypedValue{Type: t.MISPType(), Value: canon})
 			}
 			rep, closeRep, err := e.reputer(&ef, !noGeo && name == "ip")
 			if err != nil {
@@ -170,17 +170,6 @@ func (e *env) reputer(ef *engineFlags, geo bool) (rep func(ctx context.Context, 
 		return out, nil
 	}
 	return rep, done, nil
-}
-
-// mispType is the MISP attribute type a value of t is stored as, for feed lookups.
-func mispType(t ioc.Type) string {
-	switch t {
-	case ioc.IPv4, ioc.IPv6:
-		return "ip-dst"
-	case ioc.Email:
-		return "email-src"
-	}
-	return string(t)
 }
 
 // intelContext appends what the intel store knows of each value to its record.
