@@ -1,7 +1,8 @@
 // Package chat is hunch's chat bot, independent of the chat system: it reads the messages of
 // the channels it was invited to, answers commands (!ip, !url, !domain, !file, !email,
 // !verbose) with reputation lines, works incidents (!incident new, show, note, assign,
-// severity, close — journaled with the speaker as actor), and — in channels where verbose is on — extracts the
+// severity, close — journaled with the speaker as actor), starts playbooks and answers their manual tasks
+// (!playbook, !task), and — in channels where verbose is on — extracts the
 // indicators of every message with the ioc scanner and answers with their reputation, one line
 // per indicator in one reply. Transports (chat/irc) carry messages in and replies out.
 package chat
@@ -15,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/hunchsec/hunch/automation"
+	"github.com/hunchsec/hunch/automation/playbook"
 	"github.com/hunchsec/hunch/enrich"
 	"github.com/hunchsec/hunch/ioc"
 	"github.com/hunchsec/hunch/store"
@@ -39,6 +41,10 @@ type Bot struct {
 	// Incidents, when set, enables the !incident commands; what they do is journaled with the
 	// speaker as actor ("chat:<nick>").
 	Incidents *automation.Incidents
+	// Playbooks, when set, enables !playbook run and !task list|done: a run started here is
+	// driven by the server's engine (hunch serve), which also continues a run once its manual
+	// task is answered.
+	Playbooks *playbook.Engine
 	// Extractor finds indicators (ioc's defaults when nil).
 	Extractor *ioc.Extractor
 	// MaxIndicators bounds the indicators answered per message; default DefaultMaxIndicators.
@@ -59,7 +65,8 @@ var commands = map[string][]ioc.Type{
 
 // Help is the bot's answer to !help.
 const Help = "hunch: !ip !url !domain !file !email VALUE… for reputation; !verbose on|off to answer every indicator said here; " +
-	"!incident new NAME | show N | note N TEXT | assign N NICK | severity N LEVEL | close N; !help"
+	"!incident new NAME | show N | note N TEXT | assign N NICK | severity N LEVEL | close N; " +
+	"!playbook list | run NAME INCIDENT; !task list | done RUN TASK [ANSWER] [COMMENT…]; !help"
 
 // SetVerbose turns indicator answers on or off for a channel.
 func (b *Bot) SetVerbose(channel string, on bool) {
@@ -125,6 +132,10 @@ func (b *Bot) Handle(ctx context.Context, m Message) ([]string, error) {
 		return append(out, lines...), err
 	case cmd == "!incident" && b.Incidents != nil:
 		return b.incident(ctx, m, fields[1:])
+	case cmd == "!playbook" && b.Playbooks != nil:
+		return b.playbook(ctx, m, fields[1:])
+	case cmd == "!task" && b.Playbooks != nil:
+		return b.task(ctx, m, fields[1:])
 	case strings.HasPrefix(cmd, "!"):
 		return nil, nil // another bot's command
 	}
@@ -248,4 +259,81 @@ func (b *Bot) indicators(text string, types []ioc.Type) (inds []enrich.Indicator
 		}
 	}
 	return inds, bad, nil
+}
+
+// playbook runs a !playbook command.
+func (b *Bot) playbook(ctx context.Context, m Message, args []string) ([]string, error) {
+	usage := []string{"usage: !playbook list | run NAME INCIDENT"}
+	switch {
+	case len(args) == 1 && args[0] == "list":
+		names := make([]string, 0, len(b.Playbooks.Library))
+		for n := range b.Playbooks.Library {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		if len(names) == 0 {
+			return []string{"no playbooks in the library"}, nil
+		}
+		return []string{"playbooks: " + strings.Join(names, ", ")}, nil
+	case len(args) == 3 && args[0] == "run":
+		pb := b.Playbooks.Library[args[1]]
+		if pb == nil {
+			return []string{fmt.Sprintf("no playbook %q (!playbook list)", args[1])}, nil
+		}
+		id, err := strconv.ParseInt(args[2], 10, 64)
+		if err != nil {
+			return usage, nil
+		}
+		run, err := b.Playbooks.Start(ctx, pb, id, nil, "chat:"+m.Nick)
+		if err != nil {
+			return []string{"error: " + err.Error()}, nil
+		}
+		return []string{fmt.Sprintf("run %d: %s started on incident %d", run.ID, pb.Name, id)}, nil
+	}
+	return usage, nil
+}
+
+// task runs a !task command.
+func (b *Bot) task(ctx context.Context, m Message, args []string) ([]string, error) {
+	usage := []string{"usage: !task list | done RUN TASK [ANSWER] [COMMENT…]"}
+	switch {
+	case len(args) == 1 && args[0] == "list":
+		ws, err := b.Playbooks.Waiting(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(ws) == 0 {
+			return []string{"no task is waiting"}, nil
+		}
+		var out []string
+		for _, w := range ws {
+			line := fmt.Sprintf("run %d task %s (incident %d): %s", w.Run, w.Task, w.Incident, w.Prompt)
+			if len(w.Options) > 0 {
+				line += " [" + strings.Join(w.Options, "|") + "]"
+			}
+			out = append(out, line)
+		}
+		return out, nil
+	case len(args) >= 3 && args[0] == "done":
+		id, err := strconv.ParseInt(args[1], 10, 64)
+		if err != nil {
+			return usage, nil
+		}
+		answer, comment := "", ""
+		if len(args) > 3 {
+			answer = args[3]
+		}
+		if len(args) > 4 {
+			comment = strings.Join(args[4:], " ")
+		}
+		if err := b.Playbooks.Complete(ctx, id, args[2], answer, "chat:"+m.Nick, comment); err != nil {
+			return []string{"error: " + err.Error()}, nil
+		}
+		line := fmt.Sprintf("run %d: task %s done", id, args[2])
+		if answer != "" {
+			line += " (" + answer + ")"
+		}
+		return []string{line + ", by " + m.Nick}, nil
+	}
+	return usage, nil
 }

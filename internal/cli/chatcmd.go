@@ -7,10 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hunchsec/hunch/automation"
 	"github.com/hunchsec/hunch/automation/chat"
 	"github.com/hunchsec/hunch/automation/chat/irc"
-	"github.com/hunchsec/hunch/automation/journal"
 	"github.com/hunchsec/hunch/enrich"
 	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
@@ -86,11 +84,11 @@ ngircd's relaxed flood protection, so a reply of many lines is not held back by 
 				}
 			}
 			o.Password = e.getenv("HUNCH_IRC_PASSWORD")
-			bot, done, err := e.chatBot(&ef, maxInds, db)
+			bot, kit, err := e.chatBot(&ef, maxInds, db)
 			if err != nil {
 				return err
 			}
-			defer done()
+			defer kit.close()
 			for _, ch := range verbose {
 				bot.SetVerbose(ch, true)
 			}
@@ -117,39 +115,28 @@ ngircd's relaxed flood protection, so a reply of many lines is not held back by 
 }
 
 // chatBot builds the chat bot every transport shares: reputation through the configured providers and cache (as
-// 'hunch lookup' does) and the !incident commands on the store db. done releases what it opened.
-func (e *env) chatBot(ef *engineFlags, maxInds int, db string) (*chat.Bot, func(), error) {
-	lookup, closeLookup, err := e.reputer(ef, true)
+// 'hunch lookup' does), the !incident commands on the store db, and !playbook and !task on the playbook library.
+// The kit it opens is returned for the transport to connect to the playbooks' chat; its close releases everything.
+func (e *env) chatBot(ef *engineFlags, maxInds int, db string) (*chat.Bot, *automationKit, error) {
+	kit, err := e.openAutomation(db, ef, e.playbookDir(""))
 	if err != nil {
 		return nil, nil, err
 	}
-	bot := &chat.Bot{MaxIndicators: maxInds, Rep: func(ctx context.Context, inds []enrich.Indicator) ([]string, error) {
-		in := make([]record.Record, len(inds))
-		for i, x := range inds {
-			in[i] = record.New(record.Field{Name: pipeline.FieldValue, Value: record.String(x.Value)},
-				record.Field{Name: pipeline.FieldType, Value: record.String(string(x.Type))})
-		}
-		recs, err := lookup(ctx, in, nil)
-		if err != nil {
-			return nil, err
-		}
-		lines := make([]string, len(recs))
-		for i, r := range recs {
-			lines[i] = repLine(r)
-		}
-		return lines, nil
-	}}
-	dsn, err := e.intelDB(db)
-	if err == nil {
-		var key []byte
-		if key, err = e.journalKey(); err == nil {
-			var st closingStore
-			if st, err = e.openStore(dsn); err == nil {
-				bot.Incidents = &automation.Incidents{Store: st, Chain: journal.Chain{Key: key}}
-				return bot, func() { st.Close(); closeLookup() }, nil
+	return kit.bot(maxInds), kit, nil
+}
+
+// bot is the chat bot over the kit.
+func (k *automationKit) bot(maxInds int) *chat.Bot {
+	return &chat.Bot{MaxIndicators: maxInds, Incidents: k.incidents, Playbooks: k.engine,
+		Rep: func(ctx context.Context, inds []enrich.Indicator) ([]string, error) {
+			recs, err := k.lookup(ctx, typedIndicatorRecords(inds), nil)
+			if err != nil {
+				return nil, err
 			}
-		}
-	}
-	closeLookup()
-	return nil, nil, err
+			lines := make([]string, len(recs))
+			for i, r := range recs {
+				lines[i] = repLine(r)
+			}
+			return lines, nil
+		}}
 }

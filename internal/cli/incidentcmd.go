@@ -320,7 +320,7 @@ inserted, moved, or cut off the end.`,
 			return err
 		},
 	}
-	cmd.AddCommand(newCmd, list, show, note, set, verify, newIncidentIngestCmd(e, &db))
+	cmd.AddCommand(newCmd, list, show, note, set, verify, newIncidentIngestCmd(e, &db), newIncidentReportCmd(e, &db), newIncidentEvidenceCmd(e, &db))
 	return cmd
 }
 

@@ -1,18 +1,27 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hunchsec/hunch/automation/chat"
+	"github.com/hunchsec/hunch/automation/chat/irc"
+	"github.com/hunchsec/hunch/automation/incidentreport"
+	"github.com/hunchsec/hunch/automation/playbook"
 	"github.com/hunchsec/hunch/intel"
+	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/server"
 	"github.com/hunchsec/hunch/server/mispapi"
+	"github.com/hunchsec/hunch/server/soarapi"
 	"github.com/hunchsec/hunch/server/taxii"
 	"github.com/hunchsec/hunch/web"
 )
@@ -38,6 +47,11 @@ type serveFlags struct {
 	syncEvery     time.Duration
 	feedsEvery    time.Duration
 	feedsDir      string
+	playbooks     string
+	playbookPoll  time.Duration
+	irc           irc.Options
+	ircVerbose    []string
+	ef            engineFlags
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -73,6 +87,14 @@ on stderr) and shuts down gracefully on interrupt.`,
 	fl.DurationVar(&f.uiMax, "ui-session-max", web.DefaultSessionMax, "web UI sessions end this long after login, however used")
 	fl.DurationVar(&f.syncEvery, "sync-every", 0, "pull from and push to the sync servers every this long, e.g. 15m (0: only on request)")
 	fl.DurationVar(&f.feedsEvery, "feeds-every", time.Hour, "fetch enabled feeds and cache caching-enabled ones this often (0: never)")
+	fl.StringVar(&f.playbooks, "playbooks", "", "playbook library directory (default: $HUNCH_PLAYBOOKS or the data directory's playbooks/)")
+	fl.DurationVar(&f.playbookPoll, "playbook-poll", playbook.DefaultPoll, "how often runs answered elsewhere (hunch task complete) are picked up")
+	fl.StringVar(&f.irc.Addr, "irc-server", "", "IRC server host:port for the chat bot and playbook notifications (password in $HUNCH_IRC_PASSWORD)")
+	fl.StringVar(&f.irc.Nick, "irc-nick", "hunch", "the bot's IRC nick")
+	fl.StringSliceVar(&f.irc.Channels, "irc-channel", nil, "IRC channels to join (repeatable)")
+	fl.StringSliceVar(&f.ircVerbose, "irc-verbose", nil, "IRC channels where every indicator said is answered")
+	fl.StringVar(&f.irc.Oper, "irc-oper", "", "IRC operator name (password in $HUNCH_IRC_OPER_PASSWORD)")
+	f.ef.register(cmd)
 	fl.StringVar(&f.feedsDir, "feeds-dir", "", `only directory local feeds are read from (default: the data directory's feeds/; "-": none)`)
 	return cmd
 }
@@ -194,6 +216,25 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		SecureCookies: cfg.TLSCert != "" || cfg.TLSSelfSigned}))
 	routes.Handle("GET /{$}", web.RootRedirect(api))
 	routes.Handle("/taxii2/", taxii.New(taxii.Deps{Intel: svc, InstanceUUID: uuid, Logger: log}))
+	kit, err := e.automationOn(svc, &f.ef, e.playbookDir(f.playbooks))
+	if err != nil {
+		return err
+	}
+	defer kit.close()
+	routes.Handle("/api/", soarapi.New(soarapi.Deps{
+		Auth:      mispapi.NewKeyAuthenticator(mispapi.StoreKeyLookup(svc), acl.NewKeyChecker(mispapi.DefaultKeyCacheTTL, mispapi.DefaultKeyCacheSize, nil), nil),
+		Incidents: kit.incidents, Engine: kit.engine, Logger: log,
+		Report: func(ctx context.Context, w io.Writer, id int64) error {
+			return incidentreport.Write(ctx, w, kit.incidents, id)
+		},
+	}))
+	if f.irc.Addr != "" {
+		if err := e.serveIRC(kit, f, log); err != nil {
+			return err
+		}
+	}
+	log.Info("playbooks", "library", len(kit.engine.Library), "dir", e.playbookDir(f.playbooks))
+	go kit.engine.Serve(e.ctx, f.playbookPoll)
 	srv, err := server.New(cfg, routes, log)
 	if err != nil {
 		return err
@@ -225,4 +266,56 @@ func firstNonEmpty(v ...string) string {
 		}
 	}
 	return ""
+}
+
+// serveIRC connects the chat bot to IRC: it answers in the channels, and playbooks post there (notify, manual
+// tasks); it reconnects when the connection drops.
+func (e *env) serveIRC(kit *automationKit, f *serveFlags, log *slog.Logger) error {
+	if len(f.irc.Channels) == 0 {
+		return usagef("--irc-server needs at least one --irc-channel")
+	}
+	f.irc.Password = e.getenv("HUNCH_IRC_PASSWORD")
+	if f.irc.Oper != "" {
+		f.irc.OperPassword = e.getenv("HUNCH_IRC_OPER_PASSWORD")
+		if f.irc.OperPassword == "" {
+			return usagef("--irc-oper needs the operator password in $HUNCH_IRC_OPER_PASSWORD")
+		}
+	}
+	c, err := irc.Dial(e.ctx, f.irc)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	kit.setChat(func(_ context.Context, channel string, lines []string) error {
+		mu.Lock()
+		cur := c
+		mu.Unlock()
+		return cur.Send(channel, lines)
+	})
+	bot := kit.bot(chat.DefaultMaxIndicators)
+	for _, ch := range f.ircVerbose {
+		bot.SetVerbose(ch, true)
+	}
+	log.Info("irc", "server", f.irc.Addr, "nick", c.Nick(), "channels", strings.Join(f.irc.Channels, ","))
+	go func() {
+		for {
+			err := irc.Serve(e.ctx, c, bot)
+			c.Close()
+			if e.ctx.Err() != nil {
+				return
+			}
+			log.Warn("irc connection lost; reconnecting", "error", fmt.Sprint(err))
+			for e.ctx.Err() == nil {
+				time.Sleep(5 * time.Second)
+				nc, err := irc.Dial(e.ctx, f.irc)
+				if err == nil {
+					mu.Lock()
+					c = nc
+					mu.Unlock()
+					break
+				}
+			}
+		}
+	}()
+	return nil
 }
