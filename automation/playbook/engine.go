@@ -374,13 +374,17 @@ func (e *Engine) step(ctx context.Context, l *loaded) error {
 			return err
 		}
 		e.journal(ctx, l, journal.KindAction, map[string]any{"task": t.ID, "waiting": ts.Prompt, "options": t.Options, "assignee": t.Assignee})
-		if t.Channel != "" && e.Announce != nil {
+		channel, err := eval(t.Channel, c)
+		if err != nil {
+			e.log().Warn("manual task channel", "run", l.run.ID, "task", t.ID, "error", err.Error())
+		}
+		if ch, _ := channel.(string); ch != "" && e.Announce != nil {
 			line := fmt.Sprintf("incident %d, playbook %s: %s", inc.ID, l.pb.Name, ts.Prompt)
 			how := fmt.Sprintf("answer with: !task done %d %s", l.run.ID, t.ID)
 			if len(t.Options) > 0 {
 				how += " " + strings.Join(t.Options, "|")
 			}
-			if err := e.Announce(ctx, t.Channel, []string{line, how}); err != nil {
+			if err := e.Announce(ctx, ch, []string{line, how}); err != nil {
 				e.log().Warn("announcing a manual task", "run", l.run.ID, "task", t.ID, "error", err.Error())
 			}
 		}

@@ -337,7 +337,7 @@ func (t *Task) check(p *Playbook, actions []string) []string {
 	if t.OnError != "" && p.byID[t.OnError] == nil {
 		bad("on_error: no task %q", t.OnError)
 	}
-	for _, s := range append([]string{t.ForEach, t.Prompt}, withStrings(t.With)...) {
+	for _, s := range append([]string{t.ForEach, t.Prompt, t.Channel}, withStrings(t.With)...) {
 		if err := checkExpr(s); err != nil {
 			bad("%v", err)
 		}

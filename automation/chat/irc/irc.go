@@ -42,7 +42,8 @@ type Client struct {
 	nick string
 }
 
-// Dial connects, registers and joins the channels.
+// Dial connects, registers and joins the channels, returning once the server has confirmed
+// every join.
 func Dial(ctx context.Context, o Options) (*Client, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 15 * time.Second
@@ -102,8 +103,31 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 			}
 		}
 	}
+	// Join and wait until the server confirms every channel (its end of the names list), so
+	// that nothing said or sent right after Dial returns is lost.
+	pending := map[string]bool{}
 	for _, ch := range o.Channels {
 		c.raw("JOIN " + ch)
+		pending[strings.ToLower(ch)] = true
+	}
+	for len(pending) > 0 {
+		line, err := c.readLine()
+		if err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("irc: joining %s: %w", strings.Join(o.Channels, ", "), err)
+		}
+		_, cmd, params := parse(line)
+		switch cmd {
+		case "PING":
+			c.raw("PONG :" + last(params))
+		case "366": // RPL_ENDOFNAMES: <nick> <channel> :End of NAMES list
+			if len(params) >= 2 {
+				delete(pending, strings.ToLower(params[1]))
+			}
+		case "403", "405", "471", "473", "474", "475", "476", "477":
+			conn.Close()
+			return nil, fmt.Errorf("irc: cannot join: %s", line)
+		}
 	}
 	conn.SetDeadline(time.Time{})
 	return c, nil
