@@ -29,6 +29,7 @@ type Data struct {
 	Evidence   []store.Evidence
 	Runs       []Run
 	Indicators []Indicator
+	SLA        []automation.Timer
 	Generated  time.Time
 }
 
@@ -58,8 +59,8 @@ type Indicator struct {
 	From                 string
 }
 
-// Build gathers incident id's report.
-func Build(ctx context.Context, s *automation.Incidents, id int64) (*Data, error) {
+// Build gathers incident id's report, its SLA timers under policy.
+func Build(ctx context.Context, s *automation.Incidents, policy automation.SLAPolicy, id int64) (*Data, error) {
 	inc, err := s.Store.Incident(ctx, id)
 	if err != nil {
 		return nil, err
@@ -74,6 +75,7 @@ func Build(ctx context.Context, s *automation.Incidents, id int64) (*Data, error
 		return nil, err
 	}
 	d.Intact = len(problems) == 0
+	d.SLA = policy.Timers(inc, automation.ReadMilestones(inc, entries), d.Generated)
 	for _, p := range problems {
 		d.Problems = append(d.Problems, p.String())
 	}
@@ -210,7 +212,7 @@ table{border-collapse:collapse;width:100%;margin:.5em 0} th,td{text-align:left;p
 th{background:#f4f6fa;font-weight:600} td.mono,span.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 .badge{display:inline-block;padding:.05em .5em;border-radius:.8em;font-size:12px;font-weight:600;background:#e4e7ee}
 .sev-critical,.v-malicious{background:#b3261e;color:#fff}.sev-high{background:#e8590c;color:#fff}.sev-medium,.v-suspicious{background:#f2c94c}
-.sev-low,.v-benign{background:#cfe8d5}.ok{color:#1e7b34;font-weight:600}.bad{color:#b3261e;font-weight:600}
+.sev-low,.v-benign,.sla-met,.sla-within{background:#cfe8d5}.sla-late{background:#b3261e;color:#fff}.sla-at{background:#f2c94c}.ok{color:#1e7b34;font-weight:600}.bad{color:#b3261e;font-weight:600}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em} dt{color:#5b6475}
 @media print{body{margin:0;max-width:none} h2{break-after:avoid} tr{break-inside:avoid}}
 </style></head><body>
@@ -223,7 +225,8 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em} dt{color:#5b
 <dt>Labels</dt><dd>{{range .Incident.Labels}}<span class="badge">{{.}}</span> {{else}}—{{end}}</dd>
 <dt>Opened</dt><dd>{{time .Incident.Created}}</dd>
 <dt>Last change</dt><dd>{{time .Incident.Updated}}</dd>
-<dt>Journal</dt><dd>{{len .Journal}} entries, {{if .Intact}}<span class="ok" id="journal-status">intact</span> (every hash checks){{else}}<span class="bad" id="journal-status">tampered</span>{{end}}</dd>
+{{range .SLA}}<dt>SLA {{.Name}}</dt><dd><span class="badge sla-{{.State}}">{{.State}}</span> due {{time .Due}}{{if not .Stopped.IsZero}}, met {{time .Stopped}}{{end}}</dd>
+{{end}}<dt>Journal</dt><dd>{{len .Journal}} entries, {{if .Intact}}<span class="ok" id="journal-status">intact</span> (every hash checks){{else}}<span class="bad" id="journal-status">tampered</span>{{end}}</dd>
 </dl>
 {{if .Problems}}<ul>{{range .Problems}}<li class="bad">{{.}}</li>{{end}}</ul>{{end}}
 <h2>Indicators</h2>
@@ -252,8 +255,8 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em} dt{color:#5b
 func HTML(w io.Writer, d *Data) error { return page.Execute(w, d) }
 
 // Write builds and writes incident id's report.
-func Write(ctx context.Context, w io.Writer, s *automation.Incidents, id int64) error {
-	d, err := Build(ctx, s, id)
+func Write(ctx context.Context, w io.Writer, s *automation.Incidents, policy automation.SLAPolicy, id int64) error {
+	d, err := Build(ctx, s, policy, id)
 	if err != nil {
 		return err
 	}

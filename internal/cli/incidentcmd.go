@@ -320,7 +320,8 @@ inserted, moved, or cut off the end.`,
 			return err
 		},
 	}
-	cmd.AddCommand(newCmd, list, show, note, set, verify, newIncidentIngestCmd(e, &db), newIncidentReportCmd(e, &db), newIncidentEvidenceCmd(e, &db))
+	cmd.AddCommand(newCmd, list, show, note, set, verify, newIncidentIngestCmd(e, &db), newIncidentReportCmd(e, &db), newIncidentEvidenceCmd(e, &db),
+		newIncidentSummaryCmd(e, &db))
 	return cmd
 }
 
@@ -382,4 +383,12 @@ object, through --name, --type, --severity, --key and --label paths ("alert.rule
 	fl.StringVar(&m.Key, "key", "", "json: path of the key that merges alerts into one incident")
 	fl.StringSliceVar(&m.Labels, "label", nil, "json: paths of labels (repeatable)")
 	return cmd
+}
+
+// slaPolicy is the configuration's SLA policy, or the default one.
+func (e *env) slaPolicy() automation.SLAPolicy {
+	if e.cfg != nil && e.cfg.Automation.SLA != nil {
+		return *e.cfg.Automation.SLA
+	}
+	return automation.DefaultSLAPolicy
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hunchsec/hunch/automation"
 	"github.com/hunchsec/hunch/automation/incidentreport"
+	"github.com/hunchsec/hunch/siem"
 )
 
 func newIncidentReportCmd(e *env, db *string) *cobra.Command {
@@ -39,7 +40,7 @@ program named by $HUNCH_CHROMIUM).`,
 			}
 			var page bytes.Buffer
 			if err := e.withIncidents(*db, func(s *automation.Incidents) error {
-				return incidentreport.Write(e.ctx, &page, s, id)
+				return incidentreport.Write(e.ctx, &page, s, e.slaPolicy(), id)
 			}); err != nil {
 				return err
 			}
@@ -167,5 +168,58 @@ func newIncidentEvidenceCmd(e *env, db *string) *cobra.Command {
 	}
 	cmd.Flags().StringSliceVar(&files, "file", nil, "a file to keep (repeatable)")
 	cmd.Flags().StringArrayVar(&values, "value", nil, "a value to keep, NAME=VALUE (repeatable)")
+	return cmd
+}
+
+func newIncidentSummaryCmd(e *env, db *string) *cobra.Command {
+	var (
+		from, to, last, out string
+	)
+	cmd := &cobra.Command{
+		Use:   "summary [--last 7d | --from T --to T] -o FILE.html|FILE.csv",
+		Short: "The SOC's summary of a period: incidents by type, severity and status, time to assign and resolve, SLA breaches, top indicators",
+		Long: `summary covers the incidents opened in the period (--last 7d by default; times as 'hunch query'
+takes them: RFC 3339, dates, or relative such as -24h). It writes a self-contained HTML page with
+charts, or, for a .csv file, one row per incident (formula-looking cells are quoted for
+spreadsheets). SLA timers follow the configuration's automation.sla, or the default policy.`,
+		Args: noArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			if out == "" {
+				return usagef("-o FILE is required")
+			}
+			if from == "" && last == "" {
+				last = "7d"
+			}
+			now := time.Now().UTC()
+			r, err := siem.ParseRange(from, to, last, now)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			var buf bytes.Buffer
+			err = e.withIncidents(*db, func(s *automation.Incidents) error {
+				sum, err := incidentreport.BuildSummary(e.ctx, s, e.slaPolicy(), r.From, r.To, now)
+				if err != nil {
+					return err
+				}
+				if strings.EqualFold(filepath.Ext(out), ".csv") {
+					return incidentreport.SummaryCSV(&buf, sum)
+				}
+				return incidentreport.SummaryHTML(&buf, sum)
+			})
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "summary of %s to %s written to %s\n", r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), out)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&from, "from", "", "start of the period")
+	fl.StringVar(&to, "to", "", "end of the period (default now)")
+	fl.StringVar(&last, "last", "", "the period ending now, e.g. 24h, 7d, 1mon (default 7d)")
+	fl.StringVarP(&out, "output", "o", "", "the summary file: .html or .csv")
 	return cmd
 }

@@ -361,4 +361,16 @@ func TestPlaybookEndToEndSurvivesSIGKILL(t *testing.T) {
 		t.Errorf("the run's table has %d rows, want 10 tasks and a header", n)
 	}
 	d.CheckConsole("incident report")
+
+	// The SOC summary of the day counts the incident, its time to assign (never) and resolve.
+	sumPage := filepath.Join(dir, "summary.html")
+	if code, _, errOut := runHunch(t, "", "incident", "summary", "--last", "1d", "--data", data, "-o", sumPage); code != ExitOK {
+		t.Fatalf("summary: %s", errOut)
+	}
+	d.Open("file://" + sumPage)
+	d.WaitText("#kpi-incidents", "1")
+	if txt := d.Text("#indicators"); !strings.HasPrefix(txt, "TypeValueVerdictIncidents\nipv4203.0.113.9malicious1\n") {
+		t.Errorf("summary's indicators: %q", txt)
+	}
+	d.CheckConsole("soc summary")
 }

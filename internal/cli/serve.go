@@ -223,9 +223,9 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	defer kit.close()
 	routes.Handle("/api/", soarapi.New(soarapi.Deps{
 		Auth:      mispapi.NewKeyAuthenticator(mispapi.StoreKeyLookup(svc), acl.NewKeyChecker(mispapi.DefaultKeyCacheTTL, mispapi.DefaultKeyCacheSize, nil), nil),
-		Incidents: kit.incidents, Engine: kit.engine, Logger: log,
+		Incidents: kit.incidents, Engine: kit.engine, Logger: log, SLA: new(e.slaPolicy()),
 		Report: func(ctx context.Context, w io.Writer, id int64) error {
-			return incidentreport.Write(ctx, w, kit.incidents, id)
+			return incidentreport.Write(ctx, w, kit.incidents, e.slaPolicy(), id)
 		},
 	}))
 	if f.irc.Addr != "" {

@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hunchsec/hunch/automation"
 	"github.com/hunchsec/hunch/enrich/providers"
 )
 
@@ -39,6 +40,14 @@ type Config struct {
 	// Intel configures the intel store.
 	Intel Intel `yaml:"intel"`
 	SIEM  SIEM  `yaml:"siem"` // SIEM configures `hunch query`: template folders and connections.
+	// Automation configures incidents: SLA timers per severity.
+	Automation Automation `yaml:"automation"`
+}
+
+// Automation configures incidents and playbooks.
+type Automation struct {
+	// SLA replaces automation.DefaultSLAPolicy when set.
+	SLA *automation.SLAPolicy `yaml:"sla"`
 }
 
 // GeoIP configures location lookups from MaxMind-format databases.

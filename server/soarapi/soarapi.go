@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hunchsec/hunch/automation"
 	"github.com/hunchsec/hunch/automation/playbook"
@@ -32,7 +33,9 @@ type Deps struct {
 	Report func(ctx context.Context, w io.Writer, id int64) error
 	// Mapping reads generic JSON alerts.
 	Mapping automation.Mapping
-	Logger  *slog.Logger
+	// SLA gives incidents their timers (automation.DefaultSLAPolicy when nil).
+	SLA    *automation.SLAPolicy
+	Logger *slog.Logger
 }
 
 type handler struct {
@@ -165,7 +168,9 @@ func decode(r *http.Request, v any) error {
 	return nil
 }
 
-// alert ingests an alert and starts the playbooks a new incident triggers.
+// alert ingests an alert and starts the playbooks a new incident triggers. A generic JSON
+// alert is read with the server's mapping, or with the one given in the query (name_field,
+// type_field, severity_field, key_field: dotted paths; label: repeatable).
 func (h *handler) alert(w http.ResponseWriter, r *http.Request, actor string) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -173,7 +178,16 @@ func (h *handler) alert(w http.ResponseWriter, r *http.Request, actor string) {
 		return
 	}
 	format := r.PathValue("format")
-	a, err := automation.ParseAlert(format, body, h.d.Mapping)
+	m, q := h.d.Mapping, r.URL.Query()
+	for k, dst := range map[string]*string{"name_field": &m.Name, "type_field": &m.Type, "severity_field": &m.Severity, "key_field": &m.Key} {
+		if v := q.Get(k); v != "" {
+			*dst = v
+		}
+	}
+	if ls := q["label"]; len(ls) > 0 {
+		m.Labels = ls
+	}
+	a, err := automation.ParseAlert(format, body, m)
 	if err != nil {
 		h.fail(w, r, bad("%v", err))
 		return
@@ -300,8 +314,20 @@ func (h *handler) getIncident(w http.ResponseWriter, r *http.Request, _ string) 
 		h.fail(w, r, err)
 		return
 	}
+	policy := automation.DefaultSLAPolicy
+	if h.d.SLA != nil {
+		policy = *h.d.SLA
+	}
+	timers := []any{}
+	for _, tm := range policy.Timers(inc, automation.ReadMilestones(inc, entries), time.Now()) {
+		t := map[string]any{"name": tm.Name, "due": tm.Due, "state": tm.State}
+		if !tm.Stopped.IsZero() {
+			t["met_at"] = tm.Stopped
+		}
+		timers = append(timers, t)
+	}
 	out := incidentJSON(inc)
-	out["journal"], out["runs"], out["journal_intact"] = journal, rs, len(problems) == 0
+	out["journal"], out["runs"], out["journal_intact"], out["sla"] = journal, rs, len(problems) == 0, timers
 	writeJSON(w, http.StatusOK, out)
 }
 
