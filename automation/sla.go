@@ -63,7 +63,7 @@ func ReadMilestones(inc *store.Incident, entries []store.JournalEntry) Milestone
 		}
 		var b struct {
 			Opened  *struct{ Owner, Status string } `json:"opened"`
-			Changed map[string][2]any                `json:"changed"`
+			Changed map[string][2]any               `json:"changed"`
 		}
 		if json.Unmarshal(e.Body, &b) != nil {
 			continue

@@ -34,12 +34,12 @@ type Summary struct {
 
 // Row is one incident of the period.
 type Row struct {
-	ID                                    int64
-	Name, Type, Severity, Status, Owner   string
-	Created                               time.Time
-	TimeToAssign, TimeToResolve           time.Duration // -1 when not reached
-	SLAAssign, SLARemediate               string        // timer states, "" without a timer
-	Indicators, Malicious                 int
+	ID                                  int64
+	Name, Type, Severity, Status, Owner string
+	Created                             time.Time
+	TimeToAssign, TimeToResolve         time.Duration // -1 when not reached
+	SLAAssign, SLARemediate             string        // timer states, "" without a timer
+	Indicators, Malicious               int
 }
 
 // Count is a label and how many incidents carry it; Width is its bar's share of the largest.

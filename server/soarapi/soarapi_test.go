@@ -38,7 +38,10 @@ func newAPI(t *testing.T) (*inteltest.Fixture, http.Handler, *playbook.Engine) {
 	h := New(Deps{
 		Auth:      mispapi.NewKeyAuthenticator(mispapi.StoreKeyLookup(fx.Svc), acl.NewKeyChecker(0, 0, nil), nil),
 		Incidents: inc, Engine: e,
-		Report: func(_ context.Context, w io.Writer, id int64) error { _, err := io.WriteString(w, "<h1>report</h1>"); return err },
+		Report: func(_ context.Context, w io.Writer, id int64) error {
+			_, err := io.WriteString(w, "<h1>report</h1>")
+			return err
+		},
 	})
 	return fx, h, e
 }
