@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hunchsec/hunch/automation/journal"
+	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/store"
 )
 
@@ -208,4 +209,11 @@ func (s *Incidents) AddEvidence(ctx context.Context, id int64, actor, kind, name
 		return nil, err
 	}
 	return ev, nil
+}
+
+// MayWork reports whether u may change incidents (open, note, answer tasks, start playbooks): an enabled user whose
+// role may add events, on a key that is not read-only. Every user may read them. The API and the web UI both ask
+// here.
+func MayWork(u acl.User) bool {
+	return !u.Disabled && !u.ReadOnlyKey && u.EffectiveRole().PermAdd
 }

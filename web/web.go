@@ -5,6 +5,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hunchsec/hunch/automation"
+	"github.com/hunchsec/hunch/automation/playbook"
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/misp"
@@ -84,6 +87,12 @@ type Deps struct {
 	GraphValues int
 	// AnalyzeMaxRecords caps the records /ui/analyze reads from a file; zero means report.DefaultMaxRecords.
 	AnalyzeMaxRecords int
+	// Incidents, Engine and SLA enable the incident pages and their war rooms (none when Incidents is nil). Chat, when
+	// set, carries a war-room message to the incident's chat channel (its label chat:<channel>).
+	Incidents *automation.Incidents
+	Engine    *playbook.Engine
+	SLA       automation.SLAPolicy
+	Chat      func(ctx context.Context, channel string, lines []string) error
 }
 
 // handler serves the UI.
@@ -98,7 +107,7 @@ type handler struct {
 }
 
 // pageNames are the templates, each parsed with layout.html.
-var pageNames = []string{"login", "events", "event", "graph", "search", "import", "freetext", "export", "users", "orgs", "feeds", "error", "analyze"}
+var pageNames = []string{"login", "events", "event", "graph", "search", "import", "freetext", "export", "users", "orgs", "feeds", "error", "analyze", "incidents", "incident"}
 
 // New returns the UI handler, to be mounted at Prefix. It panics when d.Intel is nil or a template does not parse,
 // which are programming errors.
@@ -175,6 +184,13 @@ func New(d Deps) http.Handler {
 	h.mux.HandleFunc("POST /ui/admin/feeds/{id}/{action}", h.authed(h.feedAction))
 	h.mux.Handle("GET /ui/static/report/", http.StripPrefix("/ui/static/report/", staticHandler(http.FileServerFS(report.Assets()))))
 	h.mux.HandleFunc("GET /ui/analyze", h.authed(h.analyzePage))
+	if d.Incidents != nil {
+		h.mux.HandleFunc("GET /ui/incidents", h.authed(h.incidents))
+		h.mux.HandleFunc("GET /ui/incidents/{id}", h.authed(h.incident))
+		h.mux.HandleFunc("GET /ui/incidents/{id}/journal", h.authed(h.incidentJournal))
+		h.mux.HandleFunc("POST /ui/incidents/{id}/messages", h.authed(h.incidentMessage))
+		h.mux.HandleFunc("POST /ui/incidents/{id}/tasks/{run}/{task}", h.authed(h.incidentTask))
+	}
 	h.mux.HandleFunc("POST /ui/analyze", h.authed(h.analyzeUpload))
 	h.mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, nil, http.StatusNotFound, "There is no such page.")

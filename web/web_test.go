@@ -60,9 +60,18 @@ func newUI(t *testing.T, d Deps, passwords ...string) *ui {
 // newUIWith is newUI over a fixture made with opts.
 func newUIWith(t *testing.T, opts inteltest.Options, d Deps, passwords ...string) *ui {
 	t.Helper()
+	return newUIPrepared(t, opts, d, nil, passwords...)
+}
+
+// newUIPrepared is newUIWith with prepare run on the fixture and d before the UI is built.
+func newUIPrepared(t *testing.T, opts inteltest.Options, d Deps, prepare func(*inteltest.Fixture, *Deps), passwords ...string) *ui {
+	t.Helper()
 	f := inteltest.New(t, opts)
 	clk := &clock{t: time.Now()}
 	d.Intel, d.Now = f.Svc, clk.now
+	if prepare != nil {
+		prepare(f, &d)
+	}
 	for _, name := range passwords {
 		if err := f.Svc.SetPassword(t.Context(), intel.System, int64(f.Users[name].ID), testPassword); err != nil {
 			t.Fatal(err)

@@ -21,7 +21,7 @@ import (
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/server"
 	"github.com/hunchsec/hunch/server/mispapi"
-	"github.com/hunchsec/hunch/server/soarapi"
+	"github.com/hunchsec/hunch/server/api"
 	"github.com/hunchsec/hunch/server/taxii"
 	"github.com/hunchsec/hunch/web"
 )
@@ -209,30 +209,31 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		return err
 	}
 	// The MISP API answers every path no other surface claims, as MISP's own paths are at the root.
-	routes := http.NewServeMux()
-	api := mispapi.New(mispapi.Deps{Intel: svc, InstanceUUID: uuid, Logger: log})
-	routes.Handle("/", api)
-	routes.Handle(web.Prefix, web.New(web.Deps{Intel: svc, Logger: log, SessionIdle: f.uiIdle, SessionMax: f.uiMax,
-		SecureCookies: cfg.TLSCert != "" || cfg.TLSSelfSigned}))
-	routes.Handle("GET /{$}", web.RootRedirect(api))
-	routes.Handle("/taxii2/", taxii.New(taxii.Deps{Intel: svc, InstanceUUID: uuid, Logger: log}))
 	kit, err := e.automationOn(svc, &f.ef, e.playbookDir(f.playbooks))
 	if err != nil {
 		return err
 	}
 	defer kit.close()
-	routes.Handle("/api/", soarapi.New(soarapi.Deps{
+	if f.irc.Addr != "" {
+		if err := e.serveIRC(kit, f, log); err != nil {
+			return err
+		}
+	}
+	routes := http.NewServeMux()
+	mispAPI := mispapi.New(mispapi.Deps{Intel: svc, InstanceUUID: uuid, Logger: log})
+	routes.Handle("/", mispAPI)
+	routes.Handle(web.Prefix, web.New(web.Deps{Intel: svc, Logger: log, SessionIdle: f.uiIdle, SessionMax: f.uiMax,
+		SecureCookies: cfg.TLSCert != "" || cfg.TLSSelfSigned,
+		Incidents:     kit.incidents, Engine: kit.engine, SLA: e.slaPolicy(), Chat: kit.env.Chat}))
+	routes.Handle("GET /{$}", web.RootRedirect(mispAPI))
+	routes.Handle("/taxii2/", taxii.New(taxii.Deps{Intel: svc, InstanceUUID: uuid, Logger: log}))
+	routes.Handle("/api/", api.New(api.Deps{
 		Auth:      mispapi.NewKeyAuthenticator(mispapi.StoreKeyLookup(svc), acl.NewKeyChecker(mispapi.DefaultKeyCacheTTL, mispapi.DefaultKeyCacheSize, nil), nil),
 		Incidents: kit.incidents, Engine: kit.engine, Logger: log, SLA: new(e.slaPolicy()),
 		Report: func(ctx context.Context, w io.Writer, id int64) error {
 			return incidentreport.Write(ctx, w, kit.incidents, e.slaPolicy(), id)
 		},
 	}))
-	if f.irc.Addr != "" {
-		if err := e.serveIRC(kit, f, log); err != nil {
-			return err
-		}
-	}
 	log.Info("playbooks", "library", len(kit.engine.Library), "dir", e.playbookDir(f.playbooks))
 	go kit.engine.Serve(e.ctx, f.playbookPoll)
 	srv, err := server.New(cfg, routes, log)

@@ -16,6 +16,14 @@
     }
   });
 
+  // Forms that empty themselves once htmx has sent them: <form data-reset>.
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var f = ev.detail.elt;
+    if (f && f.matches && f.matches("form[data-reset]") && ev.detail.successful) {
+      f.reset();
+    }
+  });
+
   // Buttons that ask before they act: <button data-confirm="…">.
   document.addEventListener("click", function (ev) {
     var b = ev.target.closest("[data-confirm]");

@@ -1,4 +1,4 @@
-package soarapi
+package api
 
 import (
 	"context"

@@ -1,9 +1,9 @@
-// Package soarapi is hunch serve's automation API under /api/: alert webhooks (Splunk's alert
+// Package api is hunch serve's automation API under /api/: alert webhooks (Splunk's alert
 // action, Sentinel incidents, generic JSON) that open or join incidents and start the playbooks
 // they trigger, incidents with their journals and reports, the manual tasks waiting for a
 // person, and playbook runs. Requests authenticate with the same API keys as the MISP API;
 // who may do what is decided in one place (allowed) and tested as a matrix.
-package soarapi
+package api
 
 import (
 	"context"
@@ -52,14 +52,11 @@ const (
 // allowed is the one authorization decision of this API.
 func allowed(p mispapi.Principal, level int) bool {
 	u := p.ACL()
-	if u.Disabled {
-		return false
-	}
 	switch level {
 	case read:
-		return true
+		return !u.Disabled
 	case write:
-		return !u.ReadOnlyKey && u.EffectiveRole().PermAdd
+		return automation.MayWork(u)
 	}
 	return false
 }
