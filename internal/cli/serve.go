@@ -20,8 +20,8 @@ import (
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/server"
-	"github.com/hunchsec/hunch/server/mispapi"
 	"github.com/hunchsec/hunch/server/api"
+	"github.com/hunchsec/hunch/server/mispapi"
 	"github.com/hunchsec/hunch/server/taxii"
 	"github.com/hunchsec/hunch/web"
 )
