@@ -519,3 +519,24 @@ func TestSchedule(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(triage))
+	f.Add([]byte("name: x\ntriggers: [{cron: '*/5 1-3 * * 1,5'}]\ntasks:\n  - {id: a, type: title, next: b}\n  - {id: b, type: manual, prompt: ok, options: [y, n], next: {y: a}}"))
+	f.Add([]byte("name: x\ntasks:\n  - {id: a, type: condition, cases: [{branch: y, when: '{{ ge .x 3 }}'}], next: {y: b, else: [b]}}\n  - {id: b, type: playbook, playbook: x}"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		pb, err := Parse(src, nil)
+		if err != nil {
+			return
+		}
+		if pb.Name == "" || pb.Task(pb.Start) == nil || pb.cycle() != nil {
+			t.Fatalf("accepted a playbook without a name, a start or with a loop: %q", src)
+		}
+		for _, tr := range pb.Triggers {
+			if tr.schedule != nil {
+				tr.schedule.Next(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+			}
+		}
+		_ = pb.Summary()
+	})
+}
