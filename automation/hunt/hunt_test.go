@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"context"
 	"os"
 	"slices"
 	"strings"
@@ -143,4 +144,34 @@ func FuzzParse(f *testing.F) {
 			s.Command(p) // must not panic
 		}
 	})
+}
+
+func TestScheduler(t *testing.T) {
+	f, err := Parse([]byte("name: hourly\nparameters: [{name: host}]\nschedule: {cron: '0 * * * *', runs: [{host: a}, {host: b}]}\nsteps: [{run: extract}]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	once, _ := Parse([]byte("name: adhoc\nsteps: [{run: extract}]"))
+	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	var ran []string
+	s := &Scheduler{Files: []*File{f, once}, Now: func() time.Time { return now },
+		Run: func(_ context.Context, f *File, p map[string]string) { ran = append(ran, f.Name+":"+p["host"]) }}
+	ctx := context.Background()
+	s.Tick(ctx) // plans 10:00
+	now = now.Add(29 * time.Minute)
+	s.Tick(ctx)
+	if len(ran) != 0 {
+		t.Fatalf("ran before it was due: %v", ran)
+	}
+	now = now.Add(time.Minute) // 10:00
+	s.Tick(ctx)
+	s.Tick(ctx) // same minute: not again
+	if !slices.Equal(ran, []string{"hourly:a", "hourly:b"}) {
+		t.Fatalf("at 10:00 ran %v", ran)
+	}
+	now = now.Add(time.Hour)
+	s.Tick(ctx)
+	if len(ran) != 4 {
+		t.Errorf("at 11:00 ran %v", ran)
+	}
 }

@@ -257,10 +257,21 @@ func eventUUID(key string) string {
 	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
 }
 
+// intelReady says why the intel actions cannot run, if they cannot.
+func (env Env) intelReady(action string) error {
+	switch {
+	case env.Intel == nil:
+		return fmt.Errorf("%s: no intel store", action)
+	case env.IntelUser.OrgID == 0:
+		return fmt.Errorf("%s: the intel store has no host organisation yet (run 'hunch init' or start 'hunch serve' once)", action)
+	}
+	return nil
+}
+
 // intelAdd records indicators as a new intel event (with sightings unless sightings: false).
 func (env Env) intelAdd(ctx context.Context, c Call) (map[string]any, error) {
-	if env.Intel == nil {
-		return nil, errors.New("intel_add: no intel store")
+	if err := env.intelReady("intel_add"); err != nil {
+		return nil, err
 	}
 	inds, err := indicatorsArg(c.Args["indicators"])
 	if err != nil {
@@ -316,8 +327,8 @@ func (env Env) intelAdd(ctx context.Context, c Call) (map[string]any, error) {
 
 // intelSearch finds what the intel store holds for values.
 func (env Env) intelSearch(ctx context.Context, c Call) (map[string]any, error) {
-	if env.Intel == nil {
-		return nil, errors.New("intel_search: no intel store")
+	if err := env.intelReady("intel_search"); err != nil {
+		return nil, err
 	}
 	values := strs(c.Args["values"])
 	if len(values) == 0 {
@@ -344,8 +355,8 @@ func (env Env) intelSearch(ctx context.Context, c Call) (map[string]any, error) 
 
 // intelSighting records a sighting of each value the intel store holds.
 func (env Env) intelSighting(ctx context.Context, c Call) (map[string]any, error) {
-	if env.Intel == nil {
-		return nil, errors.New("intel_sighting: no intel store")
+	if err := env.intelReady("intel_sighting"); err != nil {
+		return nil, err
 	}
 	values := strs(c.Args["values"])
 	if len(values) == 0 {

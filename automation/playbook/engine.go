@@ -141,8 +141,9 @@ func (e *Engine) ActionNames() []string {
 	return names
 }
 
-// Start begins a run of pb on incident id with the alert that opened it (nil when none): the
-// inputs are evaluated and the run stored; Drive (or a serving engine) executes it.
+// Start begins a run of pb on incident id with the alert that opened it (nil: the payload of
+// the last alert journaled on the incident, if any): the inputs are evaluated and the run
+// stored; Drive (or a serving engine) executes it.
 func (e *Engine) Start(ctx context.Context, pb *Playbook, incidentID int64, alert any, actor string) (*store.PlaybookRun, error) {
 	return e.start(ctx, pb, incidentID, alert, nil, nil, actor)
 }
@@ -151,6 +152,11 @@ func (e *Engine) start(ctx context.Context, pb *Playbook, incidentID int64, aler
 	inc, err := e.Incidents.Store.Incident(ctx, incidentID)
 	if err != nil {
 		return nil, err
+	}
+	if alert == nil {
+		if alert, err = e.lastAlert(ctx, incidentID); err != nil {
+			return nil, err
+		}
 	}
 	st := &state{Inputs: map[string]any{}, Alert: alert, Tasks: map[string]*taskState{}, Queue: []string{pb.Start}, Parent: parent}
 	c := e.context(inc, st, 0)
@@ -873,4 +879,26 @@ func (e *Engine) Triggered(ctx context.Context, inc *store.Incident, alert any, 
 		}
 	}
 	return runs, nil
+}
+
+// lastAlert is the payload of the last alert journaled on an incident, or nil.
+func (e *Engine) lastAlert(ctx context.Context, id int64) (any, error) {
+	entries, err := e.Incidents.Store.Journal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		if entries[i].Kind != journal.KindAlert {
+			continue
+		}
+		var b struct {
+			Alert struct {
+				Payload any `json:"payload"`
+			} `json:"alert"`
+		}
+		if json.Unmarshal(entries[i].Body, &b) == nil && b.Alert.Payload != nil {
+			return b.Alert.Payload, nil
+		}
+	}
+	return nil, nil
 }

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -295,7 +297,7 @@ timings). 'hunch serve --hunts DIR' runs the hunt files that have a schedule.`,
 
 // listHuntRuns reads every run.json under root, oldest first.
 func listHuntRuns(root string) ([]huntRun, error) {
-	var out []huntRun
+	out := []huntRun{}
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if errors.Is(err, os.ErrNotExist) && p == root {
 			return filepath.SkipAll
@@ -316,4 +318,38 @@ func listHuntRuns(root string) ([]huntRun, error) {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Started.Before(out[j].Started) })
 	return out, err
+}
+
+// huntScheduler loads the hunt files of dir that have a schedule; each run goes to hunts/NAME/TIME-N in the data
+// directory.
+func (e *env) huntScheduler(dir string, log *slog.Logger) (*hunt.Scheduler, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.y*ml"))
+	if err != nil {
+		return nil, err
+	}
+	s := &hunt.Scheduler{}
+	files := map[*hunt.File]string{}
+	for _, p := range paths {
+		f, err := readHunt(p)
+		if err != nil {
+			return nil, err
+		}
+		if f.Schedule != nil {
+			s.Files = append(s.Files, f)
+			files[f] = p
+		}
+	}
+	n := 0
+	s.Run = func(_ context.Context, f *hunt.File, params map[string]string) {
+		n++
+		dir := filepath.Join(e.dataDir(), "hunts", f.Name, fmt.Sprintf("%s-%d", time.Now().UTC().Format("20060102T150405Z"), n))
+		r, err := e.runHunt(f, files[f], params, dir, DefaultHuntMaxBytes)
+		if err != nil {
+			log.Error("scheduled hunt", "hunt", f.Name, "dir", dir, "error", err.Error())
+			return
+		}
+		log.Info("scheduled hunt", "hunt", f.Name, "dir", dir, "report", r.Report)
+	}
+	log.Info("hunts", "scheduled", len(s.Files), "dir", dir)
+	return s, nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,7 @@ type serveFlags struct {
 	feedsDir      string
 	playbooks     string
 	playbookPoll  time.Duration
+	hunts         string
 	irc           irc.Options
 	ircVerbose    []string
 	ef            engineFlags
@@ -88,6 +90,7 @@ on stderr) and shuts down gracefully on interrupt.`,
 	fl.DurationVar(&f.syncEvery, "sync-every", 0, "pull from and push to the sync servers every this long, e.g. 15m (0: only on request)")
 	fl.DurationVar(&f.feedsEvery, "feeds-every", time.Hour, "fetch enabled feeds and cache caching-enabled ones this often (0: never)")
 	fl.StringVar(&f.playbooks, "playbooks", "", "playbook library directory (default: $HUNCH_PLAYBOOKS or the data directory's playbooks/)")
+	fl.StringVar(&f.hunts, "hunts", "", "directory of hunt files; those with a schedule run here, each run kept under the data directory's hunts/")
 	fl.DurationVar(&f.playbookPoll, "playbook-poll", playbook.DefaultPoll, "how often runs answered elsewhere (hunch task complete) are picked up")
 	fl.StringVar(&f.irc.Addr, "irc-server", "", "IRC server host:port for the chat bot and playbook notifications (password in $HUNCH_IRC_PASSWORD)")
 	fl.StringVar(&f.irc.Nick, "irc-nick", "hunch", "the bot's IRC nick")
@@ -233,7 +236,15 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		Report: func(ctx context.Context, w io.Writer, id int64) error {
 			return incidentreport.Write(ctx, w, kit.incidents, e.slaPolicy(), id)
 		},
+		HuntRuns: func() (any, error) { return listHuntRuns(filepath.Join(e.dataDir(), "hunts")) },
 	}))
+	if f.hunts != "" {
+		sched, err := e.huntScheduler(f.hunts, log)
+		if err != nil {
+			return err
+		}
+		go sched.Serve(e.ctx, 0)
+	}
 	log.Info("playbooks", "library", len(kit.engine.Library), "dir", e.playbookDir(f.playbooks))
 	go kit.engine.Serve(e.ctx, f.playbookPoll)
 	srv, err := server.New(cfg, routes, log)

@@ -33,6 +33,8 @@ type Deps struct {
 	Report func(ctx context.Context, w io.Writer, id int64) error
 	// Mapping reads generic JSON alerts.
 	Mapping automation.Mapping
+	// HuntRuns lists the kept hunt runs (no /api/hunts/runs route when nil).
+	HuntRuns func() (any, error)
 	// SLA gives incidents their timers (automation.DefaultSLAPolicy when nil).
 	SLA    *automation.SLAPolicy
 	Logger *slog.Logger
@@ -76,6 +78,16 @@ func New(d Deps) http.Handler {
 		h.route("GET /api/incidents/{id}/report", read, h.report)
 	}
 	h.route("GET /api/tasks", read, h.listTasks)
+	if d.HuntRuns != nil {
+		h.route("GET /api/hunts/runs", read, func(w http.ResponseWriter, r *http.Request, _ string) {
+			runs, err := h.d.HuntRuns()
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, runs)
+		})
+	}
 	h.route("POST /api/tasks/{run}/{task}", write, h.completeTask)
 	h.route("POST /api/playbooks/{name}/run", write, h.runPlaybook)
 	h.route("POST /api/playbooks/{name}/webhook", write, h.webhook)
