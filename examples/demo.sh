@@ -135,3 +135,25 @@ for i in 1 2; do # Splunk's webhook alert action fires twice for one search: one
 		--columns id,name,severity,merged,indicators,journal_entries
 done
 hunch incident --data "$work/data" verify 1 2
+
+echo
+echo '== 18. A playbook on the Splunk alert: decode, extract, look up, escalate, ask; the analyst approves; intel event, closed'
+hunch playbook check examples/playbooks/triage-encoded-powershell.yaml | sed -n '1,2p'
+hunch playbook run triage-encoded-powershell --playbooks examples/playbooks --config examples/hunch.yaml --data "$work/data" --incident 2
+hunch task list --data "$work/data"
+hunch task complete 1 approve approve --comment 'confirmed with the host owner' --continue \
+	--playbooks examples/playbooks --config examples/hunch.yaml --data "$work/data" | sed -n '1,2p;/record/p;/close/p'
+hunch intel search --data "$work/data" -o table --columns event_id,type,value,comment --value 198.51.100.23 --value http://198.51.100.23/a.ps1
+hunch incident --data "$work/data" verify 2
+hunch incident report 2 --data "$work/data" -o "$work/incident-2.html"
+hunch incident summary --data "$work/data" --last 1d -o "$work/soc.csv" >/dev/null && cut -d, -f1-6,10-13 "$work/soc.csv"
+
+echo
+echo '== 19. A hunt file, run twice with new parameters: one report per host'
+for host in WKS-014.corp.example.com WKS-040.corp.example.com; do
+	hunch hunt run examples/hunts/encoded-powershell.yaml --config examples/hunch.yaml --data "$work/data" \
+		-p host="$host" --dir "$work/hunt-$host" 2>/dev/null
+	echo "  $(grep -c . "$work/hunt-$host/events.ndjson") events; indicators by verdict:" \
+		"$(sed -n 's/^{"indicator":"[^"]*","type":"[^"]*","verdict":"\([a-z]*\)".*/\1/p' "$work/hunt-$host/records.ndjson" |
+			sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=", "}')"
+done
