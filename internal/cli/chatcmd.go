@@ -21,7 +21,7 @@ func newChatCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newChatIRCCmd(e))
+	cmd.AddCommand(newChatIRCCmd(e), newChatSlackCmd(e), newChatMattermostCmd(e))
 	return cmd
 }
 

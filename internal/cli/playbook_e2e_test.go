@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -150,11 +149,7 @@ func TestPlaybookEndToEndSurvivesSIGKILL(t *testing.T) {
 		}
 	}
 	first, firstLog := serve()
-	m := regexp.MustCompile(`(?m)^\s+([A-Za-z0-9]{40})\s*$`).FindStringSubmatch(firstLog.String())
-	if m == nil {
-		t.Fatalf("no API key printed on first start:\n%s", firstLog.String())
-	}
-	key := m[1]
+	key := apiKeyFrom(t, firstLog.String())
 	api := func(method, path string, body any, out any) int {
 		t.Helper()
 		var rd io.Reader

@@ -151,6 +151,14 @@ func (e *env) automationOn(svc *intel.Service, ef *engineFlags, dir string) (*au
 	return kit, nil
 }
 
+// post says lines in a chat channel through the connections setChat gave.
+func (k *automationKit) post(ctx context.Context, channel string, lines []string) error {
+	if k.env.Chat == nil {
+		return errors.New("no chat connection")
+	}
+	return k.env.Chat(ctx, channel, lines)
+}
+
 // setChat lets the kit's playbooks post to chat (notify, and manual tasks announced in a channel).
 func (k *automationKit) setChat(post func(ctx context.Context, channel string, lines []string) error) {
 	k.env.Chat = post

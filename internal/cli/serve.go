@@ -16,6 +16,8 @@ import (
 
 	"github.com/hunchsec/hunch/automation/chat"
 	"github.com/hunchsec/hunch/automation/chat/irc"
+	"github.com/hunchsec/hunch/automation/chat/mattermost"
+	"github.com/hunchsec/hunch/automation/chat/slack"
 	"github.com/hunchsec/hunch/automation/incidentreport"
 	"github.com/hunchsec/hunch/automation/playbook"
 	"github.com/hunchsec/hunch/intel"
@@ -53,6 +55,10 @@ type serveFlags struct {
 	hunts         string
 	irc           irc.Options
 	ircVerbose    []string
+	slackSocket   bool
+	slackAPI      string
+	mattermostURL string
+	mattermostBot string
 	ef            engineFlags
 }
 
@@ -97,6 +103,10 @@ on stderr) and shuts down gracefully on interrupt.`,
 	fl.StringSliceVar(&f.irc.Channels, "irc-channel", nil, "IRC channels to join (repeatable)")
 	fl.StringSliceVar(&f.ircVerbose, "irc-verbose", nil, "IRC channels where every indicator said is answered")
 	fl.StringVar(&f.irc.Oper, "irc-oper", "", "IRC operator name (password in $HUNCH_IRC_OPER_PASSWORD)")
+	fl.BoolVar(&f.slackSocket, "slack-socket-mode", false, "receive Slack events over Socket Mode ($HUNCH_SLACK_APP_TOKEN) instead of /slack/events")
+	fl.StringVar(&f.slackAPI, "slack-api-url", slack.DefaultAPI, "Slack's Web API base URL")
+	fl.StringVar(&f.mattermostURL, "mattermost-url", "", "Mattermost server to post to (token in $HUNCH_MATTERMOST_TOKEN)")
+	fl.StringVar(&f.mattermostBot, "mattermost-bot-user-id", "", "the bot's Mattermost user id (its own messages are not answered)")
 	f.ef.register(cmd)
 	fl.StringVar(&f.feedsDir, "feeds-dir", "", `only directory local feeds are read from (default: the data directory's feeds/; "-": none)`)
 	return cmd
@@ -217,17 +227,15 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		return err
 	}
 	defer kit.close()
-	if f.irc.Addr != "" {
-		if err := e.serveIRC(kit, f, log); err != nil {
-			return err
-		}
-	}
 	routes := http.NewServeMux()
+	if err := e.serveChat(kit, f, routes, log); err != nil {
+		return err
+	}
 	mispAPI := mispapi.New(mispapi.Deps{Intel: svc, InstanceUUID: uuid, Logger: log})
 	routes.Handle("/", mispAPI)
 	routes.Handle(web.Prefix, web.New(web.Deps{Intel: svc, Logger: log, SessionIdle: f.uiIdle, SessionMax: f.uiMax,
 		SecureCookies: cfg.TLSCert != "" || cfg.TLSSelfSigned,
-		Incidents:     kit.incidents, Engine: kit.engine, SLA: e.slaPolicy(), Chat: kit.env.Chat}))
+		Incidents:     kit.incidents, Engine: kit.engine, SLA: e.slaPolicy(), Chat: kit.post}))
 	routes.Handle("GET /{$}", web.RootRedirect(mispAPI))
 	routes.Handle("/taxii2/", taxii.New(taxii.Deps{Intel: svc, InstanceUUID: uuid, Logger: log}))
 	routes.Handle("/api/", api.New(api.Deps{
@@ -280,33 +288,29 @@ func firstNonEmpty(v ...string) string {
 	return ""
 }
 
-// serveIRC connects the chat bot to IRC: it answers in the channels, and playbooks post there (notify, manual
-// tasks); it reconnects when the connection drops.
-func (e *env) serveIRC(kit *automationKit, f *serveFlags, log *slog.Logger) error {
+// serveIRC connects the chat bot to IRC, where it answers in the channels, and returns how to post there
+// (notifications, manual tasks); it reconnects when the connection drops.
+func (e *env) serveIRC(bot *chat.Bot, f *serveFlags, log *slog.Logger) (func(context.Context, string, []string) error, error) {
 	if len(f.irc.Channels) == 0 {
-		return usagef("--irc-server needs at least one --irc-channel")
+		return nil, usagef("--irc-server needs at least one --irc-channel")
 	}
 	f.irc.Password = e.getenv("HUNCH_IRC_PASSWORD")
 	if f.irc.Oper != "" {
 		f.irc.OperPassword = e.getenv("HUNCH_IRC_OPER_PASSWORD")
 		if f.irc.OperPassword == "" {
-			return usagef("--irc-oper needs the operator password in $HUNCH_IRC_OPER_PASSWORD")
+			return nil, usagef("--irc-oper needs the operator password in $HUNCH_IRC_OPER_PASSWORD")
 		}
 	}
 	c, err := irc.Dial(e.ctx, f.irc)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var mu sync.Mutex
-	kit.setChat(func(_ context.Context, channel string, lines []string) error {
+	post := func(_ context.Context, channel string, lines []string) error {
 		mu.Lock()
 		cur := c
 		mu.Unlock()
 		return cur.Send(channel, lines)
-	})
-	bot := kit.bot(chat.DefaultMaxIndicators)
-	for _, ch := range f.ircVerbose {
-		bot.SetVerbose(ch, true)
 	}
 	log.Info("irc", "server", f.irc.Addr, "nick", c.Nick(), "channels", strings.Join(f.irc.Channels, ","))
 	go func() {
@@ -329,5 +333,75 @@ func (e *env) serveIRC(kit *automationKit, f *serveFlags, log *slog.Logger) erro
 			}
 		}
 	}()
+	return post, nil
+}
+
+// serveChat connects the server's chat bot to every transport configured — IRC (--irc-server), Slack (a bot
+// token in $HUNCH_SLACK_BOT_TOKEN, with the Events API at /slack/events when $HUNCH_SLACK_SIGNING_SECRET is set, or
+// Socket Mode with --slack-socket-mode and $HUNCH_SLACK_APP_TOKEN) and Mattermost (--mattermost-url with
+// $HUNCH_MATTERMOST_TOKEN for posts, and the outgoing webhook at /mattermost with
+// $HUNCH_MATTERMOST_WEBHOOK_TOKEN) — and lets playbooks post to a channel of any: slack:ID, mattermost:ID, or an
+// IRC channel.
+func (e *env) serveChat(kit *automationKit, f *serveFlags, routes *http.ServeMux, log *slog.Logger) error {
+	bot := kit.bot(chat.DefaultMaxIndicators)
+	for _, ch := range f.ircVerbose {
+		bot.SetVerbose(ch, true)
+	}
+	posters := map[string]func(context.Context, string, []string) error{}
+	if f.irc.Addr != "" {
+		post, err := e.serveIRC(bot, f, log)
+		if err != nil {
+			return err
+		}
+		posters[""] = post
+	}
+	if token := e.getenv("HUNCH_SLACK_BOT_TOKEN"); token != "" {
+		sb := &slack.Bot{Bot: bot, Client: &slack.Client{BaseURL: f.slackAPI, Token: token, HTTP: e.httpClient()}, Log: log}
+		posters[slack.Prefix] = func(ctx context.Context, ch string, lines []string) error { return sb.Client.Post(ctx, ch, "", lines) }
+		if secret := e.getenv("HUNCH_SLACK_SIGNING_SECRET"); secret != "" {
+			routes.Handle("POST /slack/events", &slack.Events{Bot: sb, Secret: []byte(secret), Context: e.ctx})
+			log.Info("slack", "events", "/slack/events")
+		}
+		if f.slackSocket {
+			app := e.getenv("HUNCH_SLACK_APP_TOKEN")
+			if app == "" {
+				return usagef("--slack-socket-mode needs the app-level token in $HUNCH_SLACK_APP_TOKEN")
+			}
+			go (&slack.SocketMode{Bot: sb, AppToken: app}).Run(e.ctx)
+			log.Info("slack", "socket_mode", true)
+		}
+	}
+	if f.mattermostURL != "" {
+		token := e.getenv("HUNCH_MATTERMOST_TOKEN")
+		if token == "" {
+			return usagef("--mattermost-url needs an access token in $HUNCH_MATTERMOST_TOKEN")
+		}
+		mc := &mattermost.Client{URL: f.mattermostURL, Token: token, HTTP: e.httpClient()}
+		posters[mattermost.Prefix] = func(ctx context.Context, ch string, lines []string) error { return mc.Post(ctx, ch, "", lines) }
+	}
+	var hookTokens []string
+	for t := range strings.SplitSeq(e.getenv("HUNCH_MATTERMOST_WEBHOOK_TOKEN"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			hookTokens = append(hookTokens, t)
+		}
+	}
+	if len(hookTokens) > 0 {
+		routes.Handle("POST /mattermost", &mattermost.Webhook{Bot: bot, Tokens: hookTokens, BotUserID: f.mattermostBot, Log: log})
+		log.Info("mattermost", "webhook", "/mattermost")
+	}
+	if len(posters) == 0 {
+		return nil
+	}
+	kit.setChat(func(ctx context.Context, channel string, lines []string) error {
+		for prefix, post := range posters {
+			if prefix != "" && strings.HasPrefix(channel, prefix) {
+				return post(ctx, channel, lines)
+			}
+		}
+		if post := posters[""]; post != nil && !strings.HasPrefix(channel, slack.Prefix) && !strings.HasPrefix(channel, mattermost.Prefix) {
+			return post(ctx, channel, lines)
+		}
+		return fmt.Errorf("no chat connection for channel %q", channel)
+	})
 	return nil
 }

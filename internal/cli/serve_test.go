@@ -85,6 +85,12 @@ func freeAddr(t *testing.T) string {
 // its exit code; it waits for /health first.
 func startServe(t *testing.T, data, addr string, extra ...string) (stderr *syncBuffer, stop func() int) {
 	t.Helper()
+	return startServeEnv(t, data, addr, nil, extra...)
+}
+
+// startServeEnv is startServe with environment variables.
+func startServeEnv(t *testing.T, data, addr string, vars map[string]string, extra ...string) (stderr *syncBuffer, stop func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr = &syncBuffer{}
 	done := make(chan int, 1)
@@ -94,7 +100,7 @@ func startServe(t *testing.T, data, addr string, extra ...string) (stderr *syncB
 			if k == "XDG_CONFIG_HOME" {
 				return data
 			}
-			return ""
+			return vars[k]
 		}
 		done <- run(ctx, args, strings.NewReader(""), &bytes.Buffer{}, stderr, getenv)
 	}()
