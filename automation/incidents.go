@@ -120,10 +120,14 @@ func (s *Incidents) Note(ctx context.Context, id int64, actor, text string) (sto
 }
 
 // Change is a change to an incident's fields; nil fields stay as they are.
+//
+// An incident is linked to intel events by labels IntelEventLabel makes.
 type Change struct {
 	Status   *string
 	Severity *float64
 	Owner    *string
+	// AddLabels are labels to add (those it has already are skipped).
+	AddLabels []string
 }
 
 // Update applies ch to incident id and journals what changed, from and to.
@@ -147,6 +151,16 @@ func (s *Incidents) Update(ctx context.Context, id int64, actor string, ch Chang
 	if ch.Owner != nil && *ch.Owner != inc.Owner {
 		diff["owner"] = [2]any{inc.Owner, *ch.Owner}
 		inc.Owner = *ch.Owner
+	}
+	var added []string
+	for _, l := range ch.AddLabels {
+		if l != "" && !slices.Contains(inc.Labels, l) && !slices.Contains(added, l) {
+			added = append(added, l)
+		}
+	}
+	if len(added) > 0 {
+		diff["labels"] = [2]any{slices.Clone(inc.Labels), append(slices.Clone(inc.Labels), added...)}
+		inc.Labels = append(inc.Labels, added...)
 	}
 	if len(diff) == 0 {
 		return inc, nil
@@ -217,3 +231,6 @@ func (s *Incidents) AddEvidence(ctx context.Context, id int64, actor, kind, name
 func MayWork(u acl.User) bool {
 	return !u.Disabled && !u.ReadOnlyKey && u.EffectiveRole().PermAdd
 }
+
+// IntelEventLabel is the label linking an incident to an intel event (by UUID).
+func IntelEventLabel(uuid string) string { return "intel-event:" + uuid }

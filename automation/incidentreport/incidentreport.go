@@ -30,7 +30,9 @@ type Data struct {
 	Runs       []Run
 	Indicators []Indicator
 	SLA        []automation.Timer
-	Generated  time.Time
+	// IntelEvents are the UUIDs of the intel events the incident is linked to.
+	IntelEvents []string
+	Generated   time.Time
 }
 
 // Entry is one journal entry as shown.
@@ -75,6 +77,11 @@ func Build(ctx context.Context, s *automation.Incidents, policy automation.SLAPo
 		return nil, err
 	}
 	d.Intact = len(problems) == 0
+	for _, l := range inc.Labels {
+		if u, ok := strings.CutPrefix(l, automation.IntelEventLabel("")); ok {
+			d.IntelEvents = append(d.IntelEvents, u)
+		}
+	}
 	d.SLA = policy.Timers(inc, automation.ReadMilestones(inc, entries), d.Generated)
 	for _, p := range problems {
 		d.Problems = append(d.Problems, p.String())
@@ -223,6 +230,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em} dt{color:#5b
 <dt>Type</dt><dd>{{or .Incident.Type "—"}}</dd>
 <dt>Owner</dt><dd>{{or .Incident.Owner "nobody"}}</dd>
 <dt>Labels</dt><dd>{{range .Incident.Labels}}<span class="badge">{{.}}</span> {{else}}—{{end}}</dd>
+{{with .IntelEvents}}<dt>Intel events</dt><dd id="intel-events">{{range .}}<span class="mono">{{.}}</span> {{end}}</dd>{{end}}
 <dt>Opened</dt><dd>{{time .Incident.Created}}</dd>
 <dt>Last change</dt><dd>{{time .Incident.Updated}}</dd>
 {{range .SLA}}<dt>SLA {{.Name}}</dt><dd><span class="badge sla-{{.State}}">{{.State}}</span> due {{time .Due}}{{if not .Stopped.IsZero}}, met {{time .Stopped}}{{end}}</dd>

@@ -36,8 +36,9 @@ type Env struct {
 	IntelUser acl.User
 	// Chat posts lines to a channel.
 	Chat func(ctx context.Context, channel string, lines []string) error
-	// Query runs a SIEM query on a named connection.
-	Query func(ctx context.Context, connection, query string) ([]map[string]any, error)
+	// Query runs a SIEM query on a named connection, in its own language, over the last span
+	// ("24h", "7d"; "" for the connection's default), returning at most limit records.
+	Query func(ctx context.Context, connection, query, last string, limit int) ([]map[string]any, error)
 	// HTTP makes the http and webhook requests (http.DefaultClient when nil).
 	HTTP *http.Client
 	// Mail sends notify mails.
@@ -229,6 +230,10 @@ func max2(a, b float64) float64 {
 	return b
 }
 
+// DefaultQueryLimit bounds the records a query action keeps in a run's state (its limit argument
+// may lower it).
+const DefaultQueryLimit = 10000
+
 func (env Env) query(ctx context.Context, c Call) (map[string]any, error) {
 	if env.Query == nil {
 		return nil, errors.New("query: no SIEM connections configured")
@@ -236,7 +241,11 @@ func (env Env) query(ctx context.Context, c Call) (map[string]any, error) {
 	if err := need(c.Args, "connection", "query"); err != nil {
 		return nil, err
 	}
-	rows, err := env.Query(ctx, str(c.Args, "connection"), str(c.Args, "query"))
+	limit := DefaultQueryLimit
+	if n, ok := number(c.Args["limit"]); ok && n > 0 && n < float64(DefaultQueryLimit) {
+		limit = int(n)
+	}
+	rows, err := env.Query(ctx, str(c.Args, "connection"), str(c.Args, "query"), str(c.Args, "last"), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +330,9 @@ func (env Env) intelAdd(ctx context.Context, c Call) (map[string]any, error) {
 		} else {
 			sightings = len(existing)
 		}
+	}
+	if _, err := incidents(c).Update(ctx, c.Incident.ID, c.Engine.actor(), automation.Change{AddLabels: []string{automation.IntelEventLabel(ev.UUID)}}); err != nil {
+		return nil, err
 	}
 	return map[string]any{"event_id": int64(ev.ID), "event_uuid": ev.UUID, "attributes": len(ev.Attribute), "sightings": sightings, "created": made}, nil
 }
@@ -531,7 +543,7 @@ func actSet(ctx context.Context, c Call) (map[string]any, error) {
 	if s := str(c.Args, "status"); s != "" {
 		ch.Status = &s
 	}
-	if ch == (automation.Change{}) {
+	if ch.Severity == nil && ch.Owner == nil && ch.Status == nil {
 		return nil, errors.New("set: give severity, owner or status")
 	}
 	inc, err := incidents(c).Update(ctx, c.Incident.ID, c.Engine.actor(), ch)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -229,6 +230,9 @@ func TestTriageEndToEnd(t *testing.T) {
 	ev, err := h.fx.Store.EventByUUID(ctx, out["event_uuid"].(string))
 	if err != nil || len(ev.Attribute) != 3 || !strings.HasPrefix(ev.Info, "incident 1: ") {
 		t.Fatalf("event %+v %v", ev, err)
+	}
+	if !slices.Contains(now.Labels, automation.IntelEventLabel(ev.UUID)) {
+		t.Errorf("the incident is not linked to its intel event: %v", now.Labels)
 	}
 	if views[6].By != "chat:alice" || views[6].Branch != "approve" {
 		t.Errorf("approval %+v", views[6])

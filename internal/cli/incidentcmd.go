@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -329,6 +332,8 @@ func newIncidentIngestCmd(e *env, db *string) *cobra.Command {
 	var (
 		format string
 		m      automation.Mapping
+		each   bool
+		books  string
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest [FILE]",
@@ -338,7 +343,10 @@ open incident already carries the alert's key (the same Splunk search, the same 
 number, or --key for JSON) — journals it into that incident, raising its severity when the alert is
 worse. The payload and every indicator found in it are journaled. --format splunk reads the webhook
 alert action's payload; sentinel a Sentinel incident as its automation trigger sends it; json any
-object, through --name, --type, --severity, --key and --label paths ("alert.rule.name").`,
+object, through --name, --type, --severity, --key and --label paths ("alert.rule.name"). With --each
+the input is one alert per line (NDJSON: a query's or a hunt's records), each ingested in turn.
+A new incident starts the playbooks of the library (--playbooks) it triggers; 'hunch serve' (or
+'hunch playbook run') drives them.`,
 		Example: `  hunch incident ingest --format splunk alert.json
   curl -s https://edr.example/api/alerts/42 | hunch incident ingest --format json --name rule.name --key rule.id --severity level`,
 		Args: cobra.MaximumNArgs(1),
@@ -355,24 +363,66 @@ object, through --name, --type, --severity, --key and --label paths ("alert.rule
 				defer f.Close()
 				r = f
 			}
-			payload, err := io.ReadAll(io.LimitReader(r, automation.MaxAlertBytes+1))
-			if err != nil {
-				return err
-			}
-			a, err := automation.ParseAlert(format, payload, m)
-			if err != nil {
-				return err
-			}
-			return e.withIncidents(*db, func(s *automation.Incidents) error {
-				inc, merged, err := s.Ingest(e.ctx, a, "ingest:"+format)
+			var payloads [][]byte
+			if each {
+				sc := bufio.NewScanner(r)
+				sc.Buffer(make([]byte, 64<<10), automation.MaxAlertBytes+1)
+				for sc.Scan() {
+					if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
+						payloads = append(payloads, bytes.Clone(line))
+					}
+				}
+				if err := sc.Err(); err != nil {
+					return fmt.Errorf("reading alerts: %w", err)
+				}
+			} else {
+				payload, err := io.ReadAll(io.LimitReader(r, automation.MaxAlertBytes+1))
 				if err != nil {
 					return err
+				}
+				payloads = [][]byte{payload}
+			}
+			alerts := make([]automation.Alert, len(payloads))
+			for i, p := range payloads {
+				a, err := automation.ParseAlert(format, p, m)
+				if err != nil {
+					if each {
+						return fmt.Errorf("alert %d: %w", i+1, err)
+					}
+					return err
+				}
+				alerts[i] = a
+			}
+			kit, err := e.openAutomation(*db, nil, e.playbookDir(books))
+			if err != nil {
+				return err
+			}
+			defer kit.close()
+			var out []record.Record
+			for _, a := range alerts {
+				inc, merged, err := kit.incidents.Ingest(e.ctx, a, "ingest:"+format)
+				if err != nil {
+					return err
+				}
+				var runs []string
+				if !merged {
+					var payload any
+					json.Unmarshal(a.Payload, &payload)
+					started, err := kit.engine.Triggered(e.ctx, inc, payload, "ingest:"+format)
+					if err != nil {
+						return err
+					}
+					for _, r := range started {
+						runs = append(runs, strconv.FormatInt(r.ID, 10))
+					}
 				}
 				rec := incidentRecord(inc)
 				rec.Append("merged", record.Bool(merged))
 				rec.Append("indicators", record.Int(int64(len(a.Indicators))))
-				return e.emit(streamOf([]record.Record{rec}))
-			})
+				rec.Append("runs", record.Strings(runs...))
+				out = append(out, rec)
+			}
+			return e.emit(streamOf(out))
 		},
 	}
 	fl := cmd.Flags()
@@ -382,6 +432,8 @@ object, through --name, --type, --severity, --key and --label paths ("alert.rule
 	fl.StringVar(&m.Severity, "severity", "", "json: path of its severity")
 	fl.StringVar(&m.Key, "key", "", "json: path of the key that merges alerts into one incident")
 	fl.StringSliceVar(&m.Labels, "label", nil, "json: paths of labels (repeatable)")
+	fl.BoolVar(&each, "each", false, "one alert per input line (NDJSON)")
+	fl.StringVar(&books, "playbooks", "", "playbook library whose triggers new incidents start (default: $HUNCH_PLAYBOOKS or the data directory's playbooks/)")
 	return cmd
 }
 

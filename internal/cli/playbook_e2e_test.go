@@ -343,12 +343,19 @@ func TestPlaybookEndToEndSurvivesSIGKILL(t *testing.T) {
 	}
 	html, _ := os.ReadFile(page)
 	for _, want := range []string{"Incident 1: Encoded PowerShell", `id="journal-status">intact`, "203.0.113.9", "malicious", "chat:alice",
-		"decoded command on WKS-014", "triage-encoded-powershell"} {
+		"decoded command on WKS-014", "triage-encoded-powershell", `id="intel-events"`} {
 		if !bytes.Contains(html, []byte(want)) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
 	chromium, driver := browsertest.Find(t)
+	pdf := filepath.Join(dir, "incident-1.pdf")
+	if code, out, errOut := runHunchEnv(t, map[string]string{"HUNCH_CHROMIUM": chromium}, "", "incident", "report", "1", "--data", data, "-o", pdf); code != ExitOK {
+		t.Fatalf("pdf report: %s %s", out, errOut)
+	}
+	if b, _ := os.ReadFile(pdf); !bytes.HasPrefix(b, []byte("%PDF-")) || len(b) < 20000 {
+		t.Errorf("the PDF report: %d bytes starting %q", len(b), b[:min(len(b), 8)])
+	}
 	d := browsertest.Start(t, chromium, driver, t.TempDir())
 	d.Open("file://" + page)
 	d.WaitText("h1", "Incident 1: Encoded PowerShell")

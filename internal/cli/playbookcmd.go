@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +22,8 @@ import (
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
+	"github.com/hunchsec/hunch/siem"
+	"github.com/hunchsec/hunch/siem/template"
 	"github.com/hunchsec/hunch/store"
 )
 
@@ -117,6 +121,7 @@ func (e *env) automationOn(svc *intel.Service, ef *engineFlags, dir string) (*au
 	env := playbook.Env{Intel: svc, IntelUser: user, HTTP: e.httpClient(),
 		Mail: playbook.Mail{Addr: e.getenv("HUNCH_SMTP_ADDR"), From: e.getenv("HUNCH_SMTP_FROM"),
 			Username: e.getenv("HUNCH_SMTP_USER"), Password: e.getenv("HUNCH_SMTP_PASSWORD")}}
+	env.Query = e.playbookQuery
 	if ef != nil {
 		lookup, done, err := e.reputer(ef, true)
 		if err != nil {
@@ -291,7 +296,49 @@ serve' triggers its playbooks on new incidents and resumes their runs after a re
 		},
 	}
 	runs.Flags().String("incident", "", "only this incident's runs")
-	cmd.AddCommand(check, run, runs)
+	var resumeEF engineFlags
+	resume := &cobra.Command{
+		Use:   "resume [RUN…]",
+		Short: "Drive runs that are running (started elsewhere, answered, or interrupted) here, until each ends or waits",
+		Long: `resume does what 'hunch serve' does for runs of the store: every running run (or the RUNs named) is
+driven in this process until it ends or waits for a person. Do not resume runs a server is driving.`,
+		RunE: func(_ *cobra.Command, args []string) error {
+			kit, err := e.openAutomation(db, &resumeEF, e.playbookDir(dir))
+			if err != nil {
+				return err
+			}
+			defer kit.close()
+			var ids []int64
+			for _, a := range args {
+				id, err := strconv.ParseInt(a, 10, 64)
+				if err != nil || id < 1 {
+					return usagef("run %q: want its number", a)
+				}
+				ids = append(ids, id)
+			}
+			if len(ids) == 0 {
+				list, err := kit.svc.Store().ListRuns(e.ctx, store.RunFilter{Status: []string{playbook.RunRunning}})
+				if err != nil {
+					return err
+				}
+				for _, r := range list {
+					ids = append(ids, r.ID)
+				}
+			}
+			var failed error
+			for _, id := range ids {
+				if err := kit.engine.Drive(e.ctx, id); err != nil {
+					return err
+				}
+				if err := e.printRun(kit, id); err != nil && failed == nil {
+					failed = err
+				}
+			}
+			return failed
+		},
+	}
+	resumeEF.register(resume)
+	cmd.AddCommand(check, run, runs, resume)
 	return cmd
 }
 
@@ -406,4 +453,43 @@ func newTaskCmd(e *env) *cobra.Command {
 	ef.register(complete)
 	cmd.AddCommand(list, complete)
 	return cmd
+}
+
+// playbookQuery runs a playbook's query action on a configured SIEM connection.
+func (e *env) playbookQuery(ctx context.Context, connection, text, last string, limit int) ([]map[string]any, error) {
+	conn, ok := e.cfg.SIEM.Connections[connection]
+	if !ok {
+		return nil, fmt.Errorf("query: no SIEM connection %q in the configuration (siem.connections)", connection)
+	}
+	q := siem.Query{Text: text, Language: template.DefaultLanguage(connectionBackend(conn.Kind)), Limit: limit}
+	if last != "" {
+		r, err := siem.ParseRange("", "", last, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("query: last: %w", err)
+		}
+		q.Range = r
+	}
+	src, err := e.siemSource(connection)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := src.(io.Closer); ok {
+		defer c.Close()
+	}
+	var out []map[string]any
+	for r, err := range src.Search(ctx, q) {
+		if err != nil {
+			return out, err
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			return out, err
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			return out, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
