@@ -24,7 +24,7 @@ import (
 	"time"
 
 	"github.com/hunchsec/hunch/automation/chat"
-	"github.com/hunchsec/hunch/internal/websocket"
+	"github.com/hunchsec/hunch/automation/chat/websocket"
 )
 
 // Prefix marks a Slack channel id among the channels of every transport ("slack:C024BE91L"):

@@ -18,7 +18,7 @@ import (
 
 	"github.com/hunchsec/hunch/automation/chat"
 	"github.com/hunchsec/hunch/enrich"
-	"github.com/hunchsec/hunch/internal/websocket"
+	"github.com/hunchsec/hunch/automation/chat/websocket"
 )
 
 // fakeSlack is Slack's Web API as the tests need it: chat.postMessage recorded, a first 429,
