@@ -6,9 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hunchsec/hunch/automation"
+	"github.com/hunchsec/hunch/automation/playbook"
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/inteltest"
 	"github.com/hunchsec/hunch/misp"
+	"github.com/hunchsec/hunch/store"
 )
 
 // hostile is put in every field a template shows: markup, both quotes, an event handler, a URL scheme.
@@ -32,6 +35,7 @@ func TestTemplatesEscape(t *testing.T) {
 	role := misp.DefaultRoles()[0]
 	role.Name = hostile
 	user := &misp.User{ID: 5, Email: hostile, Organisation: org, Role: &role}
+	inc := store.Incident{ID: 1, Name: hostile, Type: hostile, Status: hostile, Owner: hostile, Labels: []string{hostile}}
 
 	pages := map[string]any{
 		"login": loginView{Token: hostile, Next: hostile, Email: hostile, Message: hostile},
@@ -60,7 +64,12 @@ func TestTemplatesEscape(t *testing.T) {
 			Status  int
 			Message string
 		}{500, hostile},
-		"analyze": analyzeView{Events: []*misp.Event{ev}, Max: hostile, GroupBy: hostile, Heatmap: hostile, Source: hostile},
+		"analyze":   analyzeView{Events: []*misp.Event{ev}, Max: hostile, GroupBy: hostile, Heatmap: hostile, Source: hostile},
+		"incidents": incidentsView{Rows: []incidentRow{{Incident: inc, SeverityName: hostile}}, Status: hostile},
+		"incident": &warRoom{Incident: incidentRow{Incident: inc, SeverityName: hostile}, MayWork: true, Channel: hostile,
+			SLA:     []automation.Timer{{Name: hostile, State: hostile}},
+			Tasks:   []playbook.Waiting{{Run: 1, Task: hostile, Playbook: hostile, Prompt: hostile, Options: []string{hostile}}},
+			Journal: []journalLine{{Seq: 1, Kind: hostile, Actor: hostile, Text: hostile}}},
 	}
 	if len(pages) != len(pageNames) {
 		t.Fatalf("the test covers %d pages of %d", len(pages), len(pageNames))

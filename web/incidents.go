@@ -37,10 +37,12 @@ func (h *handler) incidents(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	for i, inc := range list {
 		rows[i] = incidentRow{inc, automation.SeverityName(inc.Severity)}
 	}
-	h.render(w, r, rc, http.StatusOK, "incidents", "Incidents", struct {
-		Rows   []incidentRow
-		Status string
-	}{rows, r.URL.Query().Get("status")})
+	h.render(w, r, rc, http.StatusOK, "incidents", "Incidents", incidentsView{rows, r.URL.Query().Get("status")})
+}
+
+type incidentsView struct {
+	Rows   []incidentRow
+	Status string
 }
 
 type journalLine struct {
