@@ -234,3 +234,24 @@ func MayWork(u acl.User) bool {
 
 // IntelEventLabel is the label linking an incident to an intel event (by UUID).
 func IntelEventLabel(uuid string) string { return "intel-event:" + uuid }
+
+// EntryText shows a journal entry's body in a line: a note's text as it is, anything else as
+// compact JSON (an alert without its payload), cut at max bytes.
+func EntryText(body []byte, max int) string {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return string(body)
+	}
+	if t, ok := m["text"].(string); ok && len(m) == 1 {
+		return t
+	}
+	if a, ok := m["alert"].(map[string]any); ok {
+		delete(a, "payload")
+	}
+	b, _ := json.Marshal(m)
+	s := string(b)
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -82,7 +81,7 @@ func (h *handler) room(r *http.Request, rc *reqCtx, id int64) (*warRoom, error) 
 	v.SLA = h.d.SLA.Timers(inc, automation.ReadMilestones(inc, entries), h.now())
 	for i := len(entries) - 1; i >= 0; i-- { // newest first
 		e := entries[i]
-		v.Journal = append(v.Journal, journalLine{Seq: e.Seq, Time: e.Time, Kind: e.Kind, Actor: e.Actor, Text: entryText(e.Body)})
+		v.Journal = append(v.Journal, journalLine{Seq: e.Seq, Time: e.Time, Kind: e.Kind, Actor: e.Actor, Text: automation.EntryText(e.Body, 400)})
 	}
 	if h.d.Engine != nil {
 		ws, err := h.d.Engine.Waiting(r.Context())
@@ -106,26 +105,6 @@ func chatChannel(inc *store.Incident) string {
 		}
 	}
 	return ""
-}
-
-// entryText shows a journal entry's body in a line.
-func entryText(body []byte) string {
-	var m map[string]any
-	if json.Unmarshal(body, &m) != nil {
-		return string(body)
-	}
-	if t, ok := m["text"].(string); ok && len(m) == 1 {
-		return t
-	}
-	if a, ok := m["alert"].(map[string]any); ok {
-		delete(a, "payload")
-	}
-	b, _ := json.Marshal(m)
-	s := string(b)
-	if len(s) > 400 {
-		s = s[:400] + "…"
-	}
-	return s
 }
 
 func (h *handler) incidentID(w http.ResponseWriter, r *http.Request, rc *reqCtx) (int64, bool) {

@@ -10,6 +10,8 @@ package chat
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -336,4 +338,20 @@ func (b *Bot) task(ctx context.Context, m Message, args []string) ([]string, err
 		return []string{line + ", by " + m.Nick}, nil
 	}
 	return usage, nil
+}
+
+// ReadPost reads the body of a POST a chat system sends a transport's endpoint, at most max
+// bytes; anything else is answered (405, 413) and ok is false.
+func ReadPost(w http.ResponseWriter, r *http.Request, max int64) (body []byte, ok bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	return body, true
 }

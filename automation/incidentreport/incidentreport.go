@@ -98,7 +98,7 @@ func Build(ctx context.Context, s *automation.Incidents, policy automation.SLAPo
 		return inds[k]
 	}
 	for _, e := range entries {
-		d.Journal = append(d.Journal, Entry{Seq: e.Seq, Time: e.Time, Kind: e.Kind, Actor: e.Actor, Text: summarise(e.Body), Hash: e.Hash})
+		d.Journal = append(d.Journal, Entry{Seq: e.Seq, Time: e.Time, Kind: e.Kind, Actor: e.Actor, Text: automation.EntryText(e.Body, 600), Hash: e.Hash})
 		var b struct {
 			Alert *struct {
 				Indicators []struct{ Type, Value string } `json:"indicators"`
@@ -161,26 +161,6 @@ func Build(ctx context.Context, s *automation.Incidents, policy automation.SLAPo
 		return x.Type+x.Value < y.Type+y.Value
 	})
 	return d, nil
-}
-
-// summarise shows a journal body in a line or two.
-func summarise(body []byte) string {
-	var m map[string]any
-	if json.Unmarshal(body, &m) != nil {
-		return string(body)
-	}
-	if t, ok := m["text"].(string); ok && len(m) == 1 {
-		return t
-	}
-	if a, ok := m["alert"].(map[string]any); ok {
-		delete(a, "payload")
-	}
-	b, _ := json.Marshal(m)
-	s := string(b)
-	if len(s) > 600 {
-		s = s[:600] + "…"
-	}
-	return s
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{

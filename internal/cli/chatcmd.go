@@ -52,11 +52,8 @@ func repLine(r record.Record) string {
 
 func newChatIRCCmd(e *env) *cobra.Command {
 	var (
-		ef      engineFlags
-		o       irc.Options
-		verbose []string
-		maxInds int
-		db      string
+		f chatFlags
+		o irc.Options
 	)
 	cmd := &cobra.Command{
 		Use:   "irc --server HOST:PORT --channel '#soc'",
@@ -66,6 +63,8 @@ func newChatIRCCmd(e *env) *cobra.Command {
   !verbose on|off                         answer every indicator said in this channel
   !incident new NAME | show N | note N TEXT | assign N NICK | severity N LEVEL | close N
                                           incidents in the store (--db), journaled as chat:<nick>
+  !playbook list | run NAME INCIDENT      start a playbook (hunch serve drives it)
+  !task list | done RUN TASK [ANSWER]     answer a playbook's manual task
   !help
 In the --verbose channels every message's indicators are answered from the start. Lookups go
 through the configured providers and the cache, as 'hunch lookup' does. With --oper (and the
@@ -84,14 +83,11 @@ ngircd's relaxed flood protection, so a reply of many lines is not held back by 
 				}
 			}
 			o.Password = e.getenv("HUNCH_IRC_PASSWORD")
-			bot, kit, err := e.chatBot(&ef, maxInds, db)
+			bot, kit, err := f.bot(e)
 			if err != nil {
 				return err
 			}
 			defer kit.close()
-			for _, ch := range verbose {
-				bot.SetVerbose(ch, true)
-			}
 			c, err := irc.Dial(e.ctx, o)
 			if err != nil {
 				return err
@@ -101,16 +97,13 @@ ngircd's relaxed flood protection, so a reply of many lines is not held back by 
 			return irc.Serve(e.ctx, c, bot)
 		},
 	}
-	ef.register(cmd)
+	f.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&o.Addr, "server", "", "IRC server, host:port (required; the password, if any, in $HUNCH_IRC_PASSWORD)")
 	fl.StringVar(&o.Nick, "nick", "hunch", "nick")
 	fl.StringSliceVar(&o.Channels, "channel", nil, "channels to join (repeatable, required)")
-	fl.StringSliceVar(&verbose, "verbose", nil, "channels where every indicator said is answered")
 	fl.StringVar(&o.Oper, "oper", "", "IRC operator name (password in $HUNCH_IRC_OPER_PASSWORD)")
-	fl.IntVar(&maxInds, "max-indicators", chat.DefaultMaxIndicators, "most indicators answered per message")
 	fl.DurationVar(&o.Timeout, "timeout", 0, "dial and registration timeout (default 15s)")
-	fl.StringVar(&db, "db", "", "store for !incident: a postgres:// URL (default: the embedded SQLite store)")
 	return cmd
 }
 

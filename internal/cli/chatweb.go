@@ -23,10 +23,22 @@ type chatFlags struct {
 	db      string
 }
 
+// bot builds the chat bot with the flags' verbose channels.
+func (f *chatFlags) bot(e *env) (*chat.Bot, *automationKit, error) {
+	bot, kit, err := e.chatBot(&f.ef, f.maxInds, f.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, ch := range f.verbose {
+		bot.SetVerbose(ch, true)
+	}
+	return bot, kit, nil
+}
+
 func (f *chatFlags) register(cmd *cobra.Command) {
 	f.ef.register(cmd)
 	fl := cmd.Flags()
-	fl.StringSliceVar(&f.verbose, "verbose", nil, "channels (ids) where every indicator said is answered")
+	fl.StringSliceVar(&f.verbose, "verbose", nil, "channels where every indicator said is answered (Slack: slack:ID, Mattermost: mattermost:ID)")
 	fl.IntVar(&f.maxInds, "max-indicators", chat.DefaultMaxIndicators, "most indicators answered per message")
 	fl.StringVar(&f.db, "db", "", "store for !incident, !playbook and !task: a postgres:// URL (default: the embedded SQLite store)")
 }
@@ -83,14 +95,11 @@ Events API or HUNCH_SLACK_APP_TOKEN (xapp-…, connections:write) for Socket Mod
 			case !socketMode && secret == "":
 				return usagef("the Events API needs the signing secret in $HUNCH_SLACK_SIGNING_SECRET (or use --socket-mode)")
 			}
-			bot, kit, err := e.chatBot(&f.ef, f.maxInds, f.db)
+			bot, kit, err := f.bot(e)
 			if err != nil {
 				return err
 			}
 			defer kit.close()
-			for _, ch := range f.verbose {
-				bot.SetVerbose(ch, true)
-			}
 			sb := &slack.Bot{Bot: bot, Client: &slack.Client{BaseURL: api, Token: token, HTTP: e.httpClient()}, Log: e.log}
 			defer sb.Wait()
 			if socketMode {
@@ -131,14 +140,11 @@ sent), in the webhook's response. The webhook tokens allowed go in $HUNCH_MATTER
 			if len(tokens) == 0 {
 				return usagef("the outgoing webhook's token goes in $HUNCH_MATTERMOST_WEBHOOK_TOKEN")
 			}
-			bot, kit, err := e.chatBot(&f.ef, f.maxInds, f.db)
+			bot, kit, err := f.bot(e)
 			if err != nil {
 				return err
 			}
 			defer kit.close()
-			for _, ch := range f.verbose {
-				bot.SetVerbose(ch, true)
-			}
 			return e.listen(addr, "/mattermost", &mattermost.Webhook{Bot: bot, Tokens: tokens, BotUserID: botUserID, Log: e.log})
 		},
 	}

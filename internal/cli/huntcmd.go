@@ -243,20 +243,13 @@ timings). 'hunch serve --hunts DIR' runs the hunt files that have a schedule.`,
 		Short: "Validate hunt files and show their parameters and steps",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			failed := 0
-			for _, a := range args {
-				f, err := readHunt(a)
+			return e.checkFiles(args, "hunt files", func(path string) (string, error) {
+				f, err := readHunt(path)
 				if err != nil {
-					failed++
-					fmt.Fprintln(e.stderr, err)
-					continue
+					return "", err
 				}
-				fmt.Fprintf(e.stdout, "%s: ok\n%s", a, f.Summary())
-			}
-			if failed > 0 {
-				return fmt.Errorf("%d of %d hunt files have problems", failed, len(args))
-			}
-			return nil
+				return f.Summary(), nil
+			})
 		},
 	}
 

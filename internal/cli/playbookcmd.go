@@ -203,24 +203,17 @@ serve' triggers its playbooks on new incidents and resumes their runs after a re
 		Short: "Validate playbooks and show their tasks",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			failed := 0
-			for _, f := range args {
-				src, err := os.ReadFile(f)
+			return e.checkFiles(args, "playbooks", func(path string) (string, error) {
+				src, err := os.ReadFile(path)
 				if err != nil {
-					return err
+					return "", err
 				}
 				pb, err := playbook.Parse(src, builtinActionNames())
 				if err != nil {
-					failed++
-					fmt.Fprintf(e.stderr, "%s: %v\n", f, err)
-					continue
+					return "", fmt.Errorf("%s: %w", path, err)
 				}
-				fmt.Fprintf(e.stdout, "%s: ok\n%s", f, pb.Summary())
-			}
-			if failed > 0 {
-				return fmt.Errorf("%d of %d playbooks have problems", failed, len(args))
-			}
-			return nil
+				return pb.Summary(), nil
+			})
 		},
 	}
 
@@ -492,4 +485,22 @@ func (e *env) playbookQuery(ctx context.Context, connection, text, last string, 
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// checkFiles validates each file with check, printing its summary or its problems; it fails when any has problems.
+func (e *env) checkFiles(paths []string, what string, check func(path string) (summary string, err error)) error {
+	failed := 0
+	for _, p := range paths {
+		sum, err := check(p)
+		if err != nil {
+			failed++
+			fmt.Fprintln(e.stderr, err)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s: ok\n%s", p, sum)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d %s have problems", failed, len(paths), what)
+	}
+	return nil
 }

@@ -65,3 +65,17 @@ tasks:
 		t.Errorf("journal lacks the query's count:\n%s", out)
 	}
 }
+
+func TestCheckCommands(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("name: x\ntasks:\n  - {id: a, type: action, action: launch-missiles}\n"), 0o644)
+	code, out, errOut := runHunch(t, "", "playbook", "check", "../../examples/playbooks/triage-encoded-powershell.yaml", bad)
+	if code != ExitFailure || !strings.Contains(out, "triage-encoded-powershell.yaml: ok") || !strings.Contains(errOut, `unknown action "launch-missiles"`) ||
+		!strings.Contains(errOut, "1 of 2 playbooks have problems") {
+		t.Errorf("playbook check: %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runHunch(t, "", "hunt", "check", "../../examples/hunts/encoded-powershell.yaml", bad)
+	if code != ExitFailure || !strings.Contains(out, "-p host=string") || !strings.Contains(errOut, "field tasks not found") {
+		t.Errorf("hunt check: %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -271,18 +271,12 @@ func Verify(secret []byte, h http.Header, body []byte, now time.Time) error {
 }
 
 func (e *Events) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "POST only", http.StatusMethodNotAllowed)
-		return
-	}
 	max := e.MaxBody
 	if max <= 0 {
 		max = DefaultMaxBody
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	if err != nil {
-		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+	body, ok := chat.ReadPost(w, r, max)
+	if !ok {
 		return
 	}
 	now := time.Now()

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/hunchsec/hunch/automation/chat"
-	"github.com/hunchsec/hunch/enrich"
 	"github.com/hunchsec/hunch/automation/chat/websocket"
+	"github.com/hunchsec/hunch/enrich"
 )
 
 // fakeSlack is Slack's Web API as the tests need it: chat.postMessage recorded, a first 429,
