@@ -2,7 +2,8 @@
 // demand or on a schedule — what papermill does for msticpy's notebooks. A hunt file declares
 // typed parameters and a pipeline of steps, each one of hunch's verbs (query run, unpack,
 // extract, lookup, analyze …, report, upload, incident ingest) with its flags, where any flag
-// value may use the parameters as {{ .name }}. Each step reads the records of the step before
+// value may use the parameters as {{ .name }}; a query's text may write a text parameter only
+// through {{ quote .name }}, which makes it one string literal. Each step reads the records of the step before
 // it (or of the step it names) and writes records for the next; the runner lives with the CLI.
 //
 // The schema is documented in docs/hunts.md.
@@ -17,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -168,6 +170,10 @@ func Parse(src []byte) (*File, error) {
 			for _, x := range flagValues(v) {
 				if err := checkTemplate(x); err != nil {
 					bad("%s: %s: %v", where, k, err)
+				} else if s.Run == "query run" && k == "text" {
+					if err := quotedOnly(x, &f); err != nil {
+						bad("%s: text: %v", where, err)
+					}
 				}
 			}
 		}
@@ -222,6 +228,64 @@ var funcs = template.FuncMap{
 	// where-language and Splunk read), so a parameter cannot break out of its quotes.
 	"quote": siem.QuoteSPL,
 	"join":  strings.Join,
+}
+
+// quotedOnly checks that a query's text writes no text parameter (string, enum, list, time,
+// duration) except through quote, so that no value can become query syntax: {{ if .host }} and
+// {{ eq .types "all" }} may test one, {{ quote .host }} may write it, {{ .host }} may not.
+func quotedOnly(text string, f *File) error {
+	if !strings.Contains(text, "{{") {
+		return nil
+	}
+	t, err := template.New("").Funcs(funcs).Parse(text)
+	if err != nil {
+		return err
+	}
+	textParam := map[string]bool{}
+	for _, p := range f.Params {
+		switch p.Type {
+		case "int", "float", "bool":
+		default:
+			textParam[p.Name] = true
+		}
+	}
+	var problem error
+	var walk func(n parse.Node)
+	walk = func(n parse.Node) {
+		switch x := n.(type) {
+		case *parse.ListNode:
+			if x == nil {
+				return
+			}
+			for _, c := range x.Nodes {
+				walk(c)
+			}
+		case *parse.ActionNode:
+			cmds := x.Pipe.Cmds
+			last := cmds[len(cmds)-1]
+			if id, ok := last.Args[0].(*parse.IdentifierNode); ok && id.Ident == "quote" {
+				return
+			}
+			for _, c := range cmds {
+				for _, a := range c.Args {
+					if fld, ok := a.(*parse.FieldNode); ok && len(fld.Ident) > 0 && textParam[fld.Ident[0]] && problem == nil {
+						problem = fmt.Errorf("{{%s}} writes parameter %s into the query as it is: write {{ quote .%s }}", x.Pipe, fld.Ident[0], fld.Ident[0])
+					}
+				}
+			}
+		case *parse.IfNode:
+			walk(x.List)
+			walk(x.ElseList)
+		case *parse.RangeNode:
+			walk(x.List)
+			walk(x.ElseList)
+		case *parse.WithNode:
+			walk(x.List)
+			walk(x.ElseList)
+		}
+	}
+	walk(t.Tree.Root)
+	return problem
 }
 
 func checkTemplate(s string) error {

@@ -102,6 +102,8 @@ func TestParseErrors(t *testing.T) {
 		{"name: x\nschedule: {cron: 'every day'}\nsteps: [{run: extract}]", "five fields"},
 		{"name: x\nschedule: {cron: '@daily', runs: [{q: 1}]}\nsteps: [{run: extract}]", `no parameter "q"`},
 		{"name: x\nunknown: 1\nsteps: [{run: extract}]", "field unknown not found"},
+		{"name: x\nparameters: [{name: host}]\nsteps: [{run: query run, with: {text: 'Computer = \"{{ .host }}\"'}}]", "write {{ quote .host }}"},
+		{"name: x\nparameters: [{name: host}]\nsteps: [{run: query run, with: {text: '{{ if .host }}a = {{ printf \"%s\" .host }}{{ end }}'}}]", "parameter host into the query"},
 	} {
 		if _, err := Parse([]byte(c.src)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: %v, want %q", c.src, err, c.want)

@@ -295,6 +295,7 @@ func TestResumeAtEveryStep(t *testing.T) {
 		}
 		err = first.Drive(ctx, run.ID)
 		if err == nil {
+			t.Logf("resumed to the same end after a stop at each of %d points", crashAt)
 			break // no step left to crash at
 		}
 		if !errors.Is(err, errCrash) {
