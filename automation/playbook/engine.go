@@ -396,33 +396,7 @@ func (e *Engine) step(ctx context.Context, l *loaded) error {
 		}
 		return nil
 	case TypePlaybook:
-		if ts.Status == taskWaiting {
-			l.run.Status = RunWaiting
-			return e.save(ctx, l)
-		}
-		sub := e.Library[t.Playbook]
-		if sub == nil {
-			return e.fail(ctx, l, t, ts, fmt.Errorf("no playbook %q in the library", t.Playbook))
-		}
-		args, err := evalArgs(anyMap(t.With), e.context(inc, l.st, l.run.ID))
-		if err != nil {
-			return e.fail(ctx, l, t, ts, err)
-		}
-		// Mark first, then start: a crash in between leaves a waiting task with no child, which
-		// Resume notices and starts.
-		ts.Status, ts.Started = taskWaiting, e.now()
-		l.run.Status = RunWaiting
-		if err := e.save(ctx, l); err != nil {
-			return err
-		}
-		child, err := e.start(ctx, sub, inc.ID, l.st.Alert, args.(map[string]any), &parentRef{Run: l.run.ID, Task: t.ID}, "")
-		if err != nil {
-			return e.childDone(ctx, l.run.ID, t.ID, nil, err)
-		}
-		if err := e.setChild(ctx, l.run.ID, t.ID, child.ID); err != nil {
-			return err
-		}
-		return e.Drive(ctx, child.ID) // its end resumes this run, which Drive's loop then reloads
+		return e.subPlaybook(ctx, l, t, ts, inc)
 	}
 	return e.action(ctx, l, t, ts, inc)
 }
@@ -582,27 +556,53 @@ func (e *Engine) finish(ctx context.Context, l *loaded, status, msg string) erro
 	}
 	e.journal(ctx, l, journal.KindOutput, body)
 	if l.st.Parent != nil {
-		outputs := map[string]any{}
-		for id, ts := range l.st.Tasks {
-			outputs[id] = ts.Output
-		}
-		var err error
-		if status != RunDone {
-			err = errors.New(msg)
-		}
-		return e.childDone(ctx, l.st.Parent.Run, l.st.Parent.Task, outputs, err)
+		return e.tellParent(ctx, l)
 	}
 	return nil
 }
 
-// setChild records a sub-playbook's run on its parent's task.
-func (e *Engine) setChild(ctx context.Context, parent int64, task string, child int64) error {
-	return e.update(ctx, parent, func(l *loaded) error {
-		if ts := l.st.Tasks[task]; ts != nil && ts.Child == 0 {
-			ts.Child = child
+// tellParent hands a finished sub-playbook's outputs (or its failure) to the task that ran it.
+func (e *Engine) tellParent(ctx context.Context, l *loaded) error {
+	outputs := map[string]any{}
+	for id, ts := range l.st.Tasks {
+		outputs[id] = ts.Output
+	}
+	var err error
+	if l.run.Status != RunDone {
+		err = errors.New(l.run.Error)
+	}
+	return e.childDone(ctx, l.st.Parent.Run, l.st.Parent.Task, outputs, err)
+}
+
+// repair finishes what a stop between two writes can leave undone: a run waiting on a
+// sub-playbook that ended without telling it. Only waiting runs are read.
+func (e *Engine) repair(ctx context.Context) error {
+	waiting, err := e.Runs.ListRuns(ctx, store.RunFilter{Status: []string{RunWaiting}})
+	if err != nil {
+		return err
+	}
+	for _, p := range waiting {
+		var pst state
+		if json.Unmarshal(p.State, &pst) != nil {
+			continue
 		}
-		return nil
-	})
+		for _, ts := range pst.Tasks {
+			if ts.Status != taskWaiting || ts.Child == 0 {
+				continue
+			}
+			l, err := e.load(ctx, ts.Child)
+			if err != nil {
+				return err
+			}
+			switch l.run.Status {
+			case RunDone, RunFailed, RunCancelled:
+				if err := e.tellParent(ctx, l); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // childDone resumes a parent whose sub-playbook ended.
@@ -774,8 +774,11 @@ func (e *Engine) poke() {
 }
 
 // Resume drives every running run this engine is not already driving, each in its own
-// goroutine.
+// goroutine, after handing any sub-playbook that ended unheard to its parent.
 func (e *Engine) Resume(ctx context.Context, wg *sync.WaitGroup) error {
+	if err := e.repair(ctx); err != nil {
+		return err
+	}
 	runs, err := e.Runs.ListRuns(ctx, store.RunFilter{Status: []string{RunRunning}})
 	if err != nil {
 		return err
@@ -901,4 +904,68 @@ func (e *Engine) lastAlert(ctx context.Context, id int64) (any, error) {
 		}
 	}
 	return nil, nil
+}
+
+// subPlaybook runs a playbook task. The task is marked waiting (the run still running) before
+// the child run is stored, and the run waits only once the child is recorded on the task; a
+// run resumed in between finds the child it had started by its parent reference, or starts it.
+func (e *Engine) subPlaybook(ctx context.Context, l *loaded, t *Task, ts *taskState, inc *store.Incident) error {
+	if ts.Status == taskWaiting && ts.Child != 0 {
+		l.run.Status = RunWaiting
+		return e.save(ctx, l)
+	}
+	var child int64
+	if ts.Status == taskWaiting { // stopped after marking the task: was the child stored?
+		runs, err := e.Runs.ListRuns(ctx, store.RunFilter{IncidentID: l.run.IncidentID})
+		if err != nil {
+			return err
+		}
+		for _, r := range runs {
+			var st state
+			if json.Unmarshal(r.State, &st) == nil && st.Parent != nil && st.Parent.Run == l.run.ID && st.Parent.Task == t.ID {
+				child = r.ID
+			}
+		}
+	}
+	if child == 0 {
+		sub := e.Library[t.Playbook]
+		if sub == nil {
+			return e.fail(ctx, l, t, ts, fmt.Errorf("no playbook %q in the library", t.Playbook))
+		}
+		args, err := evalArgs(anyMap(t.With), e.context(inc, l.st, l.run.ID))
+		if err != nil {
+			return e.fail(ctx, l, t, ts, err)
+		}
+		if ts.Status != taskWaiting {
+			ts.Status, ts.Started = taskWaiting, e.now()
+			if err := e.save(ctx, l); err != nil {
+				return err
+			}
+		}
+		run, err := e.start(ctx, sub, inc.ID, l.st.Alert, args.(map[string]any), &parentRef{Run: l.run.ID, Task: t.ID}, "")
+		if err != nil {
+			return e.childDone(ctx, l.run.ID, t.ID, nil, err)
+		}
+		child = run.ID
+	}
+	err := e.update(ctx, l.run.ID, func(p *loaded) error {
+		pts := p.st.Tasks[t.ID]
+		if pts == nil || pts.Status != taskWaiting {
+			return errNoChange // the child ended already and resumed this run
+		}
+		pts.Child = child
+		p.run.Status = RunWaiting
+		return nil
+	})
+	if err != nil && !errors.Is(err, errNoChange) {
+		return err
+	}
+	cl, err := e.load(ctx, child)
+	if err != nil {
+		return err
+	}
+	if cl.run.Status == RunDone || cl.run.Status == RunFailed || cl.run.Status == RunCancelled {
+		return e.tellParent(ctx, cl) // it ended before this run heard
+	}
+	return e.Drive(ctx, child) // its end resumes this run, which Drive's loop then reloads
 }

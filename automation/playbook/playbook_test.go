@@ -545,3 +545,62 @@ func FuzzParse(f *testing.F) {
 		_ = pb.Summary()
 	})
 }
+
+// TestSubPlaybookResumeAtEveryStep stops a parent and its sub-playbook at each state write in
+// turn, resumes with a fresh engine as a server does, and checks the parent always ends with the
+// child's output, the child run having been started once.
+func TestSubPlaybookResumeAtEveryStep(t *testing.T) {
+	ctx := context.Background()
+	for crashAt := 0; ; crashAt++ {
+		h := newHarness(t)
+		calls := 0
+		count := func(context.Context, Call) (map[string]any, error) { calls++; return map[string]any{"n": calls}, nil }
+		child, _ := Parse([]byte("name: child\ntasks:\n  - {id: c, type: action, action: count}\n"), nil)
+		parent, _ := Parse([]byte("name: parent\ntasks:\n  - {id: sub, type: playbook, playbook: child, next: after}\n  - {id: after, type: action, action: note, with: {text: 'child said ${tasks.sub.output.tasks.c.n}'}}\n"), nil)
+		inc, _ := h.alert(t)
+		first := h.engine()
+		first.Actions["count"] = count
+		first.Library = map[string]*Playbook{"child": child, "parent": parent}
+		first.Runs = &crashingRuns{Playbooks: h.fx.Store, after: crashAt}
+		run, err := first.Start(ctx, parent, inc.ID, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Drive(ctx, run.ID); err == nil {
+			t.Logf("resumed after a stop at each of %d points", crashAt)
+			break
+		} else if !errors.Is(err, errCrash) {
+			t.Fatalf("crash at %d: %v", crashAt, err)
+		}
+		second := h.engine()
+		second.Actions["count"] = count
+		second.Library = first.Library
+		var got *store.PlaybookRun
+		for range 4 {
+			var wg sync.WaitGroup
+			if err := second.Resume(ctx, &wg); err != nil {
+				t.Fatal(err)
+			}
+			wg.Wait()
+			if got, _ = h.fx.Store.PlaybookRun(ctx, run.ID); got.Status == RunDone {
+				break
+			}
+		}
+		views, _ := Tasks(got)
+		// an action stopped between its start and its recorded end runs once more (resumed);
+		// the child run itself is never started twice
+		children := 0
+		all, _ := h.fx.Store.ListRuns(ctx, store.RunFilter{IncidentID: inc.ID})
+		for _, r := range all {
+			if r.Playbook == "child" {
+				children++
+			}
+		}
+		if got.Status != RunDone || calls > 2 || children != 1 || views[0].Status != "done" {
+			t.Fatalf("crash at %d: parent %s (%s), %d child runs, child action ran %d times, %+v", crashAt, got.Status, got.Error, children, calls, views)
+		}
+		if crashAt > 50 {
+			t.Fatal("never finished")
+		}
+	}
+}
