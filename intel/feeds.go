@@ -459,6 +459,11 @@ func (s *Service) FetchFeed(ctx context.Context, u acl.User, id int64) (*FetchRe
 	}
 	s.feedMu.Lock()
 	defer s.feedMu.Unlock()
+	// Read the feed again under the lock: a caching job that held it may have changed the row (its cache
+	// timestamp), and the fetch writes the row back when it records the feed's event.
+	if f, err = s.feed(ctx, id); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.feedOptions().Timeout)
 	defer cancel()
 	if f.SourceFormat == misp.FeedFormatMISP {
