@@ -157,3 +157,8 @@ for host in WKS-014.corp.example.com WKS-040.corp.example.com; do
 		"$(sed -n 's/^{"indicator":"[^"]*","type":"[^"]*","verdict":"\([a-z]*\)".*/\1/p' "$work/hunt-$host/records.ndjson" |
 			sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=", "}')"
 done
+
+echo
+echo '== 20. Linux hosts: sessions paired from auth.log and audit.log, logons clustered, the risky sudo sessions with why'
+hunch analyze linux-sessions --logons -o table --columns user,source,method,logons,failures,rare examples/linux/auth.log
+hunch analyze linux-sessions --risky -o table --columns start,kind,user,by,reasons examples/linux/auth.log examples/linux/audit.log

@@ -23,7 +23,8 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e), newAnalyzeSessionsCmd(e), newAnalyzeProctreeCmd(e), newAnalyzeOutlierCmd(e), newAnalyzeTimeseriesCmd(e), newAnalyzeClusterCmd(e))
+	cmd.AddCommand(newAnalyzeCmdlineCmd(e), newAnalyzeDomainsCmd(e), newAnalyzeSessionsCmd(e), newAnalyzeProctreeCmd(e), newAnalyzeOutlierCmd(e), newAnalyzeTimeseriesCmd(e), newAnalyzeClusterCmd(e),
+		newAnalyzeLinuxSessionsCmd(e))
 	return cmd
 }
 

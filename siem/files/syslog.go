@@ -21,7 +21,9 @@ var severityNames = [...]string{"emerg", "alert", "crit", "err", "warning", "not
 const stamp3164 = "Jan _2 15:04:05"
 
 // looksSyslog reports whether a line starts like syslog: "<PRI>" then a digit or a month, or
-// directly an RFC 3164 "Mmm dd hh:mm:ss" timestamp.
+// directly an RFC 3164 "Mmm dd hh:mm:ss" timestamp, or an RFC 3339 timestamp followed by a host
+// and a tag ending in a colon (rsyslog's high-precision format, the default of current
+// distributions: "2026-11-23T08:00:01.123456+00:00 web01 sshd[2211]: …").
 func looksSyslog(line []byte) bool {
 	s := string(line)
 	if strings.HasPrefix(s, "<") {
@@ -33,6 +35,13 @@ func looksSyslog(line []byte) bool {
 			return false
 		}
 		return true
+	}
+	if stamp, rest, ok := strings.Cut(s, " "); ok && len(stamp) >= 20 && stamp[4] == '-' && stamp[10] == 'T' {
+		if _, err := time.Parse(time.RFC3339Nano, stamp); err == nil {
+			host, tag, ok := strings.Cut(rest, " ")
+			tag, _, colon := strings.Cut(tag, ":")
+			return ok && colon && host != "" && tag != "" && !strings.ContainsAny(tag, "{}\"")
+		}
 	}
 	if len(s) < len(stamp3164) {
 		return false
