@@ -63,6 +63,7 @@ func Builtins(env Env) map[string]Action {
 		"reputation":     env.reputation,
 		"query":          env.query,
 		"intel_add":      env.intelAdd,
+		"block":          env.block,
 		"intel_search":   env.intelSearch,
 		"intel_sighting": env.intelSighting,
 		"notify":         env.notify,
@@ -302,8 +303,11 @@ func (env Env) intelAdd(ctx context.Context, c Call) (map[string]any, error) {
 			ne.Tag = append(ne.Tag, misp.Tag{Name: t})
 		}
 		for _, i := range inds {
-			ne.Attribute = append(ne.Attribute, misp.Attribute{Type: i.Type.MISPType(), Value: i.Value,
-				Comment: fmt.Sprintf("hunch incident %d", c.Incident.ID)})
+			a := misp.Attribute{Type: i.Type.MISPType(), Value: i.Value, Comment: fmt.Sprintf("hunch incident %d", c.Incident.ID)}
+			if ids, ok := c.Args["to_ids"].(bool); ok {
+				a.ToIDS = misp.OptBoolOf(ids)
+			}
+			ne.Attribute = append(ne.Attribute, a)
 		}
 		if ev, err = env.Intel.AddEvent(ctx, env.IntelUser, ne, false); err != nil {
 			return nil, fmt.Errorf("intel_add: %w", err)
@@ -335,6 +339,25 @@ func (env Env) intelAdd(ctx context.Context, c Call) (map[string]any, error) {
 		return nil, err
 	}
 	return map[string]any{"event_id": int64(ev.ID), "event_uuid": ev.UUID, "attributes": len(ev.Attribute), "sightings": sightings, "created": made}, nil
+}
+
+// block puts indicators on a blocklist: an intel event whose attributes carry the tag
+// edl:LIST and are marked for detection, which the External Dynamic List that selects that tag
+// (server.edl in the configuration) serves to the firewalls from then on.
+func (env Env) block(ctx context.Context, c Call) (map[string]any, error) {
+	list := str(c.Args, "list")
+	if list == "" || strings.ContainsAny(list, " \t\r\n,") {
+		return nil, errors.New(`block: argument "list" (the blocklist's tag suffix, e.g. c2) is required`)
+	}
+	args := map[string]any{"indicators": c.Args["indicators"], "tags": []any{"edl:" + list}, "sightings": false, "to_ids": true,
+		"info": fmt.Sprintf("hunch blocklist %s: incident %d, %s", list, c.Incident.ID, c.Incident.Name)}
+	c.Args = args
+	out, err := env.intelAdd(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("block: %w", err)
+	}
+	out["list"] = list
+	return out, nil
 }
 
 // intelSearch finds what the intel store holds for values.

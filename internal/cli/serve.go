@@ -24,6 +24,7 @@ import (
 	"github.com/hunchsec/hunch/intel/acl"
 	"github.com/hunchsec/hunch/server"
 	"github.com/hunchsec/hunch/server/api"
+	"github.com/hunchsec/hunch/server/edl"
 	"github.com/hunchsec/hunch/server/mispapi"
 	"github.com/hunchsec/hunch/server/taxii"
 	"github.com/hunchsec/hunch/web"
@@ -237,9 +238,15 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		SecureCookies: cfg.TLSCert != "" || cfg.TLSSelfSigned,
 		Incidents:     kit.incidents, Engine: kit.engine, SLA: e.slaPolicy(), Chat: kit.post}))
 	routes.Handle("GET /{$}", web.RootRedirect(mispAPI))
+	keys := mispapi.NewKeyAuthenticator(mispapi.StoreKeyLookup(svc), acl.NewKeyChecker(mispapi.DefaultKeyCacheTTL, mispapi.DefaultKeyCacheSize, nil), nil)
+	edlHandler, err := edl.New(edl.Deps{Intel: svc, Lists: e.cfg.Server.EDL, Logger: log, Auth: keys})
+	if err != nil {
+		return err
+	}
+	routes.Handle("/edl/", edlHandler)
 	routes.Handle("/taxii2/", taxii.New(taxii.Deps{Intel: svc, InstanceUUID: uuid, Logger: log}))
 	routes.Handle("/api/", api.New(api.Deps{
-		Auth:      mispapi.NewKeyAuthenticator(mispapi.StoreKeyLookup(svc), acl.NewKeyChecker(mispapi.DefaultKeyCacheTTL, mispapi.DefaultKeyCacheSize, nil), nil),
+		Auth:      keys,
 		Incidents: kit.incidents, Engine: kit.engine, Logger: log, SLA: new(e.slaPolicy()),
 		Report: func(ctx context.Context, w io.Writer, id int64) error {
 			return incidentreport.Write(ctx, w, kit.incidents, e.slaPolicy(), id)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/internal/bytesize"
 )
 
@@ -24,6 +25,8 @@ type Server struct {
 	// (default "ORGNAME" and "admin@admin.test").
 	Org        string `yaml:"org"`
 	AdminEmail string `yaml:"admin_email"`
+	// EDL names the External Dynamic Lists served at /edl/NAME, each a query of the intel store.
+	EDL map[string]intel.EDLSpec `yaml:"edl"`
 }
 
 // Intel configures the intel store that `hunch serve` and `hunch intel …` share.
