@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hunchsec/hunch/automation"
+	"github.com/hunchsec/hunch/automation/respond"
 	"github.com/hunchsec/hunch/enrich"
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/acl"
@@ -45,6 +46,8 @@ type Env struct {
 	Mail Mail
 	// MaxResponseBytes bounds an http action's response body; default 1 MiB.
 	MaxResponseBytes int64
+	// EDR are the EDRs the isolate and release actions reach, by name (mde, crowdstrike).
+	EDR map[string]respond.EDR
 }
 
 // Mail is an SMTP relay.
@@ -71,6 +74,8 @@ func Builtins(env Env) map[string]Action {
 		"set":            actSet,
 		"note":           actNote,
 		"close":          actClose,
+		"isolate":        env.edrAction("isolate"),
+		"release":        env.edrAction("release"),
 		"evidence":       actEvidence,
 	}
 }
@@ -610,4 +615,42 @@ func actEvidence(ctx context.Context, c Call) (map[string]any, error) {
 		return nil, err
 	}
 	return map[string]any{"id": ev.ID, "sha256": ev.SHA256, "entry": ev.Entry}, nil
+}
+
+// edrAction isolates or releases a host on an EDR: host, edr (the only one configured when
+// omitted), comment, dry_run. The output holds every request sent and reply got.
+func (env Env) edrAction(verb string) Action {
+	return func(ctx context.Context, c Call) (map[string]any, error) {
+		if err := need(c.Args, "host"); err != nil {
+			return nil, err
+		}
+		name := str(c.Args, "edr")
+		if name == "" && len(env.EDR) == 1 {
+			for n := range env.EDR {
+				name = n
+			}
+		}
+		edr := env.EDR[name]
+		if edr == nil {
+			return nil, fmt.Errorf("%s: no EDR %q configured (configured: %d)", verb, name, len(env.EDR))
+		}
+		comment := str(c.Args, "comment")
+		if comment == "" {
+			comment = fmt.Sprintf("hunch incident %d: %s", c.Incident.ID, c.Incident.Name)
+		}
+		dry, _ := c.Args["dry_run"].(bool)
+		var r respond.Result
+		var err error
+		if verb == "isolate" {
+			r, err = edr.Isolate(ctx, str(c.Args, "host"), comment, dry)
+		} else {
+			r, err = edr.Release(ctx, str(c.Args, "host"), comment, dry)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out, _ := jsonRound(r).(map[string]any)
+		out["edr"] = name
+		return out, nil
+	}
 }

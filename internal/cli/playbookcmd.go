@@ -18,6 +18,7 @@ import (
 	"github.com/hunchsec/hunch/automation"
 	"github.com/hunchsec/hunch/automation/journal"
 	"github.com/hunchsec/hunch/automation/playbook"
+	"github.com/hunchsec/hunch/automation/respond"
 	"github.com/hunchsec/hunch/enrich"
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/pipeline"
@@ -122,6 +123,7 @@ func (e *env) automationOn(svc *intel.Service, ef *engineFlags, dir string) (*au
 		Mail: playbook.Mail{Addr: e.getenv("HUNCH_SMTP_ADDR"), From: e.getenv("HUNCH_SMTP_FROM"),
 			Username: e.getenv("HUNCH_SMTP_USER"), Password: e.getenv("HUNCH_SMTP_PASSWORD")}}
 	env.Query = e.playbookQuery
+	env.EDR = e.edrs()
 	if ef != nil {
 		lookup, done, err := e.reputer(ef, true)
 		if err != nil {
@@ -503,4 +505,20 @@ func (e *env) checkFiles(paths []string, what string, check func(path string) (s
 		return fmt.Errorf("%d of %d %s have problems", failed, len(paths), what)
 	}
 	return nil
+}
+
+// edrs are the EDRs configured in the environment: Microsoft Defender for Endpoint ($HUNCH_MDE_TENANT_ID,
+// $HUNCH_MDE_CLIENT_ID, $HUNCH_MDE_CLIENT_SECRET; $HUNCH_MDE_URL and $HUNCH_MDE_LOGIN_URL for other clouds) and
+// CrowdStrike Falcon ($HUNCH_FALCON_CLIENT_ID, $HUNCH_FALCON_CLIENT_SECRET; $HUNCH_FALCON_URL for other clouds).
+func (e *env) edrs() map[string]respond.EDR {
+	out := map[string]respond.EDR{}
+	if id := e.getenv("HUNCH_MDE_CLIENT_ID"); id != "" {
+		out["mde"] = &respond.MDE{BaseURL: e.getenv("HUNCH_MDE_URL"), LoginURL: e.getenv("HUNCH_MDE_LOGIN_URL"),
+			TenantID: e.getenv("HUNCH_MDE_TENANT_ID"), ClientID: id, ClientSecret: e.getenv("HUNCH_MDE_CLIENT_SECRET"), HTTP: e.httpClient()}
+	}
+	if id := e.getenv("HUNCH_FALCON_CLIENT_ID"); id != "" {
+		out["crowdstrike"] = &respond.Falcon{BaseURL: e.getenv("HUNCH_FALCON_URL"), ClientID: id,
+			ClientSecret: e.getenv("HUNCH_FALCON_CLIENT_SECRET"), HTTP: e.httpClient()}
+	}
+	return out
 }
