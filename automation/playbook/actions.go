@@ -283,7 +283,70 @@ func (env Env) intelReady(action string) error {
 	return nil
 }
 
-// intelAdd records indicators as a new intel event (with sightings unless sightings: false).
+// NewEvent is an intel event an action records: its indicators, tags and comment, whether they are
+// marked for detection, and whether each gets a sighting. Key makes it idempotent: the event's
+// UUID is derived from it, so recording it again finds the event made the first time.
+type NewEvent struct {
+	Key, Info, Comment string
+	Indicators         []enrich.Indicator
+	Tags               []string
+	ToIDS              *bool
+	Sightings          bool
+}
+
+// Record stores ev in the intel store (or finds it, made before under the same key) and adds the
+// sightings it asks for once.
+func (env Env) Record(ctx context.Context, ev NewEvent) (map[string]any, error) {
+	if len(ev.Indicators) == 0 {
+		return nil, errors.New("no indicators")
+	}
+	uuid := eventUUID(ev.Key)
+	stored, err := env.Intel.Store().EventByUUID(ctx, uuid)
+	made := false
+	if errors.Is(err, store.ErrNotFound) {
+		ne := &misp.Event{Info: ev.Info, UUID: uuid, ThreatLevel: misp.ThreatLevel(2)}
+		for _, t := range ev.Tags {
+			ne.Tag = append(ne.Tag, misp.Tag{Name: t})
+		}
+		for _, i := range ev.Indicators {
+			a := misp.Attribute{Type: i.Type.MISPType(), Value: i.Value, Comment: ev.Comment}
+			if ev.ToIDS != nil {
+				a.ToIDS = misp.OptBoolOf(*ev.ToIDS)
+			}
+			ne.Attribute = append(ne.Attribute, a)
+		}
+		if stored, err = env.Intel.AddEvent(ctx, env.IntelUser, ne, false); err != nil {
+			return nil, err
+		}
+		made = true
+	} else if err != nil {
+		return nil, err
+	}
+	sightings := 0
+	if ev.Sightings {
+		existing, err := env.Intel.EventSightings(ctx, env.IntelUser, stored)
+		if err != nil {
+			return nil, err
+		}
+		if len(existing) == 0 {
+			for _, a := range stored.Attribute {
+				s, err := env.Intel.AddSightings(ctx, env.IntelUser, intel.SightingInput{Attribute: a.UUID, Type: misp.SightingSeen,
+					Source: "hunch playbook"})
+				if err != nil {
+					return nil, fmt.Errorf("sighting %s: %w", a.Value, err)
+				}
+				sightings += len(s)
+			}
+		} else {
+			sightings = len(existing)
+		}
+	}
+	return map[string]any{"event_id": int64(stored.ID), "event_uuid": stored.UUID, "attributes": len(stored.Attribute), "sightings": sightings,
+		"created": made}, nil
+}
+
+// intelAdd records indicators as a new intel event (with sightings unless sightings: false) and
+// links the incident to it.
 func (env Env) intelAdd(ctx context.Context, c Call) (map[string]any, error) {
 	if err := env.intelReady("intel_add"); err != nil {
 		return nil, err
@@ -292,72 +355,54 @@ func (env Env) intelAdd(ctx context.Context, c Call) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(inds) == 0 {
-		return nil, errors.New("intel_add: no indicators")
+	ev := NewEvent{Key: c.Key, Info: str(c.Args, "info"), Comment: fmt.Sprintf("hunch incident %d", c.Incident.ID), Indicators: inds,
+		Tags: strs(c.Args["tags"]), Sightings: true}
+	if ev.Info == "" {
+		ev.Info = fmt.Sprintf("incident %d: %s", c.Incident.ID, c.Incident.Name)
 	}
-	info := str(c.Args, "info")
-	if info == "" {
-		info = fmt.Sprintf("incident %d: %s", c.Incident.ID, c.Incident.Name)
+	if ids, ok := c.Args["to_ids"].(bool); ok {
+		ev.ToIDS = &ids
 	}
-	uuid := eventUUID(c.Key)
-	ev, err := env.Intel.Store().EventByUUID(ctx, uuid)
-	made := false
-	if errors.Is(err, store.ErrNotFound) {
-		ne := &misp.Event{Info: info, UUID: uuid, ThreatLevel: misp.ThreatLevel(2)}
-		for _, t := range strs(c.Args["tags"]) {
-			ne.Tag = append(ne.Tag, misp.Tag{Name: t})
-		}
-		for _, i := range inds {
-			a := misp.Attribute{Type: i.Type.MISPType(), Value: i.Value, Comment: fmt.Sprintf("hunch incident %d", c.Incident.ID)}
-			if ids, ok := c.Args["to_ids"].(bool); ok {
-				a.ToIDS = misp.OptBoolOf(ids)
-			}
-			ne.Attribute = append(ne.Attribute, a)
-		}
-		if ev, err = env.Intel.AddEvent(ctx, env.IntelUser, ne, false); err != nil {
-			return nil, fmt.Errorf("intel_add: %w", err)
-		}
-		made = true
-	} else if err != nil {
+	if v, ok := c.Args["sightings"].(bool); ok {
+		ev.Sightings = v
+	}
+	out, err := env.Record(ctx, ev)
+	if err != nil {
+		return nil, fmt.Errorf("intel_add: %w", err)
+	}
+	if _, err := incidents(c).Update(ctx, c.Incident.ID, c.Engine.actor(), automation.Change{AddLabels: []string{automation.IntelEventLabel(out["event_uuid"].(string))}}); err != nil {
 		return nil, err
 	}
-	sightings := 0
-	if v, ok := c.Args["sightings"].(bool); !ok || v {
-		existing, err := env.Intel.EventSightings(ctx, env.IntelUser, ev)
-		if err != nil {
-			return nil, err
-		}
-		if len(existing) == 0 {
-			for _, a := range ev.Attribute {
-				s, err := env.Intel.AddSightings(ctx, env.IntelUser, intel.SightingInput{Attribute: a.UUID, Type: misp.SightingSeen,
-					Source: "hunch playbook"})
-				if err != nil {
-					return nil, fmt.Errorf("intel_add: sighting %s: %w", a.Value, err)
-				}
-				sightings += len(s)
-			}
-		} else {
-			sightings = len(existing)
-		}
+	return out, nil
+}
+
+// BlockTag is the tag that puts an attribute on blocklist list (server.edl selects it).
+func BlockTag(list string) (string, error) {
+	if list == "" || strings.ContainsAny(list, " \t\r\n,") {
+		return "", errors.New(`a blocklist name (e.g. c2) is required, without spaces or commas`)
 	}
-	if _, err := incidents(c).Update(ctx, c.Incident.ID, c.Engine.actor(), automation.Change{AddLabels: []string{automation.IntelEventLabel(ev.UUID)}}); err != nil {
-		return nil, err
-	}
-	return map[string]any{"event_id": int64(ev.ID), "event_uuid": ev.UUID, "attributes": len(ev.Attribute), "sightings": sightings, "created": made}, nil
+	return "edl:" + list, nil
 }
 
 // block puts indicators on a blocklist: an intel event whose attributes carry the tag
 // edl:LIST and are marked for detection, which the External Dynamic List that selects that tag
 // (server.edl in the configuration) serves to the firewalls from then on.
 func (env Env) block(ctx context.Context, c Call) (map[string]any, error) {
-	list := str(c.Args, "list")
-	if list == "" || strings.ContainsAny(list, " \t\r\n,") {
-		return nil, errors.New(`block: argument "list" (the blocklist's tag suffix, e.g. c2) is required`)
+	if err := env.intelReady("block"); err != nil {
+		return nil, err
 	}
-	args := map[string]any{"indicators": c.Args["indicators"], "tags": []any{"edl:" + list}, "sightings": false, "to_ids": true,
-		"info": fmt.Sprintf("hunch blocklist %s: incident %d, %s", list, c.Incident.ID, c.Incident.Name)}
-	c.Args = args
-	out, err := env.intelAdd(ctx, c)
+	list := str(c.Args, "list")
+	tag, err := BlockTag(list)
+	if err != nil {
+		return nil, fmt.Errorf("block: %w", err)
+	}
+	inds, err := indicatorsArg(c.Args["indicators"])
+	if err != nil {
+		return nil, err
+	}
+	yes := true
+	out, err := env.Record(ctx, NewEvent{Key: c.Key, Info: fmt.Sprintf("hunch blocklist %s: incident %d, %s", list, c.Incident.ID, c.Incident.Name),
+		Comment: fmt.Sprintf("hunch incident %d", c.Incident.ID), Indicators: inds, Tags: []string{tag}, ToIDS: &yes})
 	if err != nil {
 		return nil, fmt.Errorf("block: %w", err)
 	}

@@ -129,7 +129,7 @@ enriches indicators, and hands the results back — one static binary, no servic
 	root.AddCommand(newQueryCmd(e), newUploadCmd(e), newAnalyzeCmd(e))
 	root.AddCommand(newSplunkCommandCmd(e), newSplunkAppCmd(e))
 	root.AddCommand(newReportCmd(e), newSigmaCmd(e), newRepCmd(e), newIncidentCmd(e), newChatCmd(e))
-	root.AddCommand(newPlaybookCmd(e), newTaskCmd(e), newHuntCmd(e), newRespondCmd(e))
+	root.AddCommand(newPlaybookCmd(e), newTaskCmd(e), newHuntCmd(e), newRespondCmd(e), newPivotCmd(e), newResolveCmd(e))
 	// Unknown sub-commands and stray arguments are usage errors.
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {

@@ -2,14 +2,21 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hunchsec/hunch/automation"
 	"github.com/hunchsec/hunch/automation/journal"
+	"github.com/hunchsec/hunch/automation/playbook"
 	"github.com/hunchsec/hunch/automation/respond"
+	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/ioc"
+	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
 )
 
@@ -104,5 +111,72 @@ journaled on the incident. Blocklists are served by 'hunch serve' as External Dy
 		fl.StringVar(&db, "db", "", "store for --incident: a postgres:// URL (default: the embedded SQLite store)")
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(newRespondBlockCmd(e))
 	return cmd
+}
+
+func newRespondBlockCmd(e *env) *cobra.Command {
+	var (
+		list, db string
+		yes, dry        bool
+	)
+	c := &cobra.Command{
+		Use:   "block VALUE… --list NAME [--yes | --dry-run]",
+		Short: "Put addresses, domains or URLs on a blocklist served to firewalls as an External Dynamic List",
+		Long: `block records the values as an intel event whose attributes are marked for detection and tagged
+edl:NAME; the External Dynamic List that selects that tag (server.edl in the configuration, e.g.
+c2-domains: {kind: domain, tags: ["edl:c2"]}) serves them from its next pull. Values that are not an
+address, a domain or a URL are refused. Blocking again the same values in the same minute finds
+the event already made.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			tag, err := playbook.BlockTag(list)
+			if err != nil {
+				return usagef("--list: %v", err)
+			}
+			ex, err := ioc.NewExtractor(ioc.Options{})
+			if err != nil {
+				return err
+			}
+			var inds []enrich.Indicator
+			for _, a := range args {
+				t, v, ok := pipeline.Classify(ex, a)
+				if !ok || !slices.Contains([]ioc.Type{ioc.IPv4, ioc.IPv6, ioc.Domain, ioc.URL}, t) {
+					return usagef("%q is not an address, a domain or a URL", a)
+				}
+				inds = append(inds, enrich.Indicator{Type: t, Value: v})
+			}
+			if dry {
+				for _, i := range inds {
+					fmt.Fprintf(e.stdout, "would block %s %s on %s (tag %s)\n", i.Type, i.Value, list, tag)
+				}
+				return nil
+			}
+			if !yes {
+				return usagef("blocking reaches every firewall that pulls the list: add --yes, or --dry-run")
+			}
+			kit, err := e.openAutomation(db, nil, e.playbookDir(""))
+			if err != nil {
+				return err
+			}
+			defer kit.close()
+			if kit.env.IntelUser.OrgID == 0 {
+				return errors.New("the intel store has no host organisation yet (run 'hunch init' or start 'hunch serve' once)")
+			}
+			key := fmt.Sprintf("respond-block/%s/%s/%s", list, time.Now().UTC().Format("200601021504"), strings.Join(args, ","))
+			t := true
+			out, err := kit.env.Record(e.ctx, playbook.NewEvent{Key: key, Info: "hunch blocklist " + list + " (" + e.actorName() + ")",
+				Comment: "blocked by " + e.actorName(), Indicators: inds, Tags: []string{tag}, ToIDS: &t})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "blocklist %s: event %v, %v values\n", list, out["event_id"], out["attributes"])
+			return nil
+		},
+	}
+	c.Flags().StringVar(&list, "list", "", "the blocklist (its tag is edl:NAME)")
+	c.Flags().BoolVar(&yes, "yes", false, "confirm")
+	c.Flags().BoolVar(&dry, "dry-run", false, "show what would be blocked")
+	c.Flags().StringVar(&db, "db", "", "store: a postgres:// URL (default: the embedded SQLite store)")
+	return c
 }
