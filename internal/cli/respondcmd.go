@@ -118,7 +118,7 @@ journaled on the incident. Blocklists are served by 'hunch serve' as External Dy
 func newRespondBlockCmd(e *env) *cobra.Command {
 	var (
 		list, db string
-		yes, dry        bool
+		yes, dry bool
 	)
 	c := &cobra.Command{
 		Use:   "block VALUE… --list NAME [--yes | --dry-run]",
