@@ -11,6 +11,7 @@ import (
 	"github.com/hunchsec/hunch/intel"
 	"github.com/hunchsec/hunch/intel/inteltest"
 	"github.com/hunchsec/hunch/misp"
+	"github.com/hunchsec/hunch/pipeline/pivot"
 	"github.com/hunchsec/hunch/store"
 )
 
@@ -64,7 +65,10 @@ func TestTemplatesEscape(t *testing.T) {
 			Status  int
 			Message string
 		}{500, hostile},
-		"analyze":   analyzeView{Events: []*misp.Event{ev}, Max: hostile, GroupBy: hostile, Heatmap: hostile, Source: hostile},
+		"analyze": analyzeView{Events: []*misp.Event{ev}, Max: hostile, GroupBy: hostile, Heatmap: hostile, Source: hostile},
+		"pivot": pivotView{Kind: hostile, Value: hostile, Function: hostile, Args: hostile, Said: hostile, Err: hostile,
+			Functions: []pivot.Function{{Name: hostile, Summary: hostile, Args: hostile}, {Name: hostile, Destructive: true}},
+			Columns:   []string{hostile}, Rows: [][]pivotCell{{{Text: hostile}, {Text: hostile, Kind: hostile}}}},
 		"incidents": incidentsView{Rows: []incidentRow{{Incident: inc, SeverityName: hostile}}, Status: hostile},
 		"incident": &warRoom{Incident: incidentRow{Incident: inc, SeverityName: hostile}, MayWork: true, Channel: hostile,
 			SLA:     []automation.Timer{{Name: hostile, State: hostile}},

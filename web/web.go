@@ -93,6 +93,9 @@ type Deps struct {
 	Engine    *playbook.Engine
 	SLA       automation.SLAPolicy
 	Chat      func(ctx context.Context, channel string, lines []string) error
+	// RunPivot enables the entity pages (/ui/pivot/KIND?value=V[&function=F&args=…]): it runs a function of the
+	// pivot registry.
+	RunPivot RunPivot
 }
 
 // handler serves the UI.
@@ -107,7 +110,7 @@ type handler struct {
 }
 
 // pageNames are the templates, each parsed with layout.html.
-var pageNames = []string{"login", "events", "event", "graph", "search", "import", "freetext", "export", "users", "orgs", "feeds", "error", "analyze", "incidents", "incident"}
+var pageNames = []string{"login", "events", "event", "graph", "search", "import", "freetext", "export", "users", "orgs", "feeds", "error", "analyze", "incidents", "incident", "pivot"}
 
 // New returns the UI handler, to be mounted at Prefix. It panics when d.Intel is nil or a template does not parse,
 // which are programming errors.
@@ -184,6 +187,9 @@ func New(d Deps) http.Handler {
 	h.mux.HandleFunc("POST /ui/admin/feeds/{id}/{action}", h.authed(h.feedAction))
 	h.mux.Handle("GET /ui/static/report/", http.StripPrefix("/ui/static/report/", staticHandler(http.FileServerFS(report.Assets()))))
 	h.mux.HandleFunc("GET /ui/analyze", h.authed(h.analyzePage))
+	if d.RunPivot != nil {
+		h.mux.HandleFunc("GET /ui/pivot/{kind}", h.authed(h.pivotPage))
+	}
 	if d.Incidents != nil {
 		h.mux.HandleFunc("GET /ui/incidents", h.authed(h.incidents))
 		h.mux.HandleFunc("GET /ui/incidents/{id}", h.authed(h.incident))

@@ -21,6 +21,8 @@ import (
 	"github.com/hunchsec/hunch/automation/playbook"
 	"github.com/hunchsec/hunch/enrich"
 	"github.com/hunchsec/hunch/ioc"
+	"github.com/hunchsec/hunch/pipeline/pivot"
+	"github.com/hunchsec/hunch/record"
 	"github.com/hunchsec/hunch/store"
 )
 
@@ -47,6 +49,9 @@ type Bot struct {
 	// driven by the server's engine (hunch serve), which also continues a run once its manual
 	// task is answered.
 	Playbooks *playbook.Engine
+	// Pivot, when set, enables !pivot KIND VALUE [FUNCTION [ARGS…]]: it runs a function of the
+	// pivot registry (package pipeline/pivot) and returns its records.
+	Pivot func(ctx context.Context, kind, value, function string, args []string) ([]record.Record, error)
 	// Extractor finds indicators (ioc's defaults when nil).
 	Extractor *ioc.Extractor
 	// MaxIndicators bounds the indicators answered per message; default DefaultMaxIndicators.
@@ -66,9 +71,10 @@ var commands = map[string][]ioc.Type{
 }
 
 // Help is the bot's answer to !help.
-const Help = "hunch: !ip !url !domain !file !email VALUE… for reputation; !verbose on|off to answer every indicator said here; " +
+var Help = "hunch: !ip !url !domain !file !email VALUE… for reputation; !verbose on|off to answer every indicator said here; " +
 	"!incident new NAME | show N | note N TEXT | assign N NICK | severity N LEVEL | close N; " +
-	"!playbook list | run NAME INCIDENT; !task list | done RUN TASK [ANSWER] [COMMENT…]; !help"
+	"!playbook list | run NAME INCIDENT; !task list | done RUN TASK [ANSWER] [COMMENT…]; " +
+	"!pivot KIND VALUE [FUNCTION] (kinds: " + strings.Join(pivot.Kinds, ", ") + "); !help"
 
 // SetVerbose turns indicator answers on or off for a channel.
 func (b *Bot) SetVerbose(channel string, on bool) {
@@ -138,6 +144,8 @@ func (b *Bot) Handle(ctx context.Context, m Message) ([]string, error) {
 		return b.playbook(ctx, m, fields[1:])
 	case cmd == "!task" && b.Playbooks != nil:
 		return b.task(ctx, m, fields[1:])
+	case cmd == "!pivot" && b.Pivot != nil:
+		return b.pivot(ctx, fields[1:])
 	case strings.HasPrefix(cmd, "!"):
 		return nil, nil // another bot's command
 	}
@@ -354,4 +362,61 @@ func ReadPost(w http.ResponseWriter, r *http.Request, max int64) (body []byte, o
 		return nil, false
 	}
 	return body, true
+}
+
+// DefaultPivotLines bounds the lines a !pivot answers with.
+const DefaultPivotLines = 20
+
+// pivot runs a !pivot command: the functions for an entity, or one of them (not a response
+// action, which needs its confirmation elsewhere).
+func (b *Bot) pivot(ctx context.Context, args []string) ([]string, error) {
+	if len(args) < 2 {
+		return []string{"usage: !pivot KIND VALUE [FUNCTION [ARGS…]] — kinds: " + strings.Join(pivot.Kinds, ", ")}, nil
+	}
+	kind, value := args[0], args[1]
+	v, err := pivot.Check(kind, value)
+	if err != nil {
+		return []string{"error: " + err.Error()}, nil
+	}
+	reg := pivot.Default()
+	if len(args) == 2 {
+		var names []string
+		for _, f := range reg.For(kind) {
+			n := f.Name
+			if f.Destructive {
+				n += "*"
+			}
+			names = append(names, n)
+		}
+		return []string{fmt.Sprintf("%s %s: %s (* response actions: hunch respond, or a playbook)", kind, v, strings.Join(names, " "))}, nil
+	}
+	f := reg.Get(kind, args[2])
+	switch {
+	case f == nil:
+		return []string{fmt.Sprintf("no pivot %q for %s (!pivot %s %s lists them)", args[2], kind, kind, v)}, nil
+	case f.Destructive:
+		return []string{f.Name + " is a response action: run it with hunch respond, or in a playbook, with its confirmation"}, nil
+	}
+	recs, err := b.Pivot(ctx, kind, v, f.Name, args[3:])
+	if err != nil {
+		return []string{"error: " + err.Error()}, nil
+	}
+	if len(recs) == 0 {
+		return []string{fmt.Sprintf("%s %s %s: nothing", kind, v, f.Name)}, nil
+	}
+	var out []string
+	for i, r := range recs {
+		if i == DefaultPivotLines {
+			out = append(out, fmt.Sprintf("… %d more (hunch pivot %s %s %s)", len(recs)-i, kind, v, f.Name))
+			break
+		}
+		var parts []string
+		for _, fl := range r.Fields() {
+			if t := fl.Value.Text(); t != "" && len(parts) < 8 && fl.Name != "raw" && fl.Name != "results" {
+				parts = append(parts, fl.Name+"="+t)
+			}
+		}
+		out = append(out, strings.Join(parts, " "))
+	}
+	return out, nil
 }

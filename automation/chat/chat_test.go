@@ -10,6 +10,7 @@ import (
 	"github.com/hunchsec/hunch/automation"
 	"github.com/hunchsec/hunch/automation/journal"
 	"github.com/hunchsec/hunch/enrich"
+	"github.com/hunchsec/hunch/record"
 	"github.com/hunchsec/hunch/store/sqlite"
 )
 
@@ -107,5 +108,43 @@ func TestIncidentCommands(t *testing.T) {
 	}
 	if n, problems, _ := inc.Verify(c, 1); n != 5 || len(problems) > 0 {
 		t.Errorf("journal %d %v", n, problems)
+	}
+}
+
+func TestPivotCommand(t *testing.T) {
+	var got []string
+	b := &Bot{Rep: func(context.Context, []enrich.Indicator) ([]string, error) { return nil, nil },
+		Pivot: func(_ context.Context, kind, value, fn string, args []string) ([]record.Record, error) {
+			got = append(got, kind+" "+value+" "+fn+" "+strings.Join(args, " "))
+			var out []record.Record
+			for i := range 25 {
+				out = append(out, record.New(record.Field{Name: "ip", Value: record.String(fmt.Sprintf("198.51.100.%d", i))},
+					record.Field{Name: "type", Value: record.String("A")}))
+			}
+			return out, nil
+		}}
+	ctx := context.Background()
+	say := func(text string) []string {
+		lines, err := b.Handle(ctx, Message{Channel: "#soc", Nick: "alice", Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lines
+	}
+	if l := say("!pivot domain C2.Example.com"); len(l) != 1 || !strings.Contains(l[0], "domain c2.example.com: block* extract") && !strings.Contains(l[0], "resolve") {
+		t.Errorf("list: %q", l)
+	}
+	l := say("!pivot domain c2.example.com resolve --dns 127.0.0.1:53")
+	if len(l) != DefaultPivotLines+1 || l[0] != "ip=198.51.100.0 type=A" || !strings.HasPrefix(l[20], "… 5 more") || got[0] != "domain c2.example.com resolve --dns 127.0.0.1:53" {
+		t.Errorf("run: %q %q", l, got)
+	}
+	if l := say("!pivot host WS01 isolate"); len(l) != 1 || !strings.Contains(l[0], "response action") || len(got) != 1 {
+		t.Errorf("a response action from chat: %q", l)
+	}
+	if l := say("!pivot ip not-an-ip lookup"); !strings.Contains(l[0], "not a valid ip") {
+		t.Errorf("bad entity: %q", l)
+	}
+	if !strings.Contains(Help, "!pivot KIND VALUE") || !strings.Contains(Help, "process") {
+		t.Errorf("help: %s", Help)
 	}
 }

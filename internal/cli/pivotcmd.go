@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -298,4 +299,24 @@ func (e *env) takeGlobalFlags(args []string) ([]string, error) {
 	}
 	e.cfg = cfg
 	return rest, nil
+}
+
+// pivotRecords runs a pivot function in this process and returns its records (for the web UI and the chat bot).
+func (e *env) pivotRecords(ctx context.Context, kind, value, fn string, args []string) ([]record.Record, string, error) {
+	var out, errb bytes.Buffer
+	code, err := e.runPivot(ctx, kind, value, fn, args, "ndjson", &out, &errb)
+	if err != nil {
+		return nil, errb.String(), err
+	}
+	var recs []record.Record
+	for r, err := range record.Read(ctx, &out, "-", record.ReadOptions{Format: record.FormatNDJSON}) {
+		if err != nil {
+			return recs, errb.String(), err
+		}
+		recs = append(recs, r)
+	}
+	if code != ExitOK && code != ExitPartial {
+		return recs, errb.String(), fmt.Errorf("%s %s failed: %s", kind, fn, lastLine(errb.String()))
+	}
+	return recs, errb.String(), nil
 }

@@ -236,7 +236,8 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	routes.Handle("/", mispAPI)
 	routes.Handle(web.Prefix, web.New(web.Deps{Intel: svc, Logger: log, SessionIdle: f.uiIdle, SessionMax: f.uiMax,
 		SecureCookies: cfg.TLSCert != "" || cfg.TLSSelfSigned,
-		Incidents:     kit.incidents, Engine: kit.engine, SLA: e.slaPolicy(), Chat: kit.post}))
+		Incidents:     kit.incidents, Engine: kit.engine, SLA: e.slaPolicy(), Chat: kit.post,
+		RunPivot: e.pivotRecords}))
 	routes.Handle("GET /{$}", web.RootRedirect(mispAPI))
 	keys := mispapi.NewKeyAuthenticator(mispapi.StoreKeyLookup(svc), acl.NewKeyChecker(mispapi.DefaultKeyCacheTTL, mispapi.DefaultKeyCacheSize, nil), nil)
 	edlHandler, err := edl.New(edl.Deps{Intel: svc, Lists: e.cfg.Server.EDL, Logger: log, Auth: keys})
