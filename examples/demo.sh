@@ -162,3 +162,19 @@ echo
 echo '== 20. Linux hosts: sessions paired from auth.log and audit.log, logons clustered, the risky sudo sessions with why'
 hunch analyze linux-sessions --logons -o table --columns user,source,method,logons,failures,rare examples/linux/auth.log
 hunch analyze linux-sessions --risky -o table --columns start,kind,user,by,reasons examples/linux/auth.log examples/linux/audit.log
+
+echo
+echo '== 21. Pivots: what applies to an address, then a command line decoded and its address looked up, chained'
+hunch pivot ip 198.51.100.23 -o table --columns function,summary,destructive | head -12
+cmd=$(sed -n 's/.*"CommandLine":"\(powershell.exe -NoP -W Hidden -enc [^"]*\)".*/\1/p' examples/events.ndjson | head -n 1)
+hunch pivot process "$cmd" extract -o ndjson | hunch pivot ip - lookup --config examples/hunch.yaml --data "$work/data" \
+	-o table --columns indicator,verdict,decided_by,threatintel
+
+echo
+echo '== 22. Response: block the C2 domain on the c2 blocklist (an External Dynamic List hunch serve hands to firewalls)'
+hunch respond block --list c2 --dry-run c2.example.com 198.51.100.23
+hunch respond block --list c2 --yes --data "$work/data" c2.example.com 198.51.100.23
+printf 'server:\n  edl:\n    c2-domains: {kind: domain, tags: ["edl:c2"]}\n    c2-ips: {kind: ip, tags: ["edl:c2"]}\n' >"$work/edl.yaml"
+echo "the c2-domains and c2-ips lists, as a Palo Alto firewall pulls them from hunch serve at /edl/NAME:"
+hunch intel edl --config "$work/edl.yaml" --data "$work/data" c2-domains
+hunch intel edl --config "$work/edl.yaml" --data "$work/data" c2-ips

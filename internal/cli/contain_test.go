@@ -236,3 +236,29 @@ func TestRespondCommand(t *testing.T) {
 		t.Errorf("no EDR configured: %d %s", code, errOut)
 	}
 }
+
+func TestBlockAndEDLCommands(t *testing.T) {
+	data := t.TempDir()
+	cfg := writeConfig(t, "server:\n  edl:\n    c2-domains: {kind: domain, tags: [\"edl:c2\"]}\n    c2-urls: {kind: url, tags: [\"edl:c2\"]}\n")
+	if code, _, errOut := runHunch(t, "", "respond", "block", "--list", "c2", "--yes", "--data", data, "c2.example.com"); code != ExitFailure ||
+		!strings.Contains(errOut, "no host organisation") {
+		t.Errorf("before init: %d %s", code, errOut)
+	}
+	runHunch(t, "", "init", "--data", data, "--org", "SOC")
+	if code, _, errOut := runHunch(t, "", "respond", "block", "--list", "c2", "--data", data, "c2.example.com"); code != ExitUsage || !strings.Contains(errOut, "--yes") {
+		t.Errorf("without --yes: %d %s", code, errOut)
+	}
+	if code, _, errOut := runHunch(t, "", "respond", "block", "--list", "c2", "--yes", "--data", data, "not a value"); code != ExitUsage {
+		t.Errorf("a non-indicator: %d %s", code, errOut)
+	}
+	if code, out, errOut := runHunch(t, "", "respond", "block", "--list", "c2", "--yes", "--data", data, "C2[.]example[.]com", "hxxp://c2.example.com/x"); code != ExitOK ||
+		!strings.Contains(out, "2 values") {
+		t.Fatalf("block: %d %s %s", code, out, errOut)
+	}
+	_, out, _ := runHunch(t, "", "intel", "edl", "c2-domains", "--config", cfg, "--data", data)
+	_, urls, _ := runHunch(t, "", "intel", "edl", "c2-urls", "--config", cfg, "--data", data, "--format", "fortinet")
+	_, lists, _ := runHunch(t, "", "intel", "edl", "--config", cfg, "--data", data)
+	if out != "c2.example.com\n" || urls != "http://c2.example.com/x\n" || lists != "c2-domains\tdomain\tedl:c2\nc2-urls\turl\tedl:c2\n" {
+		t.Errorf("edl: %q %q %q", out, urls, lists)
+	}
+}

@@ -36,7 +36,7 @@ PostgreSQL with --db), acting for the instance itself: it sees and may change ev
 	}
 	cmd.AddCommand(newIntelImportCmd(e))
 	cmd.AddCommand(newIntelSearchCmd(e), newIntelExportCmd(e), newIntelUpdateCmd(e))
-	cmd.AddCommand(newIntelWarninglistCmd(e))
+	cmd.AddCommand(newIntelWarninglistCmd(e), newIntelEDLCmd(e))
 	cmd.AddCommand(newIntelServerCmd(e))
 	cmd.AddCommand(newIntelTaxiiCmd(e))
 	cmd.AddCommand(newIntelFeedCmd(e))

@@ -56,6 +56,9 @@ func (e *env) runPivot(ctx context.Context, kind, value, name string, args []str
 	if format != "" && !slices.Contains(cmd, "-o") {
 		cmd = append([]string{cmd[0]}, append([]string{"-o", format}, cmd[1:]...)...)
 	}
+	if len(e.columns) > 0 && !slices.Contains(cmd, "--columns") {
+		cmd = append([]string{cmd[0]}, append([]string{"--columns", strings.Join(e.columns, ",")}, cmd[1:]...)...)
+	}
 	var in io.Reader = strings.NewReader("")
 	if fn.Stdin {
 		in = strings.NewReader(v + "\n")

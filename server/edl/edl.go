@@ -97,7 +97,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		server.WriteError(w, r, http.StatusInternalServerError, "The list could not be built: "+err.Error())
 		return
 	}
-	body, ctype := render(name, sp.Kind, format, entries)
+	body, ctype := Render(name, sp.Kind, format, entries)
 	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	hd := w.Header()
@@ -131,8 +131,8 @@ func (h *handler) index(w http.ResponseWriter) {
 	}
 }
 
-// render writes the entries as the firewall expects them.
-func render(name, kind, format string, entries []intel.EDLEntry) ([]byte, string) {
+// Render writes the entries as the firewall expects them (format paloalto, fortinet or checkpoint).
+func Render(name, kind, format string, entries []intel.EDLEntry) ([]byte, string) {
 	var b bytes.Buffer
 	switch format {
 	case "checkpoint":
