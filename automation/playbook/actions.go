@@ -48,6 +48,8 @@ type Env struct {
 	MaxResponseBytes int64
 	// EDR are the EDRs the isolate and release actions reach, by name (mde, crowdstrike).
 	EDR map[string]respond.EDR
+	// Directory is the LDAP directory the account actions change (none when nil).
+	Directory *respond.LDAP
 }
 
 // Mail is an SMTP relay.
@@ -61,22 +63,25 @@ type Mail struct {
 // Builtins returns the built-in actions over env.
 func Builtins(env Env) map[string]Action {
 	return map[string]Action{
-		"unpack":         actUnpack,
-		"extract":        actExtract,
-		"reputation":     env.reputation,
-		"query":          env.query,
-		"intel_add":      env.intelAdd,
-		"block":          env.block,
-		"intel_search":   env.intelSearch,
-		"intel_sighting": env.intelSighting,
-		"notify":         env.notify,
-		"http":           env.httpAction,
-		"set":            actSet,
-		"note":           actNote,
-		"close":          actClose,
-		"isolate":        env.edrAction("isolate"),
-		"release":        env.edrAction("release"),
-		"evidence":       actEvidence,
+		"unpack":            actUnpack,
+		"extract":           actExtract,
+		"reputation":        env.reputation,
+		"query":             env.query,
+		"intel_add":         env.intelAdd,
+		"block":             env.block,
+		"intel_search":      env.intelSearch,
+		"intel_sighting":    env.intelSighting,
+		"notify":            env.notify,
+		"http":              env.httpAction,
+		"set":               actSet,
+		"note":              actNote,
+		"close":             actClose,
+		"isolate":           env.edrAction("isolate"),
+		"disable_account":   env.accountAction("disable"),
+		"enable_account":    env.accountAction("enable"),
+		"remove_from_group": env.accountAction("ungroup"),
+		"release":           env.edrAction("release"),
+		"evidence":          actEvidence,
 	}
 }
 
@@ -696,6 +701,37 @@ func (env Env) edrAction(verb string) Action {
 		}
 		out, _ := jsonRound(r).(map[string]any)
 		out["edr"] = name
+		return out, nil
+	}
+}
+
+// accountAction disables or enables an account, or removes it from a group, in the directory:
+// account, group (for remove_from_group), dry_run. The output holds the entry and the values
+// before and after.
+func (env Env) accountAction(what string) Action {
+	return func(ctx context.Context, c Call) (map[string]any, error) {
+		if env.Directory == nil {
+			return nil, fmt.Errorf("%s: no directory configured (HUNCH_LDAP_URL)", what)
+		}
+		if err := need(c.Args, "account"); err != nil {
+			return nil, err
+		}
+		dry, _ := c.Args["dry_run"].(bool)
+		var r respond.AccountResult
+		var err error
+		switch what {
+		case "disable", "enable":
+			r, err = env.Directory.SetDisabled(ctx, str(c.Args, "account"), what == "disable", dry)
+		default:
+			if err := need(c.Args, "group"); err != nil {
+				return nil, err
+			}
+			r, err = env.Directory.RemoveFromGroup(ctx, str(c.Args, "account"), str(c.Args, "group"), dry)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out, _ := jsonRound(r).(map[string]any)
 		return out, nil
 	}
 }

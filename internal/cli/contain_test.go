@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hunchsec/hunch/automation/respond"
+	"github.com/hunchsec/hunch/internal/testldap"
 )
 
 // TestPlaybookIsolateAndBlock runs the triage playbook extended with containment in hunch serve:
@@ -260,5 +264,66 @@ func TestBlockAndEDLCommands(t *testing.T) {
 	_, lists, _ := runHunch(t, "", "intel", "edl", "--config", cfg, "--data", data)
 	if out != "c2.example.com\n" || urls != "http://c2.example.com/x\n" || lists != "c2-domains\tdomain\tedl:c2\nc2-urls\turl\tedl:c2\n" {
 		t.Errorf("edl: %q %q %q", out, urls, lists)
+	}
+}
+
+// TestRespondAccounts disables, enables and ungroups an account on a real slapd from the CLI, and
+// a playbook disables it too.
+func TestRespondAccounts(t *testing.T) {
+	url := testldap.Start(t)
+	ctx := context.Background()
+	dir := &respond.LDAP{URL: url, BindDN: testldap.AdminDN, Password: testldap.Password, BaseDN: testldap.BaseDN}
+	for dn, attrs := range map[string]map[string][]string{
+		testldap.BaseDN: {"objectClass": {"dcObject", "organization"}, "dc": {"corp"}, "o": {"Corp"}},
+	} {
+		if err := dir.Add(ctx, dn, attrs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir.Add(ctx, "uid=jdoe,"+testldap.BaseDN, map[string][]string{"objectClass": {"inetOrgPerson", "adUser"}, "uid": {"jdoe"}, "cn": {"J Doe"},
+		"sn": {"Doe"}, "sAMAccountName": {"jdoe"}, "userAccountControl": {"66048"}})
+	dir.Add(ctx, "cn=vpn-users,"+testldap.BaseDN, map[string][]string{"objectClass": {"groupOfNames"}, "cn": {"vpn-users"},
+		"member": {"uid=jdoe," + testldap.BaseDN, testldap.AdminDN}})
+	vars := map[string]string{"HUNCH_LDAP_URL": url, "HUNCH_LDAP_BIND_DN": testldap.AdminDN, "HUNCH_LDAP_PASSWORD": testldap.Password,
+		"HUNCH_LDAP_BASE_DN": testldap.BaseDN}
+	uac := func() string {
+		_, a, err := dir.Entry(ctx, "uid", "jdoe", "userAccountControl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a["useraccountcontrol"][0]
+	}
+	if code, _, errOut := runHunchEnv(t, vars, "", "respond", "disable", "jdoe"); code != ExitUsage || !strings.Contains(errOut, "--yes") {
+		t.Errorf("without --yes: %d %s", code, errOut)
+	}
+	code, out, errOut := runHunchEnv(t, vars, "", "respond", "disable", "jdoe", "--yes", "-o", "ndjson")
+	if code != ExitOK || !strings.Contains(out, `"before":"66048","after":"66050"`) || uac() != "66050" {
+		t.Fatalf("disable: %d %s %s (now %s)", code, out, errOut, uac())
+	}
+	if code, _, errOut := runHunchEnv(t, vars, "", "respond", "enable", "jdoe", "--yes"); code != ExitOK || uac() != "66048" {
+		t.Fatalf("enable: %d %s (now %s)", code, errOut, uac())
+	}
+	if code, _, errOut := runHunchEnv(t, vars, "", "respond", "ungroup", "jdoe", "vpn-users", "--yes"); code != ExitOK {
+		t.Fatalf("ungroup: %d %s", code, errOut)
+	}
+	if _, g, _ := dir.Entry(ctx, "cn", "vpn-users", "member"); len(g["member"]) != 1 {
+		t.Errorf("members after ungroup: %v", g["member"])
+	}
+	if code, _, errOut := runHunchEnv(t, vars, "", "respond", "disable", "ghost", "--yes"); code != ExitFailure || !strings.Contains(errOut, "not found") {
+		t.Errorf("unknown account: %d %s", code, errOut)
+	}
+	// In a playbook: the action disables the account and the journal keeps the entry and the change.
+	data := t.TempDir()
+	books := filepath.Join(t.TempDir(), "playbooks")
+	os.MkdirAll(books, 0o755)
+	os.WriteFile(filepath.Join(books, "lock.yaml"), []byte("name: lock\ntasks:\n  - {id: off, type: action, action: disable_account, with: {account: jdoe}}\n"), 0o644)
+	runHunch(t, "", "incident", "new", "--name", "stolen credentials", "--data", data)
+	code, out, errOut = runHunchEnv(t, vars, "", "playbook", "run", "lock", "--incident", "1", "--playbooks", books, "--data", data)
+	if code != ExitOK || uac() != "66050" {
+		t.Fatalf("playbook: %d %s %s (now %s)", code, out, errOut, uac())
+	}
+	_, journal, _ := runHunch(t, "", "incident", "journal", "1", "--data", data, "-o", "ndjson")
+	if !strings.Contains(journal, `\"after\":\"66050\"`) || !strings.Contains(journal, `\"dn\":\"uid=jdoe,dc=corp,dc=example\"`) {
+		t.Errorf("journal:\n%s", journal)
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hunchsec/hunch/automation/respond"
 	"github.com/hunchsec/hunch/internal/demogeo"
+	"github.com/hunchsec/hunch/internal/testldap"
 	"github.com/hunchsec/hunch/pipeline/pivot"
 )
 
@@ -146,7 +148,15 @@ func TestPivotRegistryCallable(t *testing.T) {
 		t.Fatal(err)
 	}
 	runHunch(t, "", "init", "--data", data, "--org", "Pivot SOC")
-	vars := map[string]string{"HUNCH_MDE_TENANT_ID": "t", "HUNCH_MDE_CLIENT_ID": "c", "HUNCH_MDE_CLIENT_SECRET": "s", "HUNCH_MDE_URL": mde.URL, "HUNCH_MDE_LOGIN_URL": mde.URL}
+	ldapURL := testldap.Start(t)
+	dir := &respond.LDAP{URL: ldapURL, BindDN: testldap.AdminDN, Password: testldap.Password, BaseDN: testldap.BaseDN}
+	dir.Add(t.Context(), testldap.BaseDN, map[string][]string{"objectClass": {"dcObject", "organization"}, "dc": {"corp"}, "o": {"Corp"}})
+	if err := dir.Add(t.Context(), "uid=jdoe,"+testldap.BaseDN, map[string][]string{"objectClass": {"inetOrgPerson", "adUser"}, "uid": {"jdoe"},
+		"cn": {"J Doe"}, "sn": {"Doe"}, "sAMAccountName": {"jdoe"}, "userAccountControl": {"512"}}); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"HUNCH_MDE_TENANT_ID": "t", "HUNCH_MDE_CLIENT_ID": "c", "HUNCH_MDE_CLIENT_SECRET": "s", "HUNCH_MDE_URL": mde.URL, "HUNCH_MDE_LOGIN_URL": mde.URL,
+		"HUNCH_LDAP_URL": ldapURL, "HUNCH_LDAP_BIND_DN": testldap.AdminDN, "HUNCH_LDAP_PASSWORD": testldap.Password, "HUNCH_LDAP_BASE_DN": testldap.BaseDN}
 	samples := map[string]string{
 		pivot.IP: "198.51.100.23", pivot.Domain: "c2.example.com", pivot.URL: "http://198.51.100.23/a.ps1", pivot.Hash: strings.Repeat("a", 64),
 		pivot.Email: "it-support@login-verify.example.com", pivot.Host: "WKS-014.corp.example.com", pivot.Account: "jdoe",
@@ -154,6 +164,7 @@ func TestPivotRegistryCallable(t *testing.T) {
 	}
 	extra := map[string][]string{
 		"resolve": {"--dns", dns}, "isolate": {"--dry-run"}, "release": {"--dry-run"}, "block": {"--list", "c2", "--dry-run"},
+		"disable": {"--dry-run"}, "enable": {"--dry-run"},
 	}
 	reg := pivot.Default()
 	ran := 0

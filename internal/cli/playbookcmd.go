@@ -124,6 +124,7 @@ func (e *env) automationOn(svc *intel.Service, ef *engineFlags, dir string) (*au
 			Username: e.getenv("HUNCH_SMTP_USER"), Password: e.getenv("HUNCH_SMTP_PASSWORD")}}
 	env.Query = e.playbookQuery
 	env.EDR = e.edrs()
+	env.Directory = e.directory()
 	if ef != nil {
 		lookup, done, err := e.reputer(ef, true)
 		if err != nil {
@@ -521,4 +522,14 @@ func (e *env) edrs() map[string]respond.EDR {
 			ClientSecret: e.getenv("HUNCH_FALCON_CLIENT_SECRET"), HTTP: e.httpClient()}
 	}
 	return out
+}
+
+// directory is the LDAP directory configured in the environment: $HUNCH_LDAP_URL (ldap:// or ldaps://),
+// $HUNCH_LDAP_BIND_DN, $HUNCH_LDAP_PASSWORD, $HUNCH_LDAP_BASE_DN; nil without a URL.
+func (e *env) directory() *respond.LDAP {
+	u := e.getenv("HUNCH_LDAP_URL")
+	if u == "" {
+		return nil
+	}
+	return &respond.LDAP{URL: u, BindDN: e.getenv("HUNCH_LDAP_BIND_DN"), Password: e.getenv("HUNCH_LDAP_PASSWORD"), BaseDN: e.getenv("HUNCH_LDAP_BASE_DN")}
 }

@@ -111,8 +111,79 @@ journaled on the incident. Blocklists are served by 'hunch serve' as External Dy
 		fl.StringVar(&db, "db", "", "store for --incident: a postgres:// URL (default: the embedded SQLite store)")
 		cmd.AddCommand(c)
 	}
-	cmd.AddCommand(newRespondBlockCmd(e))
+	cmd.AddCommand(newRespondBlockCmd(e), newRespondAccountCmd(e, "disable"), newRespondAccountCmd(e, "enable"), newRespondAccountCmd(e, "ungroup"))
 	return cmd
+}
+
+func newRespondAccountCmd(e *env, what string) *cobra.Command {
+	var (
+		incident, db string
+		dry, yes     bool
+	)
+	use := map[string]string{"disable": "disable ACCOUNT", "enable": "enable ACCOUNT", "ungroup": "ungroup ACCOUNT GROUP"}[what]
+	short := map[string]string{"disable": "Disable a directory account (Active Directory: userAccountControl's ACCOUNTDISABLE)",
+		"enable": "Enable a directory account again", "ungroup": "Remove a directory account from a group (by cn or DN)"}[what]
+	nargs := 1
+	if what == "ungroup" {
+		nargs = 2
+	}
+	c := &cobra.Command{
+		Use:   use + " [--dry-run | --yes] [--incident N]",
+		Short: short,
+		Long: short + `. The directory is $HUNCH_LDAP_URL (ldap:// or ldaps://), bound as $HUNCH_LDAP_BIND_DN with
+$HUNCH_LDAP_PASSWORD, searched under $HUNCH_LDAP_BASE_DN; the account is found by sAMAccountName, or by
+uid in directories without it. --dry-run shows the entry and the change without making it.`,
+		Args: cobra.ExactArgs(nargs),
+		RunE: func(_ *cobra.Command, args []string) error {
+			dir := e.directory()
+			if dir == nil {
+				return usagef("no directory: set $HUNCH_LDAP_URL, $HUNCH_LDAP_BIND_DN, $HUNCH_LDAP_PASSWORD and $HUNCH_LDAP_BASE_DN")
+			}
+			if !dry && !yes {
+				return usagef("%s changes a live account: add --yes, or --dry-run to see the change", what)
+			}
+			var r respond.AccountResult
+			var err error
+			switch what {
+			case "ungroup":
+				r, err = dir.RemoveFromGroup(e.ctx, args[0], args[1], dry)
+			default:
+				r, err = dir.SetDisabled(e.ctx, args[0], what == "disable", dry)
+			}
+			if incident != "" {
+				id, perr := incidentID(incident)
+				if perr != nil {
+					return perr
+				}
+				body := map[string]any{"respond": what, "account": args[0], "dry_run": dry, "result": r}
+				if err != nil {
+					body["error"] = err.Error()
+				}
+				if jerr := e.withIncidents(db, func(s *automation.Incidents) error {
+					_, err := s.Append(e.ctx, id, journal.KindAction, e.actorName(), body)
+					return err
+				}); jerr != nil {
+					return jerr
+				}
+			}
+			if err != nil {
+				return err
+			}
+			return e.emit(streamOf([]record.Record{record.New(
+				record.Field{Name: "account", Value: record.String(r.Account)},
+				record.Field{Name: "dn", Value: record.String(r.DN)},
+				record.Field{Name: "action", Value: record.String(r.Action)},
+				record.Field{Name: "before", Value: record.String(r.Before)},
+				record.Field{Name: "after", Value: record.String(r.After)},
+				record.Field{Name: "group", Value: record.String(r.Group)},
+				record.Field{Name: "dry_run", Value: record.Bool(r.DryRun)})}))
+		},
+	}
+	c.Flags().BoolVar(&dry, "dry-run", false, "show the change without making it")
+	c.Flags().BoolVar(&yes, "yes", false, "confirm the change")
+	c.Flags().StringVar(&incident, "incident", "", "journal the change on this incident")
+	c.Flags().StringVar(&db, "db", "", "store for --incident: a postgres:// URL (default: the embedded SQLite store)")
+	return c
 }
 
 func newRespondBlockCmd(e *env) *cobra.Command {

@@ -186,6 +186,10 @@ func Default() *Registry {
 			Command: plain("respond", "isolate")},
 		{Name: "release", Summary: "end the host's isolation on the EDR", Kinds: []string{Host}, Destructive: true, Args: "[--edr mde|crowdstrike] --yes | --dry-run",
 			Command: plain("respond", "release")},
+		{Name: "disable", Summary: "disable the account in the directory (LDAP, Active Directory)", Kinds: []string{Account}, Destructive: true,
+			Args: "--yes | --dry-run", Command: plain("respond", "disable")},
+		{Name: "enable", Summary: "enable the account in the directory again", Kinds: []string{Account}, Destructive: true,
+			Args: "--yes | --dry-run", Command: plain("respond", "enable")},
 		{Name: "block", Summary: "put the value on a blocklist served as an External Dynamic List", Kinds: []string{IP, Domain, URL},
 			Destructive: true, Args: "--list NAME --yes", Command: plain("respond", "block")},
 	} {
