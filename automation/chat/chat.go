@@ -92,7 +92,11 @@ func (b *Bot) isVerbose(channel string) bool {
 	return b.verbose[strings.ToLower(channel)]
 }
 
+// extractor returns the bot's extractor, made on first use under the bot's lock: transports
+// handle messages concurrently.
 func (b *Bot) extractor() (*ioc.Extractor, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.Extractor != nil {
 		return b.Extractor, nil
 	}

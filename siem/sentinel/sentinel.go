@@ -75,6 +75,8 @@ type Config struct {
 	Retry            Retry         `yaml:"retry"`
 
 	Ingestion Ingestion `yaml:"ingestion"` // where NewUploader sends records
+	// Management locates the workspace for updating incidents (NewIncidents).
+	Management Management `yaml:"management"`
 }
 
 // Retry configures the Azure SDK retry policy used for every request.

@@ -117,7 +117,9 @@ func (c *Client) call(ctx context.Context, method string, token string, body any
 // threadTS when set).
 func (c *Client) Post(ctx context.Context, channel, threadTS string, lines []string) error {
 	channel = strings.TrimPrefix(channel, Prefix)
-	text := strings.Join(lines, "\n")
+	// Slack reads <…> as links and mentions (<!channel>): what the bot says is escaped as its
+	// documentation asks, so nothing a user typed can come back as a mention.
+	text := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(strings.Join(lines, "\n"))
 	if len(text) > maxText {
 		text = text[:maxText] + "…"
 	}

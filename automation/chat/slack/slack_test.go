@@ -260,3 +260,28 @@ func FuzzEvents(f *testing.F) {
 		}
 	})
 }
+
+func TestRepliesEscaped(t *testing.T) {
+	api := newFakeSlack(t)
+	c := &Client{BaseURL: api.URL, Token: "xoxb-test"}
+	if err := c.Post(context.Background(), "slack:C1", "", []string{"<!channel> & <@U1>: not ip"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := api.waitPosts(t, 1)[0]; p["text"] != "&lt;!channel&gt; &amp; &lt;@U1&gt;: not ip" || p["channel"] != "C1" {
+		t.Errorf("posted %v", p)
+	}
+}
+
+// TestConcurrentEvents: events are answered concurrently, and the bot is safe for it.
+func TestConcurrentEvents(t *testing.T) {
+	api := newFakeSlack(t)
+	b := &Bot{Bot: testBot(), Client: &Client{BaseURL: api.URL, Token: "xoxb-test"}}
+	for i := range 20 {
+		b.handle(context.Background(), callback{Type: "event_callback", EventID: fmt.Sprint("Ev", i),
+			Event: event{Type: "message", Channel: "C024BE91L", User: "U1", Text: fmt.Sprintf("seen 198.51.100.%d", i)}})
+	}
+	b.Wait()
+	if n := len(api.waitPosts(t, 20)); n != 20 {
+		t.Errorf("%d replies", n)
+	}
+}
