@@ -50,6 +50,14 @@ type Env struct {
 	EDR map[string]respond.EDR
 	// Directory is the LDAP directory the account actions change (none when nil).
 	Directory *respond.LDAP
+	// SIEMUpdate changes a SIEM's own incident or notable (Splunk ES notables by rule_uid,
+	// Sentinel incidents by name) on a configured connection.
+	SIEMUpdate func(ctx context.Context, connection, id string, u SIEMChange) (map[string]any, error)
+}
+
+// SIEMChange is what siem_update changes; empty fields stay.
+type SIEMChange struct {
+	Status, Owner, Comment, Severity, Classification string
 }
 
 // Mail is an SMTP relay.
@@ -734,4 +742,21 @@ func (env Env) accountAction(what string) Action {
 		out, _ := jsonRound(r).(map[string]any)
 		return out, nil
 	}
+}
+
+// siemUpdate changes the SIEM's incident or notable the alert came from: connection, id, status,
+// owner, comment, severity, classification.
+func (env Env) siemUpdate(ctx context.Context, c Call) (map[string]any, error) {
+	if env.SIEMUpdate == nil {
+		return nil, errors.New("siem_update: no SIEM connections")
+	}
+	if err := need(c.Args, "connection", "id"); err != nil {
+		return nil, err
+	}
+	ch := SIEMChange{Status: str(c.Args, "status"), Owner: str(c.Args, "owner"), Comment: str(c.Args, "comment"),
+		Severity: str(c.Args, "severity"), Classification: str(c.Args, "classification")}
+	if ch == (SIEMChange{}) {
+		return nil, errors.New("siem_update: give status, owner, comment, severity or classification")
+	}
+	return env.SIEMUpdate(ctx, str(c.Args, "connection"), str(c.Args, "id"), ch)
 }

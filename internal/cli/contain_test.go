@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -325,5 +326,45 @@ func TestRespondAccounts(t *testing.T) {
 	_, journal, _ := runHunch(t, "", "incident", "journal", "1", "--data", data, "-o", "ndjson")
 	if !strings.Contains(journal, `\"after\":\"66050\"`) || !strings.Contains(journal, `\"dn\":\"uid=jdoe,dc=corp,dc=example\"`) {
 		t.Errorf("journal:\n%s", journal)
+	}
+}
+
+func TestRespondSIEMUpdate(t *testing.T) {
+	var mu sync.Mutex
+	var form url.Values
+	es := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		mu.Lock()
+		form = r.PostForm
+		mu.Unlock()
+		if r.URL.Path != "/services/notable_update" || r.Header.Get("Authorization") != "Bearer es-token" {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"messages":[{"type":"ERROR","text":"call not properly authenticated"}]}`)
+			return
+		}
+		io.WriteString(w, `{"success":true,"message":"1 event updated successfully","details":{},"failure_count":0}`)
+	}))
+	defer es.Close()
+	cfg := writeConfig(t, "siem:\n  connections:\n    es:\n      kind: splunk\n      url: "+es.URL+"\n      token: env:ES_TOKEN\n      insecure_skip_verify: true\n"+
+		"    logs:\n      kind: files\n      paths: [/dev/null]\n")
+	vars := map[string]string{"ES_TOKEN": "es-token"}
+	code, out, errOut := runHunchEnv(t, vars, "", "respond", "siem-update", "es", "4D1F@@notable@@5b1f", "--status", "closed", "--comment", "contained by hunch",
+		"--config", cfg, "-o", "ndjson")
+	if code != ExitOK || !strings.Contains(out, "1 event updated successfully") {
+		t.Fatalf("%d %s %s", code, out, errOut)
+	}
+	mu.Lock()
+	if form.Get("ruleUIDs") != "4D1F@@notable@@5b1f" || form.Get("status") != "5" || form.Get("comment") != "contained by hunch" {
+		t.Errorf("form %v", form)
+	}
+	mu.Unlock()
+	if code, _, errOut := runHunchEnv(t, vars, "", "respond", "siem-update", "es", "x", "--status", "done-ish", "--config", cfg); code != ExitFailure || !strings.Contains(errOut, "want new, in progress") {
+		t.Errorf("bad status: %d %s", code, errOut)
+	}
+	if code, _, errOut := runHunchEnv(t, vars, "", "respond", "siem-update", "logs", "x", "--status", "closed", "--config", cfg); code != ExitFailure || !strings.Contains(errOut, "splunk (ES) and sentinel") {
+		t.Errorf("files connection: %d %s", code, errOut)
+	}
+	if code, _, errOut := runHunchEnv(t, nil, "", "respond", "siem-update", "es", "x", "--status", "closed", "--config", cfg); code != ExitFailure || !strings.Contains(errOut, "ES_TOKEN") && !strings.Contains(errOut, "authenticated") {
+		t.Errorf("no token: %d %s", code, errOut)
 	}
 }

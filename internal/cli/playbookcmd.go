@@ -24,6 +24,8 @@ import (
 	"github.com/hunchsec/hunch/pipeline"
 	"github.com/hunchsec/hunch/record"
 	"github.com/hunchsec/hunch/siem"
+	"github.com/hunchsec/hunch/siem/sentinel"
+	"github.com/hunchsec/hunch/siem/splunk"
 	"github.com/hunchsec/hunch/siem/template"
 	"github.com/hunchsec/hunch/store"
 )
@@ -125,6 +127,7 @@ func (e *env) automationOn(svc *intel.Service, ef *engineFlags, dir string) (*au
 	env.Query = e.playbookQuery
 	env.EDR = e.edrs()
 	env.Directory = e.directory()
+	env.SIEMUpdate = e.siemUpdate
 	if ef != nil {
 		lookup, done, err := e.reputer(ef, true)
 		if err != nil {
@@ -532,4 +535,58 @@ func (e *env) directory() *respond.LDAP {
 		return nil
 	}
 	return &respond.LDAP{URL: u, BindDN: e.getenv("HUNCH_LDAP_BIND_DN"), Password: e.getenv("HUNCH_LDAP_PASSWORD"), BaseDN: e.getenv("HUNCH_LDAP_BASE_DN")}
+}
+
+// splunkStatuses are Splunk ES's notable statuses by name.
+var splunkStatuses = map[string]int{"new": 1, "in progress": 2, "pending": 3, "resolved": 4, "closed": 5}
+
+// siemUpdate changes a Splunk ES notable or a Sentinel incident on a configured connection.
+func (e *env) siemUpdate(ctx context.Context, connection, id string, ch playbook.SIEMChange) (map[string]any, error) {
+	conn, ok := e.cfg.SIEM.Connections[connection]
+	if !ok {
+		return nil, fmt.Errorf("siem_update: no SIEM connection %q in the configuration", connection)
+	}
+	switch conn.Kind {
+	case "splunk":
+		cfg, err := decodeSplunk(conn)
+		if err != nil {
+			return nil, err
+		}
+		c, err := splunk.New(cfg, e.getenv)
+		if err != nil {
+			return nil, err
+		}
+		u := splunk.NotableUpdate{RuleUIDs: []string{id}, Owner: ch.Owner, Comment: ch.Comment, Urgency: strings.ToLower(ch.Severity)}
+		if ch.Status != "" {
+			n, ok := splunkStatuses[strings.ToLower(ch.Status)]
+			if !ok {
+				if n, _ = strconv.Atoi(ch.Status); n == 0 {
+					return nil, fmt.Errorf("siem_update: Splunk status %q: want new, in progress, pending, resolved, closed or a number", ch.Status)
+				}
+			}
+			u.Status = n
+		}
+		r, err := c.UpdateNotables(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"siem": "splunk", "id": id, "message": r.Message}, nil
+	case "sentinel":
+		cfg, err := decodeSentinel(conn)
+		if err != nil {
+			return nil, err
+		}
+		s, err := sentinel.NewIncidents(cfg, e.getenv, e.sentinelOptions()...)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.Update(ctx, id, sentinel.IncidentUpdate{Status: ch.Status, Owner: ch.Owner, Comment: ch.Comment, Severity: ch.Severity,
+			Classification: ch.Classification})
+		if err != nil {
+			return nil, err
+		}
+		props, _ := out["properties"].(map[string]any)
+		return map[string]any{"siem": "sentinel", "id": id, "status": props["status"], "incident_number": props["incidentNumber"]}, nil
+	}
+	return nil, fmt.Errorf("siem_update: connection %s is %s; incidents are updated on splunk (ES) and sentinel", connection, conn.Kind)
 }

@@ -111,7 +111,7 @@ journaled on the incident. Blocklists are served by 'hunch serve' as External Dy
 		fl.StringVar(&db, "db", "", "store for --incident: a postgres:// URL (default: the embedded SQLite store)")
 		cmd.AddCommand(c)
 	}
-	cmd.AddCommand(newRespondBlockCmd(e), newRespondAccountCmd(e, "disable"), newRespondAccountCmd(e, "enable"), newRespondAccountCmd(e, "ungroup"))
+	cmd.AddCommand(newRespondSIEMCmd(e), newRespondBlockCmd(e), newRespondAccountCmd(e, "disable"), newRespondAccountCmd(e, "enable"), newRespondAccountCmd(e, "ungroup"))
 	return cmd
 }
 
@@ -249,5 +249,44 @@ the event already made.`,
 	c.Flags().BoolVar(&yes, "yes", false, "confirm")
 	c.Flags().BoolVar(&dry, "dry-run", false, "show what would be blocked")
 	c.Flags().StringVar(&db, "db", "", "store: a postgres:// URL (default: the embedded SQLite store)")
+	return c
+}
+
+func newRespondSIEMCmd(e *env) *cobra.Command {
+	var ch playbook.SIEMChange
+	c := &cobra.Command{
+		Use:   "siem-update CONNECTION ID [--status S] [--comment C] [--owner O] [--severity S] [--classification C]",
+		Short: "Update the SIEM's incident: a Splunk ES notable (by rule_uid) or a Sentinel incident (by name)",
+		Long: `siem-update writes hunch's conclusion back where the alert came from. On a splunk connection it
+updates Enterprise Security notables (POST /services/notable_update: status new, in progress,
+pending, resolved, closed; --severity sets the urgency; --owner; --comment). On a sentinel connection
+(with a management block: subscription_id, resource_group, workspace_name) it updates the incident
+through Azure Resource Manager, with its etag so a concurrent change is refused (--status New,
+Active, Closed; --classification TruePositive, BenignPositive, FalsePositive, Undetermined;
+--severity; --owner; --comment, added as a comment and, when closing, as the classification comment).`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if ch == (playbook.SIEMChange{}) {
+				return usagef("give --status, --comment, --owner, --severity or --classification")
+			}
+			out, err := e.siemUpdate(e.ctx, args[0], args[1], ch)
+			if err != nil {
+				return err
+			}
+			r := record.New()
+			for _, k := range []string{"siem", "id", "status", "message", "incident_number"} {
+				if v, ok := out[k]; ok && v != nil {
+					r.Append(k, record.String(fmt.Sprint(v)))
+				}
+			}
+			return e.emit(streamOf([]record.Record{r}))
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&ch.Status, "status", "", "the new status")
+	fl.StringVar(&ch.Comment, "comment", "", "a comment")
+	fl.StringVar(&ch.Owner, "owner", "", "the new owner")
+	fl.StringVar(&ch.Severity, "severity", "", "the severity (Splunk: urgency)")
+	fl.StringVar(&ch.Classification, "classification", "", "Sentinel: the classification when closing")
 	return c
 }
