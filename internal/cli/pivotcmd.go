@@ -60,7 +60,10 @@ func (e *env) runPivot(ctx context.Context, kind, value, name string, args []str
 		cmd = append([]string{cmd[0]}, append([]string{"--columns", strings.Join(e.columns, ",")}, cmd[1:]...)...)
 	}
 	var in io.Reader = strings.NewReader("")
-	if fn.Stdin {
+	switch {
+	case fn.Input != nil:
+		in = strings.NewReader(fn.Input(v))
+	case fn.Stdin:
 		in = strings.NewReader(v + "\n")
 	}
 	return run(ctx, cmd, in, stdout, stderr, e.getenv), nil

@@ -164,7 +164,7 @@ func TestPivotRegistryCallable(t *testing.T) {
 	}
 	extra := map[string][]string{
 		"resolve": {"--dns", dns}, "isolate": {"--dry-run"}, "release": {"--dry-run"}, "block": {"--list", "c2", "--dry-run"},
-		"disable": {"--dry-run"}, "enable": {"--dry-run"},
+		"disable": {"--dry-run"}, "enable": {"--dry-run"}, "sigma": {examples + "/sigma"},
 	}
 	reg := pivot.Default()
 	ran := 0

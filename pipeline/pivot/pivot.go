@@ -7,6 +7,7 @@
 package pivot
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"regexp"
@@ -79,8 +80,9 @@ type Function struct {
 	// added after the function's name) and, for functions that read records, the value on
 	// standard input (Stdin).
 	Command func(kind, value string, args []string) ([]string, error)
-	// Stdin sends the value as one line on standard input.
+	// Stdin sends the value as one line on standard input (or, with Input, what Input makes of it).
 	Stdin bool
+	Input func(value string) string
 	// Destructive functions act on a product (isolate a host, block a domain): they need a
 	// confirmation where they are run.
 	Destructive bool
@@ -175,6 +177,14 @@ func Default() *Registry {
 		{Name: "unpack", Summary: "decode what is encoded in a command line", Kinds: []string{Process}, Command: stdin("unpack", "--format", "text"), Stdin: true},
 		{Name: "cmdline", Summary: "score a command line for what attackers do with them", Kinds: []string{Process},
 			Command: stdin("analyze", "cmdline", "--format", "text", "--field", "_raw"), Stdin: true},
+		{Name: "sigma", Summary: "the Sigma rules that fire on the command line (as a process-creation event)", Kinds: []string{Process},
+			Args: "RULES… (files or folders of rules)", Stdin: true, Input: processEvent,
+			Command: func(kind, v string, args []string) ([]string, error) {
+				if len(args) == 0 {
+					return nil, fmt.Errorf("sigma needs rules: hunch pivot process VALUE sigma RULES… (a SigmaHQ release: hunch sigma update)")
+				}
+				return append(append([]string{"sigma", "scan"}, args...), "--", "-"), nil
+			}},
 		{Name: "query", Summary: "run a SIEM query template with the value as its parameter", Kinds: []string{IP, Host, Account, Domain, Hash, Process, Email, URL},
 			Args: "TEMPLATE [--connection C | --files GLOB] [--last 7d]", Command: func(kind, v string, args []string) ([]string, error) {
 				if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -198,4 +208,18 @@ func Default() *Registry {
 		}
 	}
 	return r
+}
+
+// processEvent is a command line as the process-creation event (Sysmon 1) Sigma rules are written
+// for: its image is the first word when that names an executable.
+func processEvent(cmdline string) string {
+	image := ""
+	if f := strings.Fields(strings.Trim(cmdline, `"`)); len(f) > 0 {
+		first := strings.Trim(f[0], `"`)
+		if strings.HasSuffix(strings.ToLower(first), ".exe") || strings.ContainsAny(first, `\/`) {
+			image = first
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Image": image, "CommandLine": cmdline})
+	return string(b) + "\n"
 }
