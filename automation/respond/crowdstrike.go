@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -21,9 +19,7 @@ type Falcon struct {
 	ClientID, ClientSecret string
 	HTTP                   *http.Client
 
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	tok oauthToken
 }
 
 func (f *Falcon) base() string {
@@ -34,38 +30,8 @@ func (f *Falcon) base() string {
 }
 
 func (f *Falcon) tokenFor(ctx context.Context) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.token != "" && time.Now().Before(f.expires) {
-		return f.token, nil
-	}
 	form := url.Values{"client_id": {f.ClientID}, "client_secret": {f.ClientSecret}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.base()+"/oauth2/token", strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	hc := f.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	res, err := hc.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("falcon sign-in: %w", err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	var tok struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-	}
-	json.Unmarshal(b, &tok)
-	if res.StatusCode/100 != 2 || tok.AccessToken == "" {
-		return "", fmt.Errorf("falcon sign-in: %w", falconError(res.StatusCode, b))
-	}
-	f.token, f.expires = tok.AccessToken, time.Now().Add(time.Duration(tok.ExpiresIn)*time.Second-time.Minute)
-	return f.token, nil
+	return f.tok.get(ctx, f.HTTP, "falcon", f.base()+"/oauth2/token", form, falconError)
 }
 
 // falconError reads {"errors": [{"code": …, "message": …}]}.

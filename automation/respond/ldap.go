@@ -151,6 +151,22 @@ func (lc *ldapConn) read(id int64) (byte, *ber, error) {
 	return m.kids[1].tag, m.kids[1], nil
 }
 
+// roundTrip sends one request and reads its single reply, which must carry want, as op's result.
+func (lc *ldapConn) roundTrip(op string, tag byte, body []byte, want byte) error {
+	id, err := lc.send(tag, body)
+	if err != nil {
+		return err
+	}
+	got, e, err := lc.read(id)
+	if err != nil {
+		return err
+	}
+	if got != want {
+		return fmt.Errorf("ldap %s: unexpected reply %#x", op, got)
+	}
+	return result(op, e)
+}
+
 // result reads an LDAPResult's code and message.
 func result(op string, e *ber) error {
 	if len(e.kids) < 3 {
@@ -164,18 +180,7 @@ func result(op string, e *ber) error {
 
 func (lc *ldapConn) bind(dn, password string) error {
 	body := append(append(berInt(0x02, 3), berTLV(0x04, []byte(dn))...), berTLV(0x80, []byte(password))...)
-	id, err := lc.send(0x60, body)
-	if err != nil {
-		return err
-	}
-	tag, e, err := lc.read(id)
-	if err != nil {
-		return err
-	}
-	if tag != 0x61 {
-		return fmt.Errorf("ldap bind: unexpected reply %#x", tag)
-	}
-	return result("bind", e)
+	return lc.roundTrip("bind", 0x60, body, 0x61)
 }
 
 // entry is a search result.
@@ -241,18 +246,7 @@ func (lc *ldapConn) modify(dn string, op int64, attr string, values ...string) e
 		vals = append(vals, berTLV(0x04, []byte(v))...)
 	}
 	change := berTLV(0x30, append(berInt(0x0A, op), berTLV(0x30, append(berTLV(0x04, []byte(attr)), berTLV(0x31, vals)...))...))
-	id, err := lc.send(0x66, append(berTLV(0x04, []byte(dn)), berTLV(0x30, change)...))
-	if err != nil {
-		return err
-	}
-	tag, e, err := lc.read(id)
-	if err != nil {
-		return err
-	}
-	if tag != 0x67 {
-		return fmt.Errorf("ldap modify: unexpected reply %#x", tag)
-	}
-	return result("modify", e)
+	return lc.roundTrip("modify", 0x66, append(berTLV(0x04, []byte(dn)), berTLV(0x30, change)...), 0x67)
 }
 
 // add creates an entry.
@@ -265,18 +259,7 @@ func (lc *ldapConn) add(dn string, attrs map[string][]string) error {
 		}
 		list = append(list, berTLV(0x30, append(berTLV(0x04, []byte(name)), berTLV(0x31, vals)...))...)
 	}
-	id, err := lc.send(0x68, append(berTLV(0x04, []byte(dn)), berTLV(0x30, list)...))
-	if err != nil {
-		return err
-	}
-	tag, e, err := lc.read(id)
-	if err != nil {
-		return err
-	}
-	if tag != 0x69 {
-		return fmt.Errorf("ldap add: unexpected reply %#x", tag)
-	}
-	return result("add", e)
+	return lc.roundTrip("add", 0x68, append(berTLV(0x04, []byte(dn)), berTLV(0x30, list)...), 0x69)
 }
 
 // AccountResult is what an account action did.

@@ -4,12 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 )
 
 // MDE is Microsoft Defender for Endpoint's API: machines found by DNS name, isolated and
@@ -23,9 +20,7 @@ type MDE struct {
 	IsolationType string
 	HTTP          *http.Client
 
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	tok oauthToken
 }
 
 func (m *MDE) base() string {
@@ -38,45 +33,21 @@ func (m *MDE) base() string {
 // tokenFor signs in (OAuth 2.0 client credentials) and caches the token until shortly before it
 // expires.
 func (m *MDE) tokenFor(ctx context.Context) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.token != "" && time.Now().Before(m.expires) {
-		return m.token, nil
-	}
 	login := m.LoginURL
 	if login == "" {
 		login = "https://login.microsoftonline.com"
 	}
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {m.ClientID}, "client_secret": {m.ClientSecret},
 		"scope": {m.base() + "/.default"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(login, "/")+"/"+url.PathEscape(m.TenantID)+"/oauth2/v2.0/token",
-		strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hc := m.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	res, err := hc.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("mde sign-in: %w", err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	var tok struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	json.Unmarshal(b, &tok)
-	if res.StatusCode != http.StatusOK || tok.AccessToken == "" {
-		return "", fmt.Errorf("mde sign-in: %s %s", tok.Error, firstLine(tok.Description))
-	}
-	m.token, m.expires = tok.AccessToken, time.Now().Add(time.Duration(tok.ExpiresIn)*time.Second-time.Minute)
-	return m.token, nil
+	return m.tok.get(ctx, m.HTTP, "mde", strings.TrimSuffix(login, "/")+"/"+url.PathEscape(m.TenantID)+"/oauth2/v2.0/token", form,
+		func(status int, body []byte) error {
+			var e struct {
+				Error       string `json:"error"`
+				Description string `json:"error_description"`
+			}
+			json.Unmarshal(body, &e)
+			return fmt.Errorf("%s %s", e.Error, firstLine(e.Description))
+		})
 }
 
 func firstLine(s string) string {

@@ -14,8 +14,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -140,4 +142,45 @@ func statusErr(status int, msg string) error {
 		return fmt.Errorf("%w: %s", ErrForbidden, msg)
 	}
 	return fmt.Errorf("HTTP %d: %s", status, msg)
+}
+
+// oauthToken is an OAuth 2.0 client-credentials token, fetched when missing or about to expire.
+type oauthToken struct {
+	mu      sync.Mutex
+	token   string
+	expires time.Time
+}
+
+// get returns the cached token, or posts form to tokenURL for a new one; errorOf reads a refusal.
+func (o *oauthToken) get(ctx context.Context, hc *http.Client, what, tokenURL string, form url.Values, errorOf func(status int, body []byte) error) (string, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.token != "" && time.Now().Before(o.expires) {
+		return o.token, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("%s sign-in: %w", what, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	json.Unmarshal(b, &tok)
+	if res.StatusCode/100 != 2 || tok.AccessToken == "" {
+		return "", fmt.Errorf("%s sign-in: %w", what, errorOf(res.StatusCode, b))
+	}
+	o.token, o.expires = tok.AccessToken, time.Now().Add(time.Duration(tok.ExpiresIn)*time.Second-time.Minute)
+	return o.token, nil
 }
