@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -182,5 +183,48 @@ func TestFalcon(t *testing.T) {
 	f3, _ := newFalcon(t, map[string][]reply{"POST /oauth2/token": {{status: 403, body: csDenied}}})
 	if _, err := f3.Isolate(ctx, "WS01", "", false); !errors.Is(err, ErrForbidden) {
 		t.Errorf("bad credentials: %v", err)
+	}
+}
+
+func TestFalconRateLimitAndTimeout(t *testing.T) {
+	ctx := context.Background()
+	f, _ := newFalcon(t, map[string][]reply{"GET /devices/queries/devices/v1": {
+		{status: 429, body: csThrottle, header: map[string]string{"X-RateLimit-RetryAfter": fmt.Sprint(time.Now().Add(time.Hour).Unix())}}}})
+	if _, err := f.Isolate(ctx, "WS01", "", false); !errors.Is(err, ErrRateLimited) {
+		t.Errorf("a rate limit an hour away: %v", err)
+	}
+	f2, _ := newFalcon(t, map[string][]reply{"GET /devices/queries/devices/v1": {{status: 200, body: csDevices, delay: 300 * time.Millisecond}}})
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := f2.Isolate(short, "WS01", "", false); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timeout: %v", err)
+	}
+}
+
+// TestLDAPTimeout: a directory that accepts the connection and never answers is given up on.
+func TestLDAPTimeout(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // silent
+		}
+	}()
+	d := &LDAP{URL: "ldap://" + l.Addr().String(), BindDN: "cn=x", Password: "y", BaseDN: "dc=x", Timeout: 200 * time.Millisecond}
+	start := time.Now()
+	_, err = d.SetDisabled(context.Background(), "jdoe", true, false)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() || time.Since(start) > 2*time.Second {
+		t.Errorf("silent directory: %v after %v", err, time.Since(start))
+	}
+	if _, err := (&LDAP{URL: "http://x"}).SetDisabled(context.Background(), "jdoe", true, false); err == nil || !strings.Contains(err.Error(), "want ldap or ldaps") {
+		t.Errorf("bad scheme: %v", err)
 	}
 }

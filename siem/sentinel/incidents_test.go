@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // An incident as the SecurityInsights API (2023-02-01) documents it.
@@ -77,5 +78,52 @@ func TestUpdateIncident(t *testing.T) {
 	}
 	if _, err := NewIncidents(Config{WorkspaceID: "w"}, nil, WithCredential(cred)); err == nil {
 		t.Error("no management block accepted")
+	}
+}
+
+func TestUpdateIncidentRateLimitAndTimeout(t *testing.T) {
+	var mu sync.Mutex
+	gets := 0
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/slow"):
+			time.Sleep(300 * time.Millisecond)
+			io.WriteString(w, incidentReply)
+		case strings.HasSuffix(r.URL.Path, "/busy"):
+			w.Header().Set("Retry-After", "600")
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"error":{"code":"TooManyRequests","message":"throttled"}}`)
+		case r.Method == http.MethodGet:
+			gets++
+			if gets == 1 {
+				w.Header().Set("Retry-After", "0")
+				w.WriteHeader(http.StatusTooManyRequests)
+				io.WriteString(w, `{"error":{"code":"TooManyRequests","message":"throttled"}}`)
+				return
+			}
+			io.WriteString(w, incidentReply)
+		default:
+			io.WriteString(w, incidentReply)
+		}
+	}))
+	defer srv.Close()
+	s, err := NewIncidents(Config{WorkspaceID: "w", Management: Management{SubscriptionID: "s", ResourceGroup: "g", WorkspaceName: "w", Endpoint: srv.URL}},
+		nil, WithCredential(&fakeCred{}), WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Update(ctx, "retried", IncidentUpdate{Status: "Active"}); err != nil || gets != 2 {
+		t.Errorf("a 429 then success: %v after %d reads", err, gets)
+	}
+	if _, err := s.Update(ctx, "busy", IncidentUpdate{Status: "Active"}); err == nil || !strings.Contains(err.Error(), "rate limited") {
+		t.Errorf("a long Retry-After: %v", err)
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := s.Update(short, "slow", IncidentUpdate{Status: "Active"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timeout: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestUpdateNotables(t *testing.T) {
@@ -22,6 +23,9 @@ func TestUpdateNotables(t *testing.T) {
 		case "forbidden":
 			w.WriteHeader(http.StatusForbidden)
 			io.WriteString(w, `{"messages":[{"type":"ERROR","text":"You do not have the capability edit_notable_events"}]}`)
+		case "busy":
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"messages":[{"type":"ERROR","text":"Too many requests"}]}`)
 		case "unknown":
 			io.WriteString(w, `{"success":false,"message":"No valid rule_uids found","details":{},"failure_count":1}`)
 		default:
@@ -44,7 +48,21 @@ func TestUpdateNotables(t *testing.T) {
 	if !errors.As(err, &se) || se.Status != 403 || !strings.Contains(err.Error(), "edit_notable_events") {
 		t.Errorf("permission: %v", err)
 	}
+	if _, err := c.UpdateNotables(ctx, NotableUpdate{RuleUIDs: []string{"busy"}, Status: 2}); !errors.As(err, &se) || se.Status != 429 {
+		t.Errorf("rate limited: %v", err)
+	}
 	if _, err := c.UpdateNotables(ctx, NotableUpdate{}); err == nil {
 		t.Error("an update without rule_uids was sent")
+	}
+}
+
+func TestUpdateNotablesTimeout(t *testing.T) {
+	_, srv := newSplunkd(t, func(w http.ResponseWriter, r *http.Request, form url.Values) {
+		time.Sleep(300 * time.Millisecond)
+		io.WriteString(w, `{"success":true,"message":"1 event updated successfully","failure_count":0}`)
+	})
+	c := testClient(t, srv, Config{Timeout: 100 * time.Millisecond})
+	if _, err := c.UpdateNotables(context.Background(), NotableUpdate{RuleUIDs: []string{"x"}, Status: 2}); err == nil || !strings.Contains(err.Error(), "deadline") && !strings.Contains(err.Error(), "Timeout") {
+		t.Errorf("a slow Splunk: %v", err)
 	}
 }
