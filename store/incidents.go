@@ -108,6 +108,11 @@ type Playbooks interface {
 	// UpdateRun stores run's status, state and error if its Version is the stored one, and bumps Version; a stale
 	// Version gives an error wrapping ErrConflict.
 	UpdateRun(ctx context.Context, run *PlaybookRun) error
+	// LeaseRun gives owner the run until the given time when nobody else holds it (or their lease ended before now),
+	// and reports whether owner holds it; an owner renews its own lease the same way.
+	LeaseRun(ctx context.Context, id int64, owner string, until, now time.Time) (bool, error)
+	// ReleaseRun ends owner's lease on the run.
+	ReleaseRun(ctx context.Context, id int64, owner string) error
 	// AddEvidence stores ev (its content included) and sets its ID.
 	AddEvidence(ctx context.Context, ev *Evidence) error
 	// ListEvidence returns an incident's evidence without content, oldest first.

@@ -33,6 +33,9 @@ const (
 	taskWaiting = "waiting"
 )
 
+// DefaultLease is how long a run's lease lasts without renewal.
+const DefaultLease = time.Minute
+
 // DefaultPoll is how often Serve looks for runs to resume and schedules to fire.
 const DefaultPoll = 2 * time.Second
 
@@ -52,6 +55,13 @@ type Engine struct {
 	Announce func(ctx context.Context, channel string, lines []string) error
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Owner names this engine among the servers sharing a store: with it, the engine drives a
+	// run only while it holds the run's lease (renewed at every step, for Lease), so two servers
+	// never drive one run. Without it the engine assumes it is alone.
+	Owner string
+	// Lease is how long a lease lasts without renewal; DefaultLease when zero. A server that dies
+	// leaves its runs to another once their leases run out.
+	Lease time.Duration
 
 	mu     sync.Mutex
 	active map[int64]bool
@@ -282,7 +292,22 @@ func (e *Engine) Drive(ctx context.Context, id int64) error {
 		return nil // another goroutine of this engine drives it
 	}
 	defer e.release(id)
+	if e.Owner != "" {
+		if held, err := e.lease(ctx, id); err != nil || !held {
+			return err // another server drives it
+		}
+		defer e.Runs.ReleaseRun(context.WithoutCancel(ctx), id, e.Owner)
+		// Renew the lease while an action runs; losing it stops the run here (the new holder
+		// resumes it).
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go e.keepLease(ctx, cancel, id)
+	}
 	for {
+		if held, err := e.lease(ctx, id); err != nil || !held {
+			return err // another server drives it
+		}
 		l, err := e.load(ctx, id)
 		if err != nil {
 			return err
@@ -301,6 +326,42 @@ func (e *Engine) Drive(ctx context.Context, id int64) error {
 			return err
 		}
 	}
+}
+
+// keepLease renews run id's lease a few times per lease period until ctx ends, and calls lost
+// when it cannot.
+func (e *Engine) keepLease(ctx context.Context, lost context.CancelFunc, id int64) {
+	d := e.Lease
+	if d <= 0 {
+		d = DefaultLease
+	}
+	t := time.NewTicker(d / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if held, err := e.lease(ctx, id); (err != nil || !held) && ctx.Err() == nil {
+				e.log().Warn("playbook run lease lost", "run", id, "owner", e.Owner)
+				lost()
+				return
+			}
+		}
+	}
+}
+
+// lease takes or renews the run's lease (always held without an Owner).
+func (e *Engine) lease(ctx context.Context, id int64) (bool, error) {
+	if e.Owner == "" {
+		return true, nil
+	}
+	d := e.Lease
+	if d <= 0 {
+		d = DefaultLease
+	}
+	now := time.Now()
+	return e.Runs.LeaseRun(ctx, id, e.Owner, now.Add(d), now)
 }
 
 func (e *Engine) claim(id int64) bool {

@@ -604,3 +604,53 @@ func TestSubPlaybookResumeAtEveryStep(t *testing.T) {
 		}
 	}
 }
+
+// TestLeases: two servers on one store; the run one of them drives is left alone by the other,
+// and its action runs once. A lease renewed in the background outlives a slow action.
+func TestLeases(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	started, finish := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	calls := 0
+	slow := func(context.Context, Call) (map[string]any, error) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		close(started)
+		<-finish
+		return map[string]any{"ok": true}, nil
+	}
+	a, b := h.engine(), h.engine()
+	a.Owner, b.Owner = "server-a", "server-b"
+	a.Lease, b.Lease = 90*time.Millisecond, 90*time.Millisecond
+	a.Actions["slow"], b.Actions["slow"] = slow, slow
+	pb, err := Parse([]byte("name: slow\ntasks:\n  - {id: s, type: action, action: slow}\n"), a.ActionNames())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, _ := h.alert(t)
+	run, err := a.Start(ctx, pb, inc.ID, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- a.Drive(ctx, run.ID) }()
+	<-started
+	time.Sleep(300 * time.Millisecond) // more than three lease periods: A renews in the background
+	if err := b.Drive(ctx, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	close(finish)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got, _ := h.fx.Store.PlaybookRun(ctx, run.ID)
+	if got.Status != RunDone || calls != 1 {
+		t.Fatalf("run %s, action ran %d times", got.Status, calls)
+	}
+	// Released at the end: another server may take it (nothing left to do).
+	if ok, err := h.fx.Store.LeaseRun(ctx, run.ID, "server-b", time.Now().Add(time.Minute), time.Now()); !ok || err != nil {
+		t.Errorf("lease after the run: %v %v", ok, err)
+	}
+}

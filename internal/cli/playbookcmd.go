@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -153,7 +154,7 @@ func (e *env) automationOn(svc *intel.Service, ef *engineFlags, dir string) (*au
 		}
 	}
 	kit.env = env
-	kit.engine = &playbook.Engine{Incidents: kit.incidents, Runs: st, Actions: playbook.Builtins(env), Log: e.log}
+	kit.engine = &playbook.Engine{Incidents: kit.incidents, Runs: st, Actions: playbook.Builtins(env), Log: e.log, Owner: processOwner()}
 	kit.engine.Library, err = loadLibrary(dir, kit.engine.ActionNames())
 	if err != nil {
 		kit.close()
@@ -589,4 +590,12 @@ func (e *env) siemUpdate(ctx context.Context, connection, id string, ch playbook
 		return map[string]any{"siem": "sentinel", "id": id, "status": props["status"], "incident_number": props["incidentNumber"]}, nil
 	}
 	return nil, fmt.Errorf("siem_update: connection %s is %s; incidents are updated on splunk (ES) and sentinel", connection, conn.Kind)
+}
+
+// processOwner names this process among those driving playbook runs of one store: host, pid and a random part.
+func processOwner() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
 }

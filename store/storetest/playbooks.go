@@ -54,6 +54,37 @@ func testPlaybooks(t *testing.T, b Backend) {
 	}
 	wantErr(t, "update missing", b.UpdateRun(c, &store.PlaybookRun{ID: 999, Version: 1}), store.ErrNotFound)
 
+	// Leases: one owner at a time; the holder renews; an expired lease passes on; a release frees it.
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	lease := func(owner string, until, now time.Time) bool {
+		t.Helper()
+		ok, err := b.LeaseRun(c, run.ID, owner, until, now)
+		must(t, err)
+		return ok
+	}
+	if !lease("server-a", t0.Add(time.Minute), t0) || lease("server-b", t0.Add(time.Minute), t0.Add(time.Second)) ||
+		!lease("server-a", t0.Add(2*time.Minute), t0.Add(30*time.Second)) {
+		t.Error("a held lease was taken, or its holder could not renew it")
+	}
+	if !lease("server-b", t0.Add(4*time.Minute), t0.Add(3*time.Minute)) {
+		t.Error("an expired lease did not pass on")
+	}
+	must(t, b.ReleaseRun(c, run.ID, "server-a")) // not the holder: no effect
+	if lease("server-a", t0.Add(5*time.Minute), t0.Add(3*time.Minute)) {
+		t.Error("a release by someone else freed the lease")
+	}
+	must(t, b.ReleaseRun(c, run.ID, "server-b"))
+	if !lease("server-a", t0.Add(5*time.Minute), t0.Add(3*time.Minute)) {
+		t.Error("a released lease could not be taken")
+	}
+	if ok, err := b.LeaseRun(c, 999, "x", t0, t0); ok || err != nil {
+		t.Errorf("lease of a missing run: %v %v", ok, err)
+	}
+	got2, _ := b.PlaybookRun(c, run.ID)
+	if got2.Version != again.Version {
+		t.Error("a lease changed the run's version")
+	}
+
 	content := []byte("MZ\x00\x01binary")
 	ev := &store.Evidence{IncidentID: inc.ID, Kind: "file", Name: "dropper.exe", SHA256: "ab", Size: int64(len(content)), Content: content,
 		Actor: "alice", Entry: 3, Created: time.Date(2026, 11, 23, 9, 0, 0, 5, time.UTC)}

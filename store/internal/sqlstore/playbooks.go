@@ -123,6 +123,29 @@ WHERE id = ? AND version = ?`, run.Status, string(run.State), run.Error, updated
 	return err
 }
 
+// LeaseRun gives owner the run until the given time unless another owner's lease is still running.
+func (s *Store) LeaseRun(ctx context.Context, id int64, owner string, until, now time.Time) (bool, error) {
+	var ok bool
+	err := s.c.Write(ctx, func(tx Querier) error {
+		n, err := tx.Exec(ctx, `UPDATE playbook_runs SET lease_owner = ?, lease_until = ? WHERE id = ? AND (lease_owner = ? OR lease_owner = '' OR lease_until < ?)`,
+			owner, until.UnixNano(), id, owner, now.UnixNano())
+		if err != nil {
+			return fmt.Errorf("lease playbook run %d: %w", id, err)
+		}
+		ok = n == 1
+		return nil
+	})
+	return ok, err
+}
+
+// ReleaseRun ends owner's lease on the run.
+func (s *Store) ReleaseRun(ctx context.Context, id int64, owner string) error {
+	return s.c.Write(ctx, func(tx Querier) error {
+		_, err := tx.Exec(ctx, `UPDATE playbook_runs SET lease_owner = '', lease_until = 0 WHERE id = ? AND lease_owner = ?`, id, owner)
+		return err
+	})
+}
+
 const evidenceCols = `id, incident_id, kind, name, sha256, size, actor, entry, created`
 
 func scanEvidence(sc Scanner, content bool) (store.Evidence, error) {
