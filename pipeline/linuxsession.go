@@ -119,18 +119,9 @@ func sessionRecord(s *linuxsession.Session) record.Record {
 	return r
 }
 
-func firstText(r record.Record, names ...string) string {
-	for _, n := range names {
-		if v, ok := r.Get(n); ok && !v.IsNull() {
-			return v.Text()
-		}
-	}
-	return ""
-}
-
 // syslogLine reads a syslog record.
 func syslogLine(r record.Record) (linuxsession.Line, bool) {
-	msg, app := firstText(r, "message"), firstText(r, "app")
+	msg, app := r.FirstText("message"), r.FirstText("app")
 	if msg == "" || app == "" {
 		return linuxsession.Line{}, false
 	}
@@ -138,17 +129,17 @@ func syslogLine(r record.Record) (linuxsession.Line, bool) {
 	if !ok {
 		return linuxsession.Line{}, false
 	}
-	pid, _ := strconv.Atoi(firstText(r, "pid"))
-	return linuxsession.Line{Time: t, Host: firstText(r, "host"), App: app, PID: pid, Message: msg}, true
+	pid, _ := strconv.Atoi(r.FirstText("pid"))
+	return linuxsession.Line{Time: t, Host: r.FirstText("host"), App: app, PID: pid, Message: msg}, true
 }
 
 // auditExec reads an auditd EXECVE event.
 func auditExec(r record.Record) (linuxsession.Exec, bool) {
-	cmd := firstText(r, "cmdline")
+	cmd := r.FirstText("cmdline")
 	if cmd == "" {
 		return linuxsession.Exec{}, false
 	}
-	isExec := firstText(r, "type") == "EXECVE"
+	isExec := r.FirstText("type") == "EXECVE"
 	if v, ok := r.Get("types"); ok && strings.Contains(v.Text(), "EXECVE") {
 		isExec = true
 	}
@@ -159,8 +150,8 @@ func auditExec(r record.Record) (linuxsession.Exec, bool) {
 	if !ok {
 		return linuxsession.Exec{}, false
 	}
-	pid, _ := strconv.Atoi(firstText(r, "pid"))
-	ppid, _ := strconv.Atoi(firstText(r, "ppid"))
-	return linuxsession.Exec{Time: t, Host: firstText(r, "node", "host", "hostname"), PID: pid, PPID: ppid, UID: firstText(r, "uid"),
-		AUID: firstText(r, "auid"), Session: firstText(r, "ses"), Exe: firstText(r, "exe"), Cmdline: cmd}, true
+	pid, _ := strconv.Atoi(r.FirstText("pid"))
+	ppid, _ := strconv.Atoi(r.FirstText("ppid"))
+	return linuxsession.Exec{Time: t, Host: r.FirstText("node", "host", "hostname"), PID: pid, PPID: ppid, UID: r.FirstText("uid"),
+		AUID: r.FirstText("auid"), Session: r.FirstText("ses"), Exe: r.FirstText("exe"), Cmdline: cmd}, true
 }

@@ -79,6 +79,16 @@ func (r Record) Get(name string) (Value, bool) {
 	return Value{}, false
 }
 
+// FirstText returns the text of the first of names the record has with a non-null value, or "".
+func (r Record) FirstText(names ...string) string {
+	for _, n := range names {
+		if v, ok := r.Get(n); ok && !v.IsNull() {
+			return v.Text()
+		}
+	}
+	return ""
+}
+
 // Lookup finds a field by exact name, or by a dotted path into nested objects
 // ("process.command_line" in {"process": {"command_line": …}}). The longest matching prefix
 // wins at each level, so field names that themselves contain dots still resolve.

@@ -33,14 +33,7 @@ type Event struct {
 // Windows event forwarders, or package siem/files (auditd) name their fields. ok is false
 // for any other record.
 func FromRecord(r record.Record) (Event, bool) {
-	get := func(names ...string) string {
-		for _, n := range names {
-			if v, ok := r.Get(n); ok && !v.IsNull() {
-				return v.Text()
-			}
-		}
-		return ""
-	}
+	get := r.FirstText
 	id := get("EventID")
 	ev := Event{Host: get("Computer", "Hostname", "host", "node")}
 	ev.Time, _ = recordTime(r)

@@ -4,12 +4,12 @@ package testircd
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/hunchsec/hunch/internal/testdaemon"
 )
 
 // OperPassword is the password of the server's operator "hunch".
@@ -19,26 +19,8 @@ const OperPassword = "oper-secret"
 // installed (failing under CI=true, whose script installs it).
 func Start(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("ngircd")
-	if err != nil {
-		for _, p := range []string{"/usr/sbin/ngircd", "/usr/local/sbin/ngircd"} {
-			if _, err := os.Stat(p); err == nil {
-				bin = p
-			}
-		}
-	}
-	if bin == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ngircd not found and CI=true (apt-get install ngircd)")
-		}
-		t.Skip("skipping: ngircd not found (apt-get install ngircd)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	bin := testdaemon.Find(t, "ngircd", "ngircd", "/usr/sbin/ngircd", "/usr/local/sbin/ngircd")
+	port := testdaemon.FreePort(t)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "ngircd.conf")
 	motd := filepath.Join(dir, "motd")
@@ -64,20 +46,7 @@ func Start(t *testing.T) string {
 	if testing.Verbose() {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr // the server's log
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; ; i++ {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		if i > 50 {
-			t.Fatalf("ngircd did not listen on %s: %v", addr, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testdaemon.Start(t, cmd, addr)
+	return addr
 }

@@ -5,12 +5,12 @@ package testldap
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/hunchsec/hunch/internal/testdaemon"
 )
 
 // The directory's base, manager and manager's password.
@@ -33,23 +33,8 @@ objectclass ( 1.3.6.1.4.1.99999.1.1 NAME 'adUser' SUP top AUXILIARY
 // whose script installs it).
 func Start(t *testing.T) string {
 	t.Helper()
-	bin := "/usr/sbin/slapd"
-	if _, err := os.Stat(bin); err != nil {
-		if p, err := exec.LookPath("slapd"); err == nil {
-			bin = p
-		} else {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("slapd not found and CI=true (apt-get install slapd)")
-			}
-			t.Skip("skipping: slapd not found (apt-get install slapd)")
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	bin := testdaemon.Find(t, "slapd", "slapd", "/usr/sbin/slapd")
+	port := testdaemon.FreePort(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "db")
 	os.MkdirAll(db, 0o700)
@@ -75,19 +60,6 @@ directory %s
 	if testing.Verbose() {
 		cmd.Stderr = os.Stderr
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for i := 0; ; i++ {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
-		if err == nil {
-			c.Close()
-			return url
-		}
-		if i > 100 {
-			t.Fatalf("slapd did not listen on %s: %v", url, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testdaemon.Start(t, cmd, fmt.Sprintf("127.0.0.1:%d", port))
+	return url
 }
