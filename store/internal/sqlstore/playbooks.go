@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -127,8 +128,17 @@ WHERE id = ? AND version = ?`, run.Status, string(run.State), run.Error, updated
 func (s *Store) LeaseRun(ctx context.Context, id int64, owner string, until, now time.Time) (bool, error) {
 	var ok bool
 	err := s.c.Write(ctx, func(tx Querier) error {
-		n, err := tx.Exec(ctx, `UPDATE playbook_runs SET lease_owner = ?, lease_until = ? WHERE id = ? AND (lease_owner = ? OR lease_owner = '' OR lease_until < ?)`,
-			owner, until.UnixNano(), id, owner, now.UnixNano())
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM playbook_runs WHERE id = ?`, id).Scan(&one); err != nil {
+			if errors.Is(err, ErrNoRows) {
+				return nil
+			}
+			return fmt.Errorf("lease playbook run %d: %w", id, err)
+		}
+		n, err := tx.Exec(ctx, `INSERT INTO playbook_leases (run_id, owner, until) VALUES (?, ?, ?)
+ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+WHERE playbook_leases.owner = excluded.owner OR playbook_leases.owner = '' OR playbook_leases.until < ?`,
+			id, owner, until.UnixNano(), now.UnixNano())
 		if err != nil {
 			return fmt.Errorf("lease playbook run %d: %w", id, err)
 		}
@@ -141,7 +151,7 @@ func (s *Store) LeaseRun(ctx context.Context, id int64, owner string, until, now
 // ReleaseRun ends owner's lease on the run.
 func (s *Store) ReleaseRun(ctx context.Context, id int64, owner string) error {
 	return s.c.Write(ctx, func(tx Querier) error {
-		_, err := tx.Exec(ctx, `UPDATE playbook_runs SET lease_owner = '', lease_until = 0 WHERE id = ? AND lease_owner = ?`, id, owner)
+		_, err := tx.Exec(ctx, `UPDATE playbook_leases SET owner = '', until = 0 WHERE run_id = ? AND owner = ?`, id, owner)
 		return err
 	})
 }

@@ -2,9 +2,11 @@
 -- on one store never drive the same run at once.
 
 -- +goose Up
-ALTER TABLE playbook_runs ADD COLUMN lease_owner text NOT NULL DEFAULT '';
-ALTER TABLE playbook_runs ADD COLUMN lease_until bigint NOT NULL DEFAULT 0;
+CREATE TABLE playbook_leases (
+    run_id bigint PRIMARY KEY REFERENCES playbook_runs (id) ON DELETE CASCADE,
+    owner  text   NOT NULL,
+    until  bigint NOT NULL
+);
 
 -- +goose Down
-ALTER TABLE playbook_runs DROP COLUMN lease_until;
-ALTER TABLE playbook_runs DROP COLUMN lease_owner;
+DROP TABLE playbook_leases;

@@ -1,10 +1,13 @@
 -- Leases on playbook runs (store.Playbooks.LeaseRun): which server drives a run, until when, so that several servers
--- on one store never drive the same run at once.
+-- on one store never drive the same run at once. A table of its own, created if missing, so that two processes
+-- opening a new file at once both migrate it harmlessly.
 
 -- +goose Up
-ALTER TABLE playbook_runs ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
-ALTER TABLE playbook_runs ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS playbook_leases (
+    run_id INTEGER PRIMARY KEY REFERENCES playbook_runs (id) ON DELETE CASCADE,
+    owner  TEXT    NOT NULL,
+    until  INTEGER NOT NULL
+) STRICT;
 
 -- +goose Down
-ALTER TABLE playbook_runs DROP COLUMN lease_until;
-ALTER TABLE playbook_runs DROP COLUMN lease_owner;
+DROP TABLE IF EXISTS playbook_leases;
